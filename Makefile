@@ -1,0 +1,40 @@
+# Two commands on a fresh machine: `make run` and `make test` (see README.md).
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+FLASK  := PORTAL_ENV=development FLASK_APP=portal $(BIN)/flask
+PG_URL ?= postgresql://postgres@127.0.0.1:5432/test
+HOST   ?= 127.0.0.1
+PORT   ?= 5000
+STAMP  := $(VENV)/.installed
+
+.PHONY: install run test test-sqlite test-postgres translations lint clean-db
+
+$(STAMP): setup.cfg pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	touch $(STAMP)
+
+install: $(STAMP) translations
+
+# Compiled catalogues are built here, never committed.
+translations: $(STAMP)
+	$(BIN)/pybabel compile --use-fuzzy -d translations -D messages >/dev/null
+
+run: install
+	$(FLASK) db upgrade
+	$(FLASK) catalogue load
+	$(FLASK) demo accounts
+	@echo "Cổng Dịch vụ công: http://$(HOST):$(PORT)/"
+	$(FLASK) run --host $(HOST) --port $(PORT)
+
+# The whole suite on SQLite, then the database-backed tests again on PostgreSQL.
+test: install
+	$(BIN)/python -m tests.run_suite --postgres-url "$(PG_URL)"
+
+lint: $(STAMP)
+	$(BIN)/ruff check portal workflow signatures tests benchmarks
+
+clean-db:
+	rm -f instance/portal.sqlite3

@@ -1,0 +1,47 @@
+"""The web application: Cổng Dịch vụ công và Một cửa điện tử tỉnh Lai Châu."""
+
+from __future__ import annotations
+
+from flask import Flask
+
+
+def create_app(config: dict | None = None) -> Flask:
+    """Build the application. ``config`` overrides the environment-derived settings."""
+    from portal import database, errors, i18n, security, templating
+    from portal.config import INSTANCE_DIR, MIGRATIONS_DIR, build_config
+    from portal.extensions import csrf, db, login_manager, migrate
+
+    app = Flask(__name__, instance_path=str(INSTANCE_DIR), instance_relative_config=False)
+    overrides = dict(config or {})
+    app.config.update(build_config(overrides.get("PORTAL_ENV")))
+    app.config.update(overrides)
+    app.json.ensure_ascii = False  # UTF-8 JSON: Vietnamese stays readable
+
+    db.init_app(app)
+    database.configure_engines(app)
+    migrate.init_app(app, db, directory=str(MIGRATIONS_DIR), render_as_batch=True)
+    csrf.init_app(app)
+    login_manager.init_app(app)
+    i18n.init_app(app)
+    security.init_app(app)
+    errors.init_app(app)
+    templating.init_app(app)
+
+    from portal import models  # noqa: F401  (registers the mappers)
+    from portal.admin.views import bp as admin_bp
+    from portal.api import bp as api_bp
+    from portal.auth.views import bp as auth_bp
+    from portal.catalogue.views import bp as catalogue_bp
+    from portal.office.views import bp as office_bp
+
+    app.register_blueprint(catalogue_bp)
+    app.register_blueprint(auth_bp)
+    app.register_blueprint(office_bp)
+    app.register_blueprint(admin_bp)
+    app.register_blueprint(api_bp)
+    csrf.exempt(api_bp)  # the API authenticates with bearer tokens, never with cookies
+
+    from portal.cli import register_commands
+
+    register_commands(app)
+    return app

@@ -1,0 +1,70 @@
+from __future__ import annotations
+
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from flask_babel import gettext as _
+from wtforms.fields.choices import SelectChoice
+
+from portal.catalogue.forms import CatalogueSearchForm
+from portal.catalogue.queries import (
+    ProcedureFilter,
+    filter_choices,
+    get_procedure,
+    level_counts,
+    search_procedures,
+)
+from portal.i18n import current_language
+
+bp = Blueprint("catalogue", __name__, template_folder="templates")
+
+
+def _page_number() -> int:
+    page = request.args.get("page", "1")
+    return int(page) if page.isdigit() and 0 < int(page) < 10_000 else 1
+
+
+@bp.get("/")
+def home():
+    return render_template("catalogue/home.html", form=CatalogueSearchForm(request.args),
+                           counts=level_counts())
+
+
+@bp.get("/thu-tuc")
+def index():
+    form = CatalogueSearchForm(request.args)
+    fields_, agencies = filter_choices()
+    lang = current_language()
+    form.field.choices = [SelectChoice("", _("Tất cả lĩnh vực"))] + [SelectChoice(f.code, f.name(lang)) for f in fields_]
+    form.agency.choices = [SelectChoice("", _("Tất cả cơ quan"))] + [SelectChoice(a.code, a.name(lang)) for a in agencies]
+    level = form.level.data if form.level.data in ("2", "3", "4") else None
+    criteria = ProcedureFilter(q=(form.q.data or "")[:200], field=form.field.data or "",
+                               agency=form.agency.data or "", level=int(level) if level else None)
+    result = search_procedures(criteria, _page_number(), current_app.config["CATALOGUE_PAGE_SIZE"])
+    return render_template("catalogue/index.html", form=form, result=result, criteria=criteria)
+
+
+@bp.get("/thu-tuc/<code>")
+def detail(code: str):
+    procedure = get_procedure(code)
+    if procedure is None:
+        abort(404)
+    return render_template("catalogue/detail.html", procedure=procedure)
+
+
+@bp.get("/ngon-ngu/<lang>")
+def switch_language(lang: str):
+    if lang in current_app.config["LANGUAGES"]:
+        session["lang"] = lang
+    target = request.args.get("next", "")
+    # Only same-site relative paths, never an open redirect.
+    if not target.startswith("/") or target.startswith("//"):
+        target = url_for("catalogue.home")
+    return redirect(target)

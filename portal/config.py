@@ -1,0 +1,94 @@
+"""Configuration from the environment.
+
+``PORTAL_ENV`` picks the profile: ``production`` (the default, used by ``wsgi.py``),
+``development`` (``make run``) or ``testing``. Every setting can be overridden by an
+environment variable of the same name; ``DATABASE_URL`` selects PostgreSQL.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+INSTANCE_DIR = PROJECT_ROOT / "instance"
+MIGRATIONS_DIR = PROJECT_ROOT / "migrations"
+TRANSLATIONS_DIR = PROJECT_ROOT / "translations"
+
+
+def normalize_database_url(url: str) -> str:
+    """Use the psycopg 3 driver for plain ``postgresql://`` URLs."""
+    if url.startswith("postgres://"):
+        url = "postgresql://" + url[len("postgres://") :]
+    if url.startswith("postgresql://"):
+        url = "postgresql+psycopg://" + url[len("postgresql://") :]
+    return url
+
+
+def _env_bool(name: str, default: bool) -> bool:
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _env_int(name: str, default: int) -> int:
+    value = os.environ.get(name)
+    return int(value) if value not in (None, "") else default
+
+
+def _development_secret_key() -> str:
+    """A random key kept under instance/, so sessions survive a restart of ``make run``."""
+    INSTANCE_DIR.mkdir(exist_ok=True)
+    path = INSTANCE_DIR / "secret_key"
+    if not path.exists():
+        path.write_text(secrets.token_urlsafe(48), encoding="ascii")
+        path.chmod(0o600)
+    return path.read_text(encoding="ascii").strip()
+
+
+def build_config(environment: str | None = None) -> dict:
+    env = environment or os.environ.get("PORTAL_ENV", "production")
+    if env not in {"production", "development", "testing"}:
+        raise RuntimeError(f"PORTAL_ENV must be production, development or testing, not {env!r}")
+    default_db = f"sqlite:///{INSTANCE_DIR / 'portal.sqlite3'}"
+    secret = os.environ.get("SECRET_KEY")
+    if not secret:
+        if env == "production":
+            raise RuntimeError(
+                "SECRET_KEY is not set. Set SECRET_KEY (and DATABASE_URL) for production, "
+                "or PORTAL_ENV=development for a local run."
+            )
+        secret = _development_secret_key() if env == "development" else "testing-secret-key"
+    config = {
+        "PORTAL_ENV": env,
+        "SECRET_KEY": secret,
+        "SQLALCHEMY_DATABASE_URI": normalize_database_url(os.environ.get("DATABASE_URL", default_db)),
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_SECURE": _env_bool("SESSION_COOKIE_SECURE", env == "production"),
+        "REMEMBER_COOKIE_SECURE": _env_bool("SESSION_COOKIE_SECURE", env == "production"),
+        "REMEMBER_COOKIE_HTTPONLY": True,
+        "PERMANENT_SESSION_LIFETIME": _env_int("SESSION_LIFETIME_SECONDS", 8 * 3600),
+        "WTF_CSRF_ENABLED": _env_bool("WTF_CSRF_ENABLED", True),
+        "WTF_CSRF_TIME_LIMIT": None,  # the token lives as long as the session
+        "BABEL_DEFAULT_LOCALE": "vi",
+        "BABEL_DEFAULT_TIMEZONE": "Asia/Ho_Chi_Minh",
+        "BABEL_TRANSLATION_DIRECTORIES": str(TRANSLATIONS_DIR),
+        "LANGUAGES": ("vi", "en"),
+        "MAX_CONTENT_LENGTH": _env_int("MAX_CONTENT_LENGTH", 50 * 1024 * 1024),
+        # Login throttling: failures per username and per client address in a sliding window.
+        "LOGIN_MAX_FAILURES_PER_USER": _env_int("LOGIN_MAX_FAILURES_PER_USER", 5),
+        "LOGIN_MAX_FAILURES_PER_IP": _env_int("LOGIN_MAX_FAILURES_PER_IP", 20),
+        "LOGIN_WINDOW_SECONDS": _env_int("LOGIN_WINDOW_SECONDS", 15 * 60),
+        "API_TOKEN_LIFETIME_SECONDS": _env_int("API_TOKEN_LIFETIME_SECONDS", 12 * 3600),
+        "PASSWORD_MIN_LENGTH": _env_int("PASSWORD_MIN_LENGTH", 10),
+        "CATALOGUE_PAGE_SIZE": _env_int("CATALOGUE_PAGE_SIZE", 20),
+        # Behind a reverse proxy, how many X-Forwarded-For hops to trust (0: none).
+        "PROXY_FIX_HOPS": _env_int("PROXY_FIX_HOPS", 0),
+    }
+    if env == "testing":
+        config["TESTING"] = True
+    return config

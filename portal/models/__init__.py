@@ -1,0 +1,8 @@
+"""SQLAlchemy models, one module per aggregate. Importing this package registers them all."""
+
+from portal.models.agency import Agency
+from portal.models.audit import AuditEntry
+from portal.models.procedure import Field, Procedure
+from portal.models.user import ApiToken, LoginAttempt, User
+
+__all__ = ["Agency", "ApiToken", "AuditEntry", "Field", "LoginAttempt", "Procedure", "User"]
