@@ -18,6 +18,8 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(catalogue_group)
     app.cli.add_command(create_user)
     app.cli.add_command(demo_group)
+    app.cli.add_command(audit_group)
+    app.cli.add_command(calendar_group)
 
 
 @click.group("catalogue", help="Danh mục thủ tục hành chính.")
@@ -115,3 +117,103 @@ def demo_accounts():
     click.echo(f"Tài khoản trình diễn (mật khẩu chung: {DEMO_PASSWORD}; cán bộ thuộc cơ quan {agency_code}):")
     for username, role in rows:
         click.echo(f"  {username:<12} {role}")
+
+
+@click.group("audit", help="Nhật ký hồ sơ.")
+def audit_group():
+    pass
+
+
+@audit_group.command("verify", help="Tính lại chuỗi băm của nhật ký mọi hồ sơ và báo chỗ bị sửa, xóa.")
+def audit_verify():
+    from portal.operations.events import verify_chains
+
+    checked, breaks = verify_chains()
+    for item in breaks:
+        click.echo(f"HỒ SƠ {item.dossier_id}, sự kiện #{item.seq}: {item.problem}", err=True)
+    if breaks:
+        raise click.ClickException(f"{len(breaks)} chỗ hỏng trong {checked} sự kiện.")
+    click.echo(f"Toàn vẹn: {checked} sự kiện đã kiểm tra, không có chỗ hỏng.")
+
+
+@click.group("calendar", help="Lịch làm việc: ngày nghỉ, ngày làm bù, giờ làm việc.")
+def calendar_group():
+    pass
+
+
+@calendar_group.command("show", help="Ngày nghỉ lễ (theo luật) và các điều chỉnh của một năm.")
+@click.option("--year", type=int, default=None)
+def calendar_show(year):
+    from datetime import date
+
+    from portal.operations.calendar import list_overrides, working_calendar
+
+    year = year or date.today().year
+    calendar = working_calendar()
+    click.echo(f"Ngày nghỉ lễ, Tết năm {year} (Bộ luật Lao động 2019, gói holidays):")
+    for day in sorted(calendar.public_days_off(year)):
+        click.echo(f"  {day:%d/%m/%Y} ({_WEEKDAYS[day.weekday()]})")
+    click.echo("Điều chỉnh đã công bố:")
+    for row in list_overrides(year):
+        kind = "nghỉ" if row.kind == "day_off" else "làm việc (làm bù)"
+        click.echo(f"  {row.day:%d/%m/%Y} {kind}: {row.note}")
+    spans = ", ".join(f"{a:%H:%M}-{b:%H:%M}" for a, b in calendar.working_hours.periods)
+    click.echo(f"Giờ làm việc mặc định: {spans}")
+
+
+_WEEKDAYS = ["Thứ Hai", "Thứ Ba", "Thứ Tư", "Thứ Năm", "Thứ Sáu", "Thứ Bảy", "Chủ Nhật"]
+
+
+def _override_command(name: str, kind: str, help_text: str):
+    @calendar_group.command(name, help=help_text)
+    @click.argument("day", type=click.DateTime(formats=["%Y-%m-%d", "%d/%m/%Y"]))
+    @click.option("--note", required=True, help="Căn cứ (văn bản thông báo).")
+    def command(day, note):
+        from portal.operations.calendar import CalendarError, set_override
+
+        try:
+            set_override(day.date(), kind, note)
+        except CalendarError as error:
+            db.session.rollback()
+            raise click.ClickException(error.code) from None
+        db.session.commit()
+        click.echo(f"Đã ghi {day:%d/%m/%Y}: {'ngày nghỉ' if kind == 'day_off' else 'ngày làm việc'}.")
+
+    return command
+
+
+_override_command("add-day-off", "day_off", "Thêm ngày nghỉ được công bố (ví dụ nghỉ Tết thêm).")
+_override_command("add-working-day", "working_day", "Thêm ngày làm bù (ví dụ một thứ Bảy).")
+
+
+@calendar_group.command("remove", help="Bỏ một điều chỉnh.")
+@click.argument("day", type=click.DateTime(formats=["%Y-%m-%d", "%d/%m/%Y"]))
+def calendar_remove(day):
+    from portal.operations.calendar import remove_override
+
+    if not remove_override(day.date()):
+        raise click.ClickException("Ngày này không có điều chỉnh.")
+    db.session.commit()
+    click.echo("Đã bỏ.")
+
+
+@calendar_group.command("working-hours", help="Đặt giờ làm việc, ví dụ: 07:00-11:30 13:30-17:00")
+@click.argument("periods", nargs=-1, required=True)
+@click.option("--agency", "agency_code", default=None, help="Mã cơ quan; bỏ trống: mặc định toàn tỉnh.")
+def calendar_working_hours(periods, agency_code):
+    from portal.models import Agency
+    from portal.operations.calendar import CalendarError, set_working_hours
+
+    agency_id = None
+    if agency_code:
+        agency = db.session.scalar(select(Agency).where(Agency.code == agency_code))
+        if agency is None:
+            raise click.ClickException("Không tìm thấy cơ quan với mã này.")
+        agency_id = agency.id
+    try:
+        set_working_hours([p.split("-", 1) for p in periods], agency_id)
+    except (CalendarError, ValueError):
+        db.session.rollback()
+        raise click.ClickException("Giờ làm việc không hợp lệ (dạng HH:MM-HH:MM, tăng dần, không chồng nhau).") from None
+    db.session.commit()
+    click.echo("Đã lưu giờ làm việc.")

@@ -45,6 +45,20 @@ def database_url(tmp_path_factory) -> str:
     return _database_url(tmp_path_factory)
 
 
+def compile_translations() -> None:
+    """Build the .mo files from the committed .po files (as `make install` does)."""
+    from babel.messages.mofile import write_mo
+    from babel.messages.pofile import read_po
+
+    from portal.config import TRANSLATIONS_DIR
+
+    for po in TRANSLATIONS_DIR.glob("*/LC_MESSAGES/messages.po"):
+        with po.open("rb") as source:
+            catalog = read_po(source)
+        with po.with_suffix(".mo").open("wb") as target:
+            write_mo(target, catalog)
+
+
 @pytest.fixture(scope="session")
 def _app(database_url):
     from flask_migrate import upgrade
@@ -54,6 +68,7 @@ def _app(database_url):
     from portal.extensions import db
     from portal.operations.catalogue import load_catalogue
 
+    compile_translations()
     app = create_app({
         "PORTAL_ENV": "testing",
         "SQLALCHEMY_DATABASE_URI": normalize_database_url(database_url),

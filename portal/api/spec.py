@@ -122,6 +122,16 @@ SPEC = {
 }
 
 
+def full_spec() -> dict:
+    """The base document plus the paths each API module declares in ``OPENAPI_PATHS``."""
+    from portal import api
+
+    paths = dict(SPEC["paths"])
+    for module in api.MODULES:
+        paths.update(getattr(module, "OPENAPI_PATHS", {}))
+    return {**SPEC, "paths": paths}
+
+
 @bp.get("/openapi.json")
 def openapi():
-    return jsonify(SPEC)
+    return jsonify(full_spec())

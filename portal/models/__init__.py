@@ -2,7 +2,17 @@
 
 from portal.models.agency import Agency
 from portal.models.audit import AuditEntry
+from portal.models.dossier import (
+    CalendarOverride,
+    Dossier,
+    DossierCodeCounter,
+    DossierEvent,
+    WorkingHoursSetting,
+)
 from portal.models.procedure import Field, Procedure
 from portal.models.user import ApiToken, LoginAttempt, User
 
-__all__ = ["Agency", "ApiToken", "AuditEntry", "Field", "LoginAttempt", "Procedure", "User"]
+__all__ = [
+    "Agency", "ApiToken", "AuditEntry", "CalendarOverride", "Dossier", "DossierCodeCounter", "DossierEvent",
+    "Field", "LoginAttempt", "Procedure", "User", "WorkingHoursSetting",
+]

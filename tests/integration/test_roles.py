@@ -61,7 +61,7 @@ def test_create_user_command(runner):
     result = runner.invoke(args=["create-user", "chuyenvien1", "--role", "specialist", "--agency", agency.code,
                                  "--password", PASSWORD])
     assert result.exit_code != 0 and "đã có người sử dụng" in result.output
-    result = runner.invoke(args=["create-user", "x2", "--role", "specialist", "--agency", "khong-co", "--password", PASSWORD])
+    result = runner.invoke(args=["create-user", "canbo2", "--role", "specialist", "--agency", "khong-co", "--password", PASSWORD])
     assert result.exit_code != 0 and "Không tìm thấy cơ quan" in result.output
 
 

@@ -14,8 +14,8 @@ PLACEHOLDER = re.compile(r"%\(\w+\)s")
 def extracted_messages(tmp_path) -> set[str]:
     pot = tmp_path / "messages.pot"
     subprocess.run(
-        [sys.executable, "-m", "babel.messages.frontend", "extract", "-F", "babel.cfg", "-k", "_l", "-k",
-         "lazy_gettext", "-o", str(pot), "--no-location", "-q", "."],
+        [sys.executable, "-m", "babel.messages.frontend", "-q", "extract", "-F", "babel.cfg", "-k", "_l", "-k",
+         "lazy_gettext", "-o", str(pot), "--no-location", "."],
         cwd=ROOT, check=True,
     )
     with pot.open("rb") as handle:

@@ -1,0 +1,130 @@
+"""Dossier endpoints shared by citizens and officers: read one, act on one."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from flask import g, jsonify
+
+from portal.api import bp
+from portal.api.common import iso, json_body, token_required
+from portal.errors import api_error
+from portal.extensions import db
+from portal.models import Dossier, DossierEvent, User
+from portal.operations import dossiers
+from portal.operations.dossiers import ActionInput, can_see
+from workflow.states import NATIONAL_CODE, Status
+
+
+def dossier_json(dossier: Dossier, viewer: User) -> dict:
+    history = db.session.query(DossierEvent).filter(DossierEvent.dossier_id == dossier.id).order_by(DossierEvent.seq)
+    return {
+        "id": dossier.id,
+        "code": dossier.code,
+        "procedure": {"code": dossier.procedure.code, "name": dossier.procedure.name_vi},
+        "agency": {"code": dossier.agency.code, "name": dossier.agency.name_vi},
+        "status": dossier.status,
+        "status_code": NATIONAL_CODE[Status(dossier.status)],
+        "channel": dossier.channel,
+        "step": dossier.step_key,
+        "holder_role": dossier.holder_role,
+        "submitted_at": iso(dossier.submitted_at),
+        "received_at": iso(dossier.received_at),
+        "due_at": iso(dossier.due_at),
+        "original_due_at": iso(dossier.original_due_at),
+        "paused": dossier.paused_since is not None,
+        "finished_at": iso(dossier.finished_at),
+        "returned_at": iso(dossier.returned_at),
+        "timeliness": dossier.timeliness,
+        "version": dossier.version,
+        "form_version": dossier.form_version,
+        "data": dossier.form_data,
+        "applicant": dossier.applicant if viewer.role != "citizen" or viewer.id == dossier.applicant_id else {},
+        "history": [
+            {"action": e.action, "from": e.from_status, "to": e.to_status, "at": iso(e.at), "by_role": e.actor_role,
+             "comment": e.comment, "step_from": e.from_step, "step_to": e.to_step, "due_at": iso(e.due_at),
+             "step_timeliness": e.step_timeliness}
+            for e in history
+        ],
+    }
+
+
+def visible_dossier(dossier_id: int, user: User) -> Dossier | None:
+    dossier = db.session.get(Dossier, dossier_id)
+    return dossier if dossier is not None and can_see(user, dossier) else None
+
+
+@bp.get("/dossiers/<int:dossier_id>")
+@token_required
+def show_dossier(dossier_id: int):
+    dossier = visible_dossier(dossier_id, g.api_user)
+    if dossier is None:
+        return api_error(404)
+    return jsonify(dossier_json(dossier, g.api_user))
+
+
+def _parse_time(value) -> datetime | None:
+    if value in (None, ""):
+        return None
+    parsed = datetime.fromisoformat(str(value))
+    if parsed.tzinfo is None:
+        raise ValueError("naive")
+    return parsed
+
+
+@bp.post("/dossiers/<int:dossier_id>/actions/<action>")
+@token_required
+def dossier_action(dossier_id: int, action: str):
+    body = json_body()
+    try:
+        data = ActionInput(
+            version=int(body["version"]) if body.get("version") is not None else None,
+            reason=str(body.get("reason") or body.get("comment") or "")[:4000],
+            new_due_at=_parse_time(body.get("new_due_at")),
+            assignee_id=int(body["assignee_id"]) if body.get("assignee_id") is not None else None,
+            items=[str(i)[:1000] for i in body.get("items") or []][:50],
+            result_kind=body.get("result_kind"),
+            delivery=body.get("delivery"),
+        )
+    except (TypeError, ValueError, KeyError):
+        return api_error(422, "Dữ liệu kèm thao tác không hợp lệ (version, new_due_at có múi giờ, assignee_id, items).")
+    if g.api_user.role != "citizen" and data.version is None:
+        return api_error(422, "Cần gửi version của hồ sơ để tránh ghi đè thay đổi của người khác.", "version_required")
+    try:
+        dossier = dossiers.perform(dossier_id, action, g.api_user, data)
+    except dossiers.DossierError as error:
+        db.session.rollback()
+        return api_error(error.status, error.detail or error.code, error.code)
+    db.session.commit()
+    return jsonify(dossier_json(dossier, g.api_user))
+
+
+OPENAPI_PATHS = {
+    "/api/v1/dossiers/{dossier_id}": {
+        "get": {
+            "summary": "Một hồ sơ: trạng thái, mã trạng thái quốc gia, hạn, lịch sử",
+            "security": [{"bearer": []}],
+            "parameters": [{"name": "dossier_id", "in": "path", "required": True, "schema": {"type": "integer"}}],
+            "responses": {"200": {"description": "OK"}, "404": {"description": "Unknown or not yours"}},
+        }
+    },
+    "/api/v1/dossiers/{dossier_id}/actions/{action}": {
+        "post": {
+            "summary": "Thực hiện một thao tác trên hồ sơ (tiếp nhận, chuyển, yêu cầu bổ sung, ...)",
+            "security": [{"bearer": []}],
+            "parameters": [
+                {"name": "dossier_id", "in": "path", "required": True, "schema": {"type": "integer"}},
+                {"name": "action", "in": "path", "required": True, "schema": {"type": "string"}},
+            ],
+            "requestBody": {"content": {"application/json": {"schema": {"type": "object", "properties": {
+                "version": {"type": "integer"}, "reason": {"type": "string"}, "comment": {"type": "string"},
+                "new_due_at": {"type": "string", "format": "date-time"}, "assignee_id": {"type": "integer"},
+                "items": {"type": "array", "items": {"type": "string"}}}}}}},
+            "responses": {"200": {"description": "The dossier after the action"},
+                          "403": {"description": "Wrong role or not your step"},
+                          "404": {"description": "Unknown or not yours"},
+                          "409": {"description": "Stale version or not allowed from this status"},
+                          "422": {"description": "Missing reason or bad data"}},
+        }
+    },
+}

@@ -1,0 +1,179 @@
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import (
+    CheckConstraint,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from portal.extensions import db
+from portal.models.agency import Agency
+from portal.models.procedure import Procedure
+from portal.models.types import JSONType, UTCDateTime, utcnow
+from portal.models.user import User
+from workflow.states import Channel, Status, Timeliness
+
+STATUS_VALUES = tuple(s.value for s in Status)
+CHANNEL_VALUES = tuple(c.value for c in Channel)
+TIMELINESS_VALUES = tuple(t.value for t in Timeliness)
+
+
+def _in(column: str, values: tuple[str, ...]) -> str:
+    return f"{column} IN (" + ", ".join(f"'{v}'" for v in values) + ")"
+
+
+class Dossier(db.Model):
+    """A dossier (hồ sơ): one application for one procedure, by one applicant.
+
+    Deadlines are computed by ``workflow.deadlines`` at each transition and stored here, so
+    that queues and statistics are plain SQL over these columns. ``version`` guards against
+    concurrent changes: a transition on a stale version fails with a conflict.
+    """
+
+    __tablename__ = "dossiers"
+    __table_args__ = (
+        CheckConstraint(_in("status", STATUS_VALUES), name="status_known"),
+        CheckConstraint(_in("channel", CHANNEL_VALUES), name="channel_known"),
+        CheckConstraint("timeliness IS NULL OR " + _in("timeliness", TIMELINESS_VALUES), name="timeliness_known"),
+        CheckConstraint("due_at IS NULL OR received_at IS NULL OR due_at >= received_at", name="due_after_received"),
+        Index("ix_dossiers_agency_status_due", "agency_id", "status", "due_at"),
+        Index("ix_dossiers_agency_received", "agency_id", "received_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str | None] = mapped_column(String(40), unique=True)
+    procedure_id: Mapped[int] = mapped_column(ForeignKey("procedures.id"), index=True)
+    agency_id: Mapped[int] = mapped_column(ForeignKey("agencies.id"))
+    applicant_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
+    # The applicant as stated on this dossier (name, ID number, address, phone, email, proxy).
+    applicant: Mapped[dict] = mapped_column(JSONType, default=dict)
+    channel: Mapped[str] = mapped_column(String(16))
+    status: Mapped[str] = mapped_column(String(32), default=Status.DRAFT.value, index=True)
+    form_version: Mapped[int] = mapped_column(Integer)
+    form_snapshot: Mapped[list] = mapped_column(JSONType, default=list)
+    form_data: Mapped[dict] = mapped_column(JSONType, default=dict)
+    # Internal process: the current step's key, who holds it, and when that step is due.
+    step_key: Mapped[str | None] = mapped_column(String(64))
+    step_started_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    step_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    holder_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
+    holder_role: Mapped[str | None] = mapped_column(String(32))
+    # Clock: reception, budget, supplement pauses, one extension.
+    submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    received_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    budget_minutes: Mapped[int | None] = mapped_column(Integer)
+    pauses: Mapped[list] = mapped_column(JSONType, default=list)
+    paused_since: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    resume_status: Mapped[str | None] = mapped_column(String(32))
+    due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    original_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    extended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    extended_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    returned_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    timeliness: Mapped[str | None] = mapped_column(String(16))
+    result_kind: Mapped[str | None] = mapped_column(String(16))  # granted / refused
+    result_proposed: Mapped[bool] = mapped_column(default=False)
+    result_signed: Mapped[bool] = mapped_column(default=False)
+    fee_amount: Mapped[int] = mapped_column(Integer, default=0)
+    fee_paid_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    rated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    # Hash of the newest event: anchors the chain, so deleting the last events is detected too.
+    last_event_hash: Mapped[str | None] = mapped_column(String(64))
+
+    procedure: Mapped[Procedure] = relationship()
+    agency: Mapped[Agency] = relationship()
+    applicant_user: Mapped[User | None] = relationship(foreign_keys=[applicant_id])
+    holder: Mapped[User | None] = relationship(foreign_keys=[holder_id])
+    events: Mapped[list[DossierEvent]] = relationship(
+        back_populates="dossier", order_by="DossierEvent.seq", viewonly=True
+    )
+
+    __mapper_args__ = {"version_id_col": version}
+
+    @property
+    def status_enum(self) -> Status:
+        return Status(self.status)
+
+    def __repr__(self) -> str:
+        return f"<Dossier {self.id} {self.code} {self.status}>"
+
+
+class DossierEvent(db.Model):
+    """One change of a dossier. Append-only; each row carries the hash of the previous row of
+    the same dossier, so that an edited or deleted event breaks the chain (``flask audit verify``).
+    """
+
+    __tablename__ = "dossier_events"
+    __table_args__ = (UniqueConstraint("dossier_id", "seq", name="uq_dossier_events_dossier_seq"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    dossier_id: Mapped[int] = mapped_column(ForeignKey("dossiers.id"), index=True)
+    seq: Mapped[int] = mapped_column(Integer)
+    at: Mapped[datetime] = mapped_column(UTCDateTime)
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    actor_name: Mapped[str] = mapped_column(String(255))
+    actor_role: Mapped[str] = mapped_column(String(32))
+    agency_id: Mapped[int | None] = mapped_column(ForeignKey("agencies.id"))
+    action: Mapped[str] = mapped_column(String(32))
+    from_status: Mapped[str | None] = mapped_column(String(32))
+    to_status: Mapped[str] = mapped_column(String(32))
+    from_step: Mapped[str | None] = mapped_column(String(64))
+    to_step: Mapped[str | None] = mapped_column(String(64))
+    comment: Mapped[str | None] = mapped_column(Text)
+    due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # For a hand-over: the step's own deadline and how the giver did against it.
+    step_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    step_timeliness: Mapped[str | None] = mapped_column(String(16))
+    payload: Mapped[dict] = mapped_column(JSONType, default=dict)
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64))
+
+    dossier: Mapped[Dossier] = relationship(back_populates="events")
+
+
+class DossierCodeCounter(db.Model):
+    """The last sequence number used for dossier codes of one agency on one day."""
+
+    __tablename__ = "dossier_code_counters"
+
+    agency_id: Mapped[int] = mapped_column(ForeignKey("agencies.id"), primary_key=True)
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    last_sequence: Mapped[int] = mapped_column(Integer)
+
+
+class CalendarOverride(db.Model):
+    """An announced change to the working calendar: an extra day off (e.g. the Tết bridge days
+    of the civil service) or a Saturday made a working day (ngày làm bù)."""
+
+    __tablename__ = "calendar_overrides"
+    __table_args__ = (CheckConstraint("kind IN ('day_off', 'working_day')", name="kind_known"),)
+
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    note: Mapped[str] = mapped_column(String(500))
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class WorkingHoursSetting(db.Model):
+    """Opening hours of an agency (``agency_id`` NULL: the province-wide default)."""
+
+    __tablename__ = "working_hours"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    agency_id: Mapped[int | None] = mapped_column(ForeignKey("agencies.id"), unique=True)
+    # [["07:00", "11:30"], ["13:30", "17:00"]]
+    periods: Mapped[list] = mapped_column(JSONType)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -1,0 +1,187 @@
+"""The dossier lifecycle through the portal's operation: persistence, deadlines, events."""
+
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import select, text
+
+from portal.extensions import db
+from portal.models import Dossier, DossierEvent
+from portal.operations import dossiers
+from portal.operations.calendar import set_override, working_calendar
+from portal.operations.events import verify_chains
+from tests.integration.lifecycle_helpers import act, build_office, new_submitted, vn, walk_to_result
+from workflow.codes import parse_code
+
+
+@pytest.fixture
+def office(make_user):
+    return build_office(make_user)
+
+
+def test_a_dossier_walks_from_draft_to_returned(office):
+    start = vn(2026, 11, 23, 8, 0)  # Monday morning
+    dossier = new_submitted(office, start - timedelta(hours=1))
+    assert dossier.status == "submitted" and dossier.code is None
+    dossier = walk_to_result(office, dossier.id, start)
+    assert dossier.status == "processed" and dossier.timeliness == "early"
+    dossier = act(dossier.id, "return_result", office.officer, start + timedelta(days=1))
+    assert dossier.status == "returned" and dossier.returned_at is not None
+    agency_identifier, day, seq = parse_code(dossier.code)
+    assert agency_identifier == office.procedure.agency.identifier and day.isoformat() == "2026-11-23" and seq >= 1
+    expected_due = working_calendar(dossier.agency_id).add_working_minutes(start, office.procedure.processing_days * 480)
+    assert dossier.due_at == expected_due and dossier.original_due_at == expected_due
+    events = db.session.scalars(select(DossierEvent).where(DossierEvent.dossier_id == dossier.id).order_by(DossierEvent.seq)).all()
+    assert [e.seq for e in events] == list(range(1, len(events) + 1))
+    assert events[0].action == "create" and events[-1].action == "return_result"
+    handovers = [e for e in events if e.action in ("forward", "issue_result") and e.step_due_at is not None]
+    assert handovers and all(e.step_timeliness in ("early", "on_time", "late") for e in handovers)
+    assert verify_chains([dossier.id]) == (len(events), [])
+
+
+def test_wrong_role_wrong_status_stale_version_and_missing_reason(office):
+    dossier = new_submitted(office, vn(2026, 11, 23, 8, 0))
+    with pytest.raises(dossiers.Forbidden):
+        dossiers.perform(dossier.id, "accept", office.specialist)
+    with pytest.raises(dossiers.NotAllowed):
+        dossiers.perform(dossier.id, "return_result", office.officer)
+    with pytest.raises(dossiers.StaleVersion):
+        dossiers.perform(dossier.id, "accept", office.officer, dossiers.ActionInput(version=dossier.version - 1))
+    with pytest.raises(dossiers.DossierError) as error:
+        dossiers.perform(dossier.id, "refuse_intake", office.officer, dossiers.ActionInput(reason="  "))
+    assert error.value.status == 422
+    db.session.rollback()
+    assert db.session.get(Dossier, dossier.id).status == "submitted"
+
+
+def test_other_agencies_and_other_citizens_do_not_see_the_dossier(office, make_user):
+    from sqlalchemy import select as sel
+
+    from portal.models import Agency
+
+    dossier = new_submitted(office, vn(2026, 11, 23, 8, 0))
+    other_agency = db.session.scalar(sel(Agency).where(Agency.id != office.procedure.agency_id).limit(1))
+    stranger = make_user(role="one_stop_officer", agency=other_agency.code, username="nguoingoai")
+    other_citizen = make_user(username="congdankhac")
+    with pytest.raises(dossiers.DossierNotFound):
+        dossiers.perform(dossier.id, "accept", stranger)
+    with pytest.raises(dossiers.DossierNotFound):
+        dossiers.perform(dossier.id, "withdraw", other_citizen, dossiers.ActionInput(reason="không cần nữa"))
+
+
+def test_only_the_role_of_the_current_step_moves_it(office):
+    dossier = new_submitted(office, vn(2026, 11, 23, 8, 0))
+    act(dossier.id, "accept", office.officer, vn(2026, 11, 23, 8, 5))
+    dossier = act(dossier.id, "forward", office.officer, vn(2026, 11, 23, 8, 10))
+    assert dossier.status == "in_process" and dossier.holder_role == office.procedure.steps[1]["role"]
+    wrong = office.specialist if dossier.holder_role != "specialist" else office.unit_leader
+    with pytest.raises(dossiers.Forbidden) as error:
+        dossiers.perform(dossier.id, "forward", wrong)
+    assert error.value.code == "not_your_step"
+
+
+def test_supplement_rounds_stop_the_clock(office):
+    start = vn(2026, 11, 23, 8, 0)
+    dossier = new_submitted(office, start)
+    act(dossier.id, "accept", office.officer, start)
+    original = db.session.get(Dossier, dossier.id).due_at
+    calendar = working_calendar(dossier.agency_id)
+    paused_total = 0
+    # Three rounds: request on Tuesday 09:00 of successive weeks, answer Thursday 15:00.
+    for week in range(3):
+        requested = vn(2026, 11, 24, 9, 0) + timedelta(weeks=week)
+        answered = vn(2026, 11, 26, 15, 0) + timedelta(weeks=week)
+        d = act(dossier.id, "request_supplement", office.officer, requested, reason="Thiếu bản sao", items=["Bản sao CCCD"])
+        assert d.status == "supplement_requested" and d.paused_since == requested
+        d = act(dossier.id, "supplement", office.citizen, answered)
+        paused_total += calendar.working_minutes_between(requested, answered)
+        assert d.status == "accepted" and d.paused_since is None
+        assert d.due_at == calendar.add_working_minutes(original, paused_total)
+    assert len(d.pauses) == 3
+
+
+def test_apology_sets_a_new_date_once(office):
+    start = vn(2026, 11, 23, 8, 0)
+    dossier = new_submitted(office, start)
+    act(dossier.id, "accept", office.officer, start)
+    act(dossier.id, "forward", office.officer, start + timedelta(minutes=5))
+    d = db.session.get(Dossier, dossier.id)
+    new_due = d.due_at + timedelta(days=7)
+    d = act(dossier.id, "apologize", office.unit_leader, start + timedelta(days=1), reason="Cần xác minh thực địa",
+            new_due_at=new_due)
+    assert d.due_at.replace(second=0, microsecond=0) == new_due.replace(second=0, microsecond=0)
+    assert d.original_due_at < d.due_at
+    with pytest.raises(dossiers.DossierError):
+        dossiers.perform(dossier.id, "apologize", office.unit_leader,
+                         dossiers.ActionInput(reason="lần hai", new_due_at=new_due + timedelta(days=3)))
+
+
+def test_codes_count_per_agency_and_day(office):
+    first = new_submitted(office, vn(2026, 11, 23, 8, 0))
+    second = new_submitted(office, vn(2026, 11, 23, 8, 1))
+    a = act(first.id, "accept", office.officer, vn(2026, 11, 23, 9, 0)).code
+    b = act(second.id, "accept", office.officer, vn(2026, 11, 23, 9, 1)).code
+    assert parse_code(b)[2] == parse_code(a)[2] + 1
+    third = new_submitted(office, vn(2026, 11, 24, 8, 0))
+    c = act(third.id, "accept", office.officer, vn(2026, 11, 24, 9, 0)).code
+    assert parse_code(c)[1].isoformat() == "2026-11-24" and parse_code(c)[2] == 1
+
+
+def test_a_reception_after_closing_counts_from_the_next_working_morning(office):
+    friday_evening = vn(2026, 11, 27, 17, 1)
+    dossier = new_submitted(office, friday_evening)
+    d = act(dossier.id, "accept", office.officer, friday_evening)
+    calendar = working_calendar(d.agency_id)
+    assert d.due_at == calendar.add_working_minutes(vn(2026, 11, 30, 7, 0), office.procedure.processing_days * 480)
+
+
+def test_calendar_overrides_move_due_dates(office):
+    set_override(vn(2026, 11, 24, 0, 0).date(), "day_off", "Nghỉ bù theo thông báo của UBND tỉnh")
+    db.session.commit()
+    start = vn(2026, 11, 23, 8, 0)
+    dossier = new_submitted(office, start)
+    d = act(dossier.id, "accept", office.officer, start)
+    without = working_calendar(None)
+    assert d.due_at > start
+    assert not without.is_working_day(vn(2026, 11, 24, 8, 0))
+
+
+def test_tampering_with_an_event_is_detected(office, runner):
+    dossier = new_submitted(office, vn(2026, 11, 23, 8, 0))
+    act(dossier.id, "accept", office.officer, vn(2026, 11, 23, 9, 0))
+    assert verify_chains([dossier.id])[1] == []
+    db.session.execute(text("UPDATE dossier_events SET comment = 'sửa lén' WHERE dossier_id = :d AND seq = 2"),
+                       {"d": dossier.id})
+    checked, breaks = verify_chains([dossier.id])
+    assert [b.seq for b in breaks] == [2]
+    result = runner.invoke(args=["audit", "verify"])
+    assert result.exit_code != 0 and "sự kiện #2" in result.output
+
+
+def test_deleting_the_newest_event_is_detected(office):
+    dossier = new_submitted(office, vn(2026, 11, 23, 8, 0))
+    act(dossier.id, "accept", office.officer, vn(2026, 11, 23, 9, 0))
+    last = db.session.scalar(select(DossierEvent.seq).where(DossierEvent.dossier_id == dossier.id).order_by(DossierEvent.seq.desc()))
+    db.session.execute(text("DELETE FROM dossier_events WHERE dossier_id = :d AND seq = :s"), {"d": dossier.id, "s": last})
+    assert any("newest" in b.problem for b in verify_chains([dossier.id])[1])
+
+
+def test_audit_verify_command_on_a_clean_log(office, runner):
+    dossier = new_submitted(office, vn(2026, 11, 23, 8, 0))
+    act(dossier.id, "accept", office.officer, vn(2026, 11, 23, 9, 0))
+    result = runner.invoke(args=["audit", "verify"])
+    assert result.exit_code == 0 and "không có chỗ hỏng" in result.output
+
+
+def test_calendar_commands(runner):
+    result = runner.invoke(args=["calendar", "add-working-day", "2026-12-05", "--note", "Làm bù cho ngày 24/12"])
+    assert result.exit_code == 0, result.output
+    result = runner.invoke(args=["calendar", "show", "--year", "2026"])
+    assert "05/12/2026 làm việc (làm bù): Làm bù cho ngày 24/12" in result.output
+    assert "17/02/2026" in result.output  # Tết Bính Ngọ, first day
+    assert working_calendar().is_working_day(vn(2026, 12, 5, 8, 0).date())
+    result = runner.invoke(args=["calendar", "working-hours", "07:30-11:30", "13:30-17:30"])
+    assert result.exit_code == 0
+    assert working_calendar().working_hours.opening.strftime("%H:%M") == "07:30"
+    result = runner.invoke(args=["calendar", "working-hours", "17:00-07:00"])
+    assert result.exit_code != 0 and "không hợp lệ" in result.output

@@ -1,0 +1,310 @@
+"""Due dates in working time, clock pauses, extensions, early / on-time / late.
+
+Rules
+-----
+* **Due date.** ``received_at`` + ``processing_days`` x 8 working hours of ``calendar``, counted
+  from the next working moment (a reception after closing or on a day off counts from the next
+  working morning). Arithmetic is in whole minutes (see ``workflow.calendar``).
+* **End of day.** A due date that uses up the last working minute of a day is that day's
+  closing time (17:00), not 07:00 the next working morning. Received Friday 16:59 with 1 day:
+  1 minute on Friday + 7 h 59 min on Monday = Monday 16:59. Received Friday 17:01: counted from
+  Monday 07:00, due Monday 17:00.
+* **Clock pauses** (``Clock``). A supplement request stops the clock and the applicant's answer
+  restarts it: time already used counts (NĐ 61/2018), the rest of the budget runs from the answer.
+  While a pause is open there is no due date (``None``); ``remaining_minutes`` gives the frozen
+  balance. Any number of rounds. Whether waiting for a fee also pauses the clock depends on the
+  procedure; the portal decides which intervals it passes as pauses.
+* **Extension** (apology, Mẫu 04). The new appointment is fixed by the leader, once per dossier
+  (``ExtensionAlreadyUsed`` on a second time) and must be later than the current due date
+  (``ExtensionNotLater``). A supplement round opened *after* the extension moves the new date by
+  the working time it lasted.
+* **Timeliness** (``classify``), as in Vietnamese reporting:
+  *early* ("trước hạn") - finished on an earlier calendar day (VN time) than the due date's day;
+  *on time* ("đúng hạn") - finished on the due date's day, no later than the due time;
+  *late* ("quá hạn") - finished after the due time. Compared to the minute. The same function
+  classifies each hand-over against the step's own deadline (``classify_handover``).
+* **Remaining time text** counts working time, 1 day = 8 working hours, rounded down.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from datetime import datetime
+
+from .calendar import (
+    MINUTES_PER_WORKING_DAY,
+    WorkingCalendar,
+    days_to_minutes,
+    floor_minute,
+    hours_to_minutes,
+)
+from .states import Timeliness
+
+
+class DeadlineError(ValueError):
+    """Invalid deadline operation."""
+
+
+class ExtensionAlreadyUsed(DeadlineError):
+    """The appointment was already extended once (apology letters are one per dossier)."""
+
+    def __init__(self) -> None:
+        super().__init__("the appointment may be extended only once")
+
+
+class ExtensionNotLater(DeadlineError):
+    """The new appointment is not after the current one."""
+
+    def __init__(self, current_due: datetime, new_due: datetime):
+        self.current_due, self.new_due = current_due, new_due
+        super().__init__(
+            f"new appointment {new_due.isoformat()} is not after {current_due.isoformat()}"
+        )
+
+
+def due_at(received_at: datetime, processing_days: float, calendar: WorkingCalendar) -> datetime:
+    """The appointment: ``processing_days`` working days of 8 hours after ``received_at``."""
+    minutes = days_to_minutes(processing_days)
+    if minutes <= 0:
+        raise ValueError("processing time must be positive")
+    return calendar.add_working_minutes(received_at, minutes)
+
+
+def due_after_hours(start: datetime, hours: float, calendar: WorkingCalendar) -> datetime:
+    """``start`` + ``hours`` working hours (a step's deadline)."""
+    minutes = hours_to_minutes(hours)
+    if minutes <= 0:
+        raise ValueError("duration must be positive")
+    return calendar.add_working_minutes(start, minutes)
+
+
+def extend_due(current_due: datetime, new_due: datetime, *, already_extended: bool) -> datetime:
+    """Check an apology's new appointment and return it (VN time, whole minutes)."""
+    if already_extended:
+        raise ExtensionAlreadyUsed()
+    current, new = floor_minute(current_due), floor_minute(new_due)
+    if new <= current:
+        raise ExtensionNotLater(current, new)
+    return new
+
+
+def apology_in_time(issued_at: datetime, due: datetime, calendar: WorkingCalendar) -> bool:
+    """True if the apology comes at least one working day (8 working hours) before ``due``."""
+    return calendar.working_minutes_between(issued_at, due) >= MINUTES_PER_WORKING_DAY
+
+
+@dataclass(frozen=True)
+class Pause:
+    """A stop of the clock: from the supplement request to the answer (``None`` while open)."""
+
+    started_at: datetime
+    ended_at: datetime | None = None
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "started_at", floor_minute(self.started_at))
+        if self.ended_at is not None:
+            object.__setattr__(self, "ended_at", floor_minute(self.ended_at))
+            if self.ended_at < self.started_at:
+                raise ValueError("a pause cannot end before it starts")
+
+
+@dataclass(frozen=True, eq=False)
+class Clock:
+    """The processing clock of one dossier: budget, pauses and at most one extension.
+
+    Immutable: ``pause``, ``resume`` and ``extend`` return a new clock.
+    """
+
+    started_at: datetime
+    budget_minutes: int
+    calendar: WorkingCalendar
+    pauses: tuple[Pause, ...] = ()
+    extended_due: datetime | None = None
+    extended_at: datetime | None = None
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "started_at", floor_minute(self.started_at))
+        if isinstance(self.budget_minutes, bool) or not isinstance(self.budget_minutes, int):
+            raise TypeError("budget_minutes must be an int")
+        if self.budget_minutes <= 0:
+            raise ValueError("budget_minutes must be positive")
+        pauses = tuple(self.pauses)
+        previous_end = self.started_at
+        for i, pause in enumerate(pauses):
+            if pause.started_at < previous_end:
+                raise ValueError("pauses must be in order, after the start and not overlapping")
+            if pause.ended_at is None and i != len(pauses) - 1:
+                raise ValueError("only the last pause may be open")
+            previous_end = pause.ended_at or pause.started_at
+        object.__setattr__(self, "pauses", pauses)
+        if (self.extended_due is None) != (self.extended_at is None):
+            raise ValueError("extended_due and extended_at go together")
+        if self.extended_due is not None:
+            object.__setattr__(self, "extended_due", floor_minute(self.extended_due))
+            object.__setattr__(self, "extended_at", floor_minute(self.extended_at))
+
+    @classmethod
+    def start(
+        cls, received_at: datetime, processing_days: float, calendar: WorkingCalendar
+    ) -> Clock:
+        """A clock started at reception with a budget of ``processing_days`` working days."""
+        return cls(received_at, days_to_minutes(processing_days), calendar)
+
+    # -- state ------------------------------------------------------------------------------
+
+    @property
+    def is_paused(self) -> bool:
+        return bool(self.pauses) and self.pauses[-1].ended_at is None
+
+    @property
+    def is_extended(self) -> bool:
+        return self.extended_due is not None
+
+    def pause(self, at: datetime) -> Clock:
+        """Stop the clock at ``at`` (supplement requested)."""
+        if self.is_paused:
+            raise DeadlineError("the clock is already paused")
+        return replace(self, pauses=self.pauses + (Pause(at),))
+
+    def resume(self, at: datetime) -> Clock:
+        """Restart the clock at ``at`` (the applicant answered)."""
+        if not self.is_paused:
+            raise DeadlineError("the clock is not paused")
+        return replace(self, pauses=self.pauses[:-1] + (Pause(self.pauses[-1].started_at, at),))
+
+    def extend(self, new_due: datetime, at: datetime) -> Clock:
+        """Set the apology's new appointment (once; later than the current due date)."""
+        if self.is_extended:
+            raise ExtensionAlreadyUsed()
+        current = self.due_at()
+        if current is None:
+            raise DeadlineError("no due date while the clock is paused")
+        new = extend_due(current, new_due, already_extended=False)
+        return replace(self, extended_due=new, extended_at=at)
+
+    # -- computations -----------------------------------------------------------------------
+
+    def due_at(self) -> datetime | None:
+        """The current due date, or ``None`` while paused."""
+        if self.is_paused:
+            return None
+        cal = self.calendar
+        if self.extended_due is not None:
+            later = [p for p in self.pauses if p.started_at >= self.extended_at]
+            paused = sum(cal.working_minutes_between(p.started_at, p.ended_at) for p in later)
+            return cal.add_working_minutes(self.extended_due, paused)
+        remaining = self.budget_minutes
+        segment_start = self.started_at
+        for pause in self.pauses:
+            running = cal.working_minutes_between(segment_start, pause.started_at)
+            if remaining <= running:
+                # Due before this pause began: a late pause does not move a passed due date.
+                return cal.add_working_minutes(segment_start, remaining)
+            remaining -= running
+            segment_start = pause.ended_at
+        return cal.add_working_minutes(segment_start, remaining)
+
+    def elapsed_minutes(self, at: datetime) -> int:
+        """Working minutes the clock has run from the start until ``at`` (pauses excluded)."""
+        cal = self.calendar
+        at = floor_minute(at)
+        total = 0
+        segment_start = self.started_at
+        for pause in self.pauses:
+            if at <= pause.started_at:
+                break
+            total += cal.working_minutes_between(segment_start, pause.started_at)
+            if pause.ended_at is None or at <= pause.ended_at:
+                return total
+            segment_start = pause.ended_at
+        if at > segment_start:
+            total += cal.working_minutes_between(segment_start, at)
+        return total
+
+    def remaining_minutes(self, at: datetime) -> int:
+        """Working minutes left at ``at``; frozen while paused.
+
+        Once past the due date it is minus the working time since the due date (a supplement
+        round opened after the due date does not reduce the delay).
+        """
+        if self.is_paused:
+            before = replace(self, pauses=self.pauses[:-1]).due_at()
+            return self.calendar.working_minutes_between(self.pauses[-1].started_at, before)
+        return self.calendar.working_minutes_between(at, self.due_at())
+
+
+def classify(finished_at: datetime, due: datetime) -> Timeliness:
+    """Early / on time / late, as defined in the module docstring."""
+    finished, due = floor_minute(finished_at), floor_minute(due)
+    if finished > due:
+        return Timeliness.LATE
+    if finished.date() < due.date():
+        return Timeliness.EARLY
+    return Timeliness.ON_TIME
+
+
+def classify_handover(
+    received_at: datetime, handed_over_at: datetime, hours: float, calendar: WorkingCalendar
+) -> Timeliness:
+    """Classify one hand-over against its step's own deadline (received + step hours)."""
+    return classify(handed_over_at, due_after_hours(received_at, hours, calendar))
+
+
+_WORDS = {
+    "vi": {
+        "day": ("ngày", "ngày"),
+        "hour": ("giờ", "giờ"),
+        "minute": ("phút", "phút"),
+        "left": "còn {}",
+        "overdue": "quá hạn {}",
+        "due_now": "đến hạn",
+        "past_due": "đã quá hạn",
+    },
+    "en": {
+        "day": ("day", "days"),
+        "hour": ("hour", "hours"),
+        "minute": ("minute", "minutes"),
+        "left": "{} left",
+        "overdue": "{} overdue",
+        "due_now": "due now",
+        "past_due": "past due",
+    },
+}
+
+
+def _duration_text(minutes: int, words: dict) -> str:
+    days, rest = divmod(minutes, MINUTES_PER_WORKING_DAY)
+    hours, mins = divmod(rest, 60)
+    parts = []
+
+    def part(n: int, unit: str) -> None:
+        singular, plural = words[unit]
+        parts.append(f"{n} {singular if n == 1 else plural}")
+
+    if days:
+        part(days, "day")
+    if hours:
+        part(hours, "hour")
+    if mins and not days:
+        part(mins, "minute")
+    return " ".join(parts)
+
+
+def remaining_text(
+    now: datetime, due: datetime, calendar: WorkingCalendar, lang: str = "vi"
+) -> str:
+    """Time left as text: "còn 1 ngày 3 giờ", "quá hạn 2 ngày", "còn 45 phút" (``lang="vi"``),
+    "1 day 3 hours left", "2 days 3 hours overdue" (``lang="en"``).
+
+    Working time between ``now`` and ``due``, 1 day = 8 working hours, rounded down; minutes are
+    shown only below one day. With no working minute between them: "đến hạn" / "due now", or
+    "đã quá hạn" / "past due" when ``now`` is after ``due`` (e.g. Saturday after a Friday due).
+    """
+    words = _WORDS.get(lang.split("_")[0].split("-")[0].lower())
+    if words is None:
+        raise ValueError(f"unsupported language {lang!r}")
+    minutes = calendar.working_minutes_between(now, due)
+    if minutes == 0:
+        return words["past_due"] if floor_minute(now) > floor_minute(due) else words["due_now"]
+    key = "left" if minutes > 0 else "overdue"
+    return words[key].format(_duration_text(abs(minutes), words))
