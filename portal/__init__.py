@@ -32,11 +32,17 @@ def create_app(config: dict | None = None) -> Flask:
     from portal.api import bp as api_bp
     from portal.auth.views import bp as auth_bp
     from portal.catalogue.views import bp as catalogue_bp
+    from portal.citizen.views import bp as citizen_bp
+    from portal.dashboard.views import bp as dashboard_bp
     from portal.office.views import bp as office_bp
+    from portal.verify.views import bp as verify_bp
 
     app.register_blueprint(catalogue_bp)
     app.register_blueprint(auth_bp)
+    app.register_blueprint(citizen_bp)
     app.register_blueprint(office_bp)
+    app.register_blueprint(dashboard_bp)
+    app.register_blueprint(verify_bp)
     app.register_blueprint(admin_bp)
     app.register_blueprint(api_bp)
     csrf.exempt(api_bp)  # the API authenticates with bearer tokens, never with cookies

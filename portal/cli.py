@@ -20,6 +20,7 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(demo_group)
     app.cli.add_command(audit_group)
     app.cli.add_command(calendar_group)
+    app.cli.add_command(files_group)
 
 
 @click.group("catalogue", help="Danh mục thủ tục hành chính.")
@@ -217,3 +218,21 @@ def calendar_working_hours(periods, agency_code):
         raise click.ClickException("Giờ làm việc không hợp lệ (dạng HH:MM-HH:MM, tăng dần, không chồng nhau).") from None
     db.session.commit()
     click.echo("Đã lưu giờ làm việc.")
+
+
+@click.group("files", help="Tệp đính kèm.")
+def files_group():
+    pass
+
+
+@files_group.command("gc", help="Xóa các tệp không còn bản ghi nào tham chiếu (do sự cố giữa chừng).")
+@click.option("--dry-run", is_flag=True, help="Chỉ liệt kê, không xóa.")
+def files_gc(dry_run):
+    from portal.storage import orphan_paths
+
+    orphans = orphan_paths()
+    for path in orphans:
+        click.echo(str(path))
+        if not dry_run:
+            path.unlink(missing_ok=True)
+    click.echo(f"{len(orphans)} tệp mồ côi{' (chưa xóa)' if dry_run else ' đã xóa'}.")

@@ -79,6 +79,8 @@ def build_config(environment: str | None = None) -> dict:
         "BABEL_TRANSLATION_DIRECTORIES": str(TRANSLATIONS_DIR),
         "LANGUAGES": ("vi", "en"),
         "MAX_CONTENT_LENGTH": _env_int("MAX_CONTENT_LENGTH", 50 * 1024 * 1024),
+        # Attachments: content-addressed files outside the database (shared storage in production).
+        "STORAGE_DIR": os.environ.get("STORAGE_DIR", str(INSTANCE_DIR / "files")),
         # Login throttling: failures per username and per client address in a sliding window.
         "LOGIN_MAX_FAILURES_PER_USER": _env_int("LOGIN_MAX_FAILURES_PER_USER", 5),
         "LOGIN_MAX_FAILURES_PER_IP": _env_int("LOGIN_MAX_FAILURES_PER_IP", 20),

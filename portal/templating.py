@@ -41,8 +41,13 @@ def filing_url(procedure) -> str | None:
     return url_for("citizen.start_dossier", code=procedure.code)
 
 
+def has_endpoint(name: str) -> bool:
+    return name in current_app.view_functions
+
+
 def init_app(app: Flask) -> None:
     app.add_template_global(filing_url, "filing_url")
+    app.add_template_global(has_endpoint, "has_endpoint")
     app.add_template_filter(format_vnd, "vnd")
     app.add_template_filter(lambda dt: format_datetime(dt, "dd/MM/yyyy HH:mm") if dt else "", "datetime_vn")
     app.add_template_global(LEVEL_LABELS, "LEVEL_LABELS")

@@ -60,7 +60,7 @@ def compile_translations() -> None:
 
 
 @pytest.fixture(scope="session")
-def _app(database_url):
+def _app(database_url, tmp_path_factory):
     from flask_migrate import upgrade
 
     from portal import create_app
@@ -73,6 +73,7 @@ def _app(database_url):
         "PORTAL_ENV": "testing",
         "SQLALCHEMY_DATABASE_URI": normalize_database_url(database_url),
         "SERVER_NAME": None,
+        "STORAGE_DIR": str(tmp_path_factory.mktemp("files")),
     })
     with app.app_context():
         if db.engine.dialect.name == "postgresql":

@@ -10,5 +10,5 @@ from flask import Blueprint
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
-MODULE_NAMES = ("auth", "catalogue", "dossiers", "spec")
+MODULE_NAMES = ("auth", "catalogue", "dossiers", "filing", "office", "verify", "stats", "spec")
 MODULES = [import_module(f"portal.api.{name}") for name in MODULE_NAMES]

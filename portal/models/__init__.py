@@ -9,10 +9,11 @@ from portal.models.dossier import (
     DossierEvent,
     WorkingHoursSetting,
 )
+from portal.models.files import DossierFile, FileBlob
 from portal.models.procedure import Field, Procedure
 from portal.models.user import ApiToken, LoginAttempt, User
 
 __all__ = [
-    "Agency", "ApiToken", "AuditEntry", "CalendarOverride", "Dossier", "DossierCodeCounter", "DossierEvent",
+    "Agency", "ApiToken", "AuditEntry", "CalendarOverride", "Dossier", "DossierCodeCounter", "DossierEvent", "DossierFile", "FileBlob",
     "Field", "LoginAttempt", "Procedure", "User", "WorkingHoursSetting",
 ]

@@ -1,0 +1,42 @@
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, Index, Integer, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from portal.extensions import db
+from portal.models.types import UTCDateTime, utcnow
+
+
+class FileBlob(db.Model):
+    """File content stored outside the database, addressed by its SHA-256 (one copy per content)."""
+
+    __tablename__ = "file_blobs"
+
+    sha256: Mapped[str] = mapped_column(String(64), primary_key=True)
+    size: Mapped[int] = mapped_column(Integer)
+    content_type: Mapped[str] = mapped_column(String(100))  # detected from the content, not the name
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class DossierFile(db.Model):
+    """A file that belongs to a dossier: an applicant's document, a scan made at the desk,
+    a draft or signed result, a signed form. Files are never overwritten: a replacement is a
+    new row and the old one gets ``superseded_at``."""
+
+    __tablename__ = "dossier_files"
+    __table_args__ = (Index("ix_dossier_files_dossier_kind", "dossier_id", "kind"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    dossier_id: Mapped[int] = mapped_column(ForeignKey("dossiers.id"))
+    # document (applicant's), scan (desk), result_draft, result (signed), form (signed standard form)
+    kind: Mapped[str] = mapped_column(String(32))
+    document_key: Mapped[str | None] = mapped_column(String(64))
+    blob_sha256: Mapped[str] = mapped_column(ForeignKey("file_blobs.sha256"), index=True)
+    original_name: Mapped[str] = mapped_column(String(255))
+    uploaded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    uploaded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    superseded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    blob: Mapped[FileBlob] = relationship()
