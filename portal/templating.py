@@ -41,6 +41,25 @@ def filing_url(procedure) -> str | None:
     return url_for("citizen.start_dossier", code=procedure.code)
 
 
+def time_left(dossier) -> str:
+    """Working time left or overdue for a dossier, in the page's language ("còn 1 ngày 3 giờ")."""
+    from flask import g
+
+    from portal.i18n import current_language
+    from portal.models.types import utcnow
+    from portal.operations.calendar import working_calendar
+    from workflow.deadlines import remaining_text
+
+    if dossier.due_at is None or dossier.finished_at is not None:
+        return ""
+    if dossier.paused_since is not None:
+        return str(_l("tạm dừng: chờ bổ sung"))
+    calendars = g.setdefault("working_calendars", {})
+    if dossier.agency_id not in calendars:
+        calendars[dossier.agency_id] = working_calendar(dossier.agency_id)
+    return remaining_text(utcnow(), dossier.due_at, calendars[dossier.agency_id], current_language())
+
+
 def has_endpoint(name: str) -> bool:
     return name in current_app.view_functions
 
@@ -48,6 +67,7 @@ def has_endpoint(name: str) -> bool:
 def init_app(app: Flask) -> None:
     app.add_template_global(filing_url, "filing_url")
     app.add_template_global(has_endpoint, "has_endpoint")
+    app.add_template_global(time_left, "time_left")
     app.add_template_filter(format_vnd, "vnd")
     app.add_template_filter(lambda dt: format_datetime(dt, "dd/MM/yyyy HH:mm") if dt else "", "datetime_vn")
     app.add_template_global(LEVEL_LABELS, "LEVEL_LABELS")

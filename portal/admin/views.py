@@ -1,15 +1,27 @@
 from __future__ import annotations
 
-from flask import Blueprint, render_template, request
+from datetime import date
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
 from portal.access import roles_required
+from portal.admin.forms import CalendarOverrideForm, RemoveOverrideForm, WorkingHoursForm
 from portal.extensions import db
 from portal.models import User
+from portal.operations import calendar as calendar_ops
 from workflow.states import Role
 
 bp = Blueprint("admin", __name__, url_prefix="/quan-tri", template_folder="templates")
+
+CALENDAR_ERRORS = {
+    "note_required": "Vui lòng ghi căn cứ.",
+    "bad_kind": "Loại điều chỉnh không hợp lệ.",
+    "bad_working_hours": "Giờ làm việc không hợp lệ: giờ kết thúc phải sau giờ bắt đầu, buổi chiều sau buổi sáng.",
+}
 
 
 @bp.get("/nguoi-dung")
@@ -21,3 +33,66 @@ def users():
         query = query.where(User.role == role)
     users_ = db.session.scalars(query.limit(500)).all()
     return render_template("admin/users.html", users=users_, role=role, roles=list(Role))
+
+
+def _year() -> int:
+    raw = request.args.get("year", "")
+    return int(raw) if raw.isdigit() and 2000 <= int(raw) <= 2100 else date.today().year
+
+
+@bp.route("/lich-lam-viec", methods=["GET", "POST"])
+@roles_required(Role.ADMIN)
+def calendar():
+    year = _year()
+    form = CalendarOverrideForm(prefix="override")
+    hours_form = WorkingHoursForm(prefix="hours")
+    if request.method == "POST" and request.form.get("form") == "override" and form.validate():
+        try:
+            calendar_ops.set_override(form.day.data, form.kind.data, form.note.data, by=current_user)
+        except calendar_ops.CalendarError as error:
+            db.session.rollback()
+            flash(_(CALENDAR_ERRORS[error.code]), "error")
+        else:
+            db.session.commit()
+            flash(_("Đã lưu điều chỉnh lịch ngày %(day)s.", day=form.day.data.strftime("%d/%m/%Y")), "success")
+            return redirect(url_for("admin.calendar", year=form.day.data.year))
+    elif request.method == "POST" and request.form.get("form") == "hours" and hours_form.validate():
+        periods = [[hours_form.morning_start.data, hours_form.morning_end.data],
+                   [hours_form.afternoon_start.data, hours_form.afternoon_end.data]]
+        try:
+            calendar_ops.set_working_hours(periods, None, by=current_user)
+        except calendar_ops.CalendarError as error:
+            db.session.rollback()
+            flash(_(CALENDAR_ERRORS[error.code]), "error")
+        else:
+            db.session.commit()
+            flash(_("Đã lưu giờ làm việc."), "success")
+            return redirect(url_for("admin.calendar", year=year))
+    working = calendar_ops.working_calendar()
+    if request.method == "GET":
+        (ms, me), (as_, ae) = [(a.strftime("%H:%M"), b.strftime("%H:%M")) for a, b in working.working_hours.periods[:2]] \
+            if len(working.working_hours.periods) >= 2 else [("07:00", "11:30"), ("13:30", "17:00")]
+        hours_form.morning_start.data, hours_form.morning_end.data = ms, me
+        hours_form.afternoon_start.data, hours_form.afternoon_end.data = as_, ae
+    status = 422 if request.method == "POST" else 200
+    return render_template(
+        "admin/calendar.html", year=year, form=form, hours_form=hours_form, remove_form=RemoveOverrideForm(),
+        public_days=sorted(working.public_days_off(year)), overrides=calendar_ops.list_overrides(year),
+    ), status
+
+
+@bp.post("/lich-lam-viec/xoa")
+@roles_required(Role.ADMIN)
+def remove_calendar_override():
+    form = RemoveOverrideForm()
+    try:
+        day = date.fromisoformat(form.day.data or "")
+    except ValueError:
+        day = None
+    if not form.validate() or day is None:
+        flash(_("Yêu cầu không hợp lệ."), "error")
+        return redirect(url_for("admin.calendar"))
+    if calendar_ops.remove_override(day, by=current_user):
+        db.session.commit()
+        flash(_("Đã bỏ điều chỉnh ngày %(day)s.", day=day.strftime("%d/%m/%Y")), "success")
+    return redirect(url_for("admin.calendar", year=day.year))
