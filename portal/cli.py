@@ -18,9 +18,18 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(catalogue_group)
     app.cli.add_command(create_user)
     app.cli.add_command(demo_group)
+    from portal.demo import generate_command
+
+    demo_group.add_command(generate_command)
     app.cli.add_command(audit_group)
     app.cli.add_command(calendar_group)
     app.cli.add_command(files_group)
+    from portal.pki_commands import pki_group
+
+    app.cli.add_command(pki_group)
+    from portal.statistics.cli import stats_group
+
+    app.cli.add_command(stats_group)
 
 
 @click.group("catalogue", help="Danh mục thủ tục hành chính.")

@@ -81,6 +81,19 @@ def build_config(environment: str | None = None) -> dict:
         "MAX_CONTENT_LENGTH": _env_int("MAX_CONTENT_LENGTH", 50 * 1024 * 1024),
         # Attachments: content-addressed files outside the database (shared storage in production).
         "STORAGE_DIR": os.environ.get("STORAGE_DIR", str(INSTANCE_DIR / "files")),
+        # Online filing: size limits of one attachment and of all attachments of one dossier.
+        "MAX_UPLOAD_BYTES": _env_int("MAX_UPLOAD_BYTES", 10 * 1024 * 1024),
+        "MAX_DOSSIER_BYTES": _env_int("MAX_DOSSIER_BYTES", 40 * 1024 * 1024),
+        # Fee payments: the sandbox provider's HMAC secret (set a real secret outside development).
+        "PAYMENT_PROVIDER": os.environ.get("PAYMENT_PROVIDER", "sandbox"),
+        "PAYMENT_SANDBOX_SECRET": os.environ.get("PAYMENT_SANDBOX_SECRET", "sandbox-secret-not-for-production"),
+        # E-mail: sent through SMTP when MAIL_SERVER is set, otherwise kept in the outbox table.
+        "MAIL_SERVER": os.environ.get("MAIL_SERVER", ""),
+        "MAIL_PORT": _env_int("MAIL_PORT", 25),
+        "MAIL_USE_TLS": _env_bool("MAIL_USE_TLS", False),
+        "MAIL_USERNAME": os.environ.get("MAIL_USERNAME", ""),
+        "MAIL_PASSWORD": os.environ.get("MAIL_PASSWORD", ""),
+        "MAIL_SENDER": os.environ.get("MAIL_SENDER", "dichvucong@laichau.gov.vn"),
         # Login throttling: failures per username and per client address in a sliding window.
         "LOGIN_MAX_FAILURES_PER_USER": _env_int("LOGIN_MAX_FAILURES_PER_USER", 5),
         "LOGIN_MAX_FAILURES_PER_IP": _env_int("LOGIN_MAX_FAILURES_PER_IP", 20),
@@ -90,6 +103,13 @@ def build_config(environment: str | None = None) -> dict:
         "CATALOGUE_PAGE_SIZE": _env_int("CATALOGUE_PAGE_SIZE", 20),
         # Behind a reverse proxy, how many X-Forwarded-For hops to trust (0: none).
         "PROXY_FIX_HOPS": _env_int("PROXY_FIX_HOPS", 0),
+        # Digital signatures (docs/signatures.md, "In the portal"). Keys at rest are encrypted
+        # with PKI_KEY_PASSWORD; production refuses to sign without it and without TSA_URL.
+        "PKI_KEY_PASSWORD": os.environ.get("PKI_KEY_PASSWORD")
+        or (None if env == "production" else "lai-chau-dev-only-pki-password"),
+        "PKI_TRUST_DIR": os.environ.get("PKI_TRUST_DIR") or None,
+        "TSA_URL": os.environ.get("TSA_URL") or None,
+        "SIGNING_AUTO_ISSUE": _env_bool("SIGNING_AUTO_ISSUE", env != "production"),
     }
     if env == "testing":
         config["TESTING"] = True

@@ -1,11 +1,13 @@
-"""office: tables of this capability (hand-written; replace the bodies, keep the chain).
+"""office: indexes of the one-stop work queues.
 
 Revision ID: 0005_office
 Revises: 0004_citizen_filing
 """
 
-import sqlalchemy as sa  # noqa: F401
-from alembic import op  # noqa: F401
+import sqlalchemy as sa
+from alembic import op
+
+RUNNING = "status IN ('accepted', 'in_process', 'awaiting_fee')"
 
 revision = "0005_office"
 down_revision = "0004_citizen_filing"
@@ -14,8 +16,17 @@ depends_on = None
 
 
 def upgrade():
-    pass
+    with op.batch_alter_table("dossiers", schema=None) as batch_op:
+        batch_op.create_index("ix_dossiers_agency_id_id", ["agency_id", "id"], unique=False)
+        batch_op.create_index("ix_dossiers_agency_holder_status", ["agency_id", "holder_role", "status"], unique=False)
+        batch_op.create_index("ix_dossiers_agency_channel_status", ["agency_id", "channel", "status"], unique=False)
+        batch_op.create_index("ix_dossiers_running_due", ["agency_id", "due_at", "id"], unique=False,
+                              postgresql_where=sa.text(RUNNING), sqlite_where=sa.text(RUNNING))
 
 
 def downgrade():
-    pass
+    with op.batch_alter_table("dossiers", schema=None) as batch_op:
+        batch_op.drop_index("ix_dossiers_running_due")
+        batch_op.drop_index("ix_dossiers_agency_channel_status")
+        batch_op.drop_index("ix_dossiers_agency_holder_status")
+        batch_op.drop_index("ix_dossiers_agency_id_id")

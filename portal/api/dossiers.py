@@ -76,6 +76,9 @@ def _parse_time(value) -> datetime | None:
 @token_required
 def dossier_action(dossier_id: int, action: str):
     body = json_body()
+    from portal.api import filing  # the applicant's own actions go through the filing operations
+    if g.api_user.role == "citizen" and action in filing.APPLICANT_ACTIONS:
+        return filing.applicant_action(dossier_id, action, body)
     try:
         data = ActionInput(
             version=int(body["version"]) if body.get("version") is not None else None,

@@ -1,1 +1,210 @@
-"""See the module list in portal/api/__init__.py."""
+"""Office endpoints: the work queue, desk registration, standard forms as PDF."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from datetime import date
+
+from flask import Response, g, jsonify, request
+
+from portal.api import bp
+from portal.api.common import iso, json_body, token_required
+from portal.api.dossiers import dossier_json, visible_dossier
+from portal.errors import api_error
+from portal.extensions import db
+from portal.models import Agency
+from portal.operations import office
+from portal.operations.dossiers import DossierError
+from portal.operations.forms import FormNotAvailable, render_form
+from workflow.states import NATIONAL_CODE, Role, Status
+
+STAFF_VALUES = {r.value for r in Role} - {Role.CITIZEN.value}
+QUEUE_MESSAGES = {
+    "unknown_queue": "Hàng đợi không hợp lệ (work, new, mine, due_soon, overdue, supplement, all).",
+    "unknown_status": "Trạng thái không hợp lệ.",
+    "unknown_channel": "Kênh tiếp nhận không hợp lệ (online, in_person, post).",
+    "bad_per_page": "per_page phải từ 1 đến 100.",
+    "bad_page": "page phải là số nguyên dương.",
+    "bad_period": "Khoảng thời gian không hợp lệ (from sau to).",
+    "bad_cursor": "cursor không hợp lệ.",
+}
+
+
+def _staff_only():
+    if g.api_user.role not in STAFF_VALUES:
+        return api_error(403, "Chỉ cán bộ của cơ quan mới xem được hàng đợi hồ sơ.", "staff_only")
+    return None
+
+
+def _flag(value: str | None) -> bool:
+    return (value or "").lower() in ("1", "true", "yes", "on")
+
+
+def queue_filter_from_args(args) -> office.QueueFilter:
+    """A QueueFilter from query parameters; ``office.QueueError`` for malformed values."""
+    try:
+        page = int(args.get("page", 1))
+        per_page = int(args.get("per_page", 25))
+        received_from = date.fromisoformat(args["from"]) if args.get("from") else None
+        received_to = date.fromisoformat(args["to"]) if args.get("to") else None
+    except ValueError:
+        raise office.QueueError("bad_page") from None
+    overdue = _flag(args.get("overdue"))
+    return office.QueueFilter(
+        queue=args.get("queue") or ("overdue" if overdue else "all" if args.get("status") else "work"),
+        status=args.get("status") or None, procedure=args.get("procedure") or None,
+        channel=args.get("channel") or None, received_from=received_from, received_to=received_to,
+        q=args.get("q", ""), overdue=overdue, page=page, per_page=per_page, cursor=args.get("cursor") or None,
+    )
+
+
+def queue_row_json(row, time_left: office.TimeLeft) -> dict:
+    text, overdue = time_left(row)
+    return {
+        "id": row.id, "code": row.code, "status": row.status, "status_code": NATIONAL_CODE[Status(row.status)],
+        "channel": row.channel, "procedure": {"code": row.procedure_code, "name": row.procedure_name},
+        "applicant_name": row.applicant_name, "submitted_at": iso(row.submitted_at),
+        "received_at": iso(row.received_at), "due_at": iso(row.due_at), "step": row.step_key,
+        "holder_role": row.holder_role, "step_due_at": iso(row.step_due_at), "version": row.version,
+        "overdue": overdue, "time_left": text,
+    }
+
+
+@bp.get("/office/dossiers")
+@token_required
+def office_queue():
+    refused = _staff_only()
+    if refused:
+        return refused
+    try:
+        flt = queue_filter_from_args(request.args)
+        if g.api_user.role == Role.ADMIN.value and request.args.get("agency"):
+            agency = db.session.scalar(db.select(Agency).where(Agency.code == request.args["agency"]))
+            if agency is None:
+                return api_error(422, "Không có cơ quan với mã này.", "unknown_agency")
+            flt.agency_id = agency.id
+        page = office.queue(g.api_user, flt)
+    except office.QueueError as error:
+        return api_error(422, QUEUE_MESSAGES.get(error.code, error.code), error.code)
+    time_left = office.TimeLeft(page.now)
+    return jsonify({
+        "items": [queue_row_json(row, time_left) for row in page.rows],
+        "page": page.page, "per_page": page.per_page, "has_next": page.has_next, "next_cursor": page.next_cursor,
+        "queue": flt.queue,
+    })
+
+
+def _scans(body: dict) -> list[office.Scan]:
+    scans = []
+    for item in body.get("scans") or []:
+        if not isinstance(item, dict):
+            raise ValueError("scan")
+        data = base64.b64decode(str(item.get("content_base64", "")), validate=True)
+        scans.append(office.Scan(str(item.get("document", ""))[:64], str(item.get("filename", ""))[:255], data))
+    return scans
+
+
+@bp.post("/office/dossiers")
+@token_required
+def office_register():
+    body = json_body()
+    try:
+        registration = office.DeskRegistration(
+            procedure_code=str(body.get("procedure", "")), channel=str(body.get("channel", "")),
+            applicant=body.get("applicant") if isinstance(body.get("applicant"), dict) else {},
+            form_data=body.get("data") if isinstance(body.get("data"), dict) else {},
+            scans=_scans(body),
+            paper_documents=[str(k)[:64] for k in body.get("paper_documents") or []][:100],
+            note=str(body.get("note") or "")[:2000],
+        )
+    except (ValueError, TypeError, binascii.Error):
+        return api_error(422, "Dữ liệu không hợp lệ (scans phải là [{document, filename, content_base64}]).",
+                         "invalid")
+    try:
+        dossier = office.register_at_desk(g.api_user, registration)
+    except DossierError as error:
+        db.session.rollback()
+        return api_error(error.status, error.detail or error.code, error.code)
+    db.session.commit()
+    return jsonify(dossier_json(dossier, g.api_user)), 201
+
+
+@bp.get("/dossiers/<int:dossier_id>/forms/<form>")
+@token_required
+def dossier_form(dossier_id: int, form: str):
+    dossier = visible_dossier(dossier_id, g.api_user)
+    if dossier is None:
+        return api_error(404)
+    try:
+        rendered = render_form(dossier, form)
+    except FormNotAvailable as error:
+        if error.code == "unknown_form":
+            return api_error(404, "Không có biểu mẫu này trong bộ mẫu đang dùng.", error.code)
+        return api_error(409, "Hồ sơ chưa có biểu mẫu này ở trạng thái hiện tại.", error.code)
+    if rendered.sign_error:  # served unsigned: keep nothing a failed signing may have added
+        db.session.rollback()
+    else:
+        db.session.commit()  # signing may issue a certificate or record audit rows
+    return Response(rendered.pdf, mimetype="application/pdf", headers={
+        "Content-Disposition": f'inline; filename="{rendered.filename}"',
+        "X-Form-Signed": "true" if rendered.signed else "false",
+        "Cache-Control": "private, no-store",
+    })
+
+
+_ID = {"name": "dossier_id", "in": "path", "required": True, "schema": {"type": "integer"}}
+OPENAPI_PATHS = {
+    "/api/v1/office/dossiers": {
+        "get": {
+            "summary": "Hàng đợi hồ sơ của cơ quan (cán bộ), có lọc và phân trang",
+            "security": [{"bearer": []}],
+            "parameters": [
+                {"name": n, "in": "query", "required": False, "schema": {"type": t}, "description": d}
+                for n, t, d in (
+                    ("queue", "string", "work | new | mine | due_soon | overdue | supplement | all"),
+                    ("status", "string", "trạng thái (submitted, accepted, in_process, ...)"),
+                    ("procedure", "string", "mã thủ tục"),
+                    ("channel", "string", "online | in_person | post"),
+                    ("overdue", "boolean", "chỉ hồ sơ quá hạn"),
+                    ("q", "string", "mã hồ sơ hoặc tên người nộp"),
+                    ("from", "string", "nhận từ ngày (YYYY-MM-DD)"),
+                    ("to", "string", "nhận đến ngày (YYYY-MM-DD)"),
+                    ("page", "integer", "trang (từ 1)"),
+                    ("per_page", "integer", "số dòng mỗi trang (1..100)"),
+                    ("cursor", "string", "con trỏ next_cursor của trang trước (trang sâu, nhanh)"),
+                    ("agency", "string", "mã cơ quan (chỉ quản trị)"),
+                )
+            ],
+            "responses": {"200": {"description": "{items, page, per_page, has_next, next_cursor}"},
+                          "401": {"description": "No token"}, "403": {"description": "Not staff"},
+                          "422": {"description": "Bad parameter"}},
+        },
+        "post": {
+            "summary": "Đăng ký hồ sơ nộp trực tiếp hoặc qua bưu chính (tiếp nhận ngay, cấp giấy tiếp nhận)",
+            "security": [{"bearer": []}],
+            "requestBody": {"content": {"application/json": {"schema": {"type": "object", "required": [
+                "procedure", "channel", "applicant"], "properties": {
+                "procedure": {"type": "string"}, "channel": {"type": "string", "enum": ["in_person", "post"]},
+                "applicant": {"type": "object", "properties": {k: {"type": "string"} for k in office.APPLICANT_FIELDS}},
+                "data": {"type": "object"}, "note": {"type": "string"},
+                "paper_documents": {"type": "array", "items": {"type": "string"}},
+                "scans": {"type": "array", "items": {"type": "object", "properties": {
+                    "document": {"type": "string"}, "filename": {"type": "string"},
+                    "content_base64": {"type": "string"}}}}}}}}},
+            "responses": {"201": {"description": "The accepted dossier"}, "403": {"description": "Not a desk officer"},
+                          "404": {"description": "Unknown procedure at your agency"},
+                          "422": {"description": "Invalid data or documents incomplete"}},
+        },
+    },
+    "/api/v1/dossiers/{dossier_id}/forms/{form}": {
+        "get": {
+            "summary": "Biểu mẫu chuẩn của hồ sơ (PDF): receipt, supplement_request, refusal, apology, "
+                       "control_sheet, stop_notice (bộ 2025)",
+            "security": [{"bearer": []}],
+            "parameters": [_ID, {"name": "form", "in": "path", "required": True, "schema": {"type": "string"}}],
+            "responses": {"200": {"description": "application/pdf"}, "404": {"description": "Unknown"},
+                          "409": {"description": "Not reached yet"}},
+        }
+    },
+}

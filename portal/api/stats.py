@@ -1,1 +1,143 @@
-"""See the module list in portal/api/__init__.py."""
+"""Statistics for leaders and administrators: GET /api/v1/stats and its CSV/XLSX exports.
+
+``from`` and ``to`` are calendar days in Vietnam time, half-open: ``from`` is the first day
+included, ``to`` the first day *not* included (a year: from=2025-01-01&to=2026-01-01). Agency
+and unit leaders get their own agency only; asking for another agency is a 403.
+"""
+
+from __future__ import annotations
+
+from flask import Response, g, request
+
+from portal.api import bp
+from portal.api.common import iso, token_required
+from portal.errors import api_error
+from portal.statistics import exports
+from portal.statistics.params import ParamError, may_view, resolve_scope
+from portal.statistics.periods import Period, PeriodError, parse_day
+from portal.statistics.queries import GROUPS, StatTable, period_table
+
+PERIOD_MESSAGES = {
+    "bad_date": "Ngày không hợp lệ: dùng dạng YYYY-MM-DD.",
+    "end_not_after_start": "'to' phải sau 'from' (khoảng nửa mở [from, to)).",
+    "too_long": "Khoảng thời gian dài quá 10 năm.",
+}
+
+
+def _table() -> tuple[StatTable, str]:
+    """The table the query string asks for; ParamError otherwise."""
+    args = request.args
+    if not args.get("from") or not args.get("to"):
+        raise ParamError(400, "bad_request", "Cần 'from' và 'to' (YYYY-MM-DD; 'to' không tính).")
+    try:
+        period = Period(parse_day(args["from"]), parse_day(args["to"]))
+    except PeriodError as error:
+        raise ParamError(400, "bad_period", PERIOD_MESSAGES.get(str(error), "Kỳ báo cáo không hợp lệ.")) from None
+    group_by = args.get("group_by", "agency")
+    if group_by not in GROUPS:
+        raise ParamError(400, "bad_group_by", "'group_by' phải là agency, field, procedure hoặc month.")
+    resolved = resolve_scope(g.api_user, args.get("agency", "").strip(), args.get("field", "").strip(),
+                             args.get("procedure", "").strip(), strict=True)
+    return period_table(period, resolved.scope, group_by), resolved.text()
+
+
+def _guarded(produce):
+    if not may_view(g.api_user):
+        return api_error(403, "Chỉ lãnh đạo và quản trị hệ thống được xem số liệu thống kê.")
+    try:
+        table, scope_text = _table()
+    except ParamError as error:
+        return api_error(error.status, error.message, error.code)
+    return produce(table, scope_text)
+
+
+def _row_json(table: StatTable, row) -> dict:
+    data = {"key": row.code, "name": row.label}
+    if row.period is not None:
+        data.update({"from": row.period.start.isoformat(), "to": row.period.end.isoformat()})
+    data.update(row.to_dict())
+    return data
+
+
+@bp.get("/stats")
+@token_required
+def stats():
+    def produce(table: StatTable, scope_text: str):
+        return {
+            "from": table.period.start.isoformat(), "to": table.period.end.isoformat(),
+            "period": table.period.label(), "group_by": table.group_by, "scope": scope_text,
+            "as_of": iso(table.as_of),
+            "rows": [_row_json(table, row) for row in table.rows],
+            "total": {"key": None, "name": table.total.label, **table.total.to_dict()},
+            "summary": exports.summary_line(table),
+        }
+
+    return _guarded(produce)
+
+
+def _download(body: bytes, mimetype: str, table: StatTable, extension: str) -> Response:
+    name = f"thong-ke-{table.period.start:%Y%m%d}-{table.period.last_day:%Y%m%d}-{table.group_by}.{extension}"
+    return Response(body, mimetype=mimetype, headers={"Content-Disposition": f'attachment; filename="{name}"'})
+
+
+@bp.get("/stats/export.csv")
+@token_required
+def stats_csv():
+    return _guarded(lambda table, scope_text: _download(
+        exports.to_csv(table, scope_text), "text/csv; charset=utf-8", table, "csv"))
+
+
+@bp.get("/stats/export.xlsx")
+@token_required
+def stats_xlsx():
+    return _guarded(lambda table, scope_text: _download(
+        exports.to_xlsx(table, scope_text),
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", table, "xlsx"))
+
+
+_RATIO = {"type": "object", "properties": {
+    "numerator": {"type": "integer"}, "denominator": {"type": "integer"},
+    "rate": {"type": ["number", "null"], "description": "percent, rounded half-up to 2 decimals"},
+    "text": {"type": "string", "example": "766/5.211 đạt 14,7%"}}}
+_COUNTS = {name: {"type": "integer"} for name in (
+    "carried_over", "received", "received_online", "received_in_person", "received_post", "processed", "early",
+    "on_time", "late", "in_process", "not_yet_due", "overdue", "supplement", "stopped", "withdrawn", "refused",
+    "returned")}
+_ROW = {"type": "object", "properties": {
+    "key": {"type": ["string", "null"], "description": "agency/field/procedure code, or YYYY-MM"},
+    "name": {"type": "string"}, **_COUNTS,
+    "on_time_rate": _RATIO, "online_rate_level3": _RATIO, "online_rate_level4": _RATIO}}
+_PARAMETERS = [
+    {"name": "from", "in": "query", "required": True, "schema": {"type": "string", "format": "date"},
+     "description": "first day included (Vietnam time)"},
+    {"name": "to", "in": "query", "required": True, "schema": {"type": "string", "format": "date"},
+     "description": "first day NOT included (half-open period)"},
+    {"name": "agency", "in": "query", "schema": {"type": "string"}},
+    {"name": "field", "in": "query", "schema": {"type": "string"}},
+    {"name": "procedure", "in": "query", "schema": {"type": "string"}},
+    {"name": "group_by", "in": "query", "schema": {"type": "string", "enum": list(GROUPS), "default": "agency"}},
+]
+_ERRORS = {"400": {"description": "Bad parameters"}, "401": {"description": "No or invalid token"},
+           "403": {"description": "Not a leader or administrator, or another agency"}}
+
+OPENAPI_PATHS = {
+    "/api/v1/stats": {"get": {
+        "summary": "Thống kê tiếp nhận, giải quyết hồ sơ theo kỳ (lãnh đạo, quản trị)",
+        "security": [{"bearer": []}], "parameters": _PARAMETERS,
+        "responses": {"200": {"description": "OK", "content": {"application/json": {"schema": {
+            "type": "object", "properties": {
+                "from": {"type": "string"}, "to": {"type": "string"}, "period": {"type": "string"},
+                "group_by": {"type": "string"}, "scope": {"type": "string"}, "as_of": {"type": "string"},
+                "rows": {"type": "array", "items": _ROW}, "total": _ROW, "summary": {"type": "string"}}}}}},
+            **_ERRORS},
+    }},
+    "/api/v1/stats/export.csv": {"get": {
+        "summary": "Cùng số liệu, dạng CSV (UTF-8)", "security": [{"bearer": []}], "parameters": _PARAMETERS,
+        "responses": {"200": {"description": "CSV", "content": {"text/csv": {}}}, **_ERRORS},
+    }},
+    "/api/v1/stats/export.xlsx": {"get": {
+        "summary": "Cùng số liệu, dạng XLSX", "security": [{"bearer": []}], "parameters": _PARAMETERS,
+        "responses": {"200": {"description": "XLSX", "content": {
+            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": {}}}, **_ERRORS},
+    }},
+}

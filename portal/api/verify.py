@@ -1,1 +1,160 @@
-"""See the module list in portal/api/__init__.py."""
+"""Signatures: public verification of signed PDFs, and remote (client-side) signing of results.
+
+``POST /api/v1/verify`` is public (no token). Remote signing: the server prepares the document
+and returns the digest, the client's USB token or signing service signs it, the server embeds
+the signature and adds the agency seal (docs/signatures.md).
+"""
+
+from __future__ import annotations
+
+import base64
+
+from flask import current_app, g, jsonify, request
+
+from portal.api import bp
+from portal.api.common import iso, json_body, token_required
+from portal.errors import api_error
+from portal.extensions import db
+from portal.models import Dossier
+from portal.operations import signing
+from portal.operations.dossiers import DossierError
+from portal.storage import sniff_content_type
+
+DEFAULT_VERIFY_MAX_BYTES = 20 * 1024 * 1024
+
+
+def verify_limit() -> int:
+    return int(current_app.config.get("VERIFY_MAX_BYTES", DEFAULT_VERIFY_MAX_BYTES))
+
+
+@bp.post("/verify")
+def verify_document():
+    limit = verify_limit()
+    if request.content_length is not None and request.content_length > limit + 64 * 1024:
+        return api_error(413, f"Tệp quá lớn (tối đa {limit // (1024 * 1024)} MB).", "too_large")
+    upload = request.files.get("file")
+    if upload is None:
+        return api_error(400, "Thiếu tệp: gửi tệp PDF trong trường 'file' (multipart/form-data).", "file_required")
+    data = upload.read(limit + 1)
+    if len(data) > limit:
+        return api_error(413, f"Tệp quá lớn (tối đa {limit // (1024 * 1024)} MB).", "too_large")
+    if not data:
+        return api_error(400, "Tệp rỗng.", "file_empty")
+    if sniff_content_type(data) != "application/pdf":
+        return api_error(415, "Tệp không phải là tài liệu PDF.", "not_pdf")
+    report = signing.verify_document(data)
+    body = report.to_dict()
+    body["signature_count"] = len(report.signatures)
+    return jsonify(body)
+
+
+def _error(error: DossierError):
+    db.session.rollback()
+    return api_error(error.status, error.detail or error.code, error.code)
+
+
+@bp.post("/dossiers/<int:dossier_id>/signing/prepare")
+@token_required
+def prepare_signing(dossier_id: int):
+    body = json_body()
+    kind = str(body.get("kind") or "result")
+    dossier = db.session.get(Dossier, dossier_id)
+    if dossier is None:
+        return api_error(404)
+    try:
+        session, prepared = signing.prepare_remote(dossier, g.api_user, kind)
+    except DossierError as error:
+        return _error(error)
+    db.session.commit()
+    cert = prepared.certificate
+    return jsonify({
+        "session": session.id,
+        "digest": base64.b64encode(prepared.digest_to_sign).decode("ascii"),
+        "data_to_sign": base64.b64encode(prepared.data_to_sign).decode("ascii"),
+        "algorithm": prepared.md_algorithm,
+        "signature_algorithm": signing.signature_algorithm(cert),
+        "certificate_serial": format(cert.serial_number, "x"),
+        "level": prepared.level,
+        "expires_at": iso(session.expires_at),
+    }), 201
+
+
+@bp.post("/signing/<session_id>/complete")
+@token_required
+def complete_signing(session_id: str):
+    body = json_body()
+    try:
+        value = signing.decode_signature(body.get("signature"))
+    except ValueError:
+        return api_error(422, "Trường 'signature' phải là chữ ký mã hóa base64.", "bad_signature_encoding")
+    try:
+        row = signing.complete_remote(session_id, value, user=g.api_user)
+    except DossierError as error:
+        return _error(error)
+    db.session.commit()
+    return jsonify({
+        "dossier_id": row.dossier_id,
+        "file": {"id": row.id, "kind": row.kind, "sha256": row.blob_sha256, "name": row.original_name},
+    })
+
+
+_SIGNATURE_ITEM = {"type": "object", "properties": {
+    "field_name": {"type": "string"}, "signer": {"type": "string"}, "issuer": {"type": "string"},
+    "signed_at": {"type": ["string", "null"], "format": "date-time"},
+    "level": {"type": ["string", "null"], "enum": ["B-B", "B-T", "B-LT", "B-LTA", None]},
+    "intact": {"type": "boolean"}, "trusted": {"type": "boolean"},
+    "covers_whole_document": {"type": "boolean"}, "modifications": {"type": "string"},
+}}
+
+OPENAPI_PATHS = {
+    "/api/v1/verify": {
+        "post": {
+            "summary": "Kiểm tra chữ ký số của một tệp PDF (công khai)",
+            "requestBody": {"required": True, "content": {"multipart/form-data": {"schema": {
+                "type": "object", "required": ["file"],
+                "properties": {"file": {"type": "string", "format": "binary"}}}}}},
+            "responses": {
+                "200": {"description": "The verification report", "content": {"application/json": {"schema": {
+                    "type": "object", "properties": {
+                        "verdict": {"type": "string", "enum": ["valid", "invalid", "indeterminate"]},
+                        "signatures": {"type": "array", "items": _SIGNATURE_ITEM},
+                        "signature_count": {"type": "integer"},
+                        "message_vi": {"type": "string"}, "message_en": {"type": "string"}}}}}},
+                "400": {"description": "No file"},
+                "413": {"description": "File too large"},
+                "415": {"description": "Not a PDF"},
+            },
+        }
+    },
+    "/api/v1/dossiers/{dossier_id}/signing/prepare": {
+        "post": {
+            "summary": "Chuẩn bị ký số từ xa kết quả giải quyết (lãnh đạo): trả về giá trị băm cần ký",
+            "security": [{"bearer": []}],
+            "parameters": [{"name": "dossier_id", "in": "path", "required": True, "schema": {"type": "integer"}}],
+            "requestBody": {"content": {"application/json": {"schema": {
+                "type": "object", "properties": {"kind": {"type": "string", "enum": ["result"]}}}}}},
+            "responses": {
+                "201": {"description": "session, digest (base64 SHA-256 of data_to_sign), data_to_sign (base64 DER "
+                                       "signed attributes), algorithm, signature_algorithm, expires_at"},
+                "404": {"description": "Unknown or not yours"},
+                "409": {"description": "The result is not waiting for this user's signature"},
+                "422": {"description": "No registered certificate"},
+            },
+        }
+    },
+    "/api/v1/signing/{session_id}/complete": {
+        "post": {
+            "summary": "Hoàn tất ký số từ xa: gửi chữ ký (base64) của máy khách; máy chủ nhúng chữ ký và ký số cơ quan",
+            "security": [{"bearer": []}],
+            "parameters": [{"name": "session_id", "in": "path", "required": True, "schema": {"type": "string"}}],
+            "requestBody": {"required": True, "content": {"application/json": {"schema": {
+                "type": "object", "required": ["signature"], "properties": {"signature": {"type": "string"}}}}}},
+            "responses": {
+                "200": {"description": "The signed result file"},
+                "404": {"description": "Unknown session or not yours"},
+                "409": {"description": "Session completed or expired, or the dossier moved on"},
+                "422": {"description": "Bad encoding or the signature does not match"},
+            },
+        }
+    },
+}

@@ -1,3 +1,185 @@
-from flask import Blueprint
+"""Leaders' dashboard (/thong-ke): figures, charts, drill-down, printable view, exports, targets."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import func, select
+from wtforms.fields.choices import SelectChoice
+
+from portal.access import roles_required
+from portal.dashboard.forms import StatsFilterForm, TargetForm
+from portal.dashboard.report import build_dashboard, filter_args
+from portal.extensions import db
+from portal.i18n import current_language
+from portal.models import Agency, Field, PlanTarget
+from portal.operations import statistics as stats_ops
+from portal.statistics import exports, periods
+from portal.statistics.formulas import format_decimal, format_int
+from portal.statistics.labels import FIGURE_LABELS
+from portal.statistics.params import STATS_ROLES, ParamError, resolve_scope, sees_all
+from portal.statistics.queries import ALL_FIGURES, GROUPS, dossiers_behind, period_table
+from workflow.states import Role
 
 bp = Blueprint("dashboard", __name__, url_prefix="/thong-ke", template_folder="templates")
+
+PER_PAGE = 50
+
+
+@bp.context_processor
+def _labels():
+    from portal.statistics import labels
+    from portal.statistics.formulas import Ratio
+    from portal.statistics.queries import RATES
+
+    return {"FIGURE_LABELS": labels.FIGURE_LABELS, "RATE_LABELS": labels.RATE_LABELS, "RATES": RATES,
+            "GROUP_LABELS": labels.GROUP_LABELS, "VERDICT_LABELS": labels.VERDICT_LABELS,
+            "CHANNEL_LABELS": labels.CHANNEL_LABELS, "STATUS_LABELS": labels.STATUS_LABELS,
+            "TIMELINESS_LABELS": labels.TIMELINESS_LABELS, "ratio_of": Ratio}
+
+
+@bp.app_template_filter("stats_int")
+def _stats_int(n) -> str:
+    return format_int(n or 0)
+
+
+@bp.app_template_filter("stats_decimal")
+def _stats_decimal(value) -> str:
+    return format_decimal(Decimal(value))
+
+
+def _request_state():
+    """The filter form, the period, the scope and the grouping of this request (400 when the
+    form does not make a period: the page shows why)."""
+    form = StatsFilterForm(request.args)
+    lang = current_language()
+    form.agency.choices = [SelectChoice("", _("Toàn tỉnh"))] + [
+        SelectChoice(a.code, a.name(lang)) for a in db.session.scalars(select(Agency).order_by(Agency.name_vi))]
+    form.field.choices = [SelectChoice("", _("Tất cả lĩnh vực"))] + [
+        SelectChoice(f.code, f.name(lang)) for f in db.session.scalars(select(Field).order_by(Field.name_vi))]
+    if not form.year.data and not form.year.raw_data:
+        form.year.data = date.today().year
+    error = None
+    period = None
+    if form.validate():
+        try:
+            number = int(form.number.data) if (form.number.data or "").isdigit() else None
+            period = periods.build(form.kind.data or "year", form.year.data, number, form.start.data, form.until.data)
+        except periods.PeriodError as problem:
+            error = PERIOD_ERRORS.get(str(problem), _("Kỳ báo cáo không hợp lệ."))
+    else:
+        error = _("Kỳ báo cáo không hợp lệ: kiểm tra năm và các ngày.")
+    group_by = form.group_by.data if form.group_by.data in GROUPS else "agency"
+    try:
+        resolved = resolve_scope(current_user, form.agency.data or "", form.field.data or "",
+                                 request.args.get("procedure", "").strip(), strict=False)
+    except ParamError as problem:
+        resolved, error = resolve_scope(current_user, strict=False), problem.message
+    return form, period, resolved, group_by, error
+
+
+PERIOD_ERRORS = {
+    "month_out_of_range": "Chọn tháng từ 1 đến 12.",
+    "quarter_out_of_range": "Chọn quý từ 1 đến 4.",
+    "custom_needs_dates": "Khoảng ngày tự chọn cần cả ngày bắt đầu và ngày kết thúc.",
+    "end_not_after_start": "Ngày kết thúc phải từ ngày bắt đầu trở đi.",
+    "too_long": "Khoảng thời gian dài quá 10 năm.",
+    "year_missing": "Nhập năm.",
+    "year_out_of_range": "Năm không hợp lệ.",
+}
+
+
+@bp.get("/")
+@roles_required(*STATS_ROLES)
+def index():
+    form, period, resolved, group_by, error = _request_state()
+    if error:
+        return render_template("dashboard/index.html", form=form, error=error, data=None,
+                               sees_all=sees_all(current_user)), 400
+    data = build_dashboard(period, resolved, group_by, current_language())
+    return render_template("dashboard/index.html", form=form, error=None, data=data, sees_all=sees_all(current_user))
+
+
+@bp.get("/ban-in")
+@roles_required(*STATS_ROLES)
+def printable():
+    form, period, resolved, group_by, error = _request_state()
+    if error:
+        abort(400)
+    data = build_dashboard(period, resolved, group_by, current_language())
+    return render_template("dashboard/print.html", data=data)
+
+
+@bp.get("/ho-so")
+@roles_required(*STATS_ROLES)
+def drill_down():
+    form, period, resolved, group_by, error = _request_state()
+    figure = request.args.get("figure", "")
+    if error or figure not in ALL_FIGURES:
+        abort(400)
+    page = request.args.get("page", "1")
+    page = int(page) if page.isdigit() and 0 < int(page) < 100_000 else 1
+    statement = dossiers_behind(figure, period, resolved.scope)
+    total = db.session.scalar(select(func.count()).select_from(statement.order_by(None).subquery()))
+    items = db.session.scalars(statement.limit(PER_PAGE).offset((page - 1) * PER_PAGE)).all()
+    pages = max(1, -(-total // PER_PAGE))
+    return render_template("dashboard/dossiers.html", figure=figure, figure_label=FIGURE_LABELS[figure],
+                           period=period, scope_text=resolved.text(current_language()), items=items, total=total,
+                           page=page, pages=pages, args=filter_args(request.args))
+
+
+def _export(kind: str):
+    form, period, resolved, group_by, error = _request_state()
+    if error:
+        abort(400)
+    table = period_table(period, resolved.scope, group_by, locale=current_language())
+    name = f"thong-ke-{period.start:%Y%m%d}-{period.last_day:%Y%m%d}-{group_by}"
+    if kind == "csv":
+        body, mimetype = exports.to_csv(table, resolved.text()), "text/csv; charset=utf-8"
+    else:
+        body = exports.to_xlsx(table, resolved.text())
+        mimetype = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    return Response(body, mimetype=mimetype,
+                    headers={"Content-Disposition": f'attachment; filename="{name}.{kind}"'})
+
+
+@bp.get("/xuat.csv")
+@roles_required(*STATS_ROLES)
+def export_csv():
+    return _export("csv")
+
+
+@bp.get("/xuat.xlsx")
+@roles_required(*STATS_ROLES)
+def export_xlsx():
+    return _export("xlsx")
+
+
+@bp.get("/chi-tieu")
+@roles_required(Role.ADMIN)
+def targets():
+    rows = db.session.scalars(select(PlanTarget).order_by(PlanTarget.deadline_year, PlanTarget.code)).all()
+    forms = {t.id: TargetForm(obj=t, prefix=f"t{t.id}") for t in rows}
+    return render_template("dashboard/targets.html", rows=rows, forms=forms)
+
+
+@bp.post("/chi-tieu/<int:target_id>")
+@roles_required(Role.ADMIN)
+def update_target(target_id: int):
+    target = db.session.get(PlanTarget, target_id) or abort(404)
+    form = TargetForm(prefix=f"t{target.id}")
+    if not form.validate():
+        rows = db.session.scalars(select(PlanTarget).order_by(PlanTarget.deadline_year, PlanTarget.code)).all()
+        forms = {t.id: (form if t.id == target.id else TargetForm(obj=t, prefix=f"t{t.id}")) for t in rows}
+        flash(_("Chưa lưu: kiểm tra các giá trị được đánh dấu."), "error")
+        return render_template("dashboard/targets.html", rows=rows, forms=forms), 422
+    stats_ops.update_target(target.id, current_user, comparator=form.comparator.data,
+                            target_value=form.target_value.data, deadline_year=form.deadline_year.data,
+                            address=request.remote_addr)
+    db.session.commit()
+    flash(_("Đã lưu chỉ tiêu \"%(name)s\".", name=target.name(current_language())), "success")
+    return redirect(url_for("dashboard.targets"))

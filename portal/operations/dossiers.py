@@ -320,6 +320,10 @@ def _apply_effects(dossier: Dossier, action: Action, status: Status, new_status:
         dossier.result_proposed = True
         dossier.result_kind = data.result_kind or "granted"
     elif action == Action.APPROVE:
+        from portal.operations.signing import sign_result
+
+        # the leader's and the agency seal's signatures (docs/signatures.md); the hash goes in the event
+        data.payload["result_sha256"] = sign_result(dossier, actor, now).blob_sha256
         dossier.result_signed = True
     elif action == Action.REFUSE:
         dossier.result_kind = "refused"

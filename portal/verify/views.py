@@ -1,3 +1,40 @@
-from flask import Blueprint
+"""Public page: upload a signed PDF and see whether its signatures are valid."""
+
+from flask import Blueprint, current_app, render_template
+from flask_babel import gettext as _
+
+from portal.i18n import current_language
+from portal.operations import signing
+from portal.storage import sniff_content_type
+from portal.verify.forms import VerifyForm
 
 bp = Blueprint("verify", __name__, url_prefix="/kiem-tra-chu-ky", template_folder="templates")
+
+DEFAULT_VERIFY_MAX_BYTES = 20 * 1024 * 1024
+
+
+@bp.route("/", methods=["GET", "POST"])
+def index():
+    form = VerifyForm()
+    report, status = None, 200
+    if form.validate_on_submit():
+        limit = int(current_app.config.get("VERIFY_MAX_BYTES", DEFAULT_VERIFY_MAX_BYTES))
+        data = form.file.data.read(limit + 1)
+        if len(data) > limit:
+            form.file.errors.append(_("Tệp quá lớn (tối đa %(mb)s MB).", mb=limit // (1024 * 1024)))
+        elif not data:
+            form.file.errors.append(_("Tệp rỗng."))
+        elif sniff_content_type(data) != "application/pdf":
+            form.file.errors.append(_("Tệp không phải là tài liệu PDF."))
+        else:
+            report = signing.verify_document(data)
+    if form.errors:
+        status = 422
+    return render_template("verify/index.html", form=form, report=report, vn_time=_vn_time,
+                           english=current_language() == "en"), status
+
+
+def _vn_time(when) -> str:
+    from workflow.calendar import VN_TZ
+
+    return when.astimezone(VN_TZ).strftime("%d/%m/%Y %H:%M:%S (+07:00)") if when else "—"

@@ -13,7 +13,7 @@ import pytest
 from sqlalchemy import delete, func, select
 
 from portal.extensions import db
-from portal.models import AuditEntry, Dossier, DossierCodeCounter, DossierEvent, LoginAttempt, User
+from portal.models import Dossier, DossierCodeCounter, DossierEvent, LoginAttempt, User
 from portal.operations import dossiers
 from portal.operations.dossiers import ActionInput
 from tests.integration.lifecycle_helpers import build_office, vn
@@ -44,14 +44,24 @@ def committed_office(_app):
         office = build_office(make_user, prefix="conc_")
         yield office
         db.session.rollback()
-        ids = select(Dossier.id).where(Dossier.applicant_id.in_(created))
-        db.session.execute(delete(DossierEvent).where(DossierEvent.dossier_id.in_(ids)))
-        db.session.execute(delete(Dossier).where(Dossier.applicant_id.in_(created)))
+        dossier_ids = list(db.session.scalars(select(Dossier.id).where(Dossier.applicant_id.in_(created))))
+        _delete_referencing("dossiers", dossier_ids)
+        db.session.execute(delete(Dossier).where(Dossier.id.in_(dossier_ids)))
         db.session.execute(delete(DossierCodeCounter).where(DossierCodeCounter.agency_id == office.procedure.agency_id))
-        db.session.execute(delete(AuditEntry).where(AuditEntry.user_id.in_(created)))
         db.session.execute(delete(LoginAttempt))
+        _delete_referencing("users", created)
         db.session.execute(delete(User).where(User.id.in_(created)))
         db.session.commit()
+
+
+def _delete_referencing(table_name: str, ids: list[int]) -> None:
+    """Delete the rows of every table that points at ``table_name`` rows with these ids."""
+    if not ids:
+        return
+    for table in reversed(db.metadata.sorted_tables):
+        for fk in table.foreign_keys:
+            if fk.column.table.name == table_name and table.name != table_name:
+                db.session.execute(table.delete().where(fk.parent.in_(ids)))
 
 
 def _run_threads(app, target, count):

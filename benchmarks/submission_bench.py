@@ -1,0 +1,202 @@
+"""Online submissions per second under gunicorn, against a bare Flask endpoint in the same run.
+
+One submission = POST /api/v1/dossiers (Idempotency-Key) + one 1 MB PDF attachment per required
+document + POST /submit, through the JSON API of a real portal served by gunicorn (SQLite by
+default, or BENCH_DATABASE_URL, e.g. postgresql://postgres@127.0.0.1:5432/bench_filing).
+The baseline is a bare Flask app under the same gunicorn settings that receives the same 1 MB
+multipart upload and answers 201. "ratio" = bare requests per second / submissions per second:
+how many bare 1 MB uploads one complete submission costs.
+
+Run:  .venv/bin/python benchmarks/submission_bench.py [--seconds 10] [--workers 4] [--clients 8]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import secrets
+import socket
+import subprocess
+import sys
+import tempfile
+import textwrap
+import threading
+import time
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+PDF_1MB = b"%PDF-1.4\n" + b"0" * (1024 * 1024 - 9)
+BARE_APP = textwrap.dedent("""
+    from flask import Flask, request, jsonify
+    app = Flask(__name__)
+
+    @app.post("/upload")
+    def upload():
+        data = request.files["file"].read()
+        return jsonify({"size": len(data)}), 201
+""")
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def multipart(fields: dict, filename: str, content: bytes) -> tuple[bytes, str]:
+    boundary = "----bench" + secrets.token_hex(8)
+    parts = [f'--{boundary}\r\nContent-Disposition: form-data; name="{k}"\r\n\r\n{v}\r\n'.encode() for k, v in fields.items()]
+    parts.append(f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="{filename}"\r\n'
+                 f"Content-Type: application/pdf\r\n\r\n".encode() + content + b"\r\n")
+    parts.append(f"--{boundary}--\r\n".encode())
+    return b"".join(parts), f"multipart/form-data; boundary={boundary}"
+
+
+def call(url: str, data: bytes | None = None, headers: dict | None = None, content_type: str | None = None) -> dict:
+    request = urllib.request.Request(url, data=data, headers=dict(headers or {}), method="POST" if data is not None else "GET")
+    if content_type:
+        request.add_header("Content-Type", content_type)
+    with urllib.request.urlopen(request, timeout=60) as response:
+        return json.loads(response.read() or b"{}")
+
+
+def wait_until_up(url: str, seconds: float = 30) -> None:
+    deadline = time.time() + seconds
+    while time.time() < deadline:
+        try:
+            urllib.request.urlopen(url, timeout=2)
+            return
+        except urllib.error.HTTPError:
+            return
+        except OSError:
+            time.sleep(0.2)
+    raise RuntimeError(f"{url} did not come up")
+
+
+def gunicorn(app: str, port: int, workers: int, env: dict, cwd: Path) -> subprocess.Popen:
+    return subprocess.Popen([str(ROOT / ".venv/bin/gunicorn"), "-w", str(workers), "-b", f"127.0.0.1:{port}",
+                             "--log-level", "warning", app], cwd=cwd, env=env)
+
+
+FAILURES = [0]
+
+
+def run_clients(clients: int, seconds: float, one) -> tuple[int, float]:
+    done = [0] * clients
+    stop = time.perf_counter() + seconds
+    started = time.perf_counter()
+
+    def loop(i: int) -> None:
+        while time.perf_counter() < stop:
+            try:
+                one(i)
+            except urllib.error.HTTPError:
+                FAILURES[0] += 1  # counted, not timed as a success (SQLite: "database is locked")
+                continue
+            done[i] += 1
+
+    threads = [threading.Thread(target=loop, args=(i,)) for i in range(clients)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return sum(done), time.perf_counter() - started
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--seconds", type=float, default=10)
+    parser.add_argument("--workers", type=int, default=4)
+    parser.add_argument("--clients", type=int, default=8)
+    parser.add_argument("--procedure", default="LC-05")
+    args = parser.parse_args()
+
+    work = Path(tempfile.mkdtemp(prefix="submission-bench-"))
+    db_url = os.environ.get("BENCH_DATABASE_URL", f"sqlite:///{work / 'bench.sqlite3'}")
+    env = {**os.environ, "PORTAL_ENV": "development", "DATABASE_URL": db_url, "SECRET_KEY": "bench",
+           "STORAGE_DIR": str(work / "files"), "FLASK_APP": "portal", "PYTHONPATH": str(ROOT)}
+    flask = str(ROOT / ".venv/bin/flask")
+    subprocess.run([flask, "db", "upgrade"], env=env, cwd=ROOT, check=True, capture_output=True)
+    subprocess.run([flask, "catalogue", "load"], env=env, cwd=ROOT, check=True, capture_output=True)
+    (work / "bare_app.py").write_text(BARE_APP)
+
+    portal_port, bare_port = free_port(), free_port()
+    servers = [gunicorn("wsgi:app", portal_port, args.workers, env, ROOT),
+               gunicorn("bare_app:app", bare_port, args.workers, {**env, "PYTHONPATH": str(work)}, work)]
+    try:
+        portal, bare = f"http://127.0.0.1:{portal_port}", f"http://127.0.0.1:{bare_port}"
+        wait_until_up(portal + "/api/v1/procedures")
+        wait_until_up(bare + "/")
+        procedure = call(f"{portal}/api/v1/procedures/{args.procedure}")
+        required = [d["key"] for d in procedure["documents"] if d.get("required")]
+        tokens = []
+        for i in range(args.clients):
+            user = {"username": f"bench{i}{secrets.token_hex(3)}", "password": "BenchMark2026",
+                    "full_name": "Người Đo Tải", "id_number": f"0121900{i:05d}", "phone": "0912345678", "email": ""}
+            try:
+                call(f"{portal}/api/v1/auth/register", json.dumps(user).encode(), content_type="application/json")
+            except urllib.error.HTTPError as error:
+                if error.code != 409:
+                    raise
+            token = call(f"{portal}/api/v1/auth/token", json.dumps({"username": user["username"],
+                         "password": user["password"]}).encode(), content_type="application/json")["token"]
+            tokens.append({"Authorization": f"Bearer {token}"})
+        data = {s["name"]: {"select": (s.get("options") or [{"value": ""}])[0]["value"], "date": "2026-12-01",
+                            "integer": 1, "money": 1000, "phone": "0912345678", "id_number": "012190000001",
+                            "email": "a@example.vn"}.get(s["type"], "Bản Hon") for s in procedure_form(portal, args.procedure)}
+
+        def submission(i: int) -> None:
+            headers = {**tokens[i], "Idempotency-Key": secrets.token_hex(12)}
+            draft = call(f"{portal}/api/v1/dossiers", json.dumps({"procedure": args.procedure, "data": data}).encode(),
+                         headers, "application/json")
+            for key in required:
+                body, ctype = multipart({"document": key}, f"{key}.pdf", PDF_1MB + secrets.token_bytes(16))
+                call(f"{portal}/api/v1/dossiers/{draft['id']}/attachments", body, tokens[i], ctype)
+            call(f"{portal}/api/v1/dossiers/{draft['id']}/submit", b"{}", tokens[i], "application/json")
+
+        def bare_upload(_i: int) -> None:
+            body, ctype = multipart({"document": "x"}, "x.pdf", PDF_1MB)
+            call(f"{bare}/upload", body, None, ctype)
+
+        submission(0)  # warm up both servers
+        bare_upload(0)
+        n_bare, t_bare = run_clients(args.clients, args.seconds, bare_upload)
+        n_sub, t_sub = run_clients(args.clients, args.seconds, submission)
+        bare_rate, sub_rate = n_bare / t_bare, n_sub / t_sub
+        print(f"database: {db_url.split('://')[0]}, gunicorn workers: {args.workers}, clients: {args.clients}, "
+              f"attachments per submission: {len(required)} x 1 MB")
+        print(f"{'what':<44}{'count':>8}{'per second':>12}")
+        print(f"{'bare Flask endpoint, 1 MB upload':<44}{n_bare:>8}{bare_rate:>12.1f}")
+        print(f"{'complete submission (draft+uploads+submit)':<44}{n_sub:>8}{sub_rate:>12.1f}")
+        print(f"ratio (bare uploads per submission): {bare_rate / sub_rate:.1f}")
+        print(f"ratio per uploaded megabyte: {bare_rate / (sub_rate * len(required)):.1f}")
+        print(f"failed requests: {FAILURES[0]}")
+    finally:
+        for server in servers:
+            server.terminate()
+        for server in servers:
+            server.wait(timeout=10)
+
+
+def procedure_form(portal: str, code: str) -> list[dict]:
+    """The e-form fields (names and types) from the procedure's published JSON Schema."""
+    schema = call(f"{portal}/api/v1/procedures/{code}")["form"]
+    fields = []
+    for name, prop in schema["properties"].items():
+        kind = {"date": "date", "email": "email"}.get(prop.get("format"), "string")
+        if "enum" in prop:
+            kind = "select"
+        elif prop.get("type") == "integer":
+            kind = "integer"
+        elif prop.get("pattern", "").startswith("^(\\+84"):
+            kind = "phone"
+        elif prop.get("pattern") == "^\\d{12}$":
+            kind = "id_number"
+        fields.append({"name": name, "type": kind, "options": [{"value": v} for v in prop.get("enum", [])]})
+    return fields
+
+
+if __name__ == "__main__":
+    sys.exit(main())

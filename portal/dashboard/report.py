@@ -1,0 +1,86 @@
+"""What the dashboard page shows, assembled from portal.statistics (no figure is computed here)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flask_babel import gettext as _
+
+from portal.dashboard.charts import bar_chart, rate_bars
+from portal.statistics import exports, queries, targets
+from portal.statistics.formulas import QD766_GROUPS, Ratio, qd766_score
+from portal.statistics.params import ResolvedScope
+from portal.statistics.periods import Period
+
+FILTER_KEYS = ("kind", "year", "number", "start", "until", "group_by", "agency", "field", "procedure")
+
+
+def filter_args(args) -> dict:
+    return {key: args.get(key) for key in FILTER_KEYS if args.get(key)}
+
+
+@dataclass
+class Dashboard:
+    period: Period
+    scope_text: str
+    group_by: str
+    table: queries.StatTable
+    months: queries.StatTable
+    summary: str
+    levels: dict
+    targets: list
+    qd766: list
+    satisfaction: dict | None
+    trend_chart: object
+    rates_chart: object
+
+    def row_args(self, row) -> dict:
+        """Filter overrides that narrow a drill-down to one row of the grouped table."""
+        if row.key is None:
+            return {}
+        if self.group_by == "month":
+            return {"kind": "custom", "start": row.period.start.isoformat(), "until": row.period.last_day.isoformat()}
+        return {self.group_by: row.code}
+
+
+def build_dashboard(period: Period, resolved: ResolvedScope, group_by: str, locale: str) -> Dashboard:
+    scope = resolved.scope
+    months = queries.period_table(period, scope, "month", locale=locale)
+    table = months if group_by == "month" else queries.period_table(period, scope, group_by, locale=locale)
+    total = table.total
+    ratios = {
+        "on_time_rate": total.ratio("on_time_rate"),
+        "online_rate_level34": Ratio(total["received_level34_online"], total["received_level34"]),
+        "online_payment_rate": queries.online_payment_ratio(period, scope),
+        "satisfaction_rate": queries.satisfaction_ratio(period, scope),
+        "digitisation_rate": queries.digitisation_ratio(period, scope),
+    }
+    qd766 = []
+    for key, (weight, name, measure) in QD766_GROUPS.items():
+        ratio = ratios.get(measure) if measure else None
+        qd766.append({"key": key, "name": name, "weight": weight, "ratio": ratio, "score": qd766_score(weight, ratio),
+                      "measured": measure is not None, "pending": measure is not None and ratio is None})
+    trend = bar_chart(
+        _("Hồ sơ tiếp nhận và giải quyết theo tháng"),
+        _("Biểu đồ cột: số hồ sơ tiếp nhận và đã giải quyết mỗi tháng; số liệu chi tiết ở bảng bên cạnh."),
+        [row.period.start.strftime("%m/%y") for row in months.rows],
+        [(_("Tiếp nhận"), [row["received"] for row in months.rows]),
+         (_("Đã giải quyết"), [row["processed"] for row in months.rows])],
+        "chart-trend")
+    rate_rows = [(row.label, [_percent(row.ratio("on_time_rate")), _percent(
+        Ratio(row["received_level34_online"], row["received_level34"]))]) for row in table.rows]
+    rates = rate_bars(
+        _("Tỷ lệ đúng hạn và tỷ lệ trực tuyến"),
+        _("Biểu đồ thanh ngang: tỷ lệ giải quyết đúng hạn và tỷ lệ hồ sơ tiếp nhận trực tuyến của từng dòng; "
+          "số liệu chi tiết ở bảng bên cạnh."),
+        rate_rows, [_("Đúng hạn"), _("Trực tuyến (mức độ 3, 4)")], "chart-rates")
+    return Dashboard(
+        period=period, scope_text=resolved.text(locale), group_by=group_by, table=table, months=months,
+        summary=exports.summary_line(table), levels=queries.procedures_by_level(scope),
+        targets=targets.evaluate(period, scope, table), qd766=qd766,
+        satisfaction=queries.satisfaction_breakdown(period, scope), trend_chart=trend, rates_chart=rates,
+    )
+
+
+def _percent(ratio: Ratio) -> float | None:
+    return float(ratio.percent) if ratio.percent is not None else None

@@ -1,0 +1,133 @@
+"""Online filing: idempotency keys, fee payments, notifications, the e-mail outbox, ratings and
+feedback (the citizen side of the portal)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import CheckConstraint, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from portal.extensions import db
+from portal.models.dossier import Dossier
+from portal.models.types import JSONType, UTCDateTime, utcnow
+
+RATING_LEVELS = ("very_satisfied", "satisfied", "unsatisfied")
+PAYMENT_STATUSES = ("pending", "paid", "failed")
+FEEDBACK_KINDS = ("feedback", "complaint")
+
+
+class IdempotencyKey(db.Model):
+    """A client-chosen key of a creating request: replaying it returns the same dossier."""
+
+    __tablename__ = "idempotency_keys"
+    __table_args__ = (UniqueConstraint("user_id", "key", name="uq_idempotency_keys_user_key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    key: Mapped[str] = mapped_column(String(100))
+    # Hash of what the first request asked for: the same key with another request is a conflict.
+    request_hash: Mapped[str] = mapped_column(String(64))
+    dossier_id: Mapped[int] = mapped_column(ForeignKey("dossiers.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class Payment(db.Model):
+    """A fee payment of a dossier through a payment gateway (one row per attempt)."""
+
+    __tablename__ = "payments"
+    __table_args__ = (
+        CheckConstraint("status IN ('pending', 'paid', 'failed')", name="status_known"),
+        CheckConstraint("amount > 0", name="amount_positive"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    dossier_id: Mapped[int] = mapped_column(ForeignKey("dossiers.id"), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    provider: Mapped[str] = mapped_column(String(32))
+    # Our reference, sent to the gateway and signed back in its callbacks.
+    reference: Mapped[str] = mapped_column(String(64), unique=True)
+    amount: Mapped[int] = mapped_column(Integer)
+    status: Mapped[str] = mapped_column(String(16), default="pending")
+    provider_transaction: Mapped[str | None] = mapped_column(String(64), unique=True)
+    receipt_number: Mapped[str | None] = mapped_column(String(40), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    dossier: Mapped[Dossier] = relationship()
+
+
+class SandboxBankTransaction(db.Model):
+    """The sandbox payment provider's own ledger (what a real bank keeps on its side)."""
+
+    __tablename__ = "sandbox_bank_transactions"
+    __table_args__ = (CheckConstraint("status IN ('pending', 'approved', 'declined')", name="status_known"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    merchant_reference: Mapped[str] = mapped_column(String(64), unique=True)
+    transaction_id: Mapped[str] = mapped_column(String(64), unique=True)
+    amount: Mapped[int] = mapped_column(Integer)
+    description: Mapped[str] = mapped_column(String(255))
+    return_url: Mapped[str] = mapped_column(String(500))
+    status: Mapped[str] = mapped_column(String(16), default="pending")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class Notification(db.Model):
+    """An in-app notification of a citizen. ``kind`` and ``params`` are rendered in the reader's
+    language when shown."""
+
+    __tablename__ = "notifications"
+    __table_args__ = (Index("ix_notifications_user_created", "user_id", "created_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    dossier_id: Mapped[int | None] = mapped_column(ForeignKey("dossiers.id"))
+    kind: Mapped[str] = mapped_column(String(32))
+    params: Mapped[dict] = mapped_column(JSONType, default=dict)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    read_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class OutboxMessage(db.Model):
+    """An e-mail that was not sent because no MAIL_SERVER is configured (development, tests)."""
+
+    __tablename__ = "outbox_messages"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    to_address: Mapped[str] = mapped_column(String(255))
+    subject: Mapped[str] = mapped_column(String(255))
+    body: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class Rating(db.Model):
+    """The applicant's satisfaction with a returned dossier (once per dossier)."""
+
+    __tablename__ = "ratings"
+    __table_args__ = (
+        CheckConstraint("level IN ('very_satisfied', 'satisfied', 'unsatisfied')", name="level_known"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    dossier_id: Mapped[int] = mapped_column(ForeignKey("dossiers.id"), unique=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    level: Mapped[str] = mapped_column(String(16))
+    comment: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class Feedback(db.Model):
+    """A complaint or a suggestion (phản ánh, kiến nghị) sent by a citizen."""
+
+    __tablename__ = "feedback"
+    __table_args__ = (CheckConstraint("kind IN ('feedback', 'complaint')", name="kind_known"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    dossier_id: Mapped[int | None] = mapped_column(ForeignKey("dossiers.id"))
+    kind: Mapped[str] = mapped_column(String(16))
+    subject: Mapped[str] = mapped_column(String(255))
+    body: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -1,0 +1,99 @@
+"""WTForms of the one-stop office pages."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField
+from wtforms import (
+    BooleanField,
+    DateField,
+    EmailField,
+    HiddenField,
+    IntegerField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+    TimeField,
+)
+from wtforms.validators import DataRequired, Email, InputRequired, Length, Optional, Regexp
+from wtforms.widgets import CheckboxInput, ListWidget
+
+from portal.templating import DELIVERY_LABELS
+
+
+class MultiCheckboxField(SelectMultipleField):
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
+
+
+class QueueFilterForm(FlaskForm):
+    """The queue's filters (GET, no CSRF)."""
+
+    class Meta:
+        csrf = False
+
+    queue = HiddenField(default="work")
+    q = StringField(_l("Mã hồ sơ hoặc tên người nộp"), validators=[Optional(), Length(max=100)])
+    procedure = SelectField(_l("Thủ tục"), choices=[], validators=[Optional()])
+    status = SelectField(_l("Trạng thái"), choices=[], validators=[Optional()])
+    channel = SelectField(_l("Kênh nộp"), choices=[
+        ("", _l("Tất cả")), ("online", _l("Trực tuyến")), ("in_person", _l("Trực tiếp")),
+        ("post", _l("Bưu chính công ích"))], validators=[Optional()])
+    received_from = DateField(_l("Nhận từ ngày"), validators=[Optional()])
+    received_to = DateField(_l("Đến ngày"), validators=[Optional()])
+    page = IntegerField(default=1, validators=[Optional()])
+
+
+class ActionForm(FlaskForm):
+    """One form for every action; the page shows the fields the action needs and the lifecycle
+    operation checks the rest (reason, dates, role, step, version)."""
+
+    version = HiddenField(validators=[InputRequired()])
+    reason = TextAreaField(_l("Lý do / ý kiến"), validators=[Optional(), Length(max=4000)])
+    items = TextAreaField(_l("Nội dung cần bổ sung (mỗi dòng một mục)"), validators=[Optional(), Length(max=8000)])
+    new_due_date = DateField(_l("Ngày hẹn trả mới"), validators=[Optional()])
+    new_due_time = TimeField(_l("Giờ hẹn trả mới"), validators=[Optional()])
+    assignee = SelectField(_l("Chuyển cho"), coerce=str, choices=[], validators=[Optional()])
+    delivery = SelectField(_l("Hình thức trả kết quả"), choices=[("", "—")] + list(DELIVERY_LABELS.items()),
+                           validators=[Optional()])
+    checked = MultiCheckboxField(_l("Thành phần hồ sơ đã kiểm tra"), choices=[], validators=[Optional()])
+    draft = FileField(_l("Dự thảo kết quả (PDF)"))
+    generate = BooleanField(_l("Tạo dự thảo từ dữ liệu hồ sơ"))
+
+
+class DraftForm(FlaskForm):
+    draft = FileField(_l("Dự thảo kết quả (PDF)"))
+    generate = BooleanField(_l("Tạo dự thảo từ dữ liệu hồ sơ"))
+    version = HiddenField(validators=[InputRequired()])
+
+
+class DeskRegistrationForm(FlaskForm):
+    """Registering a dossier brought in person or by post; scans are file inputs named
+    ``scan-<document key>`` and paper-only documents are ticked in ``paper``."""
+
+    procedure = SelectField(_l("Thủ tục"), choices=[], validators=[DataRequired()])
+    channel = SelectField(_l("Kênh nộp"), choices=[("in_person", _l("Trực tiếp tại Bộ phận Một cửa")),
+                                                   ("post", _l("Qua bưu chính công ích"))],
+                          validators=[DataRequired()])
+    full_name = StringField(_l("Họ và tên người nộp"), validators=[DataRequired(), Length(max=255)])
+    id_number = StringField(_l("Số định danh cá nhân (CCCD)"),
+                            validators=[Optional(), Regexp(r"^(\d{9}|\d{12})$", message=_l("Gồm 9 hoặc 12 chữ số."))])
+    address = StringField(_l("Địa chỉ"), validators=[Optional(), Length(max=500)])
+    phone = StringField(_l("Số điện thoại"), validators=[Optional(), Regexp(r"^\+?[0-9 .]{8,15}$",
+                                                                               message=_l("Số điện thoại không hợp lệ."))])
+    email = EmailField(_l("Thư điện tử"), validators=[Optional(), Email(message=_l("Địa chỉ thư không hợp lệ."))])
+    proxy_name = StringField(_l("Người được ủy quyền nộp (nếu có)"), validators=[Optional(), Length(max=255)])
+    paper = MultiCheckboxField(_l("Giấy tờ nhận bản giấy (chưa số hóa)"), choices=[], validators=[Optional()])
+    note = TextAreaField(_l("Ghi chú"), validators=[Optional(), Length(max=2000)])
+
+
+class RegisterBookForm(FlaskForm):
+    class Meta:
+        csrf = False
+
+    field = SelectField(_l("Lĩnh vực"), choices=[], validators=[Optional()])
+    period_from = DateField(_l("Từ ngày"), validators=[DataRequired()])
+    period_to = DateField(_l("Đến ngày"), validators=[DataRequired()])
+    format = SelectField(_l("Định dạng"), choices=[("pdf", "PDF"), ("xlsx", "Excel (XLSX)")])

@@ -1,0 +1,512 @@
+"""Online filing by citizens: drafts, attachments, idempotent submission, supplement answers,
+withdrawal, rating and feedback.
+
+Operations flush; the view (or the API endpoint) commits once. Each failure is a ``FilingError``
+with an HTTP ``status`` and a stable ``code``; ``portal.citizen.messages`` turns the code into a
+sentence. Files are written through ``portal.storage.put_blob``, which removes them again when
+the transaction rolls back, so a failed upload or submission leaves no orphan file.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+
+from portal.extensions import db
+from portal.models import Dossier, DossierEvent, DossierFile, FileBlob, Procedure, User
+from portal.models.filing import FEEDBACK_KINDS, RATING_LEVELS, Feedback, IdempotencyKey, Rating
+from portal.models.types import utcnow
+from portal.operations import audit, dossiers
+from portal.operations.dossiers import ActionInput
+from portal.storage import put_blob, sniff_content_type
+from workflow.states import Action, Status
+
+DEFAULT_TYPES = ("application/pdf", "image/jpeg", "image/png")
+MAX_FILES_PER_DOCUMENT = 10
+DELIVERY_METHODS = ("desk", "post", "online")
+
+
+class FilingError(Exception):
+    """A use-case failure: ``status`` is the HTTP status, ``code`` the message key."""
+
+    def __init__(self, code: str, status: int = 422, **params):
+        super().__init__(code)
+        self.code = code
+        self.status = status
+        self.params = params
+
+
+def _from_dossier_error(error: dossiers.DossierError) -> FilingError:
+    return FilingError(error.code, error.status)
+
+
+# ---------------------------------------------------------------------------------------------
+# Loading
+
+
+def own_dossier(dossier_id: int, user: User, *, lock: bool = False) -> Dossier:
+    """The citizen's own dossier; anyone else's (or an unknown id) is a 404."""
+    if lock:
+        try:
+            dossier = dossiers.load_for_update(dossier_id, user)
+        except dossiers.DossierNotFound:
+            raise FilingError("not_found", 404) from None
+    else:
+        dossier = db.session.get(Dossier, dossier_id)
+    if dossier is None or dossier.applicant_id != user.id:
+        raise FilingError("not_found", 404)
+    return dossier
+
+
+def my_dossiers(user: User) -> list[Dossier]:
+    return list(db.session.scalars(
+        select(Dossier).where(Dossier.applicant_id == user.id).order_by(Dossier.updated_at.desc(), Dossier.id.desc())
+    ))
+
+
+def open_draft(user: User, procedure: Procedure) -> Dossier | None:
+    return db.session.scalar(
+        select(Dossier).where(Dossier.applicant_id == user.id, Dossier.procedure_id == procedure.id,
+                              Dossier.status == Status.DRAFT.value).order_by(Dossier.id.desc()).limit(1)
+    )
+
+
+def find_by_code(code: str) -> Dossier | None:
+    code = (code or "").strip()
+    if not code or len(code) > 40:
+        return None
+    return db.session.scalar(select(Dossier).where(Dossier.code == code))
+
+
+# ---------------------------------------------------------------------------------------------
+# Drafts
+
+
+def request_hash(procedure_code: str, data: dict) -> str:
+    canonical = json.dumps({"procedure": procedure_code, "data": data}, sort_keys=True, ensure_ascii=False, default=str)
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def _replay(user: User, key: str, digest: str) -> Dossier | None:
+    row = db.session.scalar(select(IdempotencyKey).where(IdempotencyKey.user_id == user.id, IdempotencyKey.key == key))
+    if row is None:
+        return None
+    if row.request_hash != digest:
+        raise FilingError("idempotency_key_reused", 409)
+    return db.session.get(Dossier, row.dossier_id)
+
+
+def start_draft(user: User, procedure: Procedure, data: dict, key: str | None = None) -> tuple[Dossier, bool]:
+    """A new draft with the e-form ``data``; with ``key`` a replay returns the first draft.
+
+    Returns ``(dossier, created)``. The same key with a different request is a 409.
+    """
+    if not procedure.accepts_online_filing:
+        raise FilingError("not_online", 409)
+    key = (key or "").strip() or None
+    if key is not None and (len(key) > 100 or not re.fullmatch(r"[\x21-\x7e]+", key)):
+        raise FilingError("idempotency_key_invalid", 400)
+    digest = request_hash(procedure.code, data)
+    if key is not None:
+        earlier = _replay(user, key, digest)
+        if earlier is not None:
+            return earlier, False
+    try:
+        with db.session.begin_nested():
+            dossier = dossiers.create_draft(user, procedure, data)
+            if key is not None:
+                db.session.add(IdempotencyKey(user_id=user.id, key=key, request_hash=digest, dossier_id=dossier.id))
+                db.session.flush()
+    except IntegrityError:
+        # Another request with the same key won the race; its draft is the answer.
+        earlier = _replay(user, key, digest) if key else None
+        if earlier is None:
+            raise
+        return earlier, False
+    except dossiers.DossierError as error:
+        raise _from_dossier_error(error) from None
+    return dossier, True
+
+
+def save_form(dossier: Dossier, user: User, data: dict) -> Dossier:
+    """Replace the e-form data of a draft (a supplement answer goes through ``answer_supplement``)."""
+    if dossier.applicant_id != user.id:
+        raise FilingError("not_found", 404)
+    if dossier.status != Status.DRAFT.value:
+        raise FilingError("not_editable", 409)
+    dossier.form_data = dict(data)
+    dossier.updated_at = utcnow()
+    db.session.flush()
+    return dossier
+
+
+def missing_fields(dossier: Dossier) -> list[dict]:
+    """Required e-form fields of the dossier's form version that are still empty."""
+    data = dossier.form_data or {}
+    return [f for f in dossier.form_snapshot if f.get("required") and data.get(f["name"]) in (None, "")]
+
+
+# ---------------------------------------------------------------------------------------------
+# Documents and attachments
+
+
+def document_spec(dossier: Dossier, key: str) -> dict | None:
+    return next((d for d in dossier.procedure.documents if d.get("key") == key), None)
+
+
+def allowed_types(document: dict) -> tuple[str, ...]:
+    return tuple(document.get("accept") or DEFAULT_TYPES)
+
+
+def active_files(dossier: Dossier, kind: str = "document") -> list[DossierFile]:
+    return list(db.session.scalars(
+        select(DossierFile).where(DossierFile.dossier_id == dossier.id, DossierFile.kind == kind,
+                                  DossierFile.superseded_at.is_(None)).order_by(DossierFile.id)
+    ))
+
+
+def files_by_document(dossier: Dossier) -> dict[str, list[DossierFile]]:
+    grouped: dict[str, list[DossierFile]] = {}
+    for row in active_files(dossier):
+        grouped.setdefault(row.document_key, []).append(row)
+    return grouped
+
+
+def missing_documents(dossier: Dossier) -> list[dict]:
+    present = files_by_document(dossier)
+    return [d for d in dossier.procedure.documents if d.get("required") and not present.get(d["key"])]
+
+
+def dossier_bytes(dossier: Dossier) -> int:
+    return db.session.scalar(
+        select(func.coalesce(func.sum(FileBlob.size), 0)).select_from(DossierFile)
+        .join(FileBlob, FileBlob.sha256 == DossierFile.blob_sha256)
+        .where(DossierFile.dossier_id == dossier.id, DossierFile.kind == "document", DossierFile.superseded_at.is_(None))
+    ) or 0
+
+
+def clean_filename(name: str | None) -> str:
+    name = (name or "").replace("\\", "/").rsplit("/", 1)[-1]
+    name = "".join(ch for ch in name if ch.isprintable()).strip()
+    return name[-255:] or "tep-dinh-kem"
+
+
+@dataclass(frozen=True)
+class Limits:
+    max_file: int
+    max_dossier: int
+
+    @classmethod
+    def from_config(cls, config) -> Limits:
+        return cls(int(config["MAX_UPLOAD_BYTES"]), int(config["MAX_DOSSIER_BYTES"]))
+
+
+def _check_editable_document(dossier: Dossier, key: str) -> dict:
+    document = document_spec(dossier, key)
+    if document is None:
+        raise FilingError("unknown_document", 422, key=key[:64])
+    if dossier.status == Status.DRAFT.value:
+        return document
+    if dossier.status == Status.SUPPLEMENT_REQUESTED.value and key in editable_items(dossier).documents:
+        return document
+    raise FilingError("not_editable", 409)
+
+
+def _place(dossier: Dossier, document: dict, size: int, limits: Limits, now: datetime) -> None:
+    """Make room for a new file of ``document``: the size budget, and the file it replaces."""
+    current = files_by_document(dossier).get(document["key"], [])
+    replaced = [] if document.get("multiple") else current
+    if document.get("multiple") and len(current) >= MAX_FILES_PER_DOCUMENT:
+        raise FilingError("too_many_files", 422, n=MAX_FILES_PER_DOCUMENT)
+    freed = sum(row.blob.size for row in replaced)
+    if dossier_bytes(dossier) - freed + size > limits.max_dossier:
+        raise FilingError("dossier_too_large", 413, limit=limits.max_dossier // (1024 * 1024))
+    for row in replaced:
+        row.superseded_at = now
+
+
+def add_attachment(dossier: Dossier, user: User, document_key: str, filename: str | None, data: bytes,
+                   limits: Limits) -> DossierFile:
+    """Attach one file to a document slot of the dossier; the type is read from the content."""
+    if dossier.applicant_id != user.id:
+        raise FilingError("not_found", 404)
+    document = _check_editable_document(dossier, document_key or "")
+    if not data:
+        raise FilingError("empty_file", 422)
+    if len(data) > limits.max_file:
+        raise FilingError("file_too_large", 413, limit=limits.max_file // (1024 * 1024))
+    content_type = sniff_content_type(data)
+    if content_type is None or content_type not in allowed_types(document):
+        raise FilingError("wrong_type", 415)
+    now = utcnow()
+    _place(dossier, document, len(data), limits, now)
+    blob = put_blob(data, content_type)
+    row = DossierFile(dossier_id=dossier.id, kind="document", document_key=document["key"], blob=blob,
+                      original_name=clean_filename(filename), uploaded_by_id=user.id, uploaded_at=now)
+    db.session.add(row)
+    dossier.updated_at = now
+    db.session.flush()
+    return row
+
+
+def reusable_documents(dossier: Dossier, user: User) -> dict[str, list[DossierFile]]:
+    """Files the citizen already gave in earlier dossiers, per document key of this dossier
+    (the once-only principle: a paper given once is not asked for again)."""
+    keys = [d["key"] for d in dossier.procedure.documents]
+    rows = db.session.scalars(
+        select(DossierFile).join(Dossier, Dossier.id == DossierFile.dossier_id)
+        .where(Dossier.applicant_id == user.id, Dossier.id != dossier.id, Dossier.status != Status.DRAFT.value,
+               DossierFile.kind == "document", DossierFile.superseded_at.is_(None),
+               DossierFile.document_key.in_(keys))
+        .order_by(DossierFile.id.desc())
+    )
+    present = {row.blob_sha256 for row in active_files(dossier)}
+    found: dict[str, list[DossierFile]] = {}
+    for row in rows:
+        if row.blob_sha256 in present or any(r.blob_sha256 == row.blob_sha256 for r in found.get(row.document_key, [])):
+            continue
+        found.setdefault(row.document_key, []).append(row)
+    return found
+
+
+def reuse_document(dossier: Dossier, user: User, source_file_id: int, limits: Limits) -> DossierFile:
+    """Attach a file from one of the citizen's earlier dossiers (same document key)."""
+    if dossier.applicant_id != user.id:
+        raise FilingError("not_found", 404)
+    source = db.session.get(DossierFile, source_file_id)
+    if source is None or source.kind != "document":
+        raise FilingError("not_found", 404)
+    owner = db.session.get(Dossier, source.dossier_id)
+    if owner.applicant_id != user.id:
+        raise FilingError("not_found", 404)
+    document = _check_editable_document(dossier, source.document_key or "")
+    if source.blob.content_type not in allowed_types(document):
+        raise FilingError("wrong_type", 415)
+    now = utcnow()
+    _place(dossier, document, source.blob.size, limits, now)
+    row = DossierFile(dossier_id=dossier.id, kind="document", document_key=document["key"],
+                      blob_sha256=source.blob_sha256, original_name=source.original_name,
+                      uploaded_by_id=user.id, uploaded_at=now)
+    db.session.add(row)
+    dossier.updated_at = now
+    db.session.flush()
+    return row
+
+
+def remove_attachment(dossier: Dossier, user: User, file_id: int) -> None:
+    row = db.session.get(DossierFile, file_id)
+    if row is None or row.dossier_id != dossier.id or dossier.applicant_id != user.id or row.superseded_at:
+        raise FilingError("not_found", 404)
+    _check_editable_document(dossier, row.document_key or "")
+    row.superseded_at = utcnow()
+    db.session.flush()
+
+
+def downloadable_file(file_id: int, user: User) -> tuple[DossierFile, Dossier]:
+    """A file of a dossier the user may see (the applicant, or the officers of the agency)."""
+    row = db.session.get(DossierFile, file_id)
+    dossier = db.session.get(Dossier, row.dossier_id) if row is not None else None
+    if row is None or not dossiers.can_see(user, dossier):
+        raise FilingError("not_found", 404)
+    if user.id == dossier.applicant_id and row.kind not in ("document", "result", "form"):
+        raise FilingError("not_found", 404)  # drafts of results and internal scans stay inside the office
+    return row, dossier
+
+
+def result_file(dossier: Dossier) -> DossierFile | None:
+    """The newest signed result of the dossier."""
+    return db.session.scalar(
+        select(DossierFile).where(DossierFile.dossier_id == dossier.id, DossierFile.kind == "result",
+                                  DossierFile.superseded_at.is_(None))
+        .order_by(DossierFile.uploaded_at.desc(), DossierFile.id.desc()).limit(1)
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# Submission
+
+
+def _has_event(dossier: Dossier, action: str) -> bool:
+    return db.session.scalar(
+        select(func.count()).where(DossierEvent.dossier_id == dossier.id, DossierEvent.action == action)
+    ) > 0
+
+
+def delivery_choice(procedure: Procedure, method: str | None, address: str | None) -> dict:
+    """How the applicant receives the result. Level 3: always at the desk."""
+    methods = [m for m in procedure.result_delivery if m in DELIVERY_METHODS] or ["desk"]
+    if procedure.level < 4:
+        methods = ["desk"]
+    method = method or methods[0]
+    if method not in methods:
+        raise FilingError("delivery_unknown", 422)
+    address = (address or "").strip()
+    if method == "post" and len(address) < 10:
+        raise FilingError("delivery_address_required", 422)
+    return {"method": method, "address": address[:500] if method == "post" else ""}
+
+
+def submit(dossier_id: int, user: User, delivery: dict | None = None) -> tuple[Dossier, bool]:
+    """Submit a draft. Idempotent: submitting an already submitted dossier returns it unchanged.
+
+    Returns ``(dossier, submitted_now)``.
+    """
+    dossier = own_dossier(dossier_id, user, lock=True)
+    if dossier.status != Status.DRAFT.value:
+        if _has_event(dossier, Action.SUBMIT.value):
+            return dossier, False
+        raise FilingError("not_editable", 409)
+    if missing_fields(dossier):
+        raise FilingError("form_incomplete", 422, fields=", ".join(f["label_vi"] for f in missing_fields(dossier)))
+    if missing_documents(dossier):
+        raise FilingError("documents_missing", 422,
+                          documents="; ".join(d["name_vi"] for d in missing_documents(dossier)))
+    choice = delivery or delivery_choice(dossier.procedure, None, None)
+    files = [row.id for row in active_files(dossier)]
+    try:
+        with db.session.no_autoflush:  # one UPDATE of the dossier: its version moves by one
+            dossier.applicant = {**(dossier.applicant or {}), "delivery": choice}
+            dossiers.perform(dossier.id, Action.SUBMIT, user,
+                             ActionInput(delivery=choice["method"], payload={"documents_complete": True, "files": files}))
+    except dossiers.DossierError as error:
+        raise _from_dossier_error(error) from None
+    return dossier, True
+
+
+# ---------------------------------------------------------------------------------------------
+# Supplement requests
+
+
+@dataclass(frozen=True)
+class SupplementRequest:
+    reason: str
+    items: tuple[str, ...]
+    fields: frozenset[str]
+    documents: frozenset[str]
+    requested_at: datetime | None
+
+
+def supplement_request(dossier: Dossier) -> SupplementRequest | None:
+    """The latest supplement request of the dossier: reason, items, and what they name.
+
+    Items that are e-form field names or document keys restrict what the citizen may change.
+    When no item names one (free text only), every field and document may be changed.
+    """
+    event = db.session.scalar(
+        select(DossierEvent).where(DossierEvent.dossier_id == dossier.id,
+                                   DossierEvent.action == Action.REQUEST_SUPPLEMENT.value)
+        .order_by(DossierEvent.seq.desc()).limit(1)
+    )
+    if event is None:
+        return None
+    items = tuple(str(i) for i in (event.payload or {}).get("items", []))
+    field_names = {f["name"] for f in dossier.form_snapshot}
+    document_keys = {d["key"] for d in dossier.procedure.documents}
+    named = {i.strip() for i in items}
+    fields, documents = named & field_names, named & document_keys
+    if not fields and not documents:
+        fields, documents = field_names, document_keys
+    return SupplementRequest(event.comment or "", items, frozenset(fields), frozenset(documents), event.at)
+
+
+def editable_items(dossier: Dossier) -> SupplementRequest:
+    request = supplement_request(dossier) if dossier.status == Status.SUPPLEMENT_REQUESTED.value else None
+    return request or SupplementRequest("", (), frozenset(), frozenset(), None)
+
+
+def _files_already_given(dossier: Dossier) -> set[int]:
+    """Files named by the submission and by earlier supplement answers."""
+    payloads = db.session.scalars(select(DossierEvent.payload).where(
+        DossierEvent.dossier_id == dossier.id, DossierEvent.action.in_([Action.SUBMIT.value, Action.SUPPLEMENT.value])))
+    return {int(i) for p in payloads for i in (p or {}).get("files", []) + (p or {}).get("new_files", [])}
+
+
+def answer_supplement(dossier_id: int, user: User, changes: dict, note: str = "",
+                      version: int | None = None) -> Dossier:
+    """Apply the citizen's corrections (only the requested items) and resume the dossier."""
+    dossier = own_dossier(dossier_id, user, lock=True)
+    if version is not None and version != dossier.version:
+        raise FilingError("stale_version", 409)
+    if dossier.status != Status.SUPPLEMENT_REQUESTED.value:
+        raise FilingError("not_waiting_supplement", 409)
+    request = editable_items(dossier)
+    outside = sorted(set(changes) - request.fields)
+    if outside:
+        raise FilingError("not_requested", 422, fields=", ".join(outside))
+    data = dict(dossier.form_data or {})
+    changed = sorted(name for name, value in changes.items() if data.get(name) != value)
+    data.update(changes)
+    missing = [f["label_vi"] for f in dossier.form_snapshot if f.get("required") and data.get(f["name"]) in (None, "")]
+    if missing:
+        raise FilingError("form_incomplete", 422, fields=", ".join(missing))
+    if missing_documents(dossier):
+        raise FilingError("documents_missing", 422,
+                          documents="; ".join(d["name_vi"] for d in missing_documents(dossier)))
+    new_files = [row.id for row in active_files(dossier) if row.id not in _files_already_given(dossier)]
+    try:
+        with db.session.no_autoflush:  # one UPDATE of the dossier: its version moves by one
+            dossier.form_data = data
+            dossiers.perform(dossier.id, Action.SUPPLEMENT, user, ActionInput(
+                reason=note.strip()[:4000], payload={"changed_fields": changed, "new_files": new_files}))
+    except dossiers.DossierError as error:
+        raise _from_dossier_error(error) from None
+    return dossier
+
+
+# ---------------------------------------------------------------------------------------------
+# Withdrawal, rating, feedback
+
+
+def withdraw(dossier_id: int, user: User, reason: str, version: int | None = None) -> Dossier:
+    own_dossier(dossier_id, user)
+    if not (reason or "").strip():
+        raise FilingError("reason_required", 422)
+    try:
+        return dossiers.perform(dossier_id, Action.WITHDRAW, user, ActionInput(version=version, reason=reason.strip()[:4000]))
+    except dossiers.DossierError as error:
+        raise _from_dossier_error(error) from None
+
+
+def rate(dossier_id: int, user: User, level: str, comment: str | None = None) -> Rating:
+    """The applicant's satisfaction, once, after the result was returned."""
+    own_dossier(dossier_id, user)
+    if level not in RATING_LEVELS:
+        raise FilingError("rating_unknown", 422)
+    comment = (comment or "").strip()[:4000] or None
+    try:
+        dossiers.perform(dossier_id, Action.RATE, user, ActionInput(reason=comment or "", payload={"level": level}))
+    except dossiers.DossierError as error:
+        raise _from_dossier_error(error) from None
+    rating = Rating(dossier_id=dossier_id, user_id=user.id, level=level, comment=comment)
+    db.session.add(rating)
+    db.session.flush()
+    return rating
+
+
+def rating_of(dossier: Dossier) -> Rating | None:
+    return db.session.scalar(select(Rating).where(Rating.dossier_id == dossier.id))
+
+
+def send_feedback(user: User, kind: str, subject: str, body: str, dossier_code: str | None = None) -> Feedback:
+    if kind not in FEEDBACK_KINDS:
+        raise FilingError("feedback_kind_unknown", 422)
+    subject, body = (subject or "").strip(), (body or "").strip()
+    if not subject or not body:
+        raise FilingError("feedback_empty", 422)
+    dossier_id = None
+    if dossier_code:
+        dossier = find_by_code(dossier_code)
+        if dossier is None or dossier.applicant_id != user.id:
+            raise FilingError("feedback_dossier_unknown", 422)
+        dossier_id = dossier.id
+    row = Feedback(user_id=user.id, dossier_id=dossier_id, kind=kind, subject=subject[:255], body=body[:8000])
+    db.session.add(row)
+    db.session.flush()
+    audit.record("feedback.create", user=user, object_type="feedback", object_id=row.id, kind=kind, dossier_id=dossier_id)
+    return row

@@ -1,0 +1,187 @@
+"""Notifications to applicants: an in-app notification always, and an e-mail when they gave one.
+
+Every dossier event that matters to the applicant (whoever caused it: the citizen, an officer,
+the payment gateway) adds a ``Notification`` row in the same transaction: a session hook watches
+new ``DossierEvent`` rows, so no use case can forget it. E-mails go through SMTP when
+``MAIL_SERVER`` is configured, and only after the transaction commits (a rolled-back action sends
+nothing); without a mail server they are written to the ``outbox_messages`` table, which
+administrators (and everyone in development) can read at /ho-so/hop-thu-di.
+"""
+
+from __future__ import annotations
+
+import logging
+import smtplib
+from email.message import EmailMessage
+
+from flask import current_app, has_app_context
+from flask_babel import force_locale
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import event, func, select, update
+from sqlalchemy.orm import Session
+
+from portal.extensions import db
+from portal.models import Dossier, DossierEvent, User
+from portal.models.filing import Notification, OutboxMessage
+from portal.models.types import utcnow
+from portal.text import format_vnd
+
+log = logging.getLogger(__name__)
+
+TITLES = {
+    "submit": _l("Đã nhận hồ sơ nộp trực tuyến của bạn"),
+    "accept": _l("Hồ sơ đã được tiếp nhận"),
+    "refuse_intake": _l("Hồ sơ không được tiếp nhận"),
+    "request_supplement": _l("Hồ sơ cần bổ sung, hoàn thiện"),
+    "supplement": _l("Đã nhận phần bổ sung hồ sơ"),
+    "request_fee": _l("Đề nghị nộp phí, lệ phí"),
+    "pay_fee": _l("Đã ghi nhận nộp phí, lệ phí"),
+    "apologize": _l("Thư xin lỗi và hẹn lại ngày trả kết quả"),
+    "issue_result": _l("Đã có kết quả giải quyết hồ sơ"),
+    "refuse": _l("Đã có kết quả giải quyết hồ sơ"),
+    "return_result": _l("Đã trả kết quả hồ sơ"),
+    "stop": _l("Hồ sơ bị dừng xử lý"),
+    "withdraw": _l("Hồ sơ đã được rút"),
+}
+BODIES = {
+    "submit": _l("Hồ sơ “%(procedure)s” đã được gửi lúc %(at)s. Bộ phận Một cửa sẽ kiểm tra và thông báo mã hồ sơ khi tiếp nhận."),
+    "accept": _l("Hồ sơ “%(procedure)s” đã được tiếp nhận với mã %(code)s. Ngày hẹn trả kết quả: %(due)s."),
+    "refuse_intake": _l("Hồ sơ “%(procedure)s” không được tiếp nhận. Lý do: %(reason)s"),
+    "request_supplement": _l("Hồ sơ %(code)s cần bổ sung: %(items)s. Lý do: %(reason)s. Thời hạn giải quyết tạm dừng đến khi bạn bổ sung."),
+    "supplement": _l("Phần bổ sung của hồ sơ %(code)s đã được gửi; thời hạn giải quyết được tính tiếp."),
+    "request_fee": _l("Hồ sơ %(code)s cần nộp phí, lệ phí %(amount)s."),
+    "pay_fee": _l("Khoản phí, lệ phí %(amount)s của hồ sơ %(code)s đã được ghi nhận."),
+    "apologize": _l("Hồ sơ %(code)s được hẹn lại ngày trả kết quả: %(due)s. Lý do: %(reason)s"),
+    "issue_result": _l("Hồ sơ %(code)s đã có kết quả. Bạn có thể nhận kết quả theo hình thức đã chọn."),
+    "refuse": _l("Hồ sơ %(code)s đã có kết quả (văn bản trả lời). Lý do: %(reason)s"),
+    "return_result": _l("Kết quả hồ sơ %(code)s đã được trả. Mời bạn đánh giá mức độ hài lòng."),
+    "stop": _l("Hồ sơ %(code)s bị dừng xử lý. Lý do: %(reason)s"),
+    "withdraw": _l("Hồ sơ “%(procedure)s” đã được rút theo đề nghị. Lý do: %(reason)s"),
+}
+
+
+def _local(dt) -> str:
+    from workflow.calendar import VN_TZ
+
+    return dt.astimezone(VN_TZ).strftime("%H:%M %d/%m/%Y") if dt else ""
+
+
+def _params(dossier: Dossier, ev: DossierEvent) -> dict:
+    payload = ev.payload or {}
+    return {
+        "code": dossier.code or "", "procedure": dossier.procedure.name_vi, "at": _local(ev.at),
+        "due": _local(dossier.due_at), "reason": ev.comment or "", "amount": format_vnd(dossier.fee_amount or 0),
+        "items": "; ".join(str(i) for i in payload.get("items", [])) or (ev.comment or ""),
+    }
+
+
+def title(notification: Notification) -> str:
+    return str(TITLES.get(notification.kind, notification.kind))
+
+
+def body(notification: Notification) -> str:
+    template = BODIES.get(notification.kind)
+    if template is None:
+        return ""
+    params = {key: "" for key in ("code", "procedure", "at", "due", "reason", "amount", "items")}
+    params.update(notification.params or {})
+    return str(template) % params
+
+
+def unread_count(user: User) -> int:
+    return db.session.scalar(select(func.count()).where(Notification.user_id == user.id, Notification.read_at.is_(None)))
+
+
+def for_user(user: User, limit: int = 100) -> list[Notification]:
+    return list(db.session.scalars(
+        select(Notification).where(Notification.user_id == user.id)
+        .order_by(Notification.created_at.desc(), Notification.id.desc()).limit(limit)
+    ))
+
+
+def mark_all_read(user: User) -> int:
+    result = db.session.execute(
+        update(Notification).where(Notification.user_id == user.id, Notification.read_at.is_(None))
+        .values(read_at=utcnow())
+    )
+    return result.rowcount or 0
+
+
+def outbox(limit: int = 200) -> list[OutboxMessage]:
+    return list(db.session.scalars(select(OutboxMessage).order_by(OutboxMessage.id.desc()).limit(limit)))
+
+
+# ---------------------------------------------------------------------------------------------
+# The hook
+
+
+def _mail_configured() -> bool:
+    return has_app_context() and bool(current_app.config.get("MAIL_SERVER"))
+
+
+@event.listens_for(Session, "before_flush")
+def _notify_applicants(session: Session, _context, _instances) -> None:
+    events = [obj for obj in session.new if isinstance(obj, DossierEvent) and obj.action in TITLES]
+    if not events:
+        return
+    with session.no_autoflush:
+        for ev in events:
+            dossier = session.get(Dossier, ev.dossier_id)
+            if dossier is None or dossier.applicant_id is None:
+                continue
+            applicant = session.get(User, dossier.applicant_id)
+            if applicant is None or applicant.role != "citizen":
+                continue
+            note = Notification(user_id=applicant.id, dossier_id=dossier.id, kind=ev.action,
+                                params=_params(dossier, ev), created_at=ev.at or utcnow())
+            session.add(note)
+            if applicant.email:
+                _queue_mail(session, applicant.email, note)
+
+
+def _queue_mail(session: Session, address: str, note: Notification) -> None:
+    with force_locale("vi"):
+        subject = "[Dịch vụ công Lai Châu] " + title(note)
+        text = body(note)
+    if _mail_configured():
+        session.info.setdefault("pending_mail", []).append((address, subject, text))
+    else:
+        session.add(OutboxMessage(to_address=address, subject=subject, body=text))
+
+
+@event.listens_for(Session, "after_commit")
+def _send_after_commit(session: Session) -> None:
+    pending = session.info.pop("pending_mail", None)
+    if pending and has_app_context():
+        send_mail(pending)
+
+
+@event.listens_for(Session, "after_soft_rollback")
+def _drop_on_rollback(session: Session, previous_transaction) -> None:
+    if previous_transaction.parent is None:
+        session.info.pop("pending_mail", None)
+
+
+def send_mail(messages: list[tuple[str, str, str]]) -> int:
+    """Send ``(to, subject, body)`` messages through the configured SMTP server; returns how many
+    were sent. A failing mail server is logged, never raised: the dossier action is already done
+    and the in-app notification exists."""
+    config = current_app.config
+    sent = 0
+    try:
+        with smtplib.SMTP(config["MAIL_SERVER"], config["MAIL_PORT"], timeout=10) as smtp:
+            if config.get("MAIL_USE_TLS"):
+                smtp.starttls()
+            if config.get("MAIL_USERNAME"):
+                smtp.login(config["MAIL_USERNAME"], config["MAIL_PASSWORD"])
+            for to, subject, text in messages:
+                message = EmailMessage()
+                message["From"] = config["MAIL_SENDER"]
+                message["To"] = to
+                message["Subject"] = subject
+                message.set_content(text)
+                smtp.send_message(message)
+                sent += 1
+    except (OSError, smtplib.SMTPException):
+        log.exception("could not send %d notification e-mail(s)", len(messages) - sent)
+    return sent

@@ -1,0 +1,26 @@
+"""Fee payments through a payment gateway (cổng thanh toán).
+
+``gateway.PaymentGateway`` is the interface a provider implements (the national payment platform,
+a bank, an e-wallet); ``sandbox.SandboxGateway`` is a provider for development and tests that
+behaves like a real one: the citizen is redirected to its "bank" page, the result comes back as an
+HMAC-signed callback, and its ledger can be queried for a transaction's status.
+"""
+
+from __future__ import annotations
+
+from flask import current_app
+
+from portal.payments.gateway import CallbackResult, ForgedCallback, PaymentGateway, PaymentRequest
+
+
+def get_gateway() -> PaymentGateway:
+    """The gateway named by ``PAYMENT_PROVIDER`` (only ``sandbox`` ships with the portal)."""
+    from portal.payments.sandbox import SandboxGateway
+
+    name = current_app.config.get("PAYMENT_PROVIDER", "sandbox")
+    if name != "sandbox":
+        raise RuntimeError(f"unknown PAYMENT_PROVIDER {name!r}")
+    return SandboxGateway(current_app.config["PAYMENT_SANDBOX_SECRET"])
+
+
+__all__ = ["CallbackResult", "ForgedCallback", "PaymentGateway", "PaymentRequest", "get_gateway"]

@@ -1,0 +1,37 @@
+"""The sandbox bank's pages (development and tests only; a real provider has its own site)."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, redirect, render_template, request
+from flask_wtf import FlaskForm
+
+from portal.extensions import db
+from portal.payments import get_gateway
+from portal.payments.sandbox import SandboxGateway
+
+bp = Blueprint("sandbox_bank", __name__, url_prefix="/ngan-hang-thu-nghiem", template_folder="templates")
+
+
+class DecisionForm(FlaskForm):
+    pass
+
+
+def _transaction(transaction_id: str):
+    gateway = get_gateway()
+    if not isinstance(gateway, SandboxGateway):
+        abort(404)
+    row = gateway.transaction(transaction_id)
+    if row is None:
+        abort(404)
+    return gateway, row
+
+
+@bp.route("/<transaction_id>", methods=["GET", "POST"])
+def pay(transaction_id: str):
+    gateway, row = _transaction(transaction_id)
+    form = DecisionForm()
+    if form.validate_on_submit():
+        params = gateway.decide(row, approve=request.form.get("decision") == "approve")
+        db.session.commit()
+        return redirect(gateway.return_url(row, params))
+    return render_template("payments/sandbox_bank.html", row=row, form=form)

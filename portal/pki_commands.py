@@ -1,0 +1,190 @@
+"""``flask pki ...``: the deployment CA and signing certificates. Private keys are never printed."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+from sqlalchemy import select
+
+from portal.extensions import db
+
+
+@click.group("pki", help="Chứng thư số: CA triển khai, cấp, nhập (PKCS#12), liệt kê, thu hồi.")
+def pki_group():
+    pass
+
+
+def _fail(error) -> None:
+    db.session.rollback()
+    raise click.ClickException(getattr(error, "message", None) or getattr(error, "detail", None) or str(error))
+
+
+def _user(username: str):
+    from portal.models import User
+    from portal.models.user import normalize_username
+
+    user = db.session.scalar(select(User).where(User.username == normalize_username(username)))
+    if user is None:
+        raise click.ClickException("Không tìm thấy tài khoản này.")
+    return user
+
+
+def _agency(code: str):
+    from portal.models import Agency
+
+    agency = db.session.scalar(select(Agency).where(Agency.code == code))
+    if agency is None:
+        raise click.ClickException("Không tìm thấy cơ quan với mã này.")
+    return agency
+
+
+def _describe(row) -> str:
+    return f"{row.purpose} serial={row.serial} {row.subject} (hiệu lực đến {row.not_after:%d/%m/%Y})"
+
+
+KEY_TYPES = click.Choice(["rsa", "ec"])
+
+
+@pki_group.command("init-ca", help="Tạo CA triển khai (dùng cho thử nghiệm, trình diễn); chạy lại không tạo thêm.")
+@click.option("--key-type", type=KEY_TYPES, default="rsa", show_default=True)
+def init_ca(key_type):
+    from portal.operations import signing
+
+    try:
+        row, created = signing.init_ca(key_type=key_type)
+    except (signing.PkiOperationError, signing.DossierError) as error:
+        _fail(error)
+    db.session.commit()
+    click.echo(("Đã tạo CA: " if created else "CA đã có: ") + _describe(row))
+    click.echo(f"SHA-256: {row.fingerprint}")
+
+
+@pki_group.command("issue", help="Cấp chứng thư số cá nhân cho một cán bộ (khóa lưu mã hóa trên máy chủ).")
+@click.argument("username")
+@click.option("--purpose", type=click.Choice(["person"]), default="person", show_default=True)
+@click.option("--key-type", type=KEY_TYPES, default="rsa", show_default=True)
+@click.option("--days", type=click.IntRange(1, 3650), default=730, show_default=True)
+def issue(username, purpose, key_type, days):
+    from portal.operations import signing
+
+    user = _user(username)
+    try:
+        row, _key = signing.issue_for_user(user, key_type=key_type, valid_days=days)
+    except (signing.PkiOperationError, signing.DossierError) as error:
+        _fail(error)
+    db.session.commit()
+    click.echo(f"Đã cấp cho {user.username}: {_describe(row)}")
+
+
+@pki_group.command("issue-seal", help="Cấp chứng thư số của cơ quan (chữ ký số cơ quan, thay con dấu).")
+@click.argument("agency_code")
+@click.option("--key-type", type=KEY_TYPES, default="rsa", show_default=True)
+@click.option("--days", type=click.IntRange(1, 3650), default=1095, show_default=True)
+def issue_seal(agency_code, key_type, days):
+    from portal.operations import signing
+
+    agency = _agency(agency_code)
+    try:
+        row = signing.issue_seal(agency, key_type=key_type, valid_days=days)
+    except (signing.PkiOperationError, signing.DossierError) as error:
+        _fail(error)
+    db.session.commit()
+    click.echo(f"Đã cấp cho {agency.code}: {_describe(row)}")
+
+
+def _read_p12(file: str) -> bytes:
+    path = Path(file)
+    if not path.is_file() or path.stat().st_size > 1024 * 1024:
+        raise click.ClickException("Không đọc được tệp PKCS#12 (không tồn tại hoặc quá lớn).")
+    return path.read_bytes()
+
+
+def _import(data: bytes, password: str | None, **owner):
+    from portal.operations import signing
+
+    if password is None:
+        password = click.prompt("Mật khẩu tệp PKCS#12", hide_input=True, default="", show_default=False)
+    try:
+        row = signing.import_pkcs12(data, password.encode("utf-8") if password else None, **owner)
+    except (signing.PkiOperationError, signing.DossierError) as error:
+        _fail(error)
+    trusted = signing.is_trusted(row)
+    db.session.commit()
+    click.echo(f"Đã nhập: {_describe(row)}")
+    if not trusted:
+        click.echo("Cảnh báo: CA gốc của chứng thư số này chưa có trong kho tin cậy (PKI_TRUST_DIR); "
+                   "chữ ký sẽ được báo 'chưa xác định'.", err=True)
+
+
+@pki_group.command("import", help="Nhập chứng thư số và khóa thật của một cán bộ từ tệp PKCS#12 (.p12/.pfx).")
+@click.argument("username")
+@click.argument("file", type=click.Path(dir_okay=False))
+@click.option("--password", default=None, help="Không có thì hỏi (nhập ẩn).")
+def import_p12(username, file, password):
+    _import(_read_p12(file), password, user=_user(username))
+
+
+@pki_group.command("import-seal", help="Nhập chứng thư số của cơ quan từ tệp PKCS#12.")
+@click.argument("agency_code")
+@click.argument("file", type=click.Path(dir_okay=False))
+@click.option("--password", default=None, help="Không có thì hỏi (nhập ẩn).")
+def import_seal(agency_code, file, password):
+    _import(_read_p12(file), password, agency=_agency(agency_code))
+
+
+@pki_group.command("list", help="Liệt kê chứng thư số (không bao giờ in khóa bí mật).")
+def list_certificates():
+    from portal.models import Agency, User
+    from portal.models.types import utcnow
+    from portal.operations import signing
+
+    now = utcnow()
+    rows = signing.list_certificates()
+    if not rows:
+        click.echo("Chưa có chứng thư số nào.")
+        return
+    for row in rows:
+        if row.revoked_at is not None:
+            state = f"đã thu hồi {row.revoked_at:%d/%m/%Y}"
+        elif row.not_after < now:
+            state = "hết hạn"
+        else:
+            state = "còn hiệu lực"
+        owner = ""
+        if row.user_id:
+            owner = db.session.get(User, row.user_id).username
+        elif row.agency_id:
+            owner = db.session.get(Agency, row.agency_id).code
+        key = "khóa trên máy chủ" if row.private_key_pem else "không có khóa"
+        click.echo(f"{row.serial}  {row.purpose:<6} {owner or '-':<20} {state:<22} "
+                   f"đến {row.not_after:%d/%m/%Y}  {key}  {row.subject}")
+
+
+@pki_group.command("revoke", help="Thu hồi một chứng thư số (theo số hiệu, dạng hex).")
+@click.argument("serial")
+def revoke(serial):
+    from portal.operations import signing
+
+    try:
+        row = signing.revoke(serial)
+    except signing.PkiOperationError as error:
+        _fail(error)
+    db.session.commit()
+    click.echo(f"Đã thu hồi: {_describe(row)}")
+
+
+@pki_group.command("export-root", help="In chứng thư số CA gốc (PEM) để người dùng cài vào phần mềm đọc PDF.")
+@click.option("--output", type=click.Path(dir_okay=False, writable=True), default=None)
+def export_root(output):
+    from portal.operations import signing
+
+    try:
+        pem = signing.root_pem()
+    except signing.PkiOperationError as error:
+        _fail(error)
+    if output:
+        Path(output).write_text(pem, encoding="ascii")
+        click.echo(f"Đã ghi {output}.")
+    else:
+        click.echo(pem, nl=False)

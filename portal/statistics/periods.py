@@ -1,0 +1,158 @@
+"""Reporting periods: month, quarter, 6 months, 9 months, year, custom range.
+
+The rule: a period is the half-open interval [start, end) of *Vietnam* calendar days
+(UTC+07:00), i.e. from 00:00 on its first day up to, not including, 00:00 on the day after its
+last day. A dossier received at 23:59:59 on 31/03 belongs to March and to Q1; one received at
+00:00 on 01/04 belongs to April. Adjacent periods therefore never share or lose a dossier.
+
+People read a range as "from 01/01 to 31/12" (both days included): ``Period.last_day`` is that
+inclusive last day, and ``custom(first, last)`` takes it. The API takes ``from`` and ``to`` as the
+half-open bounds (``to`` is the first day *not* included), see docs/statistics.md.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+
+from workflow.calendar import VN_TZ
+
+KINDS = ("month", "quarter", "half", "nine_months", "year", "custom")
+MAX_DAYS = 366 * 10  # a custom range longer than ten years is a typing mistake
+
+
+class PeriodError(ValueError):
+    """A period that cannot exist (month 13, end before start, ...)."""
+
+
+@dataclass(frozen=True)
+class Period:
+    start: date  # first day, included
+    end: date  # first day after the period, excluded
+    kind: str = "custom"
+
+    def __post_init__(self):
+        if self.end <= self.start:
+            raise PeriodError("end_not_after_start")
+        if (self.end - self.start).days > MAX_DAYS:
+            raise PeriodError("too_long")
+
+    @property
+    def start_at(self) -> datetime:
+        return datetime.combine(self.start, time(0), tzinfo=VN_TZ)
+
+    @property
+    def end_at(self) -> datetime:
+        return datetime.combine(self.end, time(0), tzinfo=VN_TZ)
+
+    @property
+    def last_day(self) -> date:
+        return self.end - timedelta(days=1)
+
+    def label(self) -> str:
+        """Vietnamese label, e.g. "Quý 1/2025", "Tháng 3/2025", "01/01/2025 - 15/02/2025"."""
+        y = self.start.year
+        if self.kind == "month":
+            return f"Tháng {self.start.month}/{y}"
+        if self.kind == "quarter":
+            return f"Quý {(self.start.month - 1) // 3 + 1}/{y}"
+        if self.kind == "half":
+            return f"6 tháng đầu năm {y}"
+        if self.kind == "nine_months":
+            return f"9 tháng đầu năm {y}"
+        if self.kind == "year":
+            return f"Năm {y}"
+        return f"{self.start:%d/%m/%Y} - {self.last_day:%d/%m/%Y}"
+
+    def months(self) -> list[Period]:
+        """The calendar months of the period, the first and last clipped to the period."""
+        result = []
+        cursor = self.start
+        while cursor < self.end:
+            following = _add_months(date(cursor.year, cursor.month, 1), 1)
+            piece_end = min(following, self.end)
+            kind = "month" if cursor.day == 1 and piece_end == following else "custom"
+            result.append(Period(cursor, piece_end, kind))
+            cursor = piece_end
+        return result
+
+
+def _add_months(day: date, n: int) -> date:
+    index = day.year * 12 + day.month - 1 + n
+    return date(index // 12, index % 12 + 1, 1)
+
+
+def _check_year(year: int) -> None:
+    if not 2000 <= year <= 2100:
+        raise PeriodError("year_out_of_range")
+
+
+def month(year: int, number: int) -> Period:
+    _check_year(year)
+    if not 1 <= number <= 12:
+        raise PeriodError("month_out_of_range")
+    first = date(year, number, 1)
+    return Period(first, _add_months(first, 1), "month")
+
+
+def quarter(year: int, number: int) -> Period:
+    _check_year(year)
+    if not 1 <= number <= 4:
+        raise PeriodError("quarter_out_of_range")
+    first = date(year, 3 * (number - 1) + 1, 1)
+    return Period(first, _add_months(first, 3), "quarter")
+
+
+def first_half(year: int) -> Period:
+    """6 tháng đầu năm: 01/01 - 30/06."""
+    _check_year(year)
+    return Period(date(year, 1, 1), date(year, 7, 1), "half")
+
+
+def nine_months(year: int) -> Period:
+    """9 tháng đầu năm: 01/01 - 30/09."""
+    _check_year(year)
+    return Period(date(year, 1, 1), date(year, 10, 1), "nine_months")
+
+
+def year(year_: int) -> Period:
+    _check_year(year_)
+    return Period(date(year_, 1, 1), date(year_ + 1, 1, 1), "year")
+
+
+def custom(first_day: date, last_day: date) -> Period:
+    """From ``first_day`` to ``last_day``, both included (as people say it)."""
+    return Period(first_day, last_day + timedelta(days=1), "custom")
+
+
+def build(kind: str, year_: int | None = None, number: int | None = None,
+          first_day: date | None = None, last_day: date | None = None) -> Period:
+    """A period from the dashboard's choices; ``PeriodError`` when they do not make one."""
+    if kind == "custom":
+        if first_day is None or last_day is None:
+            raise PeriodError("custom_needs_dates")
+        return custom(first_day, last_day)
+    if year_ is None:
+        raise PeriodError("year_missing")
+    if kind == "month":
+        return month(year_, number or 0)
+    if kind == "quarter":
+        return quarter(year_, number or 0)
+    if kind == "half":
+        return first_half(year_)
+    if kind == "nine_months":
+        return nine_months(year_)
+    if kind == "year":
+        return year(year_)
+    raise PeriodError("unknown_kind")
+
+
+def parse_day(text: str) -> date:
+    """YYYY-MM-DD (the API) or DD/MM/YYYY; ``PeriodError`` otherwise."""
+    text = (text or "").strip()
+    for fmt in ("%Y-%m-%d", "%d/%m/%Y"):
+        try:
+            return datetime.strptime(text, fmt).date()
+        except ValueError:
+            continue
+    raise PeriodError("bad_date")

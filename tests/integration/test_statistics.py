@@ -1,0 +1,227 @@
+"""Statistics: known dossier sets, every figure checked exactly, boundaries, the seed's rates."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from decimal import Decimal
+
+import pytest
+from sqlalchemy import insert, select
+
+from portal.extensions import db
+from portal.models import Dossier, Procedure
+from portal.statistics import periods
+from portal.statistics.formulas import Ratio, format_decimal, verdict
+from portal.statistics.queries import (
+    ALL_FIGURES,
+    FIGURES,
+    Scope,
+    count_behind,
+    dossiers_behind,
+    period_table,
+)
+from tests.integration.lifecycle_helpers import vn
+from workflow.deadlines import classify
+
+NOW = vn(2025, 6, 1, 9, 0)
+Q1 = periods.quarter(2025, 1)
+
+
+def procedures_at(level: int, n: int = 1) -> list[Procedure]:
+    found = db.session.scalars(select(Procedure).where(Procedure.level == level).order_by(Procedure.code)).all()
+    return found[:n]
+
+
+def row(procedure: Procedure, **columns) -> dict:
+    values = {"procedure_id": procedure.id, "agency_id": procedure.agency_id, "channel": "online",
+              "status": "in_process", "form_version": 1, "form_snapshot": [], "form_data": {}, "applicant": {},
+              "pauses": [], "version": 1}
+    values.update(columns)
+    return values
+
+
+def put(procedure: Procedure, **columns) -> int:
+    dossier = Dossier(**row(procedure, **columns))
+    db.session.add(dossier)
+    db.session.flush()
+    return dossier.id
+
+
+@pytest.fixture
+def known(app):
+    """A known set for Q1 2025 on one level-3 procedure; ids by name."""
+    p = procedures_at(3)[0]
+    ids = {}
+    # Carried over from December, finished in January on time.
+    ids["carried_done"] = put(p, status="returned", received_at=vn(2024, 12, 20, 9), due_at=vn(2025, 1, 15, 17),
+                              finished_at=vn(2025, 1, 10, 10), timeliness="early", returned_at=vn(2025, 1, 12, 9))
+    # Finished before the period: counts nowhere in Q1.
+    ids["old"] = put(p, status="returned", received_at=vn(2024, 12, 1, 9), due_at=vn(2024, 12, 20, 17),
+                     finished_at=vn(2024, 12, 15, 9), timeliness="early", returned_at=vn(2024, 12, 16, 9))
+    # Received one second before the period's end (last day): in Q1, still in process, not yet due.
+    ids["last_second"] = put(p, status="accepted", channel="in_person", received_at=vn(2025, 3, 31, 23, 59, 59),
+                             due_at=vn(2025, 4, 10, 17))
+    # Received at 00:00 of the next period: not in Q1.
+    ids["next_period"] = put(p, status="accepted", received_at=vn(2025, 4, 1, 0, 0), due_at=vn(2025, 4, 10, 17))
+    # Finished exactly at its due time: on time (the lifecycle's classify), processed in January.
+    due = vn(2025, 1, 20, 10, 0)
+    ids["exact_due"] = put(p, status="processed", channel="post", received_at=vn(2025, 1, 5, 8), due_at=due,
+                           finished_at=due, timeliness=classify(due, due).value)
+    # Late, by post, returned in February.
+    ids["late"] = put(p, status="returned", channel="post", received_at=vn(2025, 1, 6, 8), due_at=vn(2025, 2, 10, 17),
+                      finished_at=vn(2025, 2, 20, 9), timeliness="late", returned_at=vn(2025, 2, 25, 9))
+    # Overdue at the end of Q1 (and already at the end of February).
+    ids["overdue"] = put(p, status="in_process", received_at=vn(2025, 2, 1, 8), due_at=vn(2025, 2, 20, 17))
+    # Paused for a supplement since 10/02; its stored due date passed, but the clock is stopped.
+    ids["paused"] = put(p, status="supplement_requested", received_at=vn(2025, 2, 1, 8), due_at=vn(2025, 2, 15, 17),
+                        paused_since=vn(2025, 2, 10, 9), resume_status="in_process")
+    ids["stopped"] = put(p, status="stopped", received_at=vn(2025, 1, 10, 8), due_at=vn(2025, 2, 1, 17),
+                         finished_at=vn(2025, 2, 1, 9))
+    ids["withdrawn"] = put(p, status="withdrawn", received_at=vn(2025, 1, 10, 8), due_at=vn(2025, 2, 1, 17),
+                           finished_at=vn(2025, 1, 15, 9))
+    ids["refused"] = put(p, status="processed", result_kind="refused", received_at=vn(2025, 1, 10, 8),
+                         due_at=vn(2025, 2, 1, 17), finished_at=vn(2025, 1, 12, 9), timeliness="early")
+    # Due exactly at the period's end (00:00 on 01/04): not overdue at the end of Q1.
+    ids["due_at_end"] = put(p, status="in_process", received_at=vn(2025, 3, 1, 8), due_at=vn(2025, 4, 1, 0, 0))
+    # Never received: a draft, a refused intake, a withdrawal before acceptance.
+    put(p, status="draft")
+    put(p, status="not_accepted", submitted_at=vn(2025, 1, 3, 8), finished_at=vn(2025, 1, 4, 8))
+    put(p, status="withdrawn", submitted_at=vn(2025, 1, 3, 8), finished_at=vn(2025, 1, 5, 8))
+    db.session.commit()
+    return p, ids
+
+
+EXPECTED_Q1 = {
+    "carried_over": 1, "received": 9, "received_online": 6, "received_in_person": 1, "received_post": 2,
+    "processed": 4, "early": 2, "on_time": 1, "late": 1, "in_process": 4, "not_yet_due": 3, "overdue": 1,
+    "supplement": 1, "stopped": 1, "withdrawn": 1, "refused": 1, "returned": 2,
+    "processed_in_time": 3, "received_level3": 9, "received_level3_online": 6, "received_level4": 0,
+    "received_level4_online": 0, "received_level34": 9, "received_level34_online": 6,
+}
+
+
+def test_every_figure_of_a_quarter(known):
+    p, _ = known
+    table = period_table(Q1, Scope(), "agency", now=NOW)
+    assert len(table.rows) == 1 and table.rows[0].key == p.agency_id
+    assert table.total.counts == EXPECTED_Q1
+    assert table.rows[0].counts == EXPECTED_Q1
+
+
+def test_balance_holds(known):
+    for period in (Q1, periods.month(2025, 1), periods.month(2025, 2), periods.year(2025)):
+        c = period_table(period, Scope(), "agency", now=NOW).total.counts
+        assert c["carried_over"] + c["received"] == c["processed"] + c["stopped"] + c["withdrawn"] + c["in_process"]
+        assert c["in_process"] == c["not_yet_due"] + c["overdue"]
+        assert c["processed"] == c["early"] + c["on_time"] + c["late"]
+
+
+def test_months_and_carry_over_across_periods(known):
+    table = period_table(Q1, Scope(), "month", now=NOW)
+    assert [r.label for r in table.rows] == ["Tháng 1/2025", "Tháng 2/2025", "Tháng 3/2025"]
+    jan, feb, mar = (r.counts for r in table.rows)
+    assert (jan["carried_over"], jan["received"], jan["processed"], jan["withdrawn"], jan["in_process"]) == (1, 5, 3, 1, 2)
+    # What is in process at the end of January is exactly what February carries over.
+    assert feb["carried_over"] == jan["in_process"] == 2
+    assert (feb["received"], feb["processed"], feb["late"], feb["stopped"], feb["returned"]) == (2, 1, 1, 1, 1)
+    assert (feb["in_process"], feb["overdue"], feb["supplement"]) == (2, 1, 1)
+    assert mar["carried_over"] == feb["in_process"] == 2
+    assert (mar["received"], mar["in_process"], mar["overdue"], mar["not_yet_due"]) == (2, 4, 1, 3)
+    # The quarter's total folds its months: flows add up, stocks come from the first/last month.
+    assert table.total.counts == EXPECTED_Q1
+
+
+def test_last_day_and_next_period(known):
+    _, ids = known
+    march = {d.id for d in db.session.scalars(dossiers_behind("received", periods.month(2025, 3), now=NOW))}
+    april = {d.id for d in db.session.scalars(dossiers_behind("received", periods.month(2025, 4), now=NOW))}
+    assert ids["last_second"] in march and ids["last_second"] not in april
+    assert ids["next_period"] in april and ids["next_period"] not in march
+
+
+def test_overdue_depends_on_the_moment(known):
+    _, ids = known
+    # A period that ends in the future is judged now: the dossier due at 00:00 01/04 is overdue
+    # on 02/04 but not on 31/03.
+    q2_early = vn(2025, 3, 31, 12)
+    q2_later = vn(2025, 4, 2, 12)
+    year = periods.year(2025)
+    assert ids["due_at_end"] not in {d.id for d in db.session.scalars(dossiers_behind("overdue", year, now=q2_early))}
+    assert ids["due_at_end"] in {d.id for d in db.session.scalars(dossiers_behind("overdue", year, now=q2_later))}
+
+
+def test_drill_down_lists_exactly_the_dossiers_counted(known):
+    table = period_table(Q1, Scope(), "agency", now=NOW)
+    for figure in ALL_FIGURES:
+        assert count_behind(figure, Q1, Scope(), NOW) == table.total.counts[figure], figure
+    _, ids = known
+    assert [d.id for d in db.session.scalars(dossiers_behind("supplement", Q1, now=NOW))] == [ids["paused"]]
+    assert [d.id for d in db.session.scalars(dossiers_behind("on_time", Q1, now=NOW))] == [ids["exact_due"]]
+
+
+def test_grouping_by_field_and_procedure_and_scope(known, app):
+    p, _ = known
+    other = procedures_at(4)[0]
+    put(other, status="accepted", received_at=vn(2025, 2, 3, 8), due_at=vn(2025, 3, 3, 17))
+    put(other, status="accepted", channel="in_person", received_at=vn(2025, 2, 3, 8), due_at=vn(2025, 3, 3, 17))
+    by_procedure = period_table(Q1, Scope(), "procedure", now=NOW)
+    assert {r.code: r["received"] for r in by_procedure.rows} == {p.code: 9, other.code: 2}
+    assert by_procedure.total["received_level4"] == 2 and by_procedure.total["received_level4_online"] == 1
+    by_field = period_table(Q1, Scope(), "field", now=NOW)
+    assert sum(r["received"] for r in by_field.rows) == 11
+    only = period_table(Q1, Scope(procedure_id=other.id), "agency", now=NOW)
+    assert only.total["received"] == 2 and only.total["carried_over"] == 0
+
+
+def seed_rates(level: int, online: int, total: int, start) -> None:
+    """``total`` received dossiers of level-``level`` procedures, ``online`` of them online."""
+    procs = procedures_at(level, 3)
+    rows = [row(procs[i % len(procs)], code=None, status="accepted", channel="online" if i < online else
+                ("in_person" if i % 2 else "post"), received_at=start + timedelta(minutes=i),
+                due_at=start + timedelta(days=30)) for i in range(total)]
+    db.session.execute(insert(Dossier), rows)
+
+
+def test_reproduces_the_seed_rates(app):
+    """Seed 004: "mức độ 3 là 766/5.211 đạt 14,7%, mức độ 4 là 1.856/3.318 đạt 55,94%"."""
+    seed_rates(3, 766, 5211, vn(2022, 3, 8, 7))
+    seed_rates(4, 1856, 3318, vn(2022, 3, 8, 7))
+    db.session.commit()
+    table = period_table(periods.custom(vn(2022, 3, 8).date(), vn(2022, 4, 5).date()), Scope(), "agency",
+                         now=vn(2022, 4, 6))
+    level3, level4 = table.total.ratio("online_rate_level3"), table.total.ratio("online_rate_level4")
+    assert (level3.numerator, level3.denominator, level3.percent) == (766, 5211, Decimal("14.70"))
+    assert (level4.numerator, level4.denominator, level4.percent) == (1856, 3318, Decimal("55.94"))
+    assert level3.text() == "766/5.211 đạt 14,7%"
+    assert level4.text() == "1.856/3.318 đạt 55,94%"
+    assert level3.to_dict()["rate"] == 14.7
+
+
+def test_formatting_and_verdicts():
+    assert format_decimal(Decimal("14.70")) == "14,7"
+    assert format_decimal(Decimal("100.00")) == "100"
+    assert format_decimal(Decimal("1234.5")) == "1.234,5"
+    assert Ratio(1, 3).percent == Decimal("33.33") and Ratio(2, 3).percent == Decimal("66.67")
+    assert Ratio(1, 8).percent == Decimal("12.50")  # 12.5 exactly; half-up at the 3rd decimal
+    assert Ratio(1, 200000).percent == Decimal("0.00") and Ratio(1, 200000).text() == "1/200.000 đạt 0%"
+    assert Ratio(0, 0).percent is None and Ratio(0, 0).text() == "0/0"
+    assert verdict(Decimal("31"), ">=", 30) == "vuot"
+    assert verdict(30, ">=", 30) == "dat"
+    assert verdict(Decimal("29.99"), ">=", 30) == "chua_dat"
+    assert verdict(4, "<=", 5) == "vuot" and verdict(6, "<=", 5) == "chua_dat"
+    assert verdict(None, ">=", 30) == "chua_co_so_lieu"
+
+
+def test_periods_are_half_open_in_vietnam_time():
+    q = periods.quarter(2025, 1)
+    assert q.start_at.isoformat() == "2025-01-01T00:00:00+07:00" and q.end_at.isoformat() == "2025-04-01T00:00:00+07:00"
+    assert q.last_day.isoformat() == "2025-03-31"
+    assert periods.first_half(2025).last_day.isoformat() == "2025-06-30"
+    assert periods.nine_months(2025).last_day.isoformat() == "2025-09-30"
+    assert [m.label() for m in periods.custom(vn(2025, 1, 15).date(), vn(2025, 3, 10).date()).months()] == [
+        "15/01/2025 - 31/01/2025", "Tháng 2/2025", "01/03/2025 - 10/03/2025"]
+    with pytest.raises(periods.PeriodError):
+        periods.month(2025, 13)
+    with pytest.raises(periods.PeriodError):
+        periods.custom(vn(2025, 3, 1).date(), vn(2025, 2, 1).date())
+    assert FIGURES[0] == "carried_over"
