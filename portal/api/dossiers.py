@@ -4,20 +4,37 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from flask import g, jsonify
+from flask import g, jsonify, send_file
+from sqlalchemy import select
 
 from portal.api import bp
 from portal.api.common import iso, json_body, token_required
 from portal.errors import api_error
 from portal.extensions import db
-from portal.models import Dossier, DossierEvent, User
+from portal.models import Dossier, DossierEvent, DossierFile, User
 from portal.operations import dossiers
 from portal.operations.dossiers import ActionInput, can_see
 from workflow.states import NATIONAL_CODE, Status
 
 
+def _files_json(dossier: Dossier, viewer: User) -> tuple[list[dict], dict | None]:
+    from portal.operations.filing import result_file
+
+    kinds = ("document", "form") if viewer.id == dossier.applicant_id else ("document", "scan", "result_draft", "form")
+    rows = db.session.scalars(select(DossierFile).where(
+        DossierFile.dossier_id == dossier.id, DossierFile.kind.in_(kinds), DossierFile.superseded_at.is_(None))
+        .order_by(DossierFile.id)).all()
+    documents = [{"id": f.id, "kind": f.kind, "document_key": f.document_key, "name": f.original_name,
+                  "content_type": f.blob.content_type, "size": f.blob.size, "uploaded_at": iso(f.uploaded_at),
+                  "download": f"/api/v1/dossiers/{dossier.id}/files/{f.id}"} for f in rows]
+    result = result_file(dossier)
+    return documents, ({"id": result.id, "name": result.original_name, "sha256": result.blob_sha256,
+                        "download": f"/api/v1/dossiers/{dossier.id}/files/{result.id}"} if result else None)
+
+
 def dossier_json(dossier: Dossier, viewer: User) -> dict:
     history = db.session.query(DossierEvent).filter(DossierEvent.dossier_id == dossier.id).order_by(DossierEvent.seq)
+    documents, result = _files_json(dossier, viewer)
     return {
         "id": dossier.id,
         "code": dossier.code,
@@ -40,6 +57,8 @@ def dossier_json(dossier: Dossier, viewer: User) -> dict:
         "form_version": dossier.form_version,
         "data": dossier.form_data,
         "applicant": dossier.applicant if viewer.role != "citizen" or viewer.id == dossier.applicant_id else {},
+        "documents": documents,
+        "result": result,
         "history": [
             {"action": e.action, "from": e.from_status, "to": e.to_status, "at": iso(e.at), "by_role": e.actor_role,
              "comment": e.comment, "step_from": e.from_step, "step_to": e.to_step, "due_at": iso(e.due_at),
@@ -61,6 +80,24 @@ def show_dossier(dossier_id: int):
     if dossier is None:
         return api_error(404)
     return jsonify(dossier_json(dossier, g.api_user))
+
+
+@bp.get("/dossiers/<int:dossier_id>/files/<int:file_id>")
+@token_required
+def download_file(dossier_id: int, file_id: int):
+    from portal.operations.filing import FilingError, downloadable_file
+    from portal.storage import blob_path
+
+    try:
+        row, dossier = downloadable_file(file_id, g.api_user)
+    except FilingError:
+        return api_error(404)
+    if dossier.id != dossier_id:
+        return api_error(404)
+    response = send_file(blob_path(row.blob_sha256), mimetype=row.blob.content_type, as_attachment=True,
+                         download_name=row.original_name, conditional=False, etag=False)
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
 
 
 def _parse_time(value) -> datetime | None:
@@ -109,6 +146,17 @@ OPENAPI_PATHS = {
             "security": [{"bearer": []}],
             "parameters": [{"name": "dossier_id", "in": "path", "required": True, "schema": {"type": "integer"}}],
             "responses": {"200": {"description": "OK"}, "404": {"description": "Unknown or not yours"}},
+        }
+    },
+    "/api/v1/dossiers/{dossier_id}/files/{file_id}": {
+        "get": {
+            "summary": "Tải một tệp của hồ sơ (giấy tờ, biểu mẫu đã ký, kết quả đã ký)",
+            "security": [{"bearer": []}],
+            "parameters": [
+                {"name": "dossier_id", "in": "path", "required": True, "schema": {"type": "integer"}},
+                {"name": "file_id", "in": "path", "required": True, "schema": {"type": "integer"}},
+            ],
+            "responses": {"200": {"description": "The file"}, "404": {"description": "Unknown or not yours"}},
         }
     },
     "/api/v1/dossiers/{dossier_id}/actions/{action}": {

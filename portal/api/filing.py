@@ -58,7 +58,7 @@ def summary_json(dossier: Dossier) -> dict:
              "content_type": row.blob.content_type, "sha256": row.blob_sha256}
             for row in filing.active_files(dossier)
         ],
-        "result": {"id": result.id, "name": result.original_name, "download": f"/ho-so/{dossier.id}/ket-qua"} if result else None,
+        "result": {"id": result.id, "name": result.original_name, "download": f"/api/v1/dossiers/{dossier.id}/files/{result.id}"} if result else None,
     }
 
 

@@ -11,6 +11,7 @@ from functools import wraps
 
 from flask import (
     Blueprint,
+    Response,
     abort,
     current_app,
     flash,
@@ -481,6 +482,30 @@ def result(dossier):
     if row is None:
         abort(404)
     return _send(row)
+
+
+#: Standard forms addressed to the applicant (the control sheet and register are internal).
+APPLICANT_FORMS = ("receipt", "supplement_request", "refusal", "apology", "stop_notice")
+
+
+@bp.get("/<int:dossier_id>/bieu-mau/<form>.pdf")
+@citizen_only
+@with_dossier
+def form_pdf(dossier, form: str):
+    from portal.operations.forms import FormNotAvailable, render_form
+
+    if form not in APPLICANT_FORMS:
+        abort(404)
+    try:
+        rendered = render_form(dossier, form)
+    except FormNotAvailable:
+        abort(404)
+    if rendered.sign_error:
+        db.session.rollback()
+    else:
+        db.session.commit()  # the signed form is kept, so every download is the same document
+    return Response(rendered.pdf, mimetype="application/pdf", headers={
+        "Content-Disposition": f'attachment; filename="{rendered.filename}"', "Cache-Control": "private, no-store"})
 
 
 # ---------------------------------------------------------------------------------------------

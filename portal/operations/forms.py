@@ -26,8 +26,9 @@ from portal.documents.common import (
     title_block,
 )
 from portal.extensions import db
-from portal.models import Agency, Dossier, DossierEvent, Procedure, User
+from portal.models import Agency, Dossier, DossierEvent, DossierFile, Procedure, User
 from portal.models.types import utcnow
+from portal.storage import put_blob, read_blob
 from workflow.calendar import VN_TZ
 from workflow.states import Channel, Role, Status
 
@@ -287,11 +288,18 @@ def render_form(dossier: Dossier, form: str) -> FormPdf:
         raise FormNotAvailable("unknown_form")
     build, render, box_key = BUILDERS[form]
     events = _events(dossier)
+    filename = f"{form}-{dossier.code or dossier.id}.pdf"
+    event = _last(events, *SIGNING_EVENT[form]) if form in SIGNING_EVENT else None
+    # A signed form is issued once per event and kept: every later download is the same document.
+    issued_key = f"{chosen}:{form}:{event.seq}" if event is not None else None
+    if issued_key is not None:
+        stored = _issued_form(dossier.id, issued_key)
+        if stored is not None:
+            return FormPdf(read_blob(stored.blob_sha256), filename, True)
     rendered = render(build(dossier, events), chosen)
     pdf, signed = rendered.pdf, False
     sign_form = _signing_function()
     if sign_form is not None and box_key is not None:
-        event = _last(events, *SIGNING_EVENT[form])
         signer = db.session.get(User, event.actor_id) if event is not None and event.actor_id else None
         if signer is not None:
             from portal.operations.dossiers import DossierError
@@ -302,8 +310,23 @@ def render_form(dossier: Dossier, form: str) -> FormPdf:
                 signed = True
             except DossierError as error:  # no certificate yet, signing not configured: unsigned copy
                 current_app.logger.warning("Form %s of dossier %s served unsigned: %s", form, dossier.id, error.code)
-                return FormPdf(rendered.pdf, f"{form}-{dossier.code or dossier.id}.pdf", False, error.code)
-    return FormPdf(pdf, f"{form}-{dossier.code or dossier.id}.pdf", signed)
+                return FormPdf(rendered.pdf, filename, False, error.code)
+            _keep_issued_form(dossier.id, issued_key, pdf, filename, signer)
+    return FormPdf(pdf, filename, signed)
+
+
+def _issued_form(dossier_id: int, key: str) -> DossierFile | None:
+    from sqlalchemy import select
+
+    return db.session.scalar(select(DossierFile).where(
+        DossierFile.dossier_id == dossier_id, DossierFile.kind == "form", DossierFile.document_key == key))
+
+
+def _keep_issued_form(dossier_id: int, key: str, pdf: bytes, filename: str, signer: User) -> None:
+    blob = put_blob(pdf, "application/pdf")
+    db.session.add(DossierFile(dossier_id=dossier_id, kind="form", document_key=key, blob_sha256=blob.sha256,
+                               original_name=filename, uploaded_by_id=signer.id))
+    db.session.flush()
 
 
 def _signing_function():

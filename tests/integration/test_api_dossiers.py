@@ -55,3 +55,20 @@ def test_the_applicant_sees_the_dossier_and_can_withdraw_it(client, office):
                            headers=citizen)
     assert response.status_code == 200 and response.get_json()["status"] == "withdrawn"
     assert response.get_json()["history"][-1]["comment"] == "Nộp nhầm thủ tục"
+
+
+def test_documents_and_signed_result_through_the_api(client, office):
+    from tests.integration.lifecycle_helpers import walk_to_result
+
+    dossier = new_submitted(office, vn(2026, 11, 23, 8, 0))
+    walk_to_result(office, dossier.id, vn(2026, 11, 23, 9, 0))
+    citizen = token(client, office.citizen.username)
+    body = client.get(f"/api/v1/dossiers/{dossier.id}", headers=citizen).get_json()
+    assert body["status"] == "processed" and body["result"] is not None
+    download = client.get(body["result"]["download"], headers=citizen)
+    assert download.status_code == 200 and download.data.startswith(b"%PDF")
+    import hashlib
+
+    assert hashlib.sha256(download.data).hexdigest() == body["result"]["sha256"]
+    assert client.get(body["result"]["download"]).status_code == 401
+    assert client.get(f"/api/v1/dossiers/{dossier.id}/files/999999", headers=citizen).status_code == 404
