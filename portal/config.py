@@ -85,7 +85,7 @@ def build_config(environment: str | None = None) -> dict:
         "MAX_UPLOAD_BYTES": _env_int("MAX_UPLOAD_BYTES", 10 * 1024 * 1024),
         "MAX_DOSSIER_BYTES": _env_int("MAX_DOSSIER_BYTES", 40 * 1024 * 1024),
         # Fee payments: the sandbox provider's HMAC secret (set a real secret outside development).
-        "PAYMENT_PROVIDER": os.environ.get("PAYMENT_PROVIDER", "sandbox"),
+        "PAYMENT_PROVIDER": os.environ.get("PAYMENT_PROVIDER", "" if env == "production" else "sandbox"),
         "PAYMENT_SANDBOX_SECRET": os.environ.get("PAYMENT_SANDBOX_SECRET", "sandbox-secret-not-for-production"),
         # E-mail: sent through SMTP when MAIL_SERVER is set, otherwise kept in the outbox table.
         "MAIL_SERVER": os.environ.get("MAIL_SERVER", ""),
@@ -110,6 +110,10 @@ def build_config(environment: str | None = None) -> dict:
         "PKI_TRUST_DIR": os.environ.get("PKI_TRUST_DIR") or None,
         "TSA_URL": os.environ.get("TSA_URL") or None,
         "SIGNING_AUTO_ISSUE": _env_bool("SIGNING_AUTO_ISSUE", env != "production"),
+        # Standard forms: "2018" (TT 01/2018/TT-VPCP, 6 forms) or "2025" (TT 03/2025/TT-VPCP, 7 forms).
+        "FORM_SET": os.environ.get("FORM_SET", "2018"),
+        # Largest PDF accepted by the public signature check.
+        "VERIFY_MAX_BYTES": _env_int("VERIFY_MAX_BYTES", 20 * 1024 * 1024),
     }
     if env == "testing":
         config["TESTING"] = True

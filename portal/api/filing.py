@@ -154,7 +154,10 @@ def sandbox_payment_callback():
     params = request.get_json(silent=True) if request.is_json else request.form
     if not isinstance(params, (dict, MultiDict)):
         return api_error(400, "Nội dung không hợp lệ.", "malformed")
-    payment = payments.handle_callback(params, get_gateway())
+    gateway = get_gateway()
+    if gateway is None:
+        return api_error(404, "Chưa cấu hình cổng thanh toán.", "no_payment_provider")
+    payment = payments.handle_callback(params, gateway)
     db.session.commit()
     return jsonify({"reference": payment.reference, "status": payment.status, "receipt_number": payment.receipt_number})
 

@@ -518,8 +518,12 @@ def form_pdf(dossier, form: str):
 def pay(dossier):
     if not forms.PlainForm().validate_on_submit():
         abort(400)
+    gateway = get_gateway()
+    if gateway is None:
+        flash(_("Thanh toán trực tuyến chưa được kết nối. Vui lòng nộp phí tại Bộ phận Một cửa."), "error")
+        return redirect(url_for("citizen.detail", dossier_id=dossier.id))
     try:
-        _payment, url = payments.start_payment(dossier.id, current_user, get_gateway(),
+        _payment, url = payments.start_payment(dossier.id, current_user, gateway,
                                                url_for("citizen.payment_return", _external=True))
     except FilingError as error:
         _fail(error)
@@ -531,8 +535,11 @@ def pay(dossier):
 @bp.get("/thanh-toan/ket-qua")
 @citizen_only
 def payment_return():
+    gateway = get_gateway()
+    if gateway is None:
+        abort(404)
     try:
-        payment = payments.handle_callback(request.args, get_gateway())
+        payment = payments.handle_callback(request.args, gateway)
     except payments.DuplicateCallback as duplicate:
         db.session.rollback()
         payment = duplicate.payment

@@ -13,11 +13,17 @@ from flask import current_app
 from portal.payments.gateway import CallbackResult, ForgedCallback, PaymentGateway, PaymentRequest
 
 
-def get_gateway() -> PaymentGateway:
-    """The gateway named by ``PAYMENT_PROVIDER`` (only ``sandbox`` ships with the portal)."""
+def get_gateway() -> PaymentGateway | None:
+    """The gateway named by ``PAYMENT_PROVIDER`` (only ``sandbox`` ships with the portal).
+
+    ``None`` when no provider is configured (the production default until a real provider is
+    connected): fees are then paid at the one-stop desk, never through the sandbox's fake bank.
+    """
     from portal.payments.sandbox import SandboxGateway
 
-    name = current_app.config.get("PAYMENT_PROVIDER", "sandbox")
+    name = current_app.config.get("PAYMENT_PROVIDER", "")
+    if not name:
+        return None
     if name != "sandbox":
         raise RuntimeError(f"unknown PAYMENT_PROVIDER {name!r}")
     return SandboxGateway(current_app.config["PAYMENT_SANDBOX_SECRET"])

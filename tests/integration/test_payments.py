@@ -126,3 +126,22 @@ def test_no_online_payment_when_nothing_is_due_or_at_level_3(client, pages, offi
     from portal.operations.payments import can_pay_online
 
     assert d3.fee_amount > 0 and not can_pay_online(d3)
+
+
+def test_without_a_provider_there_is_no_fake_bank(client, app):
+    import os
+
+    from portal.config import build_config
+
+    os.environ["SECRET_KEY"] = "x" * 40
+    try:
+        assert build_config("production")["PAYMENT_PROVIDER"] == ""
+    finally:
+        del os.environ["SECRET_KEY"]
+    app.config["PAYMENT_PROVIDER"] = ""
+    try:
+        response = client.post("/api/v1/payments/sandbox/callback", json={"reference": "x"})
+        assert response.status_code == 404
+        assert client.get("/ngan-hang-thu-nghiem/abc").status_code == 404
+    finally:
+        app.config["PAYMENT_PROVIDER"] = "sandbox"
