@@ -42,4 +42,4 @@ clean-db:
 # After changing UI text: refresh the template and the English catalogue, then translate.
 messages: $(STAMP)
 	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -o translations/messages.pot --no-location --sort-output .
-	$(BIN)/pybabel update -i translations/messages.pot -d translations -D messages --no-fuzzy-matching
+	$(BIN)/pybabel update -i translations/messages.pot -d translations -D messages --no-fuzzy-matching --ignore-obsolete

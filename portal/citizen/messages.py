@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 
+from portal.labels import EVENT_LABELS as ACTION_LABELS  # noqa: F401
+from portal.labels import STATUS_LABELS  # noqa: F401
+
 FILING_MESSAGES = {
     "not_found": _l("Không tìm thấy hồ sơ hoặc tệp bạn yêu cầu."),
     "not_online": _l("Thủ tục này không được nộp trực tuyến."),
@@ -40,41 +43,7 @@ FILING_MESSAGES = {
     "unknown_action": _l("Thao tác không tồn tại."),
 }
 
-STATUS_LABELS = {
-    "draft": _l("Bản nháp (chưa nộp)"),
-    "submitted": _l("Mới đăng ký, chờ tiếp nhận"),
-    "accepted": _l("Đã tiếp nhận"),
-    "not_accepted": _l("Không được tiếp nhận"),
-    "in_process": _l("Đang xử lý"),
-    "supplement_requested": _l("Yêu cầu bổ sung"),
-    "awaiting_fee": _l("Chờ nộp phí, lệ phí"),
-    "withdrawn": _l("Đã rút hồ sơ"),
-    "stopped": _l("Dừng xử lý"),
-    "processed": _l("Đã có kết quả"),
-    "returned": _l("Đã trả kết quả"),
-}
 
-ACTION_LABELS = {
-    "create": _l("Tạo hồ sơ nháp"),
-    "submit": _l("Nộp hồ sơ"),
-    "accept": _l("Tiếp nhận hồ sơ"),
-    "refuse_intake": _l("Từ chối tiếp nhận"),
-    "request_supplement": _l("Yêu cầu bổ sung"),
-    "supplement": _l("Bổ sung hồ sơ"),
-    "forward": _l("Chuyển xử lý"),
-    "send_back": _l("Trả lại bước trước"),
-    "propose_result": _l("Dự thảo kết quả"),
-    "approve": _l("Phê duyệt, ký kết quả"),
-    "refuse": _l("Từ chối giải quyết"),
-    "issue_result": _l("Ban hành kết quả"),
-    "return_result": _l("Trả kết quả"),
-    "request_fee": _l("Đề nghị nộp phí"),
-    "pay_fee": _l("Nộp phí, lệ phí"),
-    "apologize": _l("Xin lỗi, hẹn lại ngày trả"),
-    "stop": _l("Dừng xử lý"),
-    "withdraw": _l("Rút hồ sơ"),
-    "rate": _l("Đánh giá mức độ hài lòng"),
-}
 
 RATING_LABELS = {
     "very_satisfied": _l("Rất hài lòng"),

@@ -2,20 +2,9 @@
 
 from flask_babel import lazy_gettext as _l
 
-STATUS_LABELS = {
-    "draft": _l("Bản nháp"),
-    "submitted": _l("Mới đăng ký"),
-    "accepted": _l("Đã tiếp nhận"),
-    "not_accepted": _l("Không được tiếp nhận"),
-    "in_process": _l("Đang xử lý"),
-    "supplement_requested": _l("Chờ bổ sung"),
-    "awaiting_fee": _l("Chờ nộp phí, lệ phí"),
-    "withdrawn": _l("Công dân rút hồ sơ"),
-    "stopped": _l("Dừng xử lý"),
-    "processed": _l("Đã có kết quả"),
-    "returned": _l("Đã trả kết quả"),
-}
-CHANNEL_LABELS = {"online": _l("Trực tuyến"), "in_person": _l("Trực tiếp"), "post": _l("Bưu chính")}
+from portal.labels import CHANNEL_LABELS, EVENT_LABELS, STATUS_LABELS, TIMELINESS_LABELS  # noqa: F401
+
+#: Buttons of the office pages: what the officer is about to do.
 ACTION_LABELS = {
     "create": _l("Tạo hồ sơ"),
     "submit": _l("Nộp hồ sơ"),
@@ -46,7 +35,6 @@ QUEUE_LABELS = {
     "supplement": _l("Chờ bổ sung"),
     "all": _l("Tất cả"),
 }
-TIMELINESS_LABELS = {"early": _l("Trước hạn"), "on_time": _l("Đúng hạn"), "late": _l("Quá hạn")}
 FORM_LABELS = {
     "receipt": _l("Giấy tiếp nhận hồ sơ và hẹn trả kết quả"),
     "supplement_request": _l("Phiếu yêu cầu bổ sung, hoàn thiện hồ sơ"),

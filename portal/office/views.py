@@ -9,6 +9,7 @@ from flask import Blueprint, Response, abort, flash, redirect, render_template, 
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
+from wtforms.fields.choices import SelectChoice
 
 from portal.access import STAFF, roles_required, scope_to_agency
 from portal.documents import register_xlsx, render_register
@@ -20,6 +21,7 @@ from portal.office.labels import (
     ACTION_LABELS,
     CHANNEL_LABELS,
     ERROR_MESSAGES,
+    EVENT_LABELS,
     FORM_LABELS,
     QUEUE_LABELS,
     STATUS_LABELS,
@@ -38,7 +40,8 @@ bp = Blueprint("office", __name__, url_prefix="/mot-cua", template_folder="templ
 @bp.context_processor
 def labels():
     return {"STATUS_LABELS": STATUS_LABELS, "ACTION_LABELS": ACTION_LABELS, "QUEUE_LABELS": QUEUE_LABELS,
-            "CHANNEL_LABELS": CHANNEL_LABELS, "TIMELINESS_LABELS": TIMELINESS_LABELS, "FORM_LABELS": FORM_LABELS}
+            "CHANNEL_LABELS": CHANNEL_LABELS, "TIMELINESS_LABELS": TIMELINESS_LABELS, "FORM_LABELS": FORM_LABELS,
+            "EVENT_LABELS": EVENT_LABELS}
 
 
 def _error(error: DossierError) -> str:
@@ -70,7 +73,7 @@ def index():
         select(Procedure.code, Procedure.name_en if english else Procedure.name_vi).order_by(Procedure.seed_item),
         Procedure.agency_id, current_user)).all()
     filters.procedure.choices = [("", _("Tất cả"))] + [(code, name) for code, name in names]
-    filters.status.choices = [("", _("Tất cả"))] + [(k, v) for k, v in STATUS_LABELS.items() if k != "draft"]
+    filters.status.choices = [SelectChoice("", _("Tất cả"))] + [SelectChoice(k, v) for k, v in STATUS_LABELS.items() if k != "draft"]
     filters.validate()
     queue = request.args.get("queue", "work")
     flt = office.QueueFilter(

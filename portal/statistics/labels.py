@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 
+from portal.labels import CHANNEL_LABELS, STATUS_LABELS, TIMELINESS_LABELS  # noqa: F401
+
 FIGURE_LABELS = {
     "carried_over": _l("Kỳ trước chuyển sang"),
     "received": _l("Tiếp nhận trong kỳ"),
@@ -60,18 +62,3 @@ VERDICT_LABELS = {
     "chua_co_so_lieu": _l("Chưa có số liệu"),
 }
 
-CHANNEL_LABELS = {"online": _l("Trực tuyến"), "in_person": _l("Trực tiếp"), "post": _l("Bưu chính công ích")}
-TIMELINESS_LABELS = {"early": _l("trước hạn"), "on_time": _l("đúng hạn"), "late": _l("quá hạn")}
-STATUS_LABELS = {
-    "draft": _l("Bản nháp"),
-    "submitted": _l("Mới đăng ký"),
-    "accepted": _l("Đã tiếp nhận"),
-    "not_accepted": _l("Không được tiếp nhận"),
-    "in_process": _l("Đang xử lý"),
-    "supplement_requested": _l("Yêu cầu bổ sung"),
-    "awaiting_fee": _l("Chờ thực hiện nghĩa vụ tài chính"),
-    "withdrawn": _l("Công dân rút hồ sơ"),
-    "stopped": _l("Dừng xử lý"),
-    "processed": _l("Đã xử lý xong"),
-    "returned": _l("Đã trả kết quả"),
-}
