@@ -26,6 +26,8 @@ run: install
 	$(FLASK) db upgrade
 	$(FLASK) catalogue load
 	$(FLASK) demo accounts
+	$(FLASK) stats load-targets
+	$(FLASK) demo generate --dossiers 3000 --if-empty
 	@echo "Cổng Dịch vụ công: http://$(HOST):$(PORT)/"
 	$(FLASK) run --host $(HOST) --port $(PORT)
 

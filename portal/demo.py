@@ -344,9 +344,13 @@ def dossier_count() -> int:
 @click.option("--batch", type=click.IntRange(100, 50_000), default=5000, show_default=True)
 @click.option("--events", type=click.IntRange(0, 1_000_000), default=2000, show_default=True,
               help="Số hồ sơ gần nhất có lịch sử sự kiện (tạo, nộp, tiếp nhận).")
-def generate_command(n, seed, today, batch, events):
+@click.option("--if-empty", is_flag=True, help="Không làm gì nếu đã có hồ sơ (dùng cho make run).")
+def generate_command(n, seed, today, batch, events, if_empty):
     if current_app.config["PORTAL_ENV"] == "production":
         raise click.ClickException("Không sinh dữ liệu mẫu trong môi trường production.")
+    if if_empty and dossier_count():
+        click.echo(f"Đã có {dossier_count()} hồ sơ; không sinh thêm.")
+        return
     started = time.perf_counter()
     with click.progressbar(length=n, label="Đang sinh hồ sơ mẫu") as bar:
         try:

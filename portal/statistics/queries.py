@@ -36,15 +36,13 @@ from sqlalchemy import (
     Integer,
     and_,
     case,
-    column,
     exists,
     func,
     literal,
     or_,
     select,
-    union_all,
-    values,
 )
+from sqlalchemy import cast as sa_cast
 
 from portal.extensions import db
 from portal.models import Agency, Dossier, DossierFile, Procedure
@@ -227,27 +225,144 @@ def grouped_statement(period: Period, scope: Scope, group_by: str, now: datetime
     )
 
 
-def monthly_statement(period: Period, scope: Scope, now: datetime):
-    """The one SELECT behind a table grouped by month: the dossiers joined with a small table of
-    the period's months (each dossier meets only the months it is relevant to), then the same
-    conditions with the month's bounds."""
-    bounds = [(i, m.start_at, m.end_at) for i, m in enumerate(period.months())]
+#: The flows of a month, split by the dossier's own columns (counted at the month of the
+#: dossier's received_at or finished_at); the keys are the figures.
+RECEIVED_SPLITS = {
+    "received": None,
+    "received_online": D.c.channel == Channel.ONLINE.value,
+    "received_in_person": D.c.channel == Channel.IN_PERSON.value,
+    "received_post": D.c.channel == Channel.POST.value,
+    "received_level3": P.c.level == 3,
+    "received_level3_online": and_(P.c.level == 3, D.c.channel == Channel.ONLINE.value),
+    "received_level4": P.c.level == 4,
+    "received_level4_online": and_(P.c.level == 4, D.c.channel == Channel.ONLINE.value),
+    "received_level34": P.c.level >= 3,
+    "received_level34_online": and_(P.c.level >= 3, D.c.channel == Channel.ONLINE.value),
+}
+_WITH_RESULT = D.c.status.in_(FINISHED_WITH_RESULT)
+FINISHED_SPLITS = {
+    "processed": _WITH_RESULT,
+    "early": and_(_WITH_RESULT, D.c.timeliness == Timeliness.EARLY.value),
+    "on_time": and_(_WITH_RESULT, D.c.timeliness == Timeliness.ON_TIME.value),
+    "late": and_(_WITH_RESULT, D.c.timeliness == Timeliness.LATE.value),
+    "refused": and_(_WITH_RESULT, D.c.result_kind == "refused"),
+    "processed_in_time": and_(_WITH_RESULT, D.c.timeliness.in_((Timeliness.EARLY.value, Timeliness.ON_TIME.value))),
+    "stopped": D.c.status == Status.STOPPED.value,
+    "withdrawn": D.c.status == Status.WITHDRAWN.value,  # received: the scan keeps received dossiers only
+}
+
+
+def _bucket(col, bounds: list[datetime]):
+    """Which of the months ``col`` falls in: 0 before the first month, i for the i-th month
+    (1-based), len(bounds) from the end of the period on, NULL when ``col`` is NULL."""
     if db.session.get_bind().dialect.name == "postgresql":
-        # VALUES: PostgreSQL rescans it much faster than a UNION ALL for every dossier.
-        months = values(column("idx", Integer), column("m_start", UTCDateTime()), column("m_end", UTCDateTime()),
-                        name="months").data(bounds)
-    else:  # SQLite has no column names on VALUES
-        months = union_all(*[
-            select(literal(i, Integer).label("idx"), _bound(a).label("m_start"), _bound(b).label("m_end"))
-            for i, a, b in bounds
-        ]).subquery("months")
+        from sqlalchemy.dialects.postgresql import ARRAY, array
+
+        thresholds = sa_cast(array([_bound(b) for b in bounds]), ARRAY(UTCDateTime()))
+        return func.width_bucket(col, thresholds)
+    whens = [(col.is_(None), None)] + [(col < _bound(b), literal(i, Integer)) for i, b in enumerate(bounds)]
+    return case(*whens, else_=literal(len(bounds), Integer))
+
+
+def monthly_statement(period: Period, scope: Scope, now: datetime):
+    """One scan behind a table grouped by month, without a table of months.
+
+    Each relevant dossier is reduced to the months (buckets) of its received_at, finished_at,
+    returned_at, paused_since and due_at, and whether its due date is before ``now``; the
+    dossiers are grouped by those few small numbers (a few hundred groups, whatever the number
+    of dossiers) with their counts by channel, level, status and timeliness. ``_fold_buckets``
+    turns the groups into the months' figures: flows at the month of their own timestamp,
+    stocks (carried over, in process, overdue, ...) as running sums of entries and exits."""
+    months = period.months()
+    bounds = [months[0].start_at] + [m.end_at for m in months]
     start, end, as_of = _bound(period.start_at), _bound(period.end_at), _bound(now)
+    keys = [
+        _bucket(D.c.received_at, bounds).label("r"),
+        _bucket(D.c.finished_at, bounds).label("f"),
+        _bucket(D.c.returned_at, bounds).label("t"),
+        _bucket(D.c.paused_since, bounds).label("p"),
+        _bucket(D.c.due_at, bounds).label("d"),
+        case((D.c.due_at < as_of, 1), else_=0).label("due_passed"),
+    ]
+    splits = [tally(c).label(f) for f, c in RECEIVED_SPLITS.items() if c is not None]
+    splits += [tally(c).label(f) for f, c in FINISHED_SPLITS.items()]
     return (
-        select(months.c.idx.label("key"), *_aggregates(figure_conditions(months.c.m_start, months.c.m_end, as_of)))
-        .select_from(_base_from().join(months, relevant(months.c.m_start, months.c.m_end)))
+        select(*keys, func.count().label("n"), *splits)
+        .select_from(_base_from())
         .where(relevant(start, end), *scope.conditions())
-        .group_by(months.c.idx)
+        .group_by(*keys)
     )
+
+
+def _fold_buckets(groups, k: int) -> list[dict[str, int]]:
+    """The figures of each of the ``k`` months from the groups of ``monthly_statement``.
+
+    Month indices: -1 before the period, 0..k-1 the months, k after; None for NULL. Same
+    definitions as ``figure_conditions`` for each month [s_m, e_m) (a timestamp t is before e_m
+    when its index <= m, not before s_m when its index >= m), with the pre-filter ``relevant``:
+    - received in m: R == m, and (not finished, or finished or returned not before s_m);
+    - finished / returned in m: F (T) == m and received before e_m (R <= m);
+    - a stock is an interval of months per dossier, [entry, exit): in process [R, max(R, F));
+      waiting for a supplement [max(R, P), max(R, P, F)); overdue (due before now)
+      [max(R, D), max(R, D, min(F, P))); in process without a due date and not paused
+      [R, max(R, min(F, P))) (neither overdue nor "not yet due", as in SQL with a NULL due date).
+      The stock at the end of month m is the number of entries up to m minus the exits up to m;
+      carried over into m is the stock at the end of m - 1."""
+    counts = [dict.fromkeys(ALL_FIGURES, 0) for _ in range(k)]
+    series = ("in_process", "supplement", "overdue", "no_due")
+    deltas = {s: [0] * (k + 1) for s in series}  # position 0: before the period; m + 1: month m
+
+    def index(bucket):
+        return None if bucket is None else bucket - 1
+
+    def interval(name, entry, exit_, n):
+        if entry >= k:
+            return
+        deltas[name][entry + 1] += n
+        if exit_ is not None and exit_ < k:
+            deltas[name][exit_ + 1] -= n
+
+    def least(*values):
+        present = [v for v in values if v is not None]
+        return min(present) if present else None
+
+    for g in groups:
+        m = g._mapping
+        n = m["n"]
+        r, f, t, p, d = (index(m[c]) for c in ("r", "f", "t", "p", "d"))
+        if 0 <= r < k and (f is None or f >= r or (t is not None and t >= r)):
+            month = counts[r]
+            month["received"] += n
+            for figure, condition in RECEIVED_SPLITS.items():
+                if condition is not None:
+                    month[figure] += int(m[figure] or 0)
+        if f is not None and 0 <= f < k and r <= f:
+            for figure in FINISHED_SPLITS:
+                counts[f][figure] += int(m[figure] or 0)
+        if t is not None and 0 <= t < k and r <= t:
+            counts[t]["returned"] += n
+        interval("in_process", r, None if f is None else max(r, f), n)
+        if p is not None:
+            interval("supplement", max(r, p), None if f is None else max(r, p, f), n)
+        stop = least(f, p)
+        if d is not None and m["due_passed"]:
+            interval("overdue", max(r, d), None if stop is None else max(r, d, stop), n)
+        if d is None:
+            interval("no_due", r, None if stop is None else max(r, stop), n)
+
+    running = dict.fromkeys(series, 0)
+    for name in series:
+        running[name] = deltas[name][0]
+    for i in range(k):
+        counts[i]["carried_over"] = running["in_process"]
+        for name in series:
+            running[name] += deltas[name][i + 1]
+        month = counts[i]
+        month["in_process"] = running["in_process"]
+        month["supplement"] = running["supplement"]
+        month["overdue"] = running["overdue"]
+        month["not_yet_due"] = running["in_process"] - running["overdue"] - running["no_due"]
+    return counts
 
 
 def _labels(group_by: str, keys: list, locale: str) -> dict:
@@ -266,10 +381,8 @@ def period_table(period: Period, scope: Scope | None = None, group_by: str = "ag
     now = now or utcnow()
     if group_by == "month":
         months = period.months()
-        found = {r.key: _row_counts(r) for r in db.session.execute(monthly_statement(period, scope, now))}
-        empty = dict.fromkeys(ALL_FIGURES, 0)
-        rows = [StatRow(i, m.label(), found.get(i, empty), m, f"{m.start:%Y-%m}") for i, m in enumerate(months)]
-        # A month without any relevant dossier has no row; its stock figures are then 0 too.
+        found = _fold_buckets(db.session.execute(monthly_statement(period, scope, now)), len(months))
+        rows = [StatRow(i, m.label(), found[i], m, f"{m.start:%Y-%m}") for i, m in enumerate(months)]
         total = _fold_months(rows)
     else:
         result = db.session.execute(grouped_statement(period, scope, group_by, now)).all()

@@ -67,3 +67,14 @@ def browser_page():
         finally:
             context.close()
             browser.close()
+
+
+def axe_check(page, name: str) -> None:
+    """Screenshot to test-artifacts/, then axe-core: no violation of impact serious or critical."""
+    from axe_playwright_python.sync_playwright import Axe
+
+    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+    results = Axe().run(page)
+    serious = [(v["id"], v["impact"], [n["target"] for n in v["nodes"]][:3])
+               for v in results.response["violations"] if v["impact"] in ("serious", "critical")]
+    assert not serious, f"{name}: {serious}"

@@ -11,6 +11,7 @@ import itertools
 import pytest
 
 from tests.conftest import ARTIFACTS
+from tests.e2e.conftest import axe_check
 from tests.integration.filing_helpers import PDF, png
 
 pytestmark = [pytest.mark.browser, pytest.mark.sqlite_only]
@@ -20,14 +21,7 @@ PASSWORD = "MatKhau2026"
 
 
 def check_page(page, name: str) -> None:
-    """Screenshot, then axe-core: no violation of impact serious or critical."""
-    from axe_playwright_python.sync_playwright import Axe
-
-    page.screenshot(path=str(ARTIFACTS / f"citizen-{name}.png"), full_page=True)
-    results = Axe().run(page)
-    serious = [(v["id"], v["impact"], [n["target"] for n in v["nodes"]][:3])
-               for v in results.response["violations"] if v["impact"] in ("serious", "critical")]
-    assert not serious, f"{name}: {serious}"
+    axe_check(page, f"citizen-{name}")
 
 
 def staff(app, agency_id: int, tag: str) -> dict:

@@ -38,3 +38,18 @@ def test_demo_generate_is_realistic_and_deterministic(app, runner):
     assert [tuple(r) for r in second] == [tuple(r) for r in first]  # same seed and day: same dossiers
     codes = db.session.scalars(select(Dossier.code).where(Dossier.code.is_not(None))).all()
     assert len(codes) == len(set(codes))  # the second run continued the code sequences
+
+
+def test_generate_if_empty_adds_nothing_to_a_filled_database(runner):
+    from sqlalchemy import func, select
+
+    from portal.extensions import db
+    from portal.models import Dossier
+
+    first = runner.invoke(args=["demo", "generate", "--dossiers", "50", "--if-empty"])
+    assert first.exit_code == 0, first.output
+    count = db.session.scalar(select(func.count(Dossier.id)))
+    assert count >= 50
+    again = runner.invoke(args=["demo", "generate", "--dossiers", "50", "--if-empty"])
+    assert again.exit_code == 0 and "không sinh thêm" in again.output
+    assert db.session.scalar(select(func.count(Dossier.id))) == count

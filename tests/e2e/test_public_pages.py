@@ -1,0 +1,60 @@
+"""The public pages on a phone: readable, keyboard-usable, and clean under axe-core."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.e2e.conftest import axe_check
+
+pytestmark = [pytest.mark.browser, pytest.mark.sqlite_only]
+
+
+def test_public_pages_pass_axe_on_a_phone(live_server, browser_page):
+    page = browser_page
+    page.goto(live_server.url + "/")
+    axe_check(page, "public-home")
+    page.fill("#q", "giay phep xay dung")
+    page.click("button[type=submit]")
+    assert "Giấy phép xây dựng" in page.inner_text("main") or "giấy phép xây dựng" in page.inner_text("main")
+    axe_check(page, "public-search")
+    page.goto(live_server.url + "/thu-tuc?level=4")
+    axe_check(page, "public-catalogue-level4")
+    page.click(".procedure-card h2 a >> nth=0")
+    assert page.locator("h1").inner_text()
+    axe_check(page, "public-procedure")
+    for path, name in (("/dang-nhap", "public-login"), ("/dang-ky", "public-register"),
+                       ("/kiem-tra-chu-ky/", "public-verify"), ("/ho-so/tra-cuu", "public-lookup")):
+        page.goto(live_server.url + path)
+        axe_check(page, name)
+
+
+def test_registration_errors_are_announced_and_linked_to_their_fields(live_server, browser_page):
+    page = browser_page
+    page.goto(live_server.url + "/dang-ky")
+    page.fill("#full_name", "Lò Thị Mai")
+    page.fill("#id_number", "12345")
+    page.click("button[type=submit]")
+    field = page.locator("#id_number")
+    assert field.get_attribute("aria-invalid") == "true"
+    described = field.get_attribute("aria-describedby") or ""
+    assert "id_number-error" in described
+    assert "12 chữ số" in page.inner_text("#id_number-error")
+    assert page.locator("[role=alert]").count() >= 1
+    axe_check(page, "public-register-errors")
+
+
+def test_keyboard_users_can_skip_to_the_content(live_server, browser_page):
+    page = browser_page
+    page.goto(live_server.url + "/thu-tuc")
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.getAttribute('href')") == "#main"
+    page.keyboard.press("Enter")
+    assert page.evaluate("location.hash") == "#main"
+
+
+def test_english_pages(live_server, browser_page):
+    page = browser_page
+    page.goto(live_server.url + "/ngon-ngu/en?next=/thu-tuc")
+    assert page.locator("html").get_attribute("lang") == "en"
+    assert "Administrative procedures" in page.inner_text("main")
+    axe_check(page, "public-catalogue-en")
