@@ -10,7 +10,6 @@ import itertools
 
 import pytest
 
-from tests.conftest import ARTIFACTS
 from tests.e2e.conftest import axe_check
 from tests.integration.filing_helpers import PDF, png
 
