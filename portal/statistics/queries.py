@@ -41,6 +41,7 @@ from sqlalchemy import (
     literal,
     or_,
     select,
+    text,
 )
 from sqlalchemy import cast as sa_cast
 
@@ -372,6 +373,17 @@ def _labels(group_by: str, keys: list, locale: str) -> dict:
     return {obj.id: (obj.code, obj.name(locale)) for obj in db.session.scalars(select(model).where(model.id.in_(keys)))}
 
 
+def _analytic_session() -> None:
+    """For this transaction only: no JIT compilation on PostgreSQL.
+
+    The aggregates run a few hundred milliseconds; JIT spends a large share of that compiling
+    the CASE expressions (measured in docs/statistics.md). ``SET LOCAL`` ends with the request's
+    transaction, so other queries keep the server's settings.
+    """
+    if db.session.get_bind().dialect.name == "postgresql":
+        db.session.execute(text("SET LOCAL jit = off"))
+
+
 def period_table(period: Period, scope: Scope | None = None, group_by: str = "agency",
                  now: datetime | None = None, locale: str = "vi") -> StatTable:
     """The figures of ``period`` grouped by agency, field, procedure or month, with a total."""
@@ -379,6 +391,7 @@ def period_table(period: Period, scope: Scope | None = None, group_by: str = "ag
         raise ValueError(f"unknown grouping {group_by!r}")
     scope = scope or Scope()
     now = now or utcnow()
+    _analytic_session()
     if group_by == "month":
         months = period.months()
         found = _fold_buckets(db.session.execute(monthly_statement(period, scope, now)), len(months))
