@@ -31,6 +31,7 @@ from portal.extensions import db
 from portal.models import Agency, Dossier, DossierCodeCounter, DossierEvent, Procedure
 from portal.operations.calendar import working_calendar
 from portal.operations.events import GENESIS, event_digest
+from portal.text import fold
 from workflow.calendar import VN_TZ, days_to_minutes
 from workflow.codes import format_code
 from workflow.deadlines import classify
@@ -195,7 +196,7 @@ def _row(rng, proc: ProcedureInfo, channel, received, legal, outcome, now, cache
     budget = days_to_minutes(legal)
     row = {
         "code": None, "procedure_id": proc.id, "agency_id": proc.agency_id, "applicant_id": None,
-        "applicant": applicant, "channel": channel, "status": outcome, "form_version": proc.form_version,
+        "applicant": applicant, "applicant_search": fold(a_name), "channel": channel, "status": outcome, "form_version": proc.form_version,
         "form_snapshot": [], "form_data": {}, "step_key": None, "step_started_at": None, "step_due_at": None,
         "holder_id": None, "holder_role": None, "submitted_at": received - timedelta(minutes=rng.randint(5, 600))
         if channel == Channel.ONLINE.value else received, "received_at": received, "budget_minutes": budget,

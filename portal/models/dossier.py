@@ -11,6 +11,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    event,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -19,6 +20,7 @@ from portal.models.agency import Agency
 from portal.models.procedure import Procedure
 from portal.models.types import JSONType, UTCDateTime, utcnow
 from portal.models.user import User
+from portal.text import fold
 from workflow.states import Channel, Status, Timeliness
 
 STATUS_VALUES = tuple(s.value for s in Status)
@@ -55,6 +57,8 @@ class Dossier(db.Model):
     applicant_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
     # The applicant as stated on this dossier (name, ID number, address, phone, email, proxy).
     applicant: Mapped[dict] = mapped_column(JSONType, default=dict)
+    # The applicant's name in lower case without diacritics, for search ("nguyen van a").
+    applicant_search: Mapped[str] = mapped_column(String(255), default="")
     channel: Mapped[str] = mapped_column(String(16))
     status: Mapped[str] = mapped_column(String(32), default=Status.DRAFT.value, index=True)
     form_version: Mapped[int] = mapped_column(Integer)
@@ -177,3 +181,9 @@ class WorkingHoursSetting(db.Model):
     # [["07:00", "11:30"], ["13:30", "17:00"]]
     periods: Mapped[list] = mapped_column(JSONType)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+@event.listens_for(Dossier, "before_insert")
+@event.listens_for(Dossier, "before_update")
+def _fold_applicant_name(_mapper, _connection, dossier: Dossier) -> None:
+    dossier.applicant_search = fold((dossier.applicant or {}).get("full_name") or "")[:255]

@@ -33,6 +33,7 @@ from portal.operations.dossiers import (
 )
 from portal.operations.events import append_event
 from portal.storage import put_blob, sniff_content_type
+from portal.text import fold
 from workflow.calendar import VN_TZ
 from workflow.states import Action, Channel, Role, Status
 
@@ -181,12 +182,11 @@ def queue_statement(user: User, flt: QueueFilter, now: datetime, due_soon_until:
     if flt.received_to:
         query = query.where(d.received_at < _vn_midnight_utc(flt.received_to + timedelta(days=1)))
     if flt.q:
-        needle = flt.q.lower()
+        # Names match without case or diacritics ("nguyen van a" finds "Nguyễn Văn A").
         query = query.where(or_(
             d.code == flt.q.upper(),
             d.code.like(flt.q.upper().replace("%", "").replace("_", "") + "%"),
-            func.lower(applicant_name).contains(needle, autoescape=True),
-            applicant_name.contains(flt.q, autoescape=True),
+            d.applicant_search.contains(fold(flt.q), autoescape=True),
         ))
 
     ordering = ordering_of(flt)

@@ -171,6 +171,9 @@ def test_queue_is_scoped_filtered_and_paginated(client, office, make_user):
             .get_json()["items"]] == [ids[0]]
     by_name = client.get("/api/v1/office/dossiers?queue=all&q=Văn Pả", headers=headers).get_json()["items"]
     assert {i["id"] for i in by_name} == set(ids)
+    for typed in ("van pa", "LÒ VĂN", "lo van pa"):  # without diacritics, any case
+        found = client.get(f"/api/v1/office/dossiers?queue=all&q={typed}", headers=headers).get_json()["items"]
+        assert {i["id"] for i in found} == set(ids), typed
     assert client.get("/api/v1/office/dossiers?queue=all&q=Không Có Ai", headers=headers).get_json()["items"] == []
     proc = office.procedure.code
     assert len(client.get(f"/api/v1/office/dossiers?queue=all&procedure={proc}", headers=headers)
