@@ -24,6 +24,7 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(audit_group)
     app.cli.add_command(calendar_group)
     app.cli.add_command(files_group)
+    app.cli.add_command(outbox_group)
     from portal.pki_commands import pki_group
 
     app.cli.add_command(pki_group)
@@ -245,3 +246,22 @@ def files_gc(dry_run):
         if not dry_run:
             path.unlink(missing_ok=True)
     click.echo(f"{len(orphans)} tệp mồ côi{' (chưa xóa)' if dry_run else ' đã xóa'}.")
+
+
+@click.group("outbox", help="Thư điện tử thông báo.")
+def outbox_group():
+    pass
+
+
+@outbox_group.command("send", help="Gửi các thư đang chờ qua máy chủ thư (chạy định kỳ, ví dụ mỗi phút).")
+@click.option("--limit", type=click.IntRange(1, 10_000), default=200, show_default=True)
+def outbox_send(limit):
+    from portal.operations.notifications import deliver_outbox
+
+    if not current_app.config.get("MAIL_SERVER"):
+        raise click.ClickException("Chưa cấu hình MAIL_SERVER; thư được giữ trong hộp thư đi.")
+    sent, failed = deliver_outbox(limit)
+    db.session.commit()
+    click.echo(f"Đã gửi {sent} thư; {failed} thư lỗi, sẽ thử lại.")
+    if failed:
+        raise SystemExit(1)

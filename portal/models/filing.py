@@ -91,7 +91,12 @@ class Notification(db.Model):
 
 
 class OutboxMessage(db.Model):
-    """An e-mail that was not sent because no MAIL_SERVER is configured (development, tests)."""
+    """An e-mail to send, written in the same transaction as the change it reports.
+
+    ``flask outbox send`` (run every minute by the scheduler) delivers pending messages through
+    SMTP and records the outcome, so a mail server that is down delays a message but never loses
+    it. Without MAIL_SERVER (development) messages stay here, readable at /ho-so/hop-thu-di.
+    """
 
     __tablename__ = "outbox_messages"
 
@@ -100,6 +105,9 @@ class OutboxMessage(db.Model):
     subject: Mapped[str] = mapped_column(String(255))
     body: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+    attempts: Mapped[int] = mapped_column(default=0)
+    last_error: Mapped[str | None] = mapped_column(String(500))
 
 
 class Rating(db.Model):

@@ -14,7 +14,7 @@ import logging
 import smtplib
 from email.message import EmailMessage
 
-from flask import current_app, has_app_context
+from flask import current_app
 from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import event, func, select, update
@@ -115,10 +115,6 @@ def outbox(limit: int = 200) -> list[OutboxMessage]:
 # The hook
 
 
-def _mail_configured() -> bool:
-    return has_app_context() and bool(current_app.config.get("MAIL_SERVER"))
-
-
 @event.listens_for(Session, "before_flush")
 def _notify_applicants(session: Session, _context, _instances) -> None:
     events = [obj for obj in session.new if isinstance(obj, DossierEvent) and obj.action in TITLES]
@@ -140,48 +136,68 @@ def _notify_applicants(session: Session, _context, _instances) -> None:
 
 
 def _queue_mail(session: Session, address: str, note: Notification) -> None:
+    """Write the e-mail to the outbox, in the transaction of the change it reports."""
     with force_locale("vi"):
         subject = "[Dịch vụ công Lai Châu] " + title(note)
         text = body(note)
-    if _mail_configured():
-        session.info.setdefault("pending_mail", []).append((address, subject, text))
-    else:
-        session.add(OutboxMessage(to_address=address, subject=subject, body=text))
+    session.add(OutboxMessage(to_address=address, subject=subject, body=text))
 
 
-@event.listens_for(Session, "after_commit")
-def _send_after_commit(session: Session) -> None:
-    pending = session.info.pop("pending_mail", None)
-    if pending and has_app_context():
-        send_mail(pending)
+MAX_ATTEMPTS = 8
 
 
-@event.listens_for(Session, "after_soft_rollback")
-def _drop_on_rollback(session: Session, previous_transaction) -> None:
-    if previous_transaction.parent is None:
-        session.info.pop("pending_mail", None)
+def deliver_outbox(limit: int = 200) -> tuple[int, int]:
+    """Send pending outbox messages through SMTP; returns (sent, failed). The caller commits.
+
+    Rows are locked with SKIP LOCKED on PostgreSQL, so several workers never send one message
+    twice. A failure is recorded on the row and retried later, up to MAX_ATTEMPTS times.
+    """
+    if not current_app.config.get("MAIL_SERVER"):
+        return 0, 0
+    query = (select(OutboxMessage).where(OutboxMessage.sent_at.is_(None), OutboxMessage.attempts < MAX_ATTEMPTS)
+             .order_by(OutboxMessage.id).limit(limit))
+    if db.session.get_bind().dialect.name == "postgresql":
+        query = query.with_for_update(skip_locked=True)
+    rows = list(db.session.scalars(query))
+    if not rows:
+        return 0, 0
+    outcome = send_mail([(row.to_address, row.subject, row.body) for row in rows])
+    now = utcnow()
+    for row, error in zip(rows, outcome, strict=True):
+        row.attempts += 1
+        if error is None:
+            row.sent_at, row.last_error = now, None
+        else:
+            row.last_error = error[:500]
+    failed = sum(1 for error in outcome if error is not None)
+    return len(rows) - failed, failed
 
 
-def send_mail(messages: list[tuple[str, str, str]]) -> int:
-    """Send ``(to, subject, body)`` messages through the configured SMTP server; returns how many
-    were sent. A failing mail server is logged, never raised: the dossier action is already done
-    and the in-app notification exists."""
+def send_mail(messages: list[tuple[str, str, str]]) -> list[str | None]:
+    """Send ``(to, subject, body)`` messages through the configured SMTP server; returns, per
+    message, ``None`` when sent or the error text. Never raises for a mail-server problem."""
     config = current_app.config
-    sent = 0
+    outcome: list[str | None] = [None] * len(messages)
+    position = 0  # messages before this one were handed to the server
     try:
         with smtplib.SMTP(config["MAIL_SERVER"], config["MAIL_PORT"], timeout=10) as smtp:
             if config.get("MAIL_USE_TLS"):
                 smtp.starttls()
             if config.get("MAIL_USERNAME"):
                 smtp.login(config["MAIL_USERNAME"], config["MAIL_PASSWORD"])
-            for to, subject, text in messages:
+            for i, (to, subject, text) in enumerate(messages):
                 message = EmailMessage()
                 message["From"] = config["MAIL_SENDER"]
                 message["To"] = to
                 message["Subject"] = subject
                 message.set_content(text)
-                smtp.send_message(message)
-                sent += 1
-    except (OSError, smtplib.SMTPException):
-        log.exception("could not send %d notification e-mail(s)", len(messages) - sent)
-    return sent
+                try:
+                    smtp.send_message(message)
+                except smtplib.SMTPRecipientsRefused as error:
+                    outcome[i] = f"refused: {error}"
+                position = i + 1
+    except (OSError, smtplib.SMTPException) as error:
+        log.warning("mail server unavailable: %s", error)
+        for i in range(position, len(messages)):
+            outcome[i] = outcome[i] or f"server: {error}"
+    return outcome

@@ -382,6 +382,8 @@ def _analytic_session() -> None:
     """
     if db.session.get_bind().dialect.name == "postgresql":
         db.session.execute(text("SET LOCAL jit = off"))
+        db.session.execute(text("SET LOCAL parallel_setup_cost = 0"))
+        db.session.execute(text("SET LOCAL parallel_tuple_cost = 0"))
 
 
 def period_table(period: Period, scope: Scope | None = None, group_by: str = "agency",

@@ -354,28 +354,47 @@ def test_notifications_and_outbox(client, pages, office, make_user):
     assert client.get("/ho-so/hop-thu-di").status_code == 404  # not in development, not an admin
 
 
-def test_mail_is_sent_after_commit_when_a_server_is_configured(app, monkeypatch):
+class FakeSMTP:
+    """Records what an SMTP server would receive; ``down`` makes it refuse connections."""
+
+    sent: list = []
+    down = False
+
+    def __init__(self, host, port, timeout):
+        if FakeSMTP.down:
+            raise ConnectionRefusedError("mail server down")
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        return False
+
+    def send_message(self, message):
+        FakeSMTP.sent.append((message["To"], message["Subject"]))
+
+
+def test_mail_waits_in_the_outbox_until_the_worker_delivers_it(app, monkeypatch, runner):
+    from portal.models.filing import OutboxMessage
     from portal.operations import notifications
 
-    sent = []
-
-    class FakeSMTP:
-        def __init__(self, host, port, timeout):
-            sent.append(("connect", host, port))
-
-        def __enter__(self):
-            return self
-
-        def __exit__(self, *exc):
-            return False
-
-        def send_message(self, message):
-            sent.append((message["To"], message["Subject"]))
-
     monkeypatch.setattr(notifications.smtplib, "SMTP", FakeSMTP)
+    monkeypatch.setattr(FakeSMTP, "sent", [])
     monkeypatch.setitem(app.config, "MAIL_SERVER", "smtp.example.vn")
-    assert notifications.send_mail([("a@example.vn", "Tiêu đề", "Nội dung")]) == 1
-    assert sent == [("connect", "smtp.example.vn", 25), ("a@example.vn", "Tiêu đề")]
+    db.session.add(OutboxMessage(to_address="a@example.vn", subject="Tiêu đề", body="Nội dung"))
+    db.session.commit()
+    # The server is down: nothing is lost, the failure is recorded for a retry.
+    monkeypatch.setattr(FakeSMTP, "down", True)
+    result = runner.invoke(args=["outbox", "send"])
+    assert result.exit_code == 1 and "1 thư lỗi" in result.output
+    row = db.session.scalars(select(OutboxMessage)).one()
+    assert row.sent_at is None and row.attempts == 1 and "down" in row.last_error
+    # Back up: delivered once, and not again.
+    monkeypatch.setattr(FakeSMTP, "down", False)
+    assert runner.invoke(args=["outbox", "send"]).exit_code == 0
+    assert runner.invoke(args=["outbox", "send"]).exit_code == 0
+    db.session.refresh(row)
+    assert row.sent_at is not None and FakeSMTP.sent == [("a@example.vn", "Tiêu đề")]
 
 
 def test_result_download(client, pages, office, make_user):
