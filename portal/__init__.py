@@ -3,6 +3,14 @@
 from __future__ import annotations
 
 from flask import Flask
+from werkzeug.routing import IntegerConverter
+
+
+class DatabaseId(IntegerConverter):
+    """``<int:...>`` in every route: a non-negative integer that fits a 32-bit id column."""
+
+    def __init__(self, url_map, fixed_digits=0, min=None, max=2**31 - 1, signed=False):
+        super().__init__(url_map, fixed_digits=fixed_digits, min=min, max=max, signed=signed)
 
 
 def create_app(config: dict | None = None) -> Flask:
@@ -17,6 +25,7 @@ def create_app(config: dict | None = None) -> Flask:
     app.config.update(overrides)
     app.json.ensure_ascii = False  # UTF-8 JSON: Vietnamese stays readable
 
+    app.url_map.converters["int"] = DatabaseId  # ids beyond the column's range are a 404, not a 500
     db.init_app(app)
     database.configure_engines(app)
     migrate.init_app(app, db, directory=str(MIGRATIONS_DIR), render_as_batch=True)

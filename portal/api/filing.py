@@ -121,6 +121,8 @@ def add_attachment(dossier_id: int):
 def submit_dossier(dossier_id: int):
     user = _citizen()
     body = request.get_json(silent=True) if request.is_json else {}
+    if body is not None and not isinstance(body, dict):
+        return api_error(400, "Nội dung JSON phải là một đối tượng.", "malformed_json")
     delivery = (body or {}).get("delivery") or {}
     if not isinstance(delivery, dict):
         return api_error(422, "delivery phải là đối tượng {method, address}.", "invalid_delivery")

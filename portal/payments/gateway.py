@@ -71,7 +71,8 @@ class SignedCallbackGateway(PaymentGateway):
         signature = str(params.get("signature", ""))
         if not signature or any(not values[key] for key in CALLBACK_FIELDS):
             raise ForgedCallback("missing fields")
-        if not hmac.compare_digest(self.sign(values), signature):
+        # Bytes, not str: compare_digest refuses non-ASCII strings, and a forged callback may carry any.
+        if not hmac.compare_digest(self.sign(values).encode(), signature.encode("utf-8", "replace")):
             raise ForgedCallback("bad signature")
         if not values["amount"].isdigit() or values["status"] not in ("approved", "declined"):
             raise ForgedCallback("bad content")

@@ -72,3 +72,12 @@ def test_documents_and_signed_result_through_the_api(client, office):
     assert hashlib.sha256(download.data).hexdigest() == body["result"]["sha256"]
     assert client.get(body["result"]["download"]).status_code == 401
     assert client.get(f"/api/v1/dossiers/{dossier.id}/files/999999", headers=citizen).status_code == 404
+
+
+def test_ids_beyond_the_column_range_are_404_not_500(client, office):
+    headers = token(client, office.officer.username)
+    for path in ("/api/v1/dossiers/36893488147419103233", "/api/v1/dossiers/1/files/4578391799869886702772448919552000",
+                 "/api/v1/dossiers/527176642173207528604496658694144/forms/receipt"):
+        response = client.get(path, headers=headers)
+        assert response.status_code == 404, path
+    assert client.get("/ho-so/99999999999999999999").status_code == 404

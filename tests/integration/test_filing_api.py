@@ -151,3 +151,12 @@ def test_openapi_documents_the_filing_paths(client):
     for path in ("/api/v1/dossiers", "/api/v1/dossiers/{dossier_id}/attachments", "/api/v1/dossiers/{dossier_id}/submit",
                  "/api/v1/lookup/{code}", "/api/v1/payments/sandbox/callback"):
         assert path in paths
+
+
+def test_submit_with_a_json_array_body_is_a_clear_400(client, make_user):
+    from tests.conftest import PASSWORD
+
+    make_user(username="mangjson")
+    token = client.post("/api/v1/auth/token", json={"username": "mangjson", "password": PASSWORD}).get_json()["token"]
+    response = client.post("/api/v1/dossiers/1/submit", json=[1, 2], headers={"Authorization": f"Bearer {token}"})
+    assert response.status_code == 400

@@ -145,3 +145,10 @@ def test_without_a_provider_there_is_no_fake_bank(client, app):
         assert client.get("/ngan-hang-thu-nghiem/abc").status_code == 404
     finally:
         app.config["PAYMENT_PROVIDER"] = "sandbox"
+
+
+def test_a_callback_with_non_ascii_garbage_is_refused_not_a_crash(client):
+    response = client.post("/api/v1/payments/sandbox/callback", data={
+        "amount": "ü", "reference": "\U00051fe3\x07Ð", "signature": "\x08è\U000ab227Ë", "status": "accepted",
+        "transaction_id": "t\x8b"})
+    assert response.status_code == 400
