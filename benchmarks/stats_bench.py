@@ -10,7 +10,10 @@ statuses and timeliness), then times for the year 2025:
 - ``period_table(..., "agency")`` and ``period_table(..., "month")`` (portal.statistics.queries:
   the figures the page, the API and the exports use), and the whole GET /api/v1/stats request;
 - one hand-written GROUP BY query for each grouping (plain SQL with COUNT(*) FILTER, the
-  baseline), in the same run.
+  baseline), in the same run; and the direct scan over dossiers that the day counts replace
+  (``direct_table``), whose figures must be equal;
+- the cost on writes: the same ORM update of a dossier with and without the listener that keeps
+  ``dossier_day_counts`` current.
 
 Prints the median of ``--repeat`` runs in ms and the ratio to the baseline (goal: < 300 ms and
 within 1.5x). It also checks that both give the same numbers.
@@ -145,6 +148,7 @@ def main() -> None:
     parser.add_argument("--dossiers", type=int, default=1_000_000)
     parser.add_argument("--repeat", type=int, default=7)
     parser.add_argument("--refill", action="store_true")
+    parser.add_argument("--writes", type=int, default=300, help="dossier updates timed for the write cost")
     args = parser.parse_args()
 
     ensure_database(args.url)
@@ -153,6 +157,7 @@ def main() -> None:
     from portal import create_app
     from portal.extensions import db
     from portal.operations.catalogue import load_catalogue
+    from portal.statistics.daily import rebuild
 
     app = create_app({"PORTAL_ENV": "testing", "SQLALCHEMY_DATABASE_URI": args.url, "SERVER_NAME": None})
     with app.app_context():
@@ -163,13 +168,20 @@ def main() -> None:
         if args.refill or count != args.dossiers:
             print(f"filling {args.dossiers:,} dossiers ...", flush=True)
             started = time.perf_counter()
+            db.session.execute(text("DELETE FROM dossier_day_counts"))
             db.session.execute(text("DELETE FROM dossiers"))
             db.session.execute(text(FILL), {"n": args.dossiers})
             db.session.commit()
-            db.session.execute(text("ANALYZE dossiers"))
-            db.session.commit()
             print(f"  filled in {time.perf_counter() - started:.1f} s")
+            started = time.perf_counter()
+            rows = rebuild(db.session.connection())  # a bulk INSERT bypasses the ORM flush
+            db.session.commit()
+            print(f"  day counts rebuilt in {time.perf_counter() - started:.1f} s ({rows:,} rows)")
+            db.session.execute(text("ANALYZE dossiers"))
+            db.session.execute(text("ANALYZE dossier_day_counts"))
+            db.session.commit()
         run(app, args.repeat)
+        write_cost(app, args.writes)
 
 
 def run(app, repeat: int) -> None:
@@ -177,7 +189,7 @@ def run(app, repeat: int) -> None:
     from portal.models import User
     from portal.operations import accounts
     from portal.statistics import periods
-    from portal.statistics.queries import Scope, period_table
+    from portal.statistics.queries import Scope, direct_table, period_table
     from workflow.states import Role
 
     year = periods.year(2025)
@@ -193,6 +205,13 @@ def run(app, repeat: int) -> None:
         def ours(group_by):
             return lambda: period_table(year, Scope(), group_by, now=now)
 
+        def direct(group_by):
+            def count():
+                result = direct_table(year, Scope(), group_by, now=now)
+                db.session.commit()  # ends the SET LOCAL of the direct scan
+                return result
+            return count
+
         def hand(sql):
             return lambda: db.session.execute(text(sql), bounds).all()
 
@@ -201,8 +220,13 @@ def run(app, repeat: int) -> None:
         ours("agency")()
         results = {}
         for name, fn in [("hand GROUP BY agency", hand(HAND_AGENCY)), ("period_table by agency", ours("agency")),
+                         ("direct scan by agency (reference)", direct("agency")),
                          ("hand GROUP BY month", hand(HAND_MONTH)), ("period_table by month", ours("month"))]:
             results[name] = timed(fn, repeat)
+
+        # Every figure of every agency: the day counts equal the direct scan.
+        reference = {r.key: r.counts for r in results["direct scan by agency (reference)"][1].rows}
+        assert {r.key: r.counts for r in results["period_table by agency"][1].rows} == reference
 
         # The same numbers both ways.
         by_agency = results["period_table by agency"][1]
@@ -220,6 +244,7 @@ def run(app, repeat: int) -> None:
             user = accounts.create_staff_user(username="benchadmin", password="BenchMatKhau2026",
                                               role=Role.ADMIN.value, agency_code=None)
         token, _ = accounts.issue_api_token(user, timedelta(hours=1))
+        user_id = user.id
         db.session.commit()
 
     client = app.test_client()
@@ -229,6 +254,15 @@ def run(app, repeat: int) -> None:
         assert client.get(url, headers=headers).status_code == 200
         results[f"GET /api/v1/stats group_by={group_by}"] = timed(lambda url=url: client.get(url, headers=headers), repeat)
 
+    # The whole dashboard page (table, charts, coverage, targets, QĐ 766 groups), as the admin.
+    page = app.test_client()
+    with page.session_transaction() as session:
+        session["_user_id"], session["_fresh"] = str(user_id), True
+    for group_by in ("agency", "month"):
+        url = f"/thong-ke/?kind=year&year=2025&group_by={group_by}"
+        assert page.get(url).status_code == 200
+        results[f"dashboard page group_by={group_by}"] = timed(lambda url=url: page.get(url), repeat)
+
     base_agency = results["hand GROUP BY agency"][0]
     base_month = results["hand GROUP BY month"][0]
     print(f"{'what':<42}{'ms':>10}{'ratio':>10}")
@@ -237,6 +271,57 @@ def run(app, repeat: int) -> None:
         print(f"{name:<42}{ms:>10.1f}{ms / base:>9.2f}x")
     commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True).stdout.strip()
     print(f"\n(baseline of each ratio: the hand-written query of the same grouping; commit {commit})")
+
+
+def write_cost(app, writes: int) -> None:
+    """What keeping the day counts costs a write: the same ORM update of a dossier (finish it,
+    one transaction each) with the flush listener of portal.statistics.daily and without it,
+    alternating, then undone the same way (so the day counts stay exact)."""
+    from sqlalchemy import event, select
+    from sqlalchemy.orm import Session
+
+    from portal.extensions import db
+    from portal.models import Dossier
+    from portal.statistics import daily
+
+    hooks = [("before_flush", daily._before_flush), ("after_flush", daily._after_flush)]
+
+    def hooked(on: bool) -> None:
+        for name, fn in hooks:
+            if on and not event.contains(Session, name, fn):
+                event.listen(Session, name, fn)
+            elif not on and event.contains(Session, name, fn):
+                event.remove(Session, name, fn)
+
+    with app.app_context():
+        ids = list(db.session.scalars(select(Dossier.id).where(Dossier.finished_at.is_(None),
+                                                               Dossier.received_at.is_not(None))
+                                      .order_by(Dossier.id).limit(2 * writes)))
+        db.session.commit()
+        times = {True: [], False: []}
+
+        def change(dossier_id, finish: bool):
+            dossier = db.session.get(Dossier, dossier_id)
+            if finish:
+                dossier.status, dossier.timeliness = "processed", "early"
+                dossier.finished_at = db.session.scalar(text("SELECT now()"))
+            else:
+                dossier.status, dossier.timeliness, dossier.finished_at = "in_process", None, None
+            db.session.commit()
+
+        for finish in (True, False):
+            for i, dossier_id in enumerate(ids):
+                on = i % 2 == 0
+                hooked(on)
+                started = time.perf_counter()
+                change(dossier_id, finish)
+                if finish:
+                    times[on].append((time.perf_counter() - started) * 1000)
+        hooked(True)
+    with_hook, without = statistics.median(times[True]), statistics.median(times[False])
+    print(f"\nwrite cost (finish a dossier, one transaction, median of {len(times[True])}):")
+    print(f"{'ORM update + commit, without the day counts':<48}{without:>8.2f} ms{1:>9.2f}x")
+    print(f"{'ORM update + commit, with the day counts':<48}{with_hook:>8.2f} ms{with_hook / without:>9.2f}x")
 
 
 if __name__ == "__main__":

@@ -31,6 +31,7 @@ from portal.extensions import db
 from portal.models import Agency, Dossier, DossierCodeCounter, DossierEvent, Procedure
 from portal.operations.calendar import working_calendar
 from portal.operations.events import GENESIS, event_digest
+from portal.statistics import daily
 from portal.text import fold
 from workflow.calendar import VN_TZ, days_to_minutes
 from workflow.codes import format_code
@@ -278,12 +279,10 @@ def _utc(row: dict) -> dict:
 
 
 def _flush(table, rows: list[dict], with_events: list[tuple[dict, ProcedureInfo]]) -> None:
-    if not with_events:
-        db.session.execute(insert(table), rows)
-    else:
-        db.session.execute(insert(table), rows)
-        codes = [row["code"] for row, _proc in with_events]
-        ids = dict(db.session.execute(select(table.c.code, table.c.id).where(table.c.code.in_(codes))).all())
+    """One chunk in one transaction: the dossiers, their day counts, and events for the newest."""
+    ids = dict(db.session.execute(insert(table).returning(table.c.code, table.c.id), rows).all())
+    daily.count_dossiers(db.session.connection(), ids.values())  # bulk INSERT: outside the ORM flush
+    if with_events:
         _events(ids, with_events)
     db.session.commit()
 

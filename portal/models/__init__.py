@@ -22,12 +22,12 @@ from portal.models.filing import (
 from portal.models.office import ix_agency_id as _queue_indexes  # noqa: F401  (0005_office)
 from portal.models.procedure import Field, Procedure
 from portal.models.signing import RemoteSigningSession, SigningCertificate
-from portal.models.statistics import PlanTarget
+from portal.models.statistics import DossierDayCount, PlanTarget
 from portal.models.user import ApiToken, LoginAttempt, User
 
 __all__ = [
     "Agency", "ApiToken", "AuditEntry", "CalendarOverride", "Dossier", "DossierCodeCounter", "DossierEvent", "DossierFile", "FileBlob",
-    "Field", "LoginAttempt", "PlanTarget", "Procedure", "User", "WorkingHoursSetting",
+    "DossierDayCount", "Field", "LoginAttempt", "PlanTarget", "Procedure", "User", "WorkingHoursSetting",
 ]
 __all__ += ["Feedback", "IdempotencyKey", "Notification", "OutboxMessage", "Payment", "Rating", "SandboxBankTransaction"]
 __all__ += ["RemoteSigningSession", "SigningCertificate"]

@@ -7,10 +7,10 @@ them on the dashboard. ``metric`` names a measure defined in ``portal.statistics
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, Integer, Numeric, String, Text
+from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, Integer, Numeric, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from portal.extensions import db
@@ -54,3 +54,52 @@ class PlanTarget(db.Model):
 # finished/returned after the period's start (see portal.statistics.queries.relevant).
 Index("ix_dossiers_finished_at", Dossier.__table__.c.finished_at)
 Index("ix_dossiers_returned_at", Dossier.__table__.c.returned_at)
+
+
+#: The counts kept per day in ``dossier_day_counts``: flows counted on the day they happened,
+#: and the changes of the stocks on that day (portal.statistics.daily has the definitions).
+DAY_COUNTS = (
+    "received", "received_online", "received_in_person", "received_post",
+    "processed", "early", "on_time", "late", "refused", "stopped", "withdrawn", "returned",
+    "in_process_change", "supplement_change", "overdue_change", "undated_change",
+)
+
+
+class DossierDayCount(db.Model):
+    """What happened to the received dossiers of one procedure and agency on one Vietnam day.
+
+    Derived data, kept exact in the transaction of every dossier change
+    (``portal.statistics.daily``) and rebuilt from ``dossiers`` by ``flask stats rebuild``. The
+    dashboard sums these rows instead of scanning every dossier of the period.
+    """
+
+    __tablename__ = "dossier_day_counts"
+
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    agency_id: Mapped[int] = mapped_column(ForeignKey("agencies.id"), primary_key=True)
+    procedure_id: Mapped[int] = mapped_column(ForeignKey("procedures.id"), primary_key=True)
+    # Flows: received (by channel) on this day; finished on this day (processed, split by
+    # timeliness, of which refused; stopped; withdrawn); result returned on this day.
+    received: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    received_online: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    received_in_person: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    received_post: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    processed: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    early: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    on_time: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    late: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    refused: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    stopped: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    withdrawn: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    returned: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # Stocks: entries minus exits on this day; a stock at 00:00 of a day is the sum of the
+    # changes of all earlier days.
+    in_process_change: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    supplement_change: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    overdue_change: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    undated_change: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+
+
+# The dashboard's correction for "overdue at a future end" reads dossiers due between now and
+# the end of the period (portal.statistics.queries._due_later_than_now).
+Index("ix_dossiers_due_at", Dossier.__table__.c.due_at)

@@ -1,4 +1,4 @@
-"""flask stats ...: plan targets."""
+"""flask stats ...: plan targets; the day counts behind the dashboard."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import click
 from portal.extensions import db
 
 
-@click.group("stats", help="Thống kê: chỉ tiêu kế hoạch.")
+@click.group("stats", help="Thống kê: chỉ tiêu kế hoạch, số liệu theo ngày.")
 def stats_group():
     pass
 
@@ -24,3 +24,33 @@ def load_targets_command(reset):
         raise click.ClickException(f"Tệp chỉ tiêu có lỗi: {error}") from None
     db.session.commit()
     click.echo(f"Chỉ tiêu: {report['created']} mới, {report['updated']} cập nhật, {report['unchanged']} không đổi.")
+
+
+@stats_group.command("rebuild", help="Tính lại toàn bộ bảng số liệu theo ngày (dossier_day_counts) từ hồ sơ, "
+                                     "trong một giao dịch.")
+def rebuild_command():
+    from portal.statistics.daily import rebuild
+
+    rows = rebuild(db.session.connection())
+    db.session.commit()
+    click.echo(f"Đã tính lại số liệu theo ngày: {rows} dòng.")
+
+
+@stats_group.command("verify", help="Đối chiếu số liệu theo ngày với số đếm trực tiếp trên hồ sơ của một năm "
+                                    "(mọi chỉ tiêu, theo cơ quan và theo tháng).")
+@click.option("--year", "year_", type=click.IntRange(2000, 2100), default=None,
+              help="Năm đối chiếu (mặc định: năm nay).")
+def verify_command(year_):
+    from portal.models.types import utcnow
+    from portal.statistics import periods
+    from portal.statistics.queries import day_count_differences
+    from workflow.calendar import VN_TZ
+
+    year_ = year_ or utcnow().astimezone(VN_TZ).year
+    differences = day_count_differences(periods.year(year_))
+    db.session.rollback()
+    if differences:
+        for label, figure, ours, direct in differences:
+            click.echo(f"{label}: {figure} = {ours} theo ngày, {direct} đếm trực tiếp")
+        raise click.ClickException(f"Năm {year_}: {len(differences)} số liệu lệch; chạy `flask stats rebuild`.")
+    click.echo(f"Năm {year_}: số liệu theo ngày khớp với hồ sơ.")

@@ -9,14 +9,16 @@ import pytest
 from sqlalchemy import insert, select
 
 from portal.extensions import db
-from portal.models import Dossier, Procedure
-from portal.statistics import periods
+from portal.models import Dossier, DossierDayCount, Procedure
+from portal.models.statistics import DAY_COUNTS
+from portal.statistics import daily, periods
 from portal.statistics.formulas import Ratio, format_decimal, verdict
 from portal.statistics.queries import (
     ALL_FIGURES,
     FIGURES,
     Scope,
     count_behind,
+    direct_table,
     dossiers_behind,
     period_table,
 )
@@ -38,6 +40,14 @@ def row(procedure: Procedure, **columns) -> dict:
               "pauses": [], "version": 1}
     values.update(columns)
     return values
+
+
+def insert_dossiers(rows: list[dict]) -> list[int]:
+    """Bulk INSERT (outside the ORM unit of work), then add the dossiers to the day counts as
+    bulk writers must."""
+    ids = list(db.session.scalars(insert(Dossier).returning(Dossier.id), rows))
+    daily.count_dossiers(db.session.connection(), ids)
+    return ids
 
 
 def put(procedure: Procedure, **columns) -> int:
@@ -179,7 +189,7 @@ def seed_rates(level: int, online: int, total: int, start) -> None:
     rows = [row(procs[i % len(procs)], code=None, status="accepted", channel="online" if i < online else
                 ("in_person" if i % 2 else "post"), received_at=start + timedelta(minutes=i),
                 due_at=start + timedelta(days=30)) for i in range(total)]
-    db.session.execute(insert(Dossier), rows)
+    insert_dossiers(rows)
 
 
 def test_reproduces_the_seed_rates(app):
@@ -228,8 +238,9 @@ def test_periods_are_half_open_in_vietnam_time():
 
 
 def random_dossiers(seed: int, n: int = 300) -> None:
-    """``n`` dossiers with random timestamps around 2025, many exactly on month boundaries, some
-    in unusual orders (finished or paused before received), some never received."""
+    """``n`` dossiers with random timestamps around 2025, many exactly on month boundaries or one
+    second before, in lifecycle order (received <= finished <= returned) but otherwise free
+    (paused before received, due before received, NULLs), some never received."""
     import random
 
     rng = random.Random(seed)
@@ -241,40 +252,131 @@ def random_dossiers(seed: int, n: int = 300) -> None:
             value = rng.choice(boundaries) + rng.choice([timedelta(0), timedelta(0), -timedelta(seconds=1)])
         else:
             value = vn(2024, 11, 1) + timedelta(minutes=rng.randrange(0, 60 * 24 * 200))
-        return value if after is None or value >= after else after  # due_at >= received_at (constraint)
+        return value if after is None or value >= after else after
 
     rows = []
     for _ in range(n):
         received = moment() if rng.random() < 0.95 else None
-        finished = moment() if rng.random() < 0.7 else None
+        finished = moment(received) if rng.random() < 0.7 else None
         status = rng.choice(["in_process", "supplement_requested", "processed", "returned", "stopped", "withdrawn",
                              "accepted"]) if finished is None or rng.random() < 0.2 else \
             rng.choice(["processed", "returned", "stopped", "withdrawn", "not_accepted"])
         rows.append(row(
             rng.choice(procs), code=None, status=status, channel=rng.choice(["online", "in_person", "post"]),
             received_at=received, finished_at=finished,
-            returned_at=moment() if finished is not None and rng.random() < 0.5 else None,
+            returned_at=moment(finished) if finished is not None and rng.random() < 0.5 else None,
             paused_since=moment() if rng.random() < 0.25 else None,
             due_at=(moment(received) if received is not None else moment()) if rng.random() < 0.9 else None,
             timeliness=rng.choice([None, "early", "on_time", "late"]),
             result_kind=rng.choice([None, "granted", "refused"]),
         ))
-    db.session.execute(insert(Dossier), rows)
+    insert_dossiers(rows)
     db.session.commit()
 
 
+PERIODS_AND_MOMENTS = [
+    (periods.custom(vn(2024, 12, 15).date(), vn(2025, 4, 10).date()), vn(2025, 2, 14, 12)),
+    (periods.quarter(2025, 1), vn(2025, 4, 1, 0, 0)),
+    (periods.quarter(2025, 1), vn(2025, 3, 31, 23, 59, 59)),
+    (periods.year(2025), vn(2026, 1, 1)),
+    (periods.year(2025), vn(2025, 3, 1, 0, 0)),
+]
+
+
 @pytest.mark.parametrize("seed", [1, 2, 3])
-def test_months_equal_each_month_alone_on_random_dossiers(app, seed):
-    """The month grouping (one scan, running sums) gives exactly, for every month and figure,
-    what the single-period query gives for that month alone."""
+def test_day_counts_equal_the_direct_count_on_random_dossiers(app, seed):
+    """The table read from the day counts gives exactly, for every month, group and figure, what
+    the direct count over the dossiers (figure_conditions) gives, whatever "now" is."""
     random_dossiers(seed)
-    for period, now in [(periods.custom(vn(2024, 12, 15).date(), vn(2025, 4, 10).date()), vn(2025, 2, 14, 12)),
-                        (periods.quarter(2025, 1), vn(2025, 4, 1, 0, 0)),
-                        (periods.year(2025), vn(2026, 1, 1))]:
+    for period, now in PERIODS_AND_MOMENTS:
         table = period_table(period, Scope(), "month", now=now)
         assert len(table.rows) == len(period.months())
         for month_row, month in zip(table.rows, period.months(), strict=True):
-            alone = period_table(month, Scope(), "agency", now=now).total.counts
-            assert month_row.counts == alone, (seed, month.label())
+            alone = direct_table(month, Scope(), "agency", now=now).total.counts
+            assert month_row.counts == alone, (seed, month.label(), now)
+        for group_by in ("agency", "field", "procedure"):
+            ours, direct = period_table(period, Scope(), group_by, now=now), direct_table(period, Scope(), group_by, now=now)
+            assert {r.key: r.counts for r in ours.rows} == {r.key: r.counts for r in direct.rows}, (seed, group_by)
+        one = procedures_at(4, 1)[0]
+        for scope in (Scope(procedure_id=one.id), Scope(field_id=one.field_id), Scope(agency_id=one.agency_id)):
+            assert period_table(period, scope, "agency", now=now).total.counts == \
+                direct_table(period, scope, "agency", now=now).total.counts
         # The random set is not trivial: every kind of figure is met somewhere.
         assert all(table.total.counts[f] > 0 for f in ("carried_over", "overdue", "supplement", "refused", "returned"))
+
+
+def day_counts_rows() -> dict:
+    """The day-count rows that hold anything, by key."""
+    found = {}
+    for record in db.session.execute(select(DossierDayCount.__table__)):
+        values = tuple(getattr(record, name) for name in DAY_COUNTS)
+        if any(values):
+            found[(record.day, record.agency_id, record.procedure_id)] = values
+    return found
+
+
+@pytest.mark.parametrize("seed", [4, 5])
+def test_every_orm_change_keeps_the_day_counts_exact(app, seed):
+    """Random changes through the ORM (one or several dossiers per transaction, rollbacks,
+    deletions, moves to another procedure or agency) leave exactly the table a rebuild gives."""
+    import random
+
+    random_dossiers(seed, n=80)
+    rng = random.Random(seed)
+    procs = procedures_at(3, 2) + procedures_at(4, 2)
+    ids = list(db.session.scalars(select(Dossier.id)))
+    moments = [None, vn(2025, 1, 1), vn(2025, 2, 3, 10), vn(2025, 3, 31, 23, 59, 59), vn(2025, 5, 2, 8)]
+    for step in range(60):
+        for dossier_id in rng.sample(ids, rng.randint(1, 3)):
+            dossier = db.session.get(Dossier, dossier_id)
+            if dossier is None:
+                continue
+            if rng.random() < 0.3:
+                db.session.expire(dossier)  # old values unknown to the session: read from the database
+            with db.session.no_autoflush:  # the checks below must not flush a half-made change
+                choice = rng.randrange(6)
+                if choice == 0:
+                    dossier.status = rng.choice(["processed", "returned", "stopped", "withdrawn", "in_process"])
+                    dossier.timeliness = rng.choice([None, "early", "on_time", "late"])
+                elif choice == 1:
+                    dossier.finished_at = rng.choice(moments)
+                    if dossier.finished_at and dossier.received_at and dossier.finished_at < dossier.received_at:
+                        dossier.finished_at = dossier.received_at
+                elif choice == 2:
+                    dossier.paused_since, dossier.due_at = rng.choice(moments), rng.choice(moments)
+                elif choice == 3:
+                    target = rng.choice(procs)
+                    dossier.procedure_id, dossier.agency_id = target.id, target.agency_id
+                elif choice == 4:
+                    dossier.channel = rng.choice(["online", "in_person", "post"])
+                    dossier.received_at = rng.choice(moments)
+                    dossier.finished_at = dossier.returned_at = None
+                else:
+                    db.session.delete(dossier)
+                    continue
+                if dossier.due_at and dossier.received_at and dossier.due_at < dossier.received_at:
+                    dossier.due_at = dossier.received_at  # ck_dossiers_due_after_received
+        if step % 10 == 9:
+            db.session.rollback()
+        else:
+            db.session.commit()
+    kept = day_counts_rows()
+    daily.rebuild(db.session.connection())
+    assert kept == day_counts_rows()
+    assert kept  # not trivially empty
+
+
+def test_verify_finds_a_bulk_write_that_skipped_the_day_counts_and_rebuild_repairs_it(app, runner):
+    random_dossiers(7, n=120)
+    assert runner.invoke(args=["stats", "verify", "--year", "2025"]).exit_code == 0
+    # A bulk UPDATE bypasses the ORM flush, hence the day counts.
+    table = Dossier.__table__
+    db.session.execute(table.update().where(table.c.status == "in_process", table.c.finished_at.is_(None))
+                       .values(finished_at=table.c.received_at, status="processed", timeliness="late"))
+    db.session.commit()
+    broken = runner.invoke(args=["stats", "verify", "--year", "2025"])
+    assert broken.exit_code == 1
+    assert "late = " in broken.output and "flask stats rebuild" in broken.output
+    rebuilt = runner.invoke(args=["stats", "rebuild"])
+    assert rebuilt.exit_code == 0 and "dòng" in rebuilt.output
+    assert runner.invoke(args=["stats", "verify", "--year", "2025"]).exit_code == 0
