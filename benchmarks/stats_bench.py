@@ -5,7 +5,8 @@
 
 Creates the database if needed, migrates it, loads the catalogue, fills dossiers with one
 INSERT ... SELECT generate_series (three years, every agency/procedure, realistic channels,
-statuses and timeliness), then times for the year 2025:
+statuses and timeliness, a fee paid at reception for a third of them), then times for the
+year 2025:
 
 - ``period_table(..., "agency")`` and ``period_table(..., "month")`` (portal.statistics.queries:
   the figures the page, the API and the exports use), and the whole GET /api/v1/stats request;
@@ -22,6 +23,7 @@ within 1.5x). It also checks that both give the same numbers.
 from __future__ import annotations
 
 import argparse
+import re
 import statistics
 import subprocess
 import sys
@@ -39,10 +41,11 @@ FILL = """
 INSERT INTO dossiers (code, procedure_id, agency_id, applicant, channel, status, form_version, form_snapshot,
                       form_data, pauses, submitted_at, received_at, budget_minutes, paused_since, due_at,
                       finished_at, returned_at, timeliness, result_kind, result_proposed, result_signed,
-                      fee_amount, created_at, updated_at, version)
+                      fee_amount, fee_paid_at, created_at, updated_at, version)
 SELECT NULL, p.id, p.agency_id, '{}'::jsonb, s.channel, s.status, 1, '[]'::jsonb, '{}'::jsonb, '[]'::jsonb,
        s.received_at, s.received_at, 7200, s.paused_since, s.due_at, s.finished_at, s.returned_at,
-       s.timeliness, s.result_kind, false, false, 0, s.received_at, s.received_at, 1
+       s.timeliness, s.result_kind, false, false, s.fee,
+       CASE WHEN s.fee > 0 THEN s.received_at END, s.received_at, s.received_at, 1
 FROM (
   SELECT g,
     r.received_at,
@@ -59,6 +62,7 @@ FROM (
     CASE WHEN NOT r.open AND r.v >= 0.04 AND r.v < 0.06 THEN 'refused'
          WHEN NOT r.open AND r.v >= 0.06 THEN 'granted' END AS result_kind,
     CASE WHEN r.open AND r.v < 0.1 THEN r.received_at + interval '3 days' END AS paused_since,
+    CASE WHEN r.pick % 3 = 0 THEN 50000 ELSE 0 END AS fee,
     r.pick
   FROM (
     SELECT g,
@@ -244,7 +248,6 @@ def run(app, repeat: int) -> None:
             user = accounts.create_staff_user(username="benchadmin", password="BenchMatKhau2026",
                                               role=Role.ADMIN.value, agency_code=None)
         token, _ = accounts.issue_api_token(user, timedelta(hours=1))
-        user_id = user.id
         db.session.commit()
 
     client = app.test_client()
@@ -256,8 +259,11 @@ def run(app, repeat: int) -> None:
 
     # The whole dashboard page (table, charts, coverage, targets, QĐ 766 groups), as the admin.
     page = app.test_client()
-    with page.session_transaction() as session:
-        session["_user_id"], session["_fresh"] = str(user_id), True
+    form = page.get("/dang-nhap").get_data(as_text=True)
+    csrf = re.search(r'name="csrf_token" (?:type="hidden" )?value="([^"]+)"', form).group(1)
+    signed_in = page.post("/dang-nhap", data={"csrf_token": csrf, "username": "benchadmin",
+                                              "password": "BenchMatKhau2026"})
+    assert signed_in.status_code == 302, signed_in.status_code
     for group_by in ("agency", "month"):
         url = f"/thong-ke/?kind=year&year=2025&group_by={group_by}"
         assert page.get(url).status_code == 200

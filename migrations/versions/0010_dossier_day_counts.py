@@ -1,4 +1,4 @@
-"""dossier_day_counts: per-day dossier counts for the dashboard, and an index on dossiers.due_at.
+"""dossier_day_counts: per-day dossier counts for the dashboard; dossiers.has_files; indexes.
 
 Revision ID: 0010_dossier_day_counts
 Revises: 0009_outbox_delivery
@@ -17,7 +17,7 @@ branch_labels = None
 depends_on = None
 
 COUNTS = (
-    "received", "received_online", "received_in_person", "received_post",
+    "received", "received_online", "received_in_person", "received_post", "received_digitised",
     "processed", "early", "on_time", "late", "refused", "stopped", "withdrawn", "returned",
     "in_process_change", "supplement_change", "overdue_change", "undated_change",
 )
@@ -36,7 +36,12 @@ def upgrade():
         sa.PrimaryKeyConstraint("day", "agency_id", "procedure_id", name=op.f("pk_dossier_day_counts")),
     )
     with op.batch_alter_table("dossiers", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("has_files", sa.Boolean(), nullable=False, server_default=sa.false()))
         batch_op.create_index("ix_dossiers_due_at", ["due_at"], unique=False)
+        batch_op.create_index("ix_dossiers_fee_paid_at", ["fee_paid_at"], unique=False,
+                              postgresql_where=sa.text("fee_amount > 0"), sqlite_where=sa.text("fee_amount > 0"))
+    op.execute("UPDATE dossiers SET has_files = true WHERE EXISTS "
+               "(SELECT 1 FROM dossier_files WHERE dossier_files.dossier_id = dossiers.id)")
 
     from portal.statistics.daily import rebuild
 
@@ -45,5 +50,7 @@ def upgrade():
 
 def downgrade():
     with op.batch_alter_table("dossiers", schema=None) as batch_op:
+        batch_op.drop_index("ix_dossiers_fee_paid_at")
         batch_op.drop_index("ix_dossiers_due_at")
+        batch_op.drop_column("has_files")
     op.drop_table("dossier_day_counts")

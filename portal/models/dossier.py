@@ -12,6 +12,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     event,
+    false,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -89,6 +90,9 @@ class Dossier(db.Model):
     result_signed: Mapped[bool] = mapped_column(default=False)
     fee_amount: Mapped[int] = mapped_column(Integer, default=0)
     fee_paid_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # At least one stored electronic file (dossier_files); kept by portal.statistics.daily for the
+    # digitisation figure.
+    has_files: Mapped[bool] = mapped_column(default=False, server_default=false())
     rated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)

@@ -59,7 +59,7 @@ Index("ix_dossiers_returned_at", Dossier.__table__.c.returned_at)
 #: The counts kept per day in ``dossier_day_counts``: flows counted on the day they happened,
 #: and the changes of the stocks on that day (portal.statistics.daily has the definitions).
 DAY_COUNTS = (
-    "received", "received_online", "received_in_person", "received_post",
+    "received", "received_online", "received_in_person", "received_post", "received_digitised",
     "processed", "early", "on_time", "late", "refused", "stopped", "withdrawn", "returned",
     "in_process_change", "supplement_change", "overdue_change", "undated_change",
 )
@@ -84,6 +84,7 @@ class DossierDayCount(db.Model):
     received_online: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     received_in_person: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     received_post: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    received_digitised: Mapped[int] = mapped_column(Integer, default=0, server_default="0")  # with a file
     processed: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     early: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     on_time: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
@@ -103,3 +104,7 @@ class DossierDayCount(db.Model):
 # The dashboard's correction for "overdue at a future end" reads dossiers due between now and
 # the end of the period (portal.statistics.queries._due_later_than_now).
 Index("ix_dossiers_due_at", Dossier.__table__.c.due_at)
+
+# The online-payment rate reads the dossiers whose fee was paid in the period.
+Index("ix_dossiers_fee_paid_at", Dossier.__table__.c.fee_paid_at, postgresql_where=Dossier.__table__.c.fee_amount > 0,
+      sqlite_where=Dossier.__table__.c.fee_amount > 0)

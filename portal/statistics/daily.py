@@ -4,8 +4,8 @@ Why: a year's dashboard grouped by month would otherwise scan every dossier the 
 (hundreds of thousands at province scale). Periods are whole Vietnam days, so every figure of
 ``portal.statistics.queries`` is a sum over days of per-day counts:
 
-- flows are counted on the day they happened: received (by channel) on the day of
-  ``received_at``; processed (by timeliness, of which refused), stopped and withdrawn on the day
+- flows are counted on the day they happened: received (by channel, and with a stored file:
+  ``has_files``) on the day of ``received_at``; processed (by timeliness, of which refused), stopped and withdrawn on the day
   of ``finished_at``; returned on the day of ``returned_at``;
 - stocks (in process, waiting for a supplement, overdue, in process without a due date) are
   intervals of days per dossier, stored as +1 on the day the dossier enters and -1 on the day it
@@ -36,6 +36,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Iterable
+from datetime import UTC
 
 from sqlalchemy import (
     Date,
@@ -53,9 +54,11 @@ from sqlalchemy import (
 )
 from sqlalchemy import cast as sa_cast
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy.orm.util import identity_key
 from sqlalchemy.sql import union_all
 
-from portal.models import Dossier, DossierDayCount
+from portal.models import Dossier, DossierDayCount, DossierFile
 from portal.models.statistics import DAY_COUNTS
 from workflow.calendar import VN_TZ
 from workflow.states import Channel, Status, Timeliness
@@ -66,7 +69,7 @@ KEY = ("day", "agency_id", "procedure_id")
 
 #: Dossier columns that change a dossier's contributions.
 COUNTED_COLUMNS = frozenset({"received_at", "finished_at", "returned_at", "paused_since", "due_at", "status",
-                             "timeliness", "result_kind", "channel", "agency_id", "procedure_id"})
+                             "timeliness", "result_kind", "channel", "agency_id", "procedure_id", "has_files"})
 WITH_RESULT = (Status.PROCESSED.value, Status.RETURNED.value)
 
 
@@ -108,6 +111,7 @@ def contributions(dialect: str, where=None):
             "received_online": _flag(D.c.channel == Channel.ONLINE.value),
             "received_in_person": _flag(D.c.channel == Channel.IN_PERSON.value),
             "received_post": _flag(D.c.channel == Channel.POST.value),
+            "received_digitised": _flag(D.c.has_files.is_(True)),
             "undated_change": _flag(D.c.due_at.is_(None)),
         }),
         (finished, D.c.finished_at.is_not(None), {
@@ -249,7 +253,7 @@ def dossier_contributions(values) -> dict[tuple, list[int]]:
     r = _vn_day(received)
     add(r, received=1, in_process_change=1, received_online=channel == Channel.ONLINE.value,
         received_in_person=channel == Channel.IN_PERSON.value, received_post=channel == Channel.POST.value,
-        undated_change=due is None)
+        received_digitised=bool(values["has_files"]), undated_change=due is None)
     with_result = status in WITH_RESULT
     if finished is not None:
         f = _vn_day(finished)
@@ -317,14 +321,51 @@ def _counted_change(dossier: Dossier) -> bool:
     return any(attrs[name].history.has_changes() for name in COUNTED_COLUMNS)
 
 
+def _mark_files(session, changes: dict) -> None:
+    """Keep ``dossiers.has_files`` true exactly when the dossier has a stored file, for the files
+    added or removed in this flush, and count the change in ``changes``.
+
+    A plain UPDATE, not through the ORM: a file is not a step of the dossier's lifecycle, so the
+    dossier's version (optimistic locking of officers' actions) must not move. The session's
+    copy is given the new value as its committed state, so a change of the same dossier in this
+    flush starts from it."""
+    added = {obj.dossier_id for obj in session.new if isinstance(obj, DossierFile) and obj.dossier_id is not None}
+    removed = [obj for obj in session.deleted if isinstance(obj, DossierFile)]
+    gone = [obj.id for obj in removed]
+    flips = [(dossier_id, True, D.c.has_files.is_(False)) for dossier_id in sorted(added)]
+    files = DossierFile.__table__
+    for dossier_id in sorted({obj.dossier_id for obj in removed} - added):
+        others = select(files.c.id).where(files.c.dossier_id == dossier_id, files.c.id.not_in(gone)).exists()
+        flips.append((dossier_id, False, and_(D.c.has_files.is_(True), ~others)))
+    connection = session.connection()
+    for dossier_id, value, condition in flips:
+        row = connection.execute(
+            D.update().where(D.c.id == dossier_id, condition).values(has_files=value)
+            .returning(D.c.received_at, D.c.agency_id, D.c.procedure_id)).first()
+        if row is None:
+            continue
+        if row.received_at is not None:
+            key = (_vn_day(_aware(row.received_at)), row.agency_id, row.procedure_id)
+            _add(changes, {key: [1 if name == "received_digitised" else 0 for name in DAY_COUNTS]},
+                 1 if value else -1)
+        dossier = session.identity_map.get(identity_key(Dossier, dossier_id))
+        if dossier is not None:
+            set_committed_value(dossier, "has_files", value)
+
+
+def _aware(moment):
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+
+
 @event.listens_for(Session, "before_flush")
 def _before_flush(session, _flush_context, _instances) -> None:
+    changes: dict[tuple, list[int]] = {}
+    _mark_files(session, changes)
     changed = [obj for obj in session.dirty if isinstance(obj, Dossier) and _counted_change(obj)]
     deleted = [obj for obj in session.deleted if isinstance(obj, Dossier)]
     added = [obj for obj in session.new if isinstance(obj, Dossier) and obj.received_at is not None]
-    if not (changed or deleted or added):
+    if not (changed or deleted or added or changes):
         return
-    changes: dict[tuple, list[int]] = {}
     unknown = []
     for dossier in changed + deleted:
         old = _old_values(dossier)

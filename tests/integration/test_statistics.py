@@ -380,3 +380,43 @@ def test_verify_finds_a_bulk_write_that_skipped_the_day_counts_and_rebuild_repai
     rebuilt = runner.invoke(args=["stats", "rebuild"])
     assert rebuilt.exit_code == 0 and "dòng" in rebuilt.output
     assert runner.invoke(args=["stats", "verify", "--year", "2025"]).exit_code == 0
+
+
+def test_digitisation_follows_files_added_and_removed(app):
+    """has_files (hence the digitisation rate from the day counts) follows every file added or
+    removed through the ORM, and equals the count over dossiers and their files."""
+    import random
+
+    from portal.models import DossierFile, FileBlob
+    from portal.statistics.queries import digitisation_ratio, digitisation_ratio_direct
+
+    random_dossiers(8, n=120)
+    rng = random.Random(8)
+    db.session.add(FileBlob(sha256="a" * 64, size=1, content_type="application/pdf"))
+    db.session.commit()
+    ids = list(db.session.scalars(select(Dossier.id)))
+    first = db.session.get(Dossier, ids[0])
+    version = first.version
+    db.session.add(DossierFile(dossier_id=ids[0], kind="document", blob_sha256="a" * 64, original_name="x.pdf"))
+    db.session.commit()
+    # A file is not a lifecycle step: an officer's page holding the version stays valid.
+    assert (first.has_files, first.version) == (True, version)
+    files = [db.session.scalar(select(DossierFile.id))]
+    for step in range(40):
+        if files and rng.random() < 0.4:
+            db.session.delete(db.session.get(DossierFile, files.pop(rng.randrange(len(files)))))
+        else:
+            row = DossierFile(dossier_id=rng.choice(ids), kind="document", blob_sha256="a" * 64, original_name="x.pdf")
+            db.session.add(row)
+            db.session.flush()
+            files.append(row.id)
+        db.session.commit()
+    with_files = set(db.session.scalars(select(DossierFile.dossier_id)))
+    assert set(db.session.scalars(select(Dossier.id).where(Dossier.has_files.is_(True)))) == with_files
+    for period in (periods.year(2025), periods.quarter(2025, 1), periods.month(2025, 2)):
+        ours, direct = digitisation_ratio(period), digitisation_ratio_direct(period)
+        assert (ours.numerator, ours.denominator) == (direct.numerator, direct.denominator)
+    assert digitisation_ratio(periods.year(2025)).numerator > 0
+    kept = day_counts_rows()
+    daily.rebuild(db.session.connection())
+    assert kept == day_counts_rows()
