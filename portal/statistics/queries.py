@@ -548,12 +548,12 @@ def online_payment_ratio(period: Period, scope: Scope | None = None) -> Ratio | 
     scope = scope or Scope()
     paid = and_(D.c.fee_paid_at >= _bound(period.start_at), D.c.fee_paid_at < _bound(period.end_at),
                 D.c.fee_amount > 0)
-    online = exists().where(payments.c.dossier_id == D.c.id, payments.c.status == "paid")
-    row = db.session.execute(
-        select(tally(online).label("n"), func.count().label("d"))
-        .select_from(_base_from()).where(paid, *scope.conditions())
-    ).one()
-    return Ratio(int(row.n or 0), int(row.d or 0))
+    # Two counts, so that each reads the partial index on fee_paid_at (and the few paid payments)
+    # instead of probing the payments of every dossier.
+    counted = select(func.count()).select_from(_base_from() if scope.field_id is not None else D)
+    counted = counted.where(paid, *scope.conditions())
+    online = D.c.id.in_(select(payments.c.dossier_id).where(payments.c.status == "paid"))
+    return Ratio(int(db.session.scalar(counted.where(online)) or 0), int(db.session.scalar(counted) or 0))
 
 
 def digitisation_ratio(period: Period, scope: Scope | None = None) -> Ratio:
