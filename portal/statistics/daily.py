@@ -36,7 +36,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Iterable
-from datetime import UTC
+from datetime import date
 
 from sqlalchemy import (
     Date,
@@ -186,8 +186,6 @@ def _read(connection, ids: Iterable[int]) -> dict[tuple, list[int]]:
 
 
 def _as_date(value):
-    from datetime import date
-
     return value if isinstance(value, date) else date.fromisoformat(value)
 
 
@@ -345,16 +343,12 @@ def _mark_files(session, changes: dict) -> None:
         if row is None:
             continue
         if row.received_at is not None:
-            key = (_vn_day(_aware(row.received_at)), row.agency_id, row.procedure_id)
+            key = (_vn_day(row.received_at), row.agency_id, row.procedure_id)
             _add(changes, {key: [1 if name == "received_digitised" else 0 for name in DAY_COUNTS]},
                  1 if value else -1)
         dossier = session.identity_map.get(identity_key(Dossier, dossier_id))
         if dossier is not None:
             set_committed_value(dossier, "has_files", value)
-
-
-def _aware(moment):
-    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
 
 
 @event.listens_for(Session, "before_flush")

@@ -59,7 +59,7 @@ from workflow.states import Channel, Status, Timeliness
 
 D = Dossier.__table__
 P = Procedure.__table__
-DayCounts = DossierDayCount.__table__
+DC = DossierDayCount.__table__
 
 GROUPS = ("agency", "field", "procedure", "month")
 
@@ -171,25 +171,15 @@ class Scope:
     field_id: int | None = None
     procedure_id: int | None = None
 
-    def day_conditions(self) -> list[ColumnElement[bool]]:
-        """The same filters on the day counts (joined with procedures)."""
+    def conditions(self, table=D) -> list[ColumnElement[bool]]:
+        """The filters on ``table``: ``dossiers`` or the day counts (both joined with procedures)."""
         found = []
         if self.agency_id is not None:
-            found.append(DayCounts.c.agency_id == self.agency_id)
+            found.append(table.c.agency_id == self.agency_id)
         if self.field_id is not None:
             found.append(P.c.field_id == self.field_id)
         if self.procedure_id is not None:
-            found.append(DayCounts.c.procedure_id == self.procedure_id)
-        return found
-
-    def conditions(self) -> list[ColumnElement[bool]]:
-        found = []
-        if self.agency_id is not None:
-            found.append(D.c.agency_id == self.agency_id)
-        if self.field_id is not None:
-            found.append(P.c.field_id == self.field_id)
-        if self.procedure_id is not None:
-            found.append(D.c.procedure_id == self.procedure_id)
+            found.append(table.c.procedure_id == self.procedure_id)
         return found
 
 
@@ -238,13 +228,18 @@ def _base_from():
     return D.join(P, P.c.id == D.c.procedure_id)
 
 
-GROUP_COLUMNS = {"agency": D.c.agency_id, "field": P.c.field_id, "procedure": D.c.procedure_id}
+def group_column(group_by: str, table=D):
+    """The column a table grouped by agency, field or procedure groups ``table`` by."""
+    return {"agency": table.c.agency_id, "field": P.c.field_id, "procedure": table.c.procedure_id}[group_by]
+
+
+ROW_GROUPS = ("agency", "field", "procedure")  # groupings that are not months
 
 
 def grouped_statement(period: Period, scope: Scope, group_by: str, now: datetime):
     """The one SELECT behind a table grouped by agency, field or procedure."""
     start, end, as_of = _bound(period.start_at), _bound(period.end_at), _bound(now)
-    key = GROUP_COLUMNS[group_by].label("key")
+    key = group_column(group_by).label("key")
     return (
         select(key, *_aggregates(figure_conditions(start, end, as_of)))
         .select_from(_base_from())
@@ -256,7 +251,6 @@ def grouped_statement(period: Period, scope: Scope, group_by: str, now: datetime
 # ---------------------------------------------------------------------------------------------
 # The grouped table, from the day counts (portal.statistics.daily)
 
-DC = DayCounts
 
 #: Received figures by service level: (level condition, day count summed).
 LEVEL_FIGURES = {
@@ -275,7 +269,6 @@ FLOW_FIGURES = ("received", "received_online", "received_in_person", "received_p
 #: is neither overdue nor "not yet due" (as in figure_conditions, where due_at is NULL).
 STOCK_CHANGES = {"in_process": "in_process_change", "supplement": "supplement_change",
                  "overdue": "overdue_change", "undated": "undated_change"}
-DAY_GROUP_COLUMNS = {"agency": DC.c.agency_id, "field": P.c.field_id, "procedure": DC.c.procedure_id}
 
 
 def _month_number(day):
@@ -289,14 +282,14 @@ def day_counts_statement(period: Period, scope: Scope, group_by: str):
     dossiers; ``_fold`` turns them into the figures."""
     before = DC.c.day < period.start
     bucket = case((before, 0), else_=_month_number(DC.c.day) if group_by == "month" else 1).label("bucket")
-    keys = [bucket] if group_by == "month" else [DAY_GROUP_COLUMNS[group_by].label("key"), bucket]
+    keys = [bucket] if group_by == "month" else [group_column(group_by, DC).label("key"), bucket]
     sums = [func.sum(DC.c[name]).label(name) for name in DAY_COUNTS]
     sums += [func.sum(case((level, counted), else_=0)).label(figure)
              for figure, (level, counted) in LEVEL_FIGURES.items()]
     return (
         select(*keys, *sums)
         .select_from(DC.join(P, P.c.id == DC.c.procedure_id))
-        .where(DC.c.day < period.end, *scope.day_conditions())
+        .where(DC.c.day < period.end, *scope.conditions(DC))
         .group_by(*keys)
     )
 
@@ -401,7 +394,7 @@ def period_table(period: Period, scope: Scope | None = None, group_by: str = "ag
     opening, within = {}, {}
     for row in result:
         (within if row.bucket else opening)[row.key] = row
-    later = _due_later_than_now([period.end_at], now, scope, GROUP_COLUMNS[group_by])
+    later = _due_later_than_now([period.end_at], now, scope, group_column(group_by))
     counted = {}
     for key in opening.keys() | within.keys():
         counted[key] = _close(_fold(opening.get(key), [within.get(key)])[0], period.end_at, later.get(key))
@@ -422,7 +415,7 @@ def direct_table(period: Period, scope: Scope | None = None, group_by: str = "ag
                  now: datetime | None = None, locale: str = "vi") -> StatTable:
     """The same table counted directly over ``dossiers`` with ``figure_conditions`` (one scan of
     the period's dossiers): the reference the day counts are checked against."""
-    if group_by not in GROUP_COLUMNS:
+    if group_by not in ROW_GROUPS:
         raise ValueError(f"direct_table groups by agency, field or procedure, not {group_by!r}")
     scope = scope or Scope()
     now = now or utcnow()
@@ -563,7 +556,7 @@ def digitisation_ratio(period: Period, scope: Scope | None = None) -> Ratio:
     row = db.session.execute(
         select(func.sum(DC.c.received_digitised).label("n"), func.sum(DC.c.received).label("d"))
         .select_from(DC.join(P, P.c.id == DC.c.procedure_id))
-        .where(DC.c.day >= period.start, DC.c.day < period.end, *scope.day_conditions())
+        .where(DC.c.day >= period.start, DC.c.day < period.end, *scope.conditions(DC))
     ).one()
     return Ratio(int(row.n or 0), int(row.d or 0))
 

@@ -402,7 +402,7 @@ def test_digitisation_follows_files_added_and_removed(app):
     # A file is not a lifecycle step: an officer's page holding the version stays valid.
     assert (first.has_files, first.version) == (True, version)
     files = [db.session.scalar(select(DossierFile.id))]
-    for step in range(40):
+    for _step in range(40):
         if files and rng.random() < 0.4:
             db.session.delete(db.session.get(DossierFile, files.pop(rng.randrange(len(files)))))
         else:
