@@ -35,8 +35,10 @@ run: install
 test: install
 	$(BIN)/python -m tests.run_suite --postgres-url "$(PG_URL)"
 
+# ruff on all the code, then mypy (setup.cfg [mypy]: strict optional) on the pure packages.
 lint: $(STAMP)
 	$(BIN)/ruff check portal workflow signatures tests benchmarks
+	$(BIN)/mypy signatures workflow
 
 clean-db:
 	rm -f instance/portal.sqlite3

@@ -116,7 +116,7 @@ def generate_private_key(
     raise PkiError(f"Unknown key type {key_type!r} (use 'rsa' or 'ec').")
 
 
-def _hash_for(key: PrivateKey) -> hashes.HashAlgorithm:
+def _hash_for(key: PrivateKey) -> hashes.SHA256 | hashes.SHA384 | hashes.SHA512:
     if isinstance(key, ec.EllipticCurvePrivateKey):
         if key.curve.key_size >= 512:
             return hashes.SHA512()

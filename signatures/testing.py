@@ -16,7 +16,7 @@ from cryptography.hazmat.primitives import serialization
 from pyhanko.sign.timestamps.dummy_client import DummyTimeStamper
 from pyhanko_certvalidator import ValidationContext
 
-from .pdf import to_asn1_cert
+from .asn1 import certificate_store, to_asn1_cert
 from .pki import CertifiedKey, TrustStore, create_ca, issue_certificate
 
 __all__ = ["TestPKI", "local_timestamper"]
@@ -34,7 +34,7 @@ def local_timestamper(tsa: CertifiedKey) -> DummyTimeStamper:
     return DummyTimeStamper(
         tsa_cert=to_asn1_cert(tsa.certificate),
         tsa_key=asn1_keys.PrivateKeyInfo.load(key_der),
-        certs_to_embed=[to_asn1_cert(c) for c in tsa.chain],
+        certs_to_embed=certificate_store(tsa.chain),
     )
 
 

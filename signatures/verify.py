@@ -14,6 +14,7 @@ import datetime as _dt
 import logging
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from enum import StrEnum
 from io import BytesIO
 from typing import Any
 
@@ -28,7 +29,8 @@ from pyhanko.sign.validation import (
 from pyhanko.sign.validation.status import SignatureCoverageLevel
 from pyhanko_certvalidator import ValidationContext
 
-from .pdf import LEVELS, to_asn1_cert
+from .asn1 import to_asn1_cert
+from .levels import LEVELS
 from .pki import TrustStore
 
 __all__ = ["SignatureReport", "VerificationReport", "verify_pdf"]
@@ -42,6 +44,14 @@ _MODIFICATIONS = {
     ModificationLevel.ANNOTATIONS: "annotations",
     ModificationLevel.OTHER: "other",
 }
+
+
+class Verdict(StrEnum):
+    """The overall answer of a verification (the values are those of the API and the page)."""
+
+    VALID = "valid"
+    INVALID = "invalid"
+    INDETERMINATE = "indeterminate"
 
 
 @dataclass
@@ -75,14 +85,14 @@ class SignatureReport:
 
 @dataclass
 class VerificationReport:
-    verdict: str  # "valid" | "invalid" | "indeterminate"
+    verdict: Verdict
     signatures: list[SignatureReport] = field(default_factory=list)
     message_vi: str = ""
     message_en: str = ""
 
     @property
     def valid(self) -> bool:
-        return self.verdict == "valid"
+        return self.verdict is Verdict.VALID
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON body of ``POST /api/v1/verify`` (docs: /work/shared/API.md)."""
@@ -120,7 +130,7 @@ def _aware(dt: _dt.datetime | None) -> _dt.datetime | None:
     return dt
 
 
-def _failure(verdict: str, vi: str, en: str) -> VerificationReport:
+def _failure(verdict: Verdict, vi: str, en: str) -> VerificationReport:
     return VerificationReport(verdict=verdict, message_vi=vi, message_en=en)
 
 
@@ -138,7 +148,7 @@ def verify_pdf(
     except Exception as exc:  # never let a hostile file crash the caller
         log.warning("PDF verification failed: %s", type(exc).__name__)
         return _failure(
-            "invalid",
+            Verdict.INVALID,
             "Không đọc được tệp hoặc chữ ký số bị hỏng.",
             "The file or its digital signature could not be read.",
         )
@@ -146,10 +156,10 @@ def verify_pdf(
 
 def _verify(data: bytes, roots: list, expected_level: str | None) -> VerificationReport:
     if not data.strip():
-        return _failure("invalid", "Tệp rỗng.", "The file is empty.")
+        return _failure(Verdict.INVALID, "Tệp rỗng.", "The file is empty.")
     if b"%PDF-" not in data[:1024]:
         return _failure(
-            "invalid", "Tệp không phải là tài liệu PDF.", "The file is not a PDF document."
+            Verdict.INVALID, "Tệp không phải là tài liệu PDF.", "The file is not a PDF document."
         )
     try:
         reader = PdfFileReader(BytesIO(data), strict=False)
@@ -158,13 +168,13 @@ def _verify(data: bytes, roots: list, expected_level: str | None) -> Verificatio
     except Exception as exc:
         log.info("Unreadable PDF: %s", type(exc).__name__)
         return _failure(
-            "invalid",
+            Verdict.INVALID,
             "Không đọc được tệp PDF (tệp bị hỏng hoặc đã bị sửa đổi).",
             "The PDF could not be read (damaged or modified file).",
         )
     if not regular:
         return _failure(
-            "indeterminate",
+            Verdict.INDETERMINATE,
             "Tài liệu không có chữ ký số.",
             "The document has no digital signature.",
         )
@@ -224,8 +234,9 @@ def _check_signature(emb, roots, dss_certs, dss_revisions, ts_ok) -> SignatureRe
             problem="unreadable",
         )
     tst = st.timestamp_validity
-    timestamped = tst is not None and tst.intact and tst.valid
-    signed_at = _aware(tst.timestamp if timestamped else st.signer_reported_dt)
+    valid_tst = tst if tst is not None and tst.intact and tst.valid else None
+    timestamped = valid_tst is not None
+    signed_at = _aware(valid_tst.timestamp if valid_tst is not None else st.signer_reported_dt)
     level = "B-B"
     if timestamped:
         level = "B-T"
@@ -275,11 +286,11 @@ def _problem(st) -> str:
 
 def _judge(reports: list[SignatureReport], ts_ok, expected_level) -> VerificationReport:
     n = len(reports)
-    report = VerificationReport(verdict="valid", signatures=reports)
+    report = VerificationReport(verdict=Verdict.VALID, signatures=reports)
     broken = [r for r in reports if r.problem in ("digest", "signature", "unreadable", "timestamp")]
     modified = [r for r in reports if r.problem == "modified"]
     if broken or any(not intact for _, intact, _ in ts_ok):
-        report.verdict = "invalid"
+        report.verdict = Verdict.INVALID
         report.message_vi = (
             "Chữ ký không hợp lệ: tài liệu đã bị sửa đổi sau khi ký hoặc chữ ký bị hỏng."
         )
@@ -289,13 +300,13 @@ def _judge(reports: list[SignatureReport], ts_ok, expected_level) -> Verificatio
         )
         return report
     if modified:
-        report.verdict = "invalid"
+        report.verdict = Verdict.INVALID
         report.message_vi = "Tài liệu đã bị sửa đổi sau khi ký."
         report.message_en = "The document has been modified after it was signed."
         return report
-    untrusted = [r for r in reports if not r.trusted] or [1 for *_, t in ts_ok if not t]
+    untrusted = any(not r.trusted for r in reports) or any(not t for *_, t in ts_ok)
     if untrusted:
-        report.verdict = "indeterminate"
+        report.verdict = Verdict.INDETERMINATE
         report.message_vi = (
             "Chưa xác định: chứng thư số của người ký không được cấp bởi tổ chức chứng thực "
             "tin cậy."
@@ -306,7 +317,7 @@ def _judge(reports: list[SignatureReport], ts_ok, expected_level) -> Verificatio
         )
         return report
     if any(not r.bottom_line for r in reports):
-        report.verdict = "indeterminate"
+        report.verdict = Verdict.INDETERMINATE
         report.message_vi = "Chưa xác định được tính hợp lệ của chữ ký."
         report.message_en = "The validity of the signature could not be determined."
         return report
@@ -314,7 +325,7 @@ def _judge(reports: list[SignatureReport], ts_ok, expected_level) -> Verificatio
         need = LEVELS.index(expected_level)
         low = [r for r in reports if r.level is None or LEVELS.index(r.level) < need]
         if low:
-            report.verdict = "indeterminate"
+            report.verdict = Verdict.INDETERMINATE
             report.message_vi = (
                 f"Chữ ký còn nguyên vẹn nhưng chưa đạt mức PAdES yêu cầu ({expected_level})."
             )
