@@ -1,0 +1,123 @@
+"""Service coverage, plan targets and the QĐ 766 indicators: procedures by service level and
+the ratios of permits filed online, satisfaction, online payment and digitisation."""
+
+from __future__ import annotations
+
+from sqlalchemy import and_, exists, func, select
+
+from portal.extensions import db
+from portal.models import DossierFile
+from portal.statistics.figures import DC, D, P, Scope, dossiers_and_procedures, tally, utc_bound
+from portal.statistics.formulas import Ratio
+from portal.statistics.periods import Period
+from workflow.states import Channel
+
+
+def procedures_by_level(scope: Scope | None = None) -> dict[int, int]:
+    """Published procedures offered at each service level (2, 3, 4)."""
+    scope = scope or Scope()
+    statement = select(P.c.level, func.count()).where(P.c.is_published.is_(True)).group_by(P.c.level)
+    if scope.agency_id is not None:
+        statement = statement.where(P.c.agency_id == scope.agency_id)
+    if scope.field_id is not None:
+        statement = statement.where(P.c.field_id == scope.field_id)
+    if scope.procedure_id is not None:
+        statement = statement.where(P.c.id == scope.procedure_id)
+    counts = {2: 0, 3: 0, 4: 0}
+    counts.update({level: n for level, n in db.session.execute(statement)})
+    return counts
+
+
+PERMIT_WORDS = "giấy phép"
+
+
+def permit_online_ratio(period: Period, scope: Scope | None = None) -> Ratio:
+    """Permit dossiers (procedures whose name contains "giấy phép") received online / received."""
+    scope = scope or Scope()
+    start, end = utc_bound(period.start_at), utc_bound(period.end_at)
+    received = and_(D.c.received_at >= start, D.c.received_at < end)
+    row = db.session.execute(
+        select(tally(and_(received, D.c.channel == Channel.ONLINE.value)).label("n"), tally(received).label("d"))
+        .select_from(dossiers_and_procedures())
+        .where(func.lower(P.c.name_vi).contains(PERMIT_WORDS), *scope.conditions())
+    ).one()
+    return Ratio(int(row.n or 0), int(row.d or 0))
+
+
+def _table(name: str):
+    return db.metadata.tables.get(name)
+
+
+def satisfaction_ratio(period: Period, scope: Scope | None = None) -> Ratio | None:
+    """Ratings "rất hài lòng" or "hài lòng" / all ratings given in the period (None before the
+    ``ratings`` table exists)."""
+    ratings = _table("ratings")
+    if ratings is None:
+        return None
+    scope = scope or Scope()
+    row = db.session.execute(
+        select(tally(ratings.c.level.in_(("very_satisfied", "satisfied"))).label("n"), func.count().label("d"))
+        .select_from(ratings.join(D, D.c.id == ratings.c.dossier_id).join(P, P.c.id == D.c.procedure_id))
+        .where(ratings.c.created_at >= utc_bound(period.start_at), ratings.c.created_at < utc_bound(period.end_at),
+               *scope.conditions())
+    ).one()
+    return Ratio(int(row.n or 0), int(row.d or 0))
+
+
+def satisfaction_breakdown(period: Period, scope: Scope | None = None) -> dict[str, int] | None:
+    ratings = _table("ratings")
+    if ratings is None:
+        return None
+    scope = scope or Scope()
+    counts = {"very_satisfied": 0, "satisfied": 0, "unsatisfied": 0}
+    statement = (
+        select(ratings.c.level, func.count())
+        .select_from(ratings.join(D, D.c.id == ratings.c.dossier_id).join(P, P.c.id == D.c.procedure_id))
+        .where(ratings.c.created_at >= utc_bound(period.start_at), ratings.c.created_at < utc_bound(period.end_at),
+               *scope.conditions())
+        .group_by(ratings.c.level)
+    )
+    counts.update({level: n for level, n in db.session.execute(statement)})
+    return counts
+
+
+def online_payment_ratio(period: Period, scope: Scope | None = None) -> Ratio | None:
+    """Dossiers whose fee was paid in the period with an online payment (a ``payments`` row with
+    status 'paid') / dossiers whose fee was paid in the period (None without ``payments``)."""
+    payments = _table("payments")
+    if payments is None or not {"dossier_id", "status"} <= set(payments.c.keys()):
+        return None
+    scope = scope or Scope()
+    paid = and_(D.c.fee_paid_at >= utc_bound(period.start_at), D.c.fee_paid_at < utc_bound(period.end_at),
+                D.c.fee_amount > 0)
+    # Two counts, so that each reads the partial index on fee_paid_at (and the few paid payments)
+    # instead of probing the payments of every dossier.
+    counted = select(func.count()).select_from(dossiers_and_procedures() if scope.field_id is not None else D)
+    counted = counted.where(paid, *scope.conditions())
+    online = D.c.id.in_(select(payments.c.dossier_id).where(payments.c.status == "paid"))
+    return Ratio(int(db.session.scalar(counted.where(online)) or 0), int(db.session.scalar(counted) or 0))
+
+
+def digitisation_ratio(period: Period, scope: Scope | None = None) -> Ratio:
+    """Received dossiers with at least one stored electronic file (``has_files``, kept with every
+    file added or removed) / received dossiers; from the day counts."""
+    scope = scope or Scope()
+    row = db.session.execute(
+        select(func.sum(DC.c.received_digitised).label("n"), func.sum(DC.c.received).label("d"))
+        .select_from(DC.join(P, P.c.id == DC.c.procedure_id))
+        .where(DC.c.day >= period.start, DC.c.day < period.end, *scope.conditions(DC))
+    ).one()
+    return Ratio(int(row.n or 0), int(row.d or 0))
+
+
+def digitisation_ratio_direct(period: Period, scope: Scope | None = None) -> Ratio:
+    """The same ratio counted over dossiers and their files (the reference of the tests)."""
+    scope = scope or Scope()
+    files = DossierFile.__table__
+    received = and_(D.c.received_at >= utc_bound(period.start_at), D.c.received_at < utc_bound(period.end_at))
+    digitised = exists().where(files.c.dossier_id == D.c.id)
+    row = db.session.execute(
+        select(tally(digitised).label("n"), func.count().label("d"))
+        .select_from(dossiers_and_procedures()).where(received, *scope.conditions())
+    ).one()
+    return Ratio(int(row.n or 0), int(row.d or 0))
