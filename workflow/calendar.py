@@ -45,6 +45,7 @@ Public holidays
 
 from __future__ import annotations
 
+from bisect import bisect_left, bisect_right
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, timezone
@@ -207,10 +208,11 @@ class WorkingCalendar:
         both = self.extra_days_off & self.extra_working_days
         if both:
             raise ValueError(f"dates both off and working: {sorted(both)}")
-        if self.holidays_provider is None:
-            self.holidays_provider = VietnamHolidays()
+        self._holidays: HolidaysProvider = self.holidays_provider or VietnamHolidays()
+        self.holidays_provider = self._holidays
         self._days_off: dict[int, frozenset[date]] = {}
         self._swapped: dict[int, frozenset[date]] = {}
+        self._ordinals: dict[int, list[int]] = {}
         self._spans = self.working_hours.spans
 
     # -- days -------------------------------------------------------------------------------
@@ -218,8 +220,8 @@ class WorkingCalendar:
     def public_days_off(self, year: int) -> frozenset[date]:
         """Public holidays of ``year`` according to the provider (cached)."""
         if year not in self._days_off:
-            self._days_off[year] = frozenset(self.holidays_provider.days_off(year))
-            self._swapped[year] = frozenset(self.holidays_provider.working_days(year))
+            self._days_off[year] = frozenset(self._holidays.days_off(year))
+            self._swapped[year] = frozenset(self._holidays.working_days(year))
         return self._days_off[year]
 
     def is_working_day(self, d: date | datetime) -> bool:
@@ -252,12 +254,7 @@ class WorkingCalendar:
         start, end = _local_date(a), _local_date(b)
         if end < start:
             return -self.working_days_between(end, start)
-        count = 0
-        current = start + timedelta(days=1)
-        while current <= end:
-            count += self.is_working_day(current)
-            current += timedelta(days=1)
-        return count
+        return self.working_days_in(start + timedelta(days=1), end)
 
     # -- minutes ----------------------------------------------------------------------------
 
@@ -316,31 +313,49 @@ class WorkingCalendar:
             minute = 0
         raise ValueError("the calendar has no working time for years: check its configuration")
 
-    def add_working_hours(self, start: datetime, hours: float) -> datetime:
-        """``add_working_minutes`` with ``hours`` (rounded to the nearest whole minute)."""
-        return self.add_working_minutes(start, hours_to_minutes(hours))
-
     def working_minutes_between(self, a: datetime, b: datetime) -> int:
-        """Working minutes in ``[a, b)``; signed: negative when ``b`` is before ``a``."""
+        """Working minutes in ``[a, b)``; signed: negative when ``b`` is before ``a``.
+
+        The two partial days at the ends are walked minute-span by minute-span; the whole days
+        in between are counted from the sorted working days of each year (a dossier overdue for
+        months costs two bisections, not a loop over every day).
+        """
         a, b = floor_minute(a), floor_minute(b)
         if b < a:
             return -self.working_minutes_between(b, a)
-        total = 0
-        day = a.date()
-        while day <= b.date():
-            if self.is_working_day(day):
-                low = a.hour * 60 + a.minute if day == a.date() else 0
-                high = b.hour * 60 + b.minute if day == b.date() else 24 * 60
-                for start_m, end_m in self._spans:
-                    overlap = min(end_m, high) - max(start_m, low)
-                    if overlap > 0:
-                        total += overlap
-            day += timedelta(days=1)
-        return total
+        first, last = a.date(), b.date()
+        if first == last:
+            return self._minutes_on(first, a.hour * 60 + a.minute, b.hour * 60 + b.minute)
+        whole_days = self.working_days_in(first + timedelta(days=1), last - timedelta(days=1))
+        return (self._minutes_on(first, a.hour * 60 + a.minute, 24 * 60)
+                + whole_days * self.working_hours.minutes_per_day
+                + self._minutes_on(last, 0, b.hour * 60 + b.minute))
 
-    def working_hours_between(self, a: datetime, b: datetime) -> float:
-        """``working_minutes_between(a, b) / 60`` (signed). Use the minutes for exact sums."""
-        return self.working_minutes_between(a, b) / 60
+    def _minutes_on(self, day: date, low: int, high: int) -> int:
+        """Working minutes of ``day`` between minute-of-day ``low`` and ``high``."""
+        if not self.is_working_day(day):
+            return 0
+        return sum(max(0, min(end_m, high) - max(start_m, low)) for start_m, end_m in self._spans)
+
+    def working_days_in(self, first: date, last: date) -> int:
+        """Working days ``d`` with ``first <= d <= last`` (0 when ``last < first``)."""
+        count = 0
+        for year in range(first.year, last.year + 1):
+            ordinals = self._working_ordinals(year)
+            count += bisect_right(ordinals, last.toordinal()) - bisect_left(ordinals, first.toordinal())
+        return max(count, 0)
+
+    def _working_ordinals(self, year: int) -> list[int]:
+        """The working days of ``year`` as sorted ordinals (cached per calendar)."""
+        if year not in self._ordinals:
+            day, days = date(year, 1, 1), []
+            while day.year == year:
+                if self.is_working_day(day):
+                    days.append(day.toordinal())
+                day += timedelta(days=1)
+            self._ordinals[year] = days
+        return self._ordinals[year]
+
 
 
 def hours_to_minutes(hours: float) -> int:

@@ -30,13 +30,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from datetime import datetime
+from typing import Literal, TypedDict
 
 from .calendar import (
     MINUTES_PER_WORKING_DAY,
     WorkingCalendar,
     days_to_minutes,
     floor_minute,
-    hours_to_minutes,
 )
 from .states import Timeliness
 
@@ -70,14 +70,6 @@ def due_at(received_at: datetime, processing_days: float, calendar: WorkingCalen
     return calendar.add_working_minutes(received_at, minutes)
 
 
-def due_after_hours(start: datetime, hours: float, calendar: WorkingCalendar) -> datetime:
-    """``start`` + ``hours`` working hours (a step's deadline)."""
-    minutes = hours_to_minutes(hours)
-    if minutes <= 0:
-        raise ValueError("duration must be positive")
-    return calendar.add_working_minutes(start, minutes)
-
-
 def extend_due(current_due: datetime, new_due: datetime, *, already_extended: bool) -> datetime:
     """Check an apology's new appointment and return it (VN time, whole minutes)."""
     if already_extended:
@@ -106,6 +98,13 @@ class Pause:
             object.__setattr__(self, "ended_at", floor_minute(self.ended_at))
             if self.ended_at < self.started_at:
                 raise ValueError("a pause cannot end before it starts")
+
+    @property
+    def end(self) -> datetime:
+        """``ended_at`` of a closed pause (a running clock has only closed ones)."""
+        if self.ended_at is None:
+            raise DeadlineError("the pause is still open")
+        return self.ended_at
 
 
 @dataclass(frozen=True, eq=False)
@@ -139,7 +138,7 @@ class Clock:
         object.__setattr__(self, "pauses", pauses)
         if (self.extended_due is None) != (self.extended_at is None):
             raise ValueError("extended_due and extended_at go together")
-        if self.extended_due is not None:
+        if self.extended_due is not None and self.extended_at is not None:
             object.__setattr__(self, "extended_due", floor_minute(self.extended_due))
             object.__setattr__(self, "extended_at", floor_minute(self.extended_at))
 
@@ -189,9 +188,9 @@ class Clock:
         if self.is_paused:
             return None
         cal = self.calendar
-        if self.extended_due is not None:
+        if self.extended_due is not None and self.extended_at is not None:
             later = [p for p in self.pauses if p.started_at >= self.extended_at]
-            paused = sum(cal.working_minutes_between(p.started_at, p.ended_at) for p in later)
+            paused = sum(cal.working_minutes_between(p.started_at, p.end) for p in later)
             return cal.add_working_minutes(self.extended_due, paused)
         remaining = self.budget_minutes
         segment_start = self.started_at
@@ -201,8 +200,15 @@ class Clock:
                 # Due before this pause began: a late pause does not move a passed due date.
                 return cal.add_working_minutes(segment_start, remaining)
             remaining -= running
-            segment_start = pause.ended_at
+            segment_start = pause.end
         return cal.add_working_minutes(segment_start, remaining)
+
+    def _running_due(self) -> datetime:
+        """``due_at`` of a clock known to be running (never ``None``)."""
+        due = self.due_at()
+        if due is None:
+            raise DeadlineError("no due date while the clock is paused")
+        return due
 
     def elapsed_minutes(self, at: datetime) -> int:
         """Working minutes the clock has run from the start until ``at`` (pauses excluded)."""
@@ -228,9 +234,9 @@ class Clock:
         round opened after the due date does not reduce the delay).
         """
         if self.is_paused:
-            before = replace(self, pauses=self.pauses[:-1]).due_at()
+            before = replace(self, pauses=self.pauses[:-1])._running_due()
             return self.calendar.working_minutes_between(self.pauses[-1].started_at, before)
-        return self.calendar.working_minutes_between(at, self.due_at())
+        return self.calendar.working_minutes_between(at, self._running_due())
 
 
 def classify(finished_at: datetime, due: datetime) -> Timeliness:
@@ -243,14 +249,28 @@ def classify(finished_at: datetime, due: datetime) -> Timeliness:
     return Timeliness.ON_TIME
 
 
-def classify_handover(
-    received_at: datetime, handed_over_at: datetime, hours: float, calendar: WorkingCalendar
-) -> Timeliness:
-    """Classify one hand-over against its step's own deadline (received + step hours)."""
-    return classify(handed_over_at, due_after_hours(received_at, hours, calendar))
+def classify_handover(step_due: datetime | None, handed_over_at: datetime) -> Timeliness | None:
+    """Classify one hand-over against its step's own deadline (fixed when the step was entered,
+    ``ProcessPlan.step_due``); ``None`` for a step without a deadline."""
+    if step_due is None:
+        return None
+    return classify(handed_over_at, step_due)
 
 
-_WORDS = {
+_Unit = Literal["day", "hour", "minute"]
+
+
+class _Words(TypedDict):
+    day: tuple[str, str]
+    hour: tuple[str, str]
+    minute: tuple[str, str]
+    left: str
+    overdue: str
+    due_now: str
+    past_due: str
+
+
+_WORDS: dict[str, _Words] = {
     "vi": {
         "day": ("ngày", "ngày"),
         "hour": ("giờ", "giờ"),
@@ -272,12 +292,12 @@ _WORDS = {
 }
 
 
-def _duration_text(minutes: int, words: dict) -> str:
+def _duration_text(minutes: int, words: _Words) -> str:
     days, rest = divmod(minutes, MINUTES_PER_WORKING_DAY)
     hours, mins = divmod(rest, 60)
     parts = []
 
-    def part(n: int, unit: str) -> None:
+    def part(n: int, unit: _Unit) -> None:
         singular, plural = words[unit]
         parts.append(f"{n} {singular if n == 1 else plural}")
 
@@ -306,5 +326,5 @@ def remaining_text(
     minutes = calendar.working_minutes_between(now, due)
     if minutes == 0:
         return words["past_due"] if floor_minute(now) > floor_minute(due) else words["due_now"]
-    key = "left" if minutes > 0 else "overdue"
-    return words[key].format(_duration_text(abs(minutes), words))
+    template = words["left"] if minutes > 0 else words["overdue"]
+    return template.format(_duration_text(abs(minutes), words))

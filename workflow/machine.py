@@ -49,7 +49,6 @@ from datetime import datetime
 
 from statemachine import State, StateMachine
 
-from .calendar import WorkingCalendar, hours_to_minutes
 from .states import FINAL_STATUSES, PROCESSING_ROLES, Action, Role, Status
 
 # ---------------------------------------------------------------------------------------------
@@ -276,7 +275,8 @@ def _build_machine_class() -> type[StateMachine]:
     attrs["validate_final_reachability"] = False
     attrs["__doc__"] = "The dossier lifecycle, generated from workflow.machine.TRANSITIONS."
     attrs["__module__"] = __name__
-    return type(StateMachine)("LifecycleMachine", (StateMachine,), attrs)
+    metaclass: Callable[..., type[StateMachine]] = type(StateMachine)
+    return metaclass("LifecycleMachine", (StateMachine,), attrs)
 
 
 LifecycleMachine = _build_machine_class()
@@ -307,12 +307,12 @@ def apply(status: Status, action: Action, role: Role, ctx: Context | None = None
     rows = tuple(r for r in rows if role in r.roles)
     if not rows:
         raise RoleNotAllowed(status, action, role)
-    failures = [(row, _first_failing_guard(row, ctx)) for row in rows]
-    passing = [row for row, failed in failures if failed is None]
-    if not passing:
+    failures = [(row, failed) for row in rows if (failed := _first_failing_guard(row, ctx)) is not None]
+    if len(failures) == len(rows):
         # Report the guard of the row that got furthest (most guards satisfied).
         row, failed = max(failures, key=lambda item: item[0].guards.index(item[1]))
         raise GuardFailed(status, action, failed)
+    passing = [row for row in rows if _first_failing_guard(row, ctx) is None]
     machine = LifecycleMachine(start_value=status.value)
     machine.send(action.value, role=role, ctx=ctx)
     result = Status(machine.current_state_value)
@@ -349,87 +349,6 @@ def mermaid() -> str:
         if status in FINAL_STATUSES:
             lines.append(f"    {status.value} --> [*]")
     return "\n".join(lines) + "\n"
-
-
-# ---------------------------------------------------------------------------------------------
-# Internal process steps (quy trình nội bộ) within IN_PROCESS
-
-
-@dataclass(frozen=True)
-class Step:
-    """One step of a procedure's internal process: who acts and for how many working hours."""
-
-    key: str
-    role: Role
-    hours: float
-
-    def __post_init__(self) -> None:
-        if not self.key:
-            raise ValueError("a step needs a key")
-        if Role(self.role) in (Role.CITIZEN, Role.ADMIN):
-            raise ValueError(f"role {self.role} does not handle steps")
-        if hours_to_minutes(self.hours) <= 0:
-            raise ValueError(f"step {self.key!r} needs a positive duration")
-
-    @property
-    def minutes(self) -> int:
-        return hours_to_minutes(self.hours)
-
-
-@dataclass(frozen=True)
-class ProcessPlan:
-    """The ordered steps of one procedure (e.g. desk -> unit leader -> specialist -> ...)."""
-
-    steps: tuple[Step, ...]
-
-    def __post_init__(self) -> None:
-        steps = tuple(self.steps)
-        if not steps:
-            raise ValueError("a process plan needs at least one step")
-        keys = [s.key for s in steps]
-        duplicates = sorted({k for k in keys if keys.count(k) > 1})
-        if duplicates:
-            raise ValueError(f"duplicate step keys: {duplicates}")
-        object.__setattr__(self, "steps", steps)
-
-    def _index(self, key: str) -> int:
-        for i, step in enumerate(self.steps):
-            if step.key == key:
-                return i
-        raise KeyError(f"no step {key!r} in this plan")
-
-    @property
-    def first(self) -> Step:
-        return self.steps[0]
-
-    @property
-    def last(self) -> Step:
-        return self.steps[-1]
-
-    @property
-    def total_minutes(self) -> int:
-        return sum(step.minutes for step in self.steps)
-
-    def step(self, key: str) -> Step:
-        return self.steps[self._index(key)]
-
-    def next_step(self, current_key: str) -> Step | None:
-        """The step after ``current_key``; ``None`` after the last one. ``KeyError`` if unknown."""
-        i = self._index(current_key)
-        return self.steps[i + 1] if i + 1 < len(self.steps) else None
-
-    def previous_step(self, current_key: str) -> Step | None:
-        """The step before ``current_key`` (for ``send_back``); ``None`` before the first one."""
-        i = self._index(current_key)
-        return self.steps[i - 1] if i > 0 else None
-
-    def step_due(self, start: datetime, step: Step | str, calendar: WorkingCalendar) -> datetime:
-        """When ``step``, received at ``start``, must be handed over (its hours of working time)."""
-        if isinstance(step, str):
-            step = self.step(step)
-        elif step not in self.steps:
-            raise KeyError(f"step {step.key!r} is not in this plan")
-        return calendar.add_working_minutes(start, step.minutes)
 
 
 if __name__ == "__main__":  # python -m workflow.machine: print the diagram for docs/lifecycle.md

