@@ -1,48 +1,278 @@
-"""One vocabulary for the lifecycle on every page, export and message.
+"""One vocabulary on every page, export and message: what people read for each identifier.
+
+One table per identifier (and per audience where two audiences need different words), keyed by
+the enum when there is one (``workflow.states``, ``portal.models``); a ``StrEnum`` key still
+matches a lookup by the stored plain string (``STATUS_LABELS["draft"]``). Every value is a lazy
+translation, rendered in the reader's language (tests/unit/test_labels.py checks it).
 
 Status titles follow the national portal's status list (DOMAIN.md), so a citizen, an officer
 and a leader read the same words for the same thing.
+
+Not here: the refusal messages (``portal.messages``), notifications (``operations.notifications``),
+and the texts printed on the legal forms, which are always Vietnamese (``portal.documents``,
+``operations.forms``).
 """
+
+from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 
+from portal.models.files import FileKind
+from portal.models.filing import FeedbackKind, PaymentStatus, RatingLevel
+from portal.payments.gateway import GatewayStatus
+from portal.statistics import formulas
+from workflow.states import Action, Channel, DeliveryMethod, ResultKind, Role, Status, Timeliness
+
 STATUS_LABELS = {
-    "draft": _l("Bản nháp (chưa nộp)"),
-    "submitted": _l("Mới đăng ký"),
-    "accepted": _l("Đã tiếp nhận"),
-    "not_accepted": _l("Không được tiếp nhận"),
-    "in_process": _l("Đang xử lý"),
-    "supplement_requested": _l("Yêu cầu bổ sung"),
-    "awaiting_fee": _l("Yêu cầu thực hiện nghĩa vụ tài chính"),
-    "withdrawn": _l("Công dân rút hồ sơ"),
-    "stopped": _l("Dừng xử lý"),
-    "processed": _l("Đã xử lý xong"),
-    "returned": _l("Đã trả kết quả"),
+    Status.DRAFT: _l("Bản nháp (chưa nộp)"),
+    Status.SUBMITTED: _l("Mới đăng ký"),
+    Status.ACCEPTED: _l("Đã tiếp nhận"),
+    Status.NOT_ACCEPTED: _l("Không được tiếp nhận"),
+    Status.IN_PROCESS: _l("Đang xử lý"),
+    Status.SUPPLEMENT_REQUESTED: _l("Yêu cầu bổ sung"),
+    Status.AWAITING_FEE: _l("Yêu cầu thực hiện nghĩa vụ tài chính"),
+    Status.WITHDRAWN: _l("Công dân rút hồ sơ"),
+    Status.STOPPED: _l("Dừng xử lý"),
+    Status.PROCESSED: _l("Đã xử lý xong"),
+    Status.RETURNED: _l("Đã trả kết quả"),
 }
 
-CHANNEL_LABELS = {"online": _l("Trực tuyến"), "in_person": _l("Trực tiếp"), "post": _l("Bưu chính công ích")}
+CHANNEL_LABELS = {
+    Channel.ONLINE: _l("Trực tuyến"),
+    Channel.IN_PERSON: _l("Trực tiếp"),
+    Channel.POST: _l("Bưu chính công ích"),
+}
 
-TIMELINESS_LABELS = {"early": _l("Trước hạn"), "on_time": _l("Đúng hạn"), "late": _l("Quá hạn")}
+TIMELINESS_LABELS = {
+    Timeliness.EARLY: _l("Trước hạn"),
+    Timeliness.ON_TIME: _l("Đúng hạn"),
+    Timeliness.LATE: _l("Quá hạn"),
+}
 
-#: What happened, as the history of a dossier tells it (whoever did it).
+#: The first event of every dossier (``DossierEvent.action``); not a lifecycle ``Action``.
+CREATE = "create"
+
+#: What happened, as the history of a dossier tells it to everyone (whoever did it): the
+#: citizen's page, the office page, the API. Past events: "Dự thảo kết quả" (a draft was made).
 EVENT_LABELS = {
-    "create": _l("Tạo hồ sơ nháp"),
-    "submit": _l("Nộp hồ sơ"),
-    "accept": _l("Tiếp nhận hồ sơ"),
-    "refuse_intake": _l("Từ chối tiếp nhận"),
-    "request_supplement": _l("Yêu cầu bổ sung"),
-    "supplement": _l("Bổ sung hồ sơ"),
-    "forward": _l("Chuyển xử lý"),
-    "send_back": _l("Trả lại bước trước"),
-    "propose_result": _l("Dự thảo kết quả"),
-    "approve": _l("Phê duyệt, ký kết quả"),
-    "refuse": _l("Từ chối giải quyết"),
-    "issue_result": _l("Ban hành kết quả"),
-    "return_result": _l("Trả kết quả"),
-    "request_fee": _l("Đề nghị nộp phí, lệ phí"),
-    "pay_fee": _l("Nộp phí, lệ phí"),
-    "apologize": _l("Xin lỗi, hẹn lại ngày trả"),
-    "stop": _l("Dừng xử lý"),
-    "withdraw": _l("Rút hồ sơ"),
-    "rate": _l("Đánh giá mức độ hài lòng"),
+    CREATE: _l("Tạo hồ sơ nháp"),
+    Action.SUBMIT: _l("Nộp hồ sơ"),
+    Action.ACCEPT: _l("Tiếp nhận hồ sơ"),
+    Action.REFUSE_INTAKE: _l("Từ chối tiếp nhận"),
+    Action.REQUEST_SUPPLEMENT: _l("Yêu cầu bổ sung"),
+    Action.SUPPLEMENT: _l("Bổ sung hồ sơ"),
+    Action.FORWARD: _l("Chuyển xử lý"),
+    Action.SEND_BACK: _l("Trả lại bước trước"),
+    Action.PROPOSE_RESULT: _l("Dự thảo kết quả"),
+    Action.APPROVE: _l("Phê duyệt, ký kết quả"),
+    Action.REFUSE: _l("Từ chối giải quyết"),
+    Action.ISSUE_RESULT: _l("Ban hành kết quả"),
+    Action.RETURN_RESULT: _l("Trả kết quả"),
+    Action.REQUEST_FEE: _l("Đề nghị nộp phí, lệ phí"),
+    Action.PAY_FEE: _l("Nộp phí, lệ phí"),
+    Action.APOLOGIZE: _l("Xin lỗi, hẹn lại ngày trả"),
+    Action.STOP: _l("Dừng xử lý"),
+    Action.WITHDRAW: _l("Rút hồ sơ"),
+    Action.RATE: _l("Đánh giá mức độ hài lòng"),
+}
+
+#: The officer's buttons on the office pages, and the "done: ..." message after one: what the
+#: officer is about to do ("Đề xuất kết quả", where the history says "Dự thảo kết quả"; actions
+#: the office records for the applicant read "Ghi nhận ...").
+ACTION_LABELS = {
+    Action.SUBMIT: _l("Nộp hồ sơ"),
+    Action.ACCEPT: _l("Tiếp nhận hồ sơ"),
+    Action.REQUEST_SUPPLEMENT: _l("Yêu cầu bổ sung"),
+    Action.REFUSE_INTAKE: _l("Từ chối tiếp nhận"),
+    Action.FORWARD: _l("Chuyển bước tiếp theo"),
+    Action.SEND_BACK: _l("Trả lại bước trước"),
+    Action.PROPOSE_RESULT: _l("Đề xuất kết quả"),
+    Action.APPROVE: _l("Phê duyệt, ký kết quả"),
+    Action.REFUSE: _l("Từ chối giải quyết"),
+    Action.STOP: _l("Dừng xử lý"),
+    Action.APOLOGIZE: _l("Xin lỗi và hẹn lại"),
+    Action.REQUEST_FEE: _l("Yêu cầu nộp phí"),
+    Action.PAY_FEE: _l("Xác nhận đã nộp phí"),
+    Action.SUPPLEMENT: _l("Ghi nhận bổ sung"),
+    Action.WITHDRAW: _l("Ghi nhận rút hồ sơ"),
+    Action.ISSUE_RESULT: _l("Ban hành kết quả"),
+    Action.RETURN_RESULT: _l("Trả kết quả"),
+    Action.RATE: _l("Đánh giá"),
+}
+
+ROLE_LABELS = {
+    Role.CITIZEN: _l("Công dân, tổ chức"),
+    Role.ONE_STOP_OFFICER: _l("Cán bộ Bộ phận Một cửa"),
+    Role.SPECIALIST: _l("Chuyên viên xử lý"),
+    Role.UNIT_LEADER: _l("Lãnh đạo phòng"),
+    Role.AGENCY_LEADER: _l("Lãnh đạo cơ quan"),
+    Role.CLERK: _l("Văn thư"),
+    Role.ADMIN: _l("Quản trị hệ thống"),
+}
+
+#: How the result is handed over: the applicant's choice when filing, the officer's when
+#: returning it, the catalogue's list per procedure.
+DELIVERY_LABELS = {
+    DeliveryMethod.DESK: _l("Tại Bộ phận Một cửa"),
+    DeliveryMethod.POST: _l("Qua bưu chính công ích"),
+    DeliveryMethod.ONLINE: _l("Trực tuyến (bản điện tử có chữ ký số)"),
+}
+
+RESULT_KIND_LABELS = {
+    ResultKind.GRANTED: _l("Giải quyết theo đề nghị"),
+    ResultKind.REFUSED: _l("Từ chối giải quyết"),
+}
+
+FILE_KIND_LABELS = {
+    FileKind.DOCUMENT: _l("Giấy tờ người nộp tải lên"),
+    FileKind.SCAN: _l("Bản số hóa tại Bộ phận Một cửa"),
+    FileKind.RESULT_DRAFT: _l("Dự thảo kết quả"),
+    FileKind.RESULT: _l("Kết quả đã ký số"),
+    FileKind.FORM: _l("Biểu mẫu đã ký số"),
+}
+
+#: A fee payment as the citizen follows it.
+PAYMENT_STATUS_LABELS = {
+    PaymentStatus.PENDING: _l("Đang chờ ngân hàng xác nhận"),
+    PaymentStatus.PAID: _l("Đã thanh toán"),
+    PaymentStatus.FAILED: _l("Không thành công"),
+}
+
+#: The same transaction as the (sandbox) bank's own page shows it to the payer.
+BANK_STATUS_LABELS = {
+    GatewayStatus.PENDING: _l("Chờ xác nhận"),
+    GatewayStatus.APPROVED: _l("Đã chấp thuận"),
+    GatewayStatus.DECLINED: _l("Đã từ chối"),
+}
+
+RATING_LABELS = {
+    RatingLevel.VERY_SATISFIED: _l("Rất hài lòng"),
+    RatingLevel.SATISFIED: _l("Hài lòng"),
+    RatingLevel.UNSATISFIED: _l("Không hài lòng"),
+}
+
+FEEDBACK_KIND_LABELS = {
+    FeedbackKind.FEEDBACK: _l("Góp ý, kiến nghị"),
+    FeedbackKind.COMPLAINT: _l("Phản ánh, khiếu nại"),
+}
+
+#: Level of online service of a procedure (``procedures.level``).
+LEVEL_LABELS = {
+    2: _l("Mức độ 2"),
+    3: _l("Mức độ 3 · Một phần"),
+    4: _l("Mức độ 4 · Toàn trình"),
+}
+
+#: Which copy of a document the catalogue asks for (``documents[].original``).
+ORIGINAL_LABELS = {
+    "original": _l("Bản chính"),
+    "copy": _l("Bản sao"),
+    "original_or_copy": _l("Bản chính hoặc bản sao"),
+}
+
+#: The office's work queues (``portal.operations.office.QUEUES``).
+QUEUE_LABELS = {
+    "work": _l("Đang giải quyết"),
+    "new": _l("Hồ sơ trực tuyến mới"),
+    "mine": _l("Đến lượt tôi"),
+    "due_soon": _l("Sắp đến hạn"),
+    "overdue": _l("Quá hạn"),
+    "supplement": _l("Chờ bổ sung"),
+    "all": _l("Tất cả"),
+}
+
+#: The standard forms as the office pages list them (``portal.operations.forms.FORMS``); the
+#: printed titles, always Vietnamese, are in ``portal.documents.formsets``.
+FORM_LABELS = {
+    "receipt": _l("Giấy tiếp nhận hồ sơ và hẹn trả kết quả"),
+    "supplement_request": _l("Phiếu yêu cầu bổ sung, hoàn thiện hồ sơ"),
+    "refusal": _l("Phiếu từ chối tiếp nhận giải quyết hồ sơ"),
+    "apology": _l("Phiếu xin lỗi và hẹn lại ngày trả kết quả"),
+    "stop_notice": _l("Thông báo dừng giải quyết hồ sơ"),
+    "control_sheet": _l("Phiếu kiểm soát quá trình giải quyết hồ sơ"),
+}
+
+# ---------------------------------------------------------------------------------------------
+# Statistics (leaders' dashboard, its exports and the statistics API)
+
+#: Figures of the statistics table (``portal.statistics.queries.ALL_FIGURES``): counts, so some
+#: read differently from the status of one dossier ("Đang giải quyết" vs "Đang xử lý").
+FIGURE_LABELS = {
+    "carried_over": _l("Kỳ trước chuyển sang"),
+    "received": _l("Tiếp nhận trong kỳ"),
+    "received_online": _l("Trực tuyến"),
+    "received_in_person": _l("Trực tiếp"),
+    "received_post": _l("Bưu chính công ích"),
+    "processed": _l("Đã giải quyết"),
+    "early": _l("Trước hạn"),
+    "on_time": _l("Đúng hạn"),
+    "late": _l("Quá hạn"),
+    "in_process": _l("Đang giải quyết"),
+    "not_yet_due": _l("Chưa đến hạn"),
+    "overdue": _l("Đã quá hạn"),
+    "supplement": _l("Chờ bổ sung"),
+    "stopped": _l("Dừng xử lý"),
+    "withdrawn": _l("Rút hồ sơ"),
+    "refused": _l("Từ chối giải quyết"),
+    "returned": _l("Đã trả kết quả"),
+    "processed_in_time": _l("Giải quyết trước và đúng hạn"),
+    "received_level3": _l("Tiếp nhận, thủ tục mức độ 3"),
+    "received_level3_online": _l("Tiếp nhận trực tuyến, thủ tục mức độ 3"),
+    "received_level4": _l("Tiếp nhận, thủ tục mức độ 4"),
+    "received_level4_online": _l("Tiếp nhận trực tuyến, thủ tục mức độ 4"),
+    "received_level34": _l("Tiếp nhận, thủ tục mức độ 3, 4"),
+    "received_level34_online": _l("Tiếp nhận trực tuyến, thủ tục mức độ 3, 4"),
+}
+
+RATE_LABELS = {
+    "on_time_rate": _l("Tỷ lệ giải quyết đúng hạn"),
+    "online_rate_level3": _l("Tỷ lệ hồ sơ trực tuyến mức độ 3"),
+    "online_rate_level4": _l("Tỷ lệ hồ sơ trực tuyến mức độ 4"),
+}
+
+GROUP_LABELS = {
+    "agency": _l("Cơ quan"),
+    "field": _l("Lĩnh vực"),
+    "procedure": _l("Thủ tục"),
+    "month": _l("Tháng"),
+}
+
+#: Kinds of reporting period (``portal.statistics.periods.KINDS``), as the dashboard offers them.
+PERIOD_KIND_LABELS = {
+    "month": _l("Tháng"),
+    "quarter": _l("Quý"),
+    "half": _l("6 tháng đầu năm"),
+    "nine_months": _l("9 tháng đầu năm"),
+    "year": _l("Năm"),
+    "custom": _l("Khoảng ngày tự chọn"),
+}
+
+#: One period named (``Period.label``); a custom range is shown as its two days.
+PERIOD_TITLES = {
+    "month": _l("Tháng %(number)s/%(year)s"),
+    "quarter": _l("Quý %(number)s/%(year)s"),
+    "half": _l("6 tháng đầu năm %(year)s"),
+    "nine_months": _l("9 tháng đầu năm %(year)s"),
+    "year": _l("Năm %(year)s"),
+}
+
+#: A plan target against its figure (``portal.statistics.targets``).
+VERDICT_LABELS = {
+    formulas.MET: _l("Đạt"),
+    formulas.NOT_MET: _l("Chưa đạt"),
+    formulas.EXCEEDED: _l("Vượt"),
+    formulas.NO_DATA: _l("Chưa có số liệu"),
+}
+
+#: Every table by the name templates know it by (``portal.templating`` makes them globals).
+TABLES = {
+    "STATUS_LABELS": STATUS_LABELS, "CHANNEL_LABELS": CHANNEL_LABELS, "TIMELINESS_LABELS": TIMELINESS_LABELS,
+    "EVENT_LABELS": EVENT_LABELS, "ACTION_LABELS": ACTION_LABELS, "ROLE_LABELS": ROLE_LABELS,
+    "DELIVERY_LABELS": DELIVERY_LABELS, "RESULT_KIND_LABELS": RESULT_KIND_LABELS,
+    "FILE_KIND_LABELS": FILE_KIND_LABELS, "PAYMENT_STATUS_LABELS": PAYMENT_STATUS_LABELS,
+    "BANK_STATUS_LABELS": BANK_STATUS_LABELS, "RATING_LABELS": RATING_LABELS,
+    "FEEDBACK_KIND_LABELS": FEEDBACK_KIND_LABELS, "LEVEL_LABELS": LEVEL_LABELS, "ORIGINAL_LABELS": ORIGINAL_LABELS,
+    "QUEUE_LABELS": QUEUE_LABELS, "FORM_LABELS": FORM_LABELS, "FIGURE_LABELS": FIGURE_LABELS,
+    "RATE_LABELS": RATE_LABELS, "GROUP_LABELS": GROUP_LABELS, "PERIOD_KIND_LABELS": PERIOD_KIND_LABELS,
+    "PERIOD_TITLES": PERIOD_TITLES, "VERDICT_LABELS": VERDICT_LABELS,
 }

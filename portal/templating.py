@@ -2,36 +2,24 @@
 
 from __future__ import annotations
 
-from flask import Flask, current_app, url_for
+from flask import Flask, current_app, g, url_for
 from flask_babel import format_datetime
 from flask_babel import lazy_gettext as _l
 
+from portal import labels
+from portal.i18n import current_language
+from portal.labels import DELIVERY_LABELS, LEVEL_LABELS, ORIGINAL_LABELS, ROLE_LABELS  # noqa: F401  (old importers)
+from portal.models.files import FileKind
+from portal.models.filing import PaymentStatus
+from portal.models.types import utcnow
+from portal.operations.calendar import working_calendar
+from portal.payments.gateway import GatewayStatus
 from portal.text import format_vnd
+from workflow.deadlines import remaining_text
+from workflow.states import DeliveryMethod, ResultKind
 
-LEVEL_LABELS = {
-    2: _l("Mức độ 2"),
-    3: _l("Mức độ 3 · Một phần"),
-    4: _l("Mức độ 4 · Toàn trình"),
-}
-ROLE_LABELS = {
-    "citizen": _l("Công dân, tổ chức"),
-    "one_stop_officer": _l("Cán bộ Bộ phận Một cửa"),
-    "specialist": _l("Chuyên viên xử lý"),
-    "unit_leader": _l("Lãnh đạo phòng"),
-    "agency_leader": _l("Lãnh đạo cơ quan"),
-    "clerk": _l("Văn thư"),
-    "admin": _l("Quản trị hệ thống"),
-}
-ORIGINAL_LABELS = {
-    "original": _l("Bản chính"),
-    "copy": _l("Bản sao"),
-    "original_or_copy": _l("Bản chính hoặc bản sao"),
-}
-DELIVERY_LABELS = {
-    "desk": _l("Tại Bộ phận Một cửa"),
-    "post": _l("Qua bưu chính công ích"),
-    "online": _l("Trực tuyến (bản điện tử có chữ ký số)"),
-}
+#: Identifiers templates compare stored values with (``payment.status == PaymentStatus.PAID``).
+TEMPLATE_ENUMS = (FileKind, PaymentStatus, GatewayStatus, ResultKind, DeliveryMethod)
 
 
 def filing_url(procedure) -> str | None:
@@ -43,13 +31,6 @@ def filing_url(procedure) -> str | None:
 
 def time_left(dossier) -> str:
     """Working time left or overdue for a dossier, in the page's language ("còn 1 ngày 3 giờ")."""
-    from flask import g
-
-    from portal.i18n import current_language
-    from portal.models.types import utcnow
-    from portal.operations.calendar import working_calendar
-    from workflow.deadlines import remaining_text
-
     if dossier.due_at is None or dossier.finished_at is not None:
         return ""
     if dossier.paused_since is not None:
@@ -70,7 +51,7 @@ def init_app(app: Flask) -> None:
     app.add_template_global(time_left, "time_left")
     app.add_template_filter(format_vnd, "vnd")
     app.add_template_filter(lambda dt: format_datetime(dt, "dd/MM/yyyy HH:mm") if dt else "", "datetime_vn")
-    app.add_template_global(LEVEL_LABELS, "LEVEL_LABELS")
-    app.add_template_global(ROLE_LABELS, "ROLE_LABELS")
-    app.add_template_global(ORIGINAL_LABELS, "ORIGINAL_LABELS")
-    app.add_template_global(DELIVERY_LABELS, "DELIVERY_LABELS")
+    for name, table in labels.TABLES.items():
+        app.add_template_global(table, name)
+    for enum in TEMPLATE_ENUMS:
+        app.add_template_global(enum, enum.__name__)

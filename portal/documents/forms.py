@@ -71,6 +71,8 @@ __all__ = [
     "REGISTER",
 ]
 
+#: Printed on the control sheet, always in Vietnamese (pages read ``portal.labels``). Keyed by the
+#: values of ``workflow.states.Timeliness``: this package imports nothing of the portal's.
 RESULT_LABELS = {"early": "Trước hạn", "on_time": "Đúng hạn", "late": "Quá hạn"}
 
 RECEIPT_NOTE = (

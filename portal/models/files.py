@@ -1,12 +1,23 @@
 from __future__ import annotations
 
 from datetime import datetime
+from enum import StrEnum
 
 from sqlalchemy import ForeignKey, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.extensions import db
 from portal.models.types import UTCDateTime, utcnow
+
+
+class FileKind(StrEnum):
+    """What a file of a dossier is (``dossier_files.kind``)."""
+
+    DOCUMENT = "document"  # a document the applicant uploaded
+    SCAN = "scan"  # a paper document digitised at the one-stop desk
+    RESULT_DRAFT = "result_draft"  # the specialist's draft of the result (internal)
+    RESULT = "result"  # the signed result handed to the applicant
+    FORM = "form"  # a signed standard form (receipt, supplement request, ...)
 
 
 class FileBlob(db.Model):
@@ -30,8 +41,7 @@ class DossierFile(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     dossier_id: Mapped[int] = mapped_column(ForeignKey("dossiers.id"))
-    # document (applicant's), scan (desk), result_draft, result (signed), form (signed standard form)
-    kind: Mapped[str] = mapped_column(String(32))
+    kind: Mapped[str] = mapped_column(String(32))  # a FileKind
     document_key: Mapped[str | None] = mapped_column(String(64))
     blob_sha256: Mapped[str] = mapped_column(ForeignKey("file_blobs.sha256"), index=True)
     original_name: Mapped[str] = mapped_column(String(255))

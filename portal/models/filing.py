@@ -4,17 +4,43 @@ feedback (the citizen side of the portal)."""
 from __future__ import annotations
 
 from datetime import datetime
+from enum import StrEnum
 
 from sqlalchemy import CheckConstraint, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.extensions import db
-from portal.models.dossier import Dossier
+from portal.models.dossier import Dossier, _in
 from portal.models.types import JSONType, UTCDateTime, utcnow
+from portal.payments.gateway import GatewayStatus
 
-RATING_LEVELS = ("very_satisfied", "satisfied", "unsatisfied")
-PAYMENT_STATUSES = ("pending", "paid", "failed")
-FEEDBACK_KINDS = ("feedback", "complaint")
+
+class PaymentStatus(StrEnum):
+    """Where a fee payment stands (``payments.status``)."""
+
+    PENDING = "pending"  # sent to the gateway, no answer yet
+    PAID = "paid"
+    FAILED = "failed"  # declined by the payer or the bank
+
+
+class RatingLevel(StrEnum):
+    """The applicant's satisfaction with a returned dossier (``ratings.level``)."""
+
+    VERY_SATISFIED = "very_satisfied"
+    SATISFIED = "satisfied"
+    UNSATISFIED = "unsatisfied"
+
+
+class FeedbackKind(StrEnum):
+    """What a citizen sends (``feedback.kind``)."""
+
+    FEEDBACK = "feedback"  # góp ý, kiến nghị
+    COMPLAINT = "complaint"  # phản ánh, khiếu nại
+
+
+RATING_LEVELS = tuple(r.value for r in RatingLevel)
+PAYMENT_STATUSES = tuple(s.value for s in PaymentStatus)
+FEEDBACK_KINDS = tuple(k.value for k in FeedbackKind)
 
 
 class IdempotencyKey(db.Model):
@@ -37,7 +63,7 @@ class Payment(db.Model):
 
     __tablename__ = "payments"
     __table_args__ = (
-        CheckConstraint("status IN ('pending', 'paid', 'failed')", name="status_known"),
+        CheckConstraint(_in("status", PAYMENT_STATUSES), name="status_known"),
         CheckConstraint("amount > 0", name="amount_positive"),
     )
 
@@ -48,7 +74,7 @@ class Payment(db.Model):
     # Our reference, sent to the gateway and signed back in its callbacks.
     reference: Mapped[str] = mapped_column(String(64), unique=True)
     amount: Mapped[int] = mapped_column(Integer)
-    status: Mapped[str] = mapped_column(String(16), default="pending")
+    status: Mapped[str] = mapped_column(String(16), default=PaymentStatus.PENDING.value)
     provider_transaction: Mapped[str | None] = mapped_column(String(64), unique=True)
     receipt_number: Mapped[str | None] = mapped_column(String(40), unique=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
@@ -61,7 +87,7 @@ class SandboxBankTransaction(db.Model):
     """The sandbox payment provider's own ledger (what a real bank keeps on its side)."""
 
     __tablename__ = "sandbox_bank_transactions"
-    __table_args__ = (CheckConstraint("status IN ('pending', 'approved', 'declined')", name="status_known"),)
+    __table_args__ = (CheckConstraint(_in("status", tuple(s.value for s in GatewayStatus)), name="status_known"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     merchant_reference: Mapped[str] = mapped_column(String(64), unique=True)
@@ -69,7 +95,7 @@ class SandboxBankTransaction(db.Model):
     amount: Mapped[int] = mapped_column(Integer)
     description: Mapped[str] = mapped_column(String(255))
     return_url: Mapped[str] = mapped_column(String(500))
-    status: Mapped[str] = mapped_column(String(16), default="pending")
+    status: Mapped[str] = mapped_column(String(16), default=GatewayStatus.PENDING.value)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
@@ -115,7 +141,7 @@ class Rating(db.Model):
 
     __tablename__ = "ratings"
     __table_args__ = (
-        CheckConstraint("level IN ('very_satisfied', 'satisfied', 'unsatisfied')", name="level_known"),
+        CheckConstraint(_in("level", RATING_LEVELS), name="level_known"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -130,7 +156,7 @@ class Feedback(db.Model):
     """A complaint or a suggestion (phản ánh, kiến nghị) sent by a citizen."""
 
     __tablename__ = "feedback"
-    __table_args__ = (CheckConstraint("kind IN ('feedback', 'complaint')", name="kind_known"),)
+    __table_args__ = (CheckConstraint(_in("kind", FEEDBACK_KINDS), name="kind_known"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)

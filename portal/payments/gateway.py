@@ -7,8 +7,21 @@ import hmac
 from abc import ABC, abstractmethod
 from collections.abc import Mapping
 from dataclasses import dataclass
+from enum import StrEnum
 
 CALLBACK_FIELDS = ("reference", "transaction_id", "amount", "status")
+
+
+class GatewayStatus(StrEnum):
+    """The provider's answer about a transaction (callbacks, queries, the sandbox bank's ledger)."""
+
+    PENDING = "pending"  # the payer has not decided yet
+    APPROVED = "approved"
+    DECLINED = "declined"
+
+
+#: The answers a callback may carry: a decision.
+DECIDED = frozenset({GatewayStatus.APPROVED, GatewayStatus.DECLINED})
 
 
 class ForgedCallback(Exception):
@@ -28,7 +41,7 @@ class CallbackResult:
     reference: str
     transaction_id: str
     amount: int
-    status: str  # approved / declined / pending
+    status: str  # a GatewayStatus
 
 
 def canonical(params: Mapping[str, str]) -> str:
@@ -74,6 +87,6 @@ class SignedCallbackGateway(PaymentGateway):
         # Bytes, not str: compare_digest refuses non-ASCII strings, and a forged callback may carry any.
         if not hmac.compare_digest(self.sign(values).encode(), signature.encode("utf-8", "replace")):
             raise ForgedCallback("bad signature")
-        if not values["amount"].isdigit() or values["status"] not in ("approved", "declined"):
+        if not values["amount"].isdigit() or values["status"] not in DECIDED:
             raise ForgedCallback("bad content")
         return CallbackResult(values["reference"], values["transaction_id"], int(values["amount"]), values["status"])

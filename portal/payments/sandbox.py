@@ -17,7 +17,12 @@ from sqlalchemy import select
 from portal.extensions import db
 from portal.models.filing import SandboxBankTransaction
 from portal.models.types import utcnow
-from portal.payments.gateway import CallbackResult, PaymentRequest, SignedCallbackGateway
+from portal.payments.gateway import (
+    CallbackResult,
+    GatewayStatus,
+    PaymentRequest,
+    SignedCallbackGateway,
+)
 
 
 class SandboxGateway(SignedCallbackGateway):
@@ -47,8 +52,8 @@ class SandboxGateway(SignedCallbackGateway):
 
     def decide(self, row: SandboxBankTransaction, approve: bool) -> dict:
         """The payer's decision on the bank page; returns the signed callback parameters."""
-        if row.status == "pending":
-            row.status = "approved" if approve else "declined"
+        if row.status == GatewayStatus.PENDING:
+            row.status = GatewayStatus.APPROVED.value if approve else GatewayStatus.DECLINED.value
             row.decided_at = utcnow()
             db.session.flush()
         return self.callback_params(row)

@@ -8,8 +8,8 @@ import io
 from openpyxl import Workbook
 from openpyxl.styles import Font
 
+from portal.labels import FIGURE_LABELS, GROUP_LABELS, RATE_LABELS
 from portal.statistics.formulas import format_int
-from portal.statistics.labels import FIGURE_LABELS, GROUP_LABELS, RATE_LABELS
 from portal.statistics.queries import FIGURES, RATES, StatTable
 
 

@@ -60,8 +60,7 @@ class Ratio:
 # ---------------------------------------------------------------------------------------------
 # Plan targets: đạt / chưa đạt / vượt
 
-MET, NOT_MET, EXCEEDED, NO_DATA = "dat", "chua_dat", "vuot", "chua_co_so_lieu"
-VERDICT_VI = {MET: "Đạt", NOT_MET: "Chưa đạt", EXCEEDED: "Vượt", NO_DATA: "Chưa có số liệu"}
+MET, NOT_MET, EXCEEDED, NO_DATA = "dat", "chua_dat", "vuot", "chua_co_so_lieu"  # labels: portal.labels
 
 
 def verdict(actual: Decimal | int | None, comparator: str, target: Decimal | int) -> str:

@@ -15,6 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
+from portal.labels import PERIOD_TITLES
 from workflow.calendar import VN_TZ
 
 KINDS = ("month", "quarter", "half", "nine_months", "year", "custom")
@@ -22,7 +23,12 @@ MAX_DAYS = 366 * 10  # a custom range longer than ten years is a typing mistake
 
 
 class PeriodError(ValueError):
-    """A period that cannot exist (month 13, end before start, ...)."""
+    """A period that cannot exist (month 13, end before start, ...); ``code`` keys the message
+    (``portal.messages``)."""
+
+    @property
+    def code(self) -> str:
+        return str(self.args[0]) if self.args else ""
 
 
 @dataclass(frozen=True)
@@ -50,19 +56,13 @@ class Period:
         return self.end - timedelta(days=1)
 
     def label(self) -> str:
-        """Vietnamese label, e.g. "Quý 1/2025", "Tháng 3/2025", "01/01/2025 - 15/02/2025"."""
-        y = self.start.year
-        if self.kind == "month":
-            return f"Tháng {self.start.month}/{y}"
-        if self.kind == "quarter":
-            return f"Quý {(self.start.month - 1) // 3 + 1}/{y}"
-        if self.kind == "half":
-            return f"6 tháng đầu năm {y}"
-        if self.kind == "nine_months":
-            return f"9 tháng đầu năm {y}"
-        if self.kind == "year":
-            return f"Năm {y}"
-        return f"{self.start:%d/%m/%Y} - {self.last_day:%d/%m/%Y}"
+        """The period named in the reader's language, e.g. "Quý 1/2025", "Tháng 3/2025",
+        "01/01/2025 - 15/02/2025" (``portal.labels.PERIOD_TITLES``)."""
+        title = PERIOD_TITLES.get(self.kind)
+        if title is None:
+            return f"{self.start:%d/%m/%Y} - {self.last_day:%d/%m/%Y}"
+        number = (self.start.month - 1) // 3 + 1 if self.kind == "quarter" else self.start.month
+        return str(title) % {"number": number, "year": self.start.year}
 
     def months(self) -> list[Period]:
         """The calendar months of the period, the first and last clipped to the period."""
@@ -144,7 +144,7 @@ def build(kind: str, year_: int | None = None, number: int | None = None,
         return nine_months(year_)
     if kind == "year":
         return year(year_)
-    raise PeriodError("unknown_kind")
+    raise PeriodError("unknown_period_kind")
 
 
 def parse_day(text: str) -> date:

@@ -1,0 +1,164 @@
+"""What a refusal says, on every door: the citizen's and the office's pages, the administration
+pages, the dashboard, the API and the command line.
+
+A use case refuses with a stable ``code`` (``DomainError``, ``FilingError``, ``AccountError``,
+``CalendarError``, ``QueueError``, ``PeriodError``, ...) and, for some codes, ``params`` that fill
+the ``%(name)s`` placeholders; ``message_for(error)`` is the sentence in the reader's language.
+One code reads the same wherever it is shown, so the words must suit every door that can raise
+it (a citizen, an officer, a program): say what is wrong and what to do, without "click here".
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+
+from flask_babel import lazy_gettext as _l
+
+MESSAGES = {
+    # Dossiers and their files (citizens, office, API)
+    "not_found": _l("Không tìm thấy hồ sơ hoặc tệp bạn yêu cầu."),
+    "unknown_procedure": _l("Không tìm thấy thủ tục này."),
+    "not_online": _l("Thủ tục này không được nộp trực tuyến."),
+    "not_editable": _l("Hồ sơ ở trạng thái này không thể sửa đổi."),
+    "stale_version": _l("Hồ sơ vừa được người khác cập nhật. Hãy xem lại thông tin mới nhất và thao tác lại."),
+    "unknown_document": _l("Giấy tờ không có trong danh mục thành phần hồ sơ của thủ tục này."),
+    "empty_file": _l("Tệp bạn chọn không có nội dung. Vui lòng chọn lại tệp."),
+    "file_too_large": _l("Tệp quá lớn: mỗi tệp tối đa %(limit)s MB. Hãy chụp hoặc quét với độ phân giải thấp hơn."),
+    "dossier_too_large": _l("Tổng dung lượng các tệp của hồ sơ vượt quá %(limit)s MB."),
+    "wrong_type": _l("Chỉ nhận tệp PDF, JPEG hoặc PNG (kiểm tra theo nội dung tệp, không theo tên tệp)."),
+    "file_type": _l("Chỉ nhận tệp PDF, PNG hoặc JPEG (dự thảo kết quả: PDF)."),
+    "too_many_files": _l("Mỗi thành phần hồ sơ có tối đa %(n)s tệp."),
+    "form_incomplete": _l("Còn thiếu thông tin bắt buộc: %(fields)s."),
+    "documents_missing": _l("Còn thiếu giấy tờ bắt buộc: %(documents)s."),
+    "documents_incomplete": _l("Còn thiếu giấy tờ bắt buộc: hãy quét (số hóa) hoặc đánh dấu đã nhận bản giấy."),
+    "idempotency_key_invalid": _l("Idempotency-Key phải là chuỗi ký tự in được, tối đa 100 ký tự."),
+    "idempotency_key_reused": _l("Idempotency-Key này đã được dùng cho một yêu cầu khác."),
+    "delivery_unknown": _l("Hình thức nhận kết quả này không áp dụng cho thủ tục."),
+    "delivery_address_required": _l("Vui lòng nhập địa chỉ nhận kết quả qua bưu chính (đầy đủ số nhà, xã/phường)."),
+    "not_waiting_supplement": _l("Hồ sơ không ở trạng thái chờ bổ sung."),
+    "not_requested": _l("Chỉ được sửa các mục được yêu cầu bổ sung (không được sửa: %(fields)s)."),
+    "reason_required": _l("Vui lòng nêu lý do."),
+    "rating_unknown": _l("Vui lòng chọn một mức đánh giá."),
+    "feedback_kind_unknown": _l("Vui lòng chọn loại phản ánh."),
+    "feedback_empty": _l("Vui lòng nhập tiêu đề và nội dung."),
+    "feedback_dossier_unknown": _l("Không tìm thấy hồ sơ của bạn với mã này."),
+    "payment_not_due": _l("Hồ sơ này hiện không có khoản phí cần nộp trực tuyến."),
+    "payment_forged": _l("Kết quả thanh toán không hợp lệ (chữ ký hoặc nội dung không khớp)."),
+    "payment_duplicate": _l("Giao dịch này đã được ghi nhận trước đó."),
+    # The lifecycle: who may do what, when (workflow.machine)
+    "unknown_action": _l("Thao tác không hợp lệ."),
+    "action_not_allowed": _l("Không thể thực hiện thao tác này ở trạng thái hiện tại của hồ sơ."),
+    "role_not_allowed": _l("Vai trò của bạn không được thực hiện thao tác này."),
+    "not_your_step": _l("Hồ sơ không ở bước của bạn."),
+    "no_next_step": _l("Đây là bước cuối của quy trình."),
+    "no_previous_step": _l("Không có bước trước để trả lại."),
+    "already_apologized": _l("Hồ sơ đã được xin lỗi và hẹn lại một lần."),
+    "guard_reason_given": _l("Cần ghi rõ lý do."),
+    "guard_documents_complete": _l("Thành phần hồ sơ chưa đầy đủ: còn thiếu giấy tờ bắt buộc."),
+    "guard_result_proposed": _l("Chưa có dự thảo kết quả được đề xuất."),
+    "guard_result_signed": _l("Kết quả chưa được lãnh đạo phê duyệt, ký."),
+    "guard_not_yet_apologized": _l("Hồ sơ đã được xin lỗi và hẹn lại một lần; không được hẹn lại lần nữa."),
+    "guard_new_due_after_current": _l("Ngày hẹn mới phải sau ngày hẹn hiện tại."),
+    "guard_fee_paid": _l("Người nộp chưa nộp phí, lệ phí."),
+    "guard_fee_due": _l("Thủ tục không có phí, lệ phí phải nộp."),
+    "guard_not_yet_rated": _l("Bạn đã đánh giá hồ sơ này."),
+    # The office's own inputs (desk registration, action forms)
+    "applicant_name_required": _l("Cần họ tên người nộp."),
+    "bad_id_number": _l("Số định danh gồm 9 hoặc 12 chữ số."),
+    "bad_channel": _l("Kênh nộp không hợp lệ."),
+    "draft_required": _l("Cần tải lên dự thảo kết quả (PDF) hoặc chọn tạo dự thảo."),
+    "delivery_required": _l("Cần chọn hình thức trả kết quả."),
+    "items_required": _l("Cần liệt kê nội dung cần bổ sung."),
+    "bad_new_due": _l("Cần chọn ngày và giờ hẹn trả mới."),
+    "bad_assignee": _l("Người được chuyển không đảm nhận bước tiếp theo của hồ sơ này."),
+    "version_required": _l("Cần gửi phiên bản (version) của hồ sơ để không ghi đè thay đổi của người khác."),
+    "invalid_input": _l("Dữ liệu gửi kèm thao tác không hợp lệ: %(field)s."),
+    # Work queues (office pages and API)
+    "unknown_queue": _l("Hàng đợi không hợp lệ (work, new, mine, due_soon, overdue, supplement, all)."),
+    "unknown_status": _l("Trạng thái không hợp lệ."),
+    "unknown_channel": _l("Kênh tiếp nhận không hợp lệ (online, in_person, post)."),
+    "bad_per_page": _l("Số hồ sơ mỗi trang (per_page) phải từ 1 đến 100."),
+    "bad_page": _l("Số trang (page) phải là số nguyên dương."),
+    "bad_period": _l("Khoảng thời gian không hợp lệ: ngày bắt đầu sau ngày kết thúc."),
+    "bad_cursor": _l("Con trỏ trang (cursor) không hợp lệ."),
+    # Accounts and signing in
+    "username_invalid": _l("Tên đăng nhập dài 3-64 ký tự, chỉ gồm chữ không dấu, số, dấu chấm, gạch dưới hoặc gạch ngang."),
+    "username_taken": _l("Tên đăng nhập này đã có người sử dụng."),
+    "id_number_taken": _l("Số định danh cá nhân này đã được dùng để đăng ký một tài khoản khác."),
+    "password_too_short": _l("Mật khẩu quá ngắn."),
+    "password_too_simple": _l("Mật khẩu phải có cả chữ và số."),
+    "full_name_required": _l("Vui lòng nhập họ và tên."),
+    "unknown_role": _l("Vai trò không tồn tại."),
+    "unknown_agency": _l("Không tìm thấy cơ quan với mã này."),
+    "agency_required": _l("Cán bộ phải thuộc một cơ quan."),
+    "invalid_credentials": _l("Tên đăng nhập hoặc mật khẩu không đúng."),
+    "throttled": _l("Bạn đã đăng nhập sai quá nhiều lần. Vì an toàn, vui lòng thử lại sau 15 phút."),
+    # The working calendar (administrators)
+    "note_required": _l("Vui lòng ghi căn cứ."),
+    "bad_kind": _l("Loại điều chỉnh không hợp lệ."),
+    "bad_working_hours": _l("Giờ làm việc không hợp lệ: giờ kết thúc phải sau giờ bắt đầu, buổi chiều sau buổi sáng."),
+    # Reporting periods (dashboard and statistics API; portal.statistics.periods)
+    "bad_date": _l("Ngày không hợp lệ: dùng dạng YYYY-MM-DD."),
+    "end_not_after_start": _l("Ngày kết thúc phải sau ngày bắt đầu."),
+    "too_long": _l("Khoảng thời gian dài quá 10 năm."),
+    "year_missing": _l("Nhập năm."),
+    "year_out_of_range": _l("Năm không hợp lệ."),
+    "month_out_of_range": _l("Chọn tháng từ 1 đến 12."),
+    "quarter_out_of_range": _l("Chọn quý từ 1 đến 4."),
+    "custom_needs_dates": _l("Khoảng ngày tự chọn cần cả ngày bắt đầu và ngày kết thúc."),
+    "unknown_period_kind": _l("Kỳ báo cáo không hợp lệ."),
+}
+
+#: Why a citizen ID number is not valid (``workflow.citizen_id.InvalidCitizenId.reason``).
+CITIZEN_ID_MESSAGES = {
+    "digits": _l("Số định danh cá nhân chỉ gồm chữ số."),
+    "length": _l("Số định danh cá nhân phải có đúng 12 chữ số."),
+    "province": _l("Ba chữ số đầu không phải mã tỉnh, thành phố hợp lệ."),
+    "birth_year": _l("Số định danh cá nhân không hợp lệ (năm sinh mã hóa trong số không đúng)."),
+}
+
+#: A code without a message (a new refusal nobody has worded yet).
+GENERIC_MESSAGE = _l("Không thực hiện được thao tác. Vui lòng thử lại.")
+
+@dataclass(frozen=True)
+class Refusal:
+    """A code (and its parameters) to word, for callers that have no error object."""
+
+    code: str
+    params: dict = field(default_factory=dict)
+
+
+def message_for(error) -> str:
+    """The sentence for ``error`` (anything with ``code`` and optional ``params``, or a code) in
+    the reader's language; a generic sentence for a code without a message."""
+    if isinstance(error, str):
+        error = Refusal(error)
+    code = getattr(error, "code", None) or ""
+    template = MESSAGES.get(code)
+    if template is None:
+        return str(GENERIC_MESSAGE)
+    params = getattr(error, "params", None) or {}
+    try:
+        return str(template) % params
+    except (KeyError, TypeError, ValueError):
+        return str(template)
+
+
+class _Texts(Mapping):
+    """``MESSAGES`` read as finished sentences (code -> ``message_for(code)``), for callers that
+    look a code up in a mapping."""
+
+    def __getitem__(self, code: str) -> str:
+        if code not in MESSAGES:
+            raise KeyError(code)
+        return message_for(code)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(MESSAGES)
+
+    def __len__(self) -> int:
+        return len(MESSAGES)
+
+
+TEXTS: Mapping[str, str] = _Texts()
