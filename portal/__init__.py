@@ -15,7 +15,7 @@ class DatabaseId(IntegerConverter):
 
 def create_app(config: dict | None = None) -> Flask:
     """Build the application. ``config`` overrides the environment-derived settings."""
-    from portal import database, errors, i18n, security, templating
+    from portal import database, errors, i18n, security, templating, transaction
     from portal.config import INSTANCE_DIR, MIGRATIONS_DIR, build_config
     from portal.extensions import csrf, db, login_manager, migrate
 
@@ -34,6 +34,7 @@ def create_app(config: dict | None = None) -> Flask:
     i18n.init_app(app)
     security.init_app(app)
     errors.init_app(app)
+    transaction.init_app(app)
     templating.init_app(app)
 
     from portal import models  # noqa: F401  (registers the mappers)

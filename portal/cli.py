@@ -1,4 +1,8 @@
-"""Flask commands: catalogue, accounts, demo data."""
+"""Flask commands: catalogue, accounts, demo data.
+
+Each command is one transaction (``command_boundary``): it commits when the command returns and
+rolls back when it fails (a ``click.ClickException`` included), so a refused command writes nothing.
+"""
 
 from __future__ import annotations
 
@@ -9,6 +13,7 @@ from sqlalchemy import func, select
 from portal.extensions import db
 from portal.operations import accounts
 from portal.operations.catalogue import CatalogueError, load_catalogue
+from portal.transaction import command_boundary
 from workflow.states import Role
 
 DEMO_PASSWORD = "LaiChau2026"
@@ -39,15 +44,14 @@ def catalogue_group():
 
 
 @catalogue_group.command("load", help="Nạp (hoặc cập nhật) danh mục từ portal/catalogue/data. Chạy lại không thay đổi gì.")
+@command_boundary
 def catalogue_load():
     try:
         report = load_catalogue()
     except CatalogueError as error:
-        db.session.rollback()
         for problem in error.problems:
             click.echo(f"  - {problem}", err=True)
         raise click.ClickException("Danh mục có lỗi; không có gì được ghi.") from None
-    db.session.commit()
     for kind in ("fields", "agencies", "procedures"):
         click.echo(f"{kind}: {report.created[kind]} mới, {report.updated[kind]} cập nhật, "
                    f"{report.unchanged[kind]} không đổi")
@@ -60,6 +64,7 @@ def catalogue_load():
 @click.option("--password", default=None, help="Không có thì hỏi (nhập ẩn).")
 @click.option("--full-name", default=None)
 @click.option("--position", default=None, help="Chức vụ, in trên chữ ký.")
+@command_boundary
 def create_user(username, role, agency_code, password, full_name, position):
     if password is None:
         password = click.prompt("Mật khẩu", hide_input=True, confirmation_prompt=True)
@@ -70,11 +75,9 @@ def create_user(username, role, agency_code, password, full_name, position):
             min_password_length=current_app.config["PASSWORD_MIN_LENGTH"],
         )
     except accounts.AccountError as error:
-        db.session.rollback()
-        from portal.auth.messages import ACCOUNT_MESSAGES
+        from portal.messages import message_for
 
-        raise click.ClickException(str(ACCOUNT_MESSAGES[error.code])) from None
-    db.session.commit()
+        raise click.ClickException(message_for(error)) from None
     click.echo(f"Đã tạo {user.username} ({user.role}{', ' + agency_code if agency_code else ''}).")
 
 
@@ -104,14 +107,23 @@ DEMO_STAFF = [
 
 
 @demo_group.command("accounts", help="Tạo tài khoản trình diễn cho mọi vai trò (chạy lại không tạo trùng).")
+@command_boundary
 def demo_accounts():
-    from portal.models import User
-
     if current_app.config["PORTAL_ENV"] == "production":
         raise click.ClickException("Không tạo tài khoản trình diễn trong môi trường production.")
     agency_code = _busiest_agency_code()
     if agency_code is None:
         raise click.ClickException("Chưa có danh mục: chạy 'flask catalogue load' trước.")
+    rows = _demo_users(agency_code)
+    click.echo(f"Tài khoản trình diễn (mật khẩu chung: {DEMO_PASSWORD}; cán bộ thuộc cơ quan {agency_code}):")
+    for username, role in rows:
+        click.echo(f"  {username:<12} {role}")
+
+
+def _demo_users(agency_code: str) -> list[tuple[str, str]]:
+    """The demo accounts, created when missing: (username, role) of each."""
+    from portal.models import User
+
     rows = []
     for username, role, name, position in DEMO_STAFF:
         if db.session.scalar(select(User.id).where(User.username == username)) is None:
@@ -124,10 +136,7 @@ def demo_accounts():
                                   id_number="012190123456", phone="0912345678", email="congdan@example.vn",
                                   address="Phường Tân Phong, tỉnh Lai Châu", min_password_length=8)
     rows.append(("congdan", Role.CITIZEN.value))
-    db.session.commit()
-    click.echo(f"Tài khoản trình diễn (mật khẩu chung: {DEMO_PASSWORD}; cán bộ thuộc cơ quan {agency_code}):")
-    for username, role in rows:
-        click.echo(f"  {username:<12} {role}")
+    return rows
 
 
 @click.group("audit", help="Nhật ký hồ sơ.")
@@ -136,6 +145,7 @@ def audit_group():
 
 
 @audit_group.command("verify", help="Tính lại chuỗi băm của nhật ký mọi hồ sơ và báo chỗ bị sửa, xóa.")
+@command_boundary
 def audit_verify():
     from portal.operations.events import verify_chains
 
@@ -154,6 +164,7 @@ def calendar_group():
 
 @calendar_group.command("show", help="Ngày nghỉ lễ (theo luật) và các điều chỉnh của một năm.")
 @click.option("--year", type=int, default=None)
+@command_boundary
 def calendar_show(year):
     from datetime import date
 
@@ -179,15 +190,14 @@ def _override_command(name: str, kind: str, help_text: str):
     @calendar_group.command(name, help=help_text)
     @click.argument("day", type=click.DateTime(formats=["%Y-%m-%d", "%d/%m/%Y"]))
     @click.option("--note", required=True, help="Căn cứ (văn bản thông báo).")
+    @command_boundary
     def command(day, note):
         from portal.operations.calendar import CalendarError, set_override
 
         try:
             set_override(day.date(), kind, note)
         except CalendarError as error:
-            db.session.rollback()
             raise click.ClickException(error.code) from None
-        db.session.commit()
         click.echo(f"Đã ghi {day:%d/%m/%Y}: {'ngày nghỉ' if kind == 'day_off' else 'ngày làm việc'}.")
 
     return command
@@ -199,18 +209,19 @@ _override_command("add-working-day", "working_day", "Thêm ngày làm bù (ví d
 
 @calendar_group.command("remove", help="Bỏ một điều chỉnh.")
 @click.argument("day", type=click.DateTime(formats=["%Y-%m-%d", "%d/%m/%Y"]))
+@command_boundary
 def calendar_remove(day):
     from portal.operations.calendar import remove_override
 
     if not remove_override(day.date()):
         raise click.ClickException("Ngày này không có điều chỉnh.")
-    db.session.commit()
     click.echo("Đã bỏ.")
 
 
 @calendar_group.command("working-hours", help="Đặt giờ làm việc, ví dụ: 07:00-11:30 13:30-17:00")
 @click.argument("periods", nargs=-1, required=True)
 @click.option("--agency", "agency_code", default=None, help="Mã cơ quan; bỏ trống: mặc định toàn tỉnh.")
+@command_boundary
 def calendar_working_hours(periods, agency_code):
     from portal.models import Agency
     from portal.operations.calendar import CalendarError, set_working_hours
@@ -224,9 +235,7 @@ def calendar_working_hours(periods, agency_code):
     try:
         set_working_hours([p.split("-", 1) for p in periods], agency_id)
     except (CalendarError, ValueError):
-        db.session.rollback()
         raise click.ClickException("Giờ làm việc không hợp lệ (dạng HH:MM-HH:MM, tăng dần, không chồng nhau).") from None
-    db.session.commit()
     click.echo("Đã lưu giờ làm việc.")
 
 
@@ -237,6 +246,7 @@ def files_group():
 
 @files_group.command("gc", help="Xóa các tệp không còn bản ghi nào tham chiếu (do sự cố giữa chừng).")
 @click.option("--dry-run", is_flag=True, help="Chỉ liệt kê, không xóa.")
+@command_boundary
 def files_gc(dry_run):
     from portal.storage import orphan_paths
 
@@ -256,12 +266,17 @@ def outbox_group():
 @outbox_group.command("send", help="Gửi các thư đang chờ qua máy chủ thư (chạy định kỳ, ví dụ mỗi phút).")
 @click.option("--limit", type=click.IntRange(1, 10_000), default=200, show_default=True)
 def outbox_send(limit):
+    if _deliver_outbox(limit):
+        raise SystemExit(1)  # after the commit: the failures are recorded, and retried later
+
+
+@command_boundary
+def _deliver_outbox(limit: int) -> int:
+    """Send what is waiting; the number of messages that failed."""
     from portal.operations.notifications import deliver_outbox
 
     if not current_app.config.get("MAIL_SERVER"):
         raise click.ClickException("Chưa cấu hình MAIL_SERVER; thư được giữ trong hộp thư đi.")
     sent, failed = deliver_outbox(limit)
-    db.session.commit()
     click.echo(f"Đã gửi {sent} thư; {failed} thư lỗi, sẽ thử lại.")
-    if failed:
-        raise SystemExit(1)
+    return failed

@@ -33,6 +33,7 @@ from portal.operations.calendar import working_calendar
 from portal.operations.events import GENESIS, event_digest
 from portal.statistics import daily
 from portal.text import fold
+from portal.transaction import command_boundary
 from workflow.calendar import VN_TZ, days_to_minutes
 from workflow.codes import format_code
 from workflow.deadlines import classify
@@ -185,8 +186,16 @@ def generate(n: int, *, seed: int = 2026, today: date | None = None, batch: int 
         if progress:
             progress(len(rows))
     _store_counters(sequences, existing)
-    db.session.commit()
+    _commit_batch()
     return counts
+
+
+def _commit_batch() -> None:
+    """The one place this bulk loader commits, once per batch and at the end. Deliberately not one
+    transaction per command (``command_boundary``): a run of millions of dossiers would hold one
+    transaction for minutes, and the progress bar shows batches that are stored (a run stopped
+    half-way keeps its finished batches, which are consistent: dossiers, day counts, events)."""
+    db.session.commit()
 
 
 def _row(rng, proc: ProcedureInfo, channel, received, legal, outcome, now, cache: DueCache, sequences, existing) -> dict:
@@ -284,7 +293,7 @@ def _flush(table, rows: list[dict], with_events: list[tuple[dict, ProcedureInfo]
     daily.count_dossiers(db.session.connection(), ids.values())  # bulk INSERT: outside the ORM flush
     if with_events:
         _events(ids, with_events)
-    db.session.commit()
+    _commit_batch()
 
 
 def _events(ids: dict[str, int], with_events: list[tuple[dict, ProcedureInfo]]) -> None:
@@ -345,6 +354,7 @@ def dossier_count() -> int:
 @click.option("--events", type=click.IntRange(0, 1_000_000), default=2000, show_default=True,
               help="Số hồ sơ gần nhất có lịch sử sự kiện (tạo, nộp, tiếp nhận).")
 @click.option("--if-empty", is_flag=True, help="Không làm gì nếu đã có hồ sơ (dùng cho make run).")
+@command_boundary  # around the batches: rolls back the unfinished batch of a failed run
 def generate_command(n, seed, today, batch, events, if_empty):
     if current_app.config["PORTAL_ENV"] == "production":
         raise click.ClickException("Không sinh dữ liệu mẫu trong môi trường production.")
@@ -357,7 +367,6 @@ def generate_command(n, seed, today, batch, events, if_empty):
             counts = generate(n, seed=seed, today=today.date() if today else None, batch=batch, events=events,
                               progress=bar.update)
         except ValueError as error:
-            db.session.rollback()
             raise click.ClickException(str(error)) from None
     click.echo(f"Đã tạo {n} hồ sơ trong {time.perf_counter() - started:.1f} giây:")
     for status, count in sorted(counts.items(), key=lambda item: -item[1]):

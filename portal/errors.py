@@ -70,6 +70,9 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(Exception)
     def unexpected_error(error: Exception):
+        # The boundary (portal.transaction) rolls back a 500 too, but only after this page is
+        # rendered: roll back first, so that the page (the signed-in user, the menus) reads the
+        # stored state through a usable session (a failed flush leaves it unusable until then).
         db.session.rollback()
         app.logger.exception("Unhandled error on %s %s", request.method, request.path)
         if wants_json():

@@ -1,4 +1,8 @@
-"""``flask pki ...``: the deployment CA and signing certificates. Private keys are never printed."""
+"""``flask pki ...``: the deployment CA and signing certificates. Private keys are never printed.
+
+Each command is one transaction (``command_boundary``): committed when it returns, rolled back
+when it fails.
+"""
 
 from __future__ import annotations
 
@@ -8,6 +12,7 @@ import click
 from sqlalchemy import select
 
 from portal.extensions import db
+from portal.transaction import command_boundary
 
 
 @click.group("pki", help="Chứng thư số: CA triển khai, cấp, nhập (PKCS#12), liệt kê, thu hồi.")
@@ -16,7 +21,6 @@ def pki_group():
 
 
 def _fail(error) -> None:
-    db.session.rollback()
     raise click.ClickException(getattr(error, "message", None) or getattr(error, "detail", None) or str(error))
 
 
@@ -48,14 +52,14 @@ KEY_TYPES = click.Choice(["rsa", "ec"])
 
 @pki_group.command("init-ca", help="Tạo CA triển khai (dùng cho thử nghiệm, trình diễn); chạy lại không tạo thêm.")
 @click.option("--key-type", type=KEY_TYPES, default="rsa", show_default=True)
+@command_boundary
 def init_ca(key_type):
-    from portal.operations import signing
+    from portal.operations import certificates
 
     try:
-        row, created = signing.init_ca(key_type=key_type)
-    except (signing.PkiOperationError, signing.DossierError) as error:
+        row, created = certificates.init_ca(key_type=key_type)
+    except (certificates.PkiOperationError, certificates.DossierError) as error:
         _fail(error)
-    db.session.commit()
     click.echo(("Đã tạo CA: " if created else "CA đã có: ") + _describe(row))
     click.echo(f"SHA-256: {row.fingerprint}")
 
@@ -65,15 +69,15 @@ def init_ca(key_type):
 @click.option("--purpose", type=click.Choice(["person"]), default="person", show_default=True)
 @click.option("--key-type", type=KEY_TYPES, default="rsa", show_default=True)
 @click.option("--days", type=click.IntRange(1, 3650), default=730, show_default=True)
+@command_boundary
 def issue(username, purpose, key_type, days):
-    from portal.operations import signing
+    from portal.operations import certificates
 
     user = _user(username)
     try:
-        row, _key = signing.issue_for_user(user, key_type=key_type, valid_days=days)
-    except (signing.PkiOperationError, signing.DossierError) as error:
+        row, _key = certificates.issue_for_user(user, key_type=key_type, valid_days=days)
+    except (certificates.PkiOperationError, certificates.DossierError) as error:
         _fail(error)
-    db.session.commit()
     click.echo(f"Đã cấp cho {user.username}: {_describe(row)}")
 
 
@@ -81,15 +85,15 @@ def issue(username, purpose, key_type, days):
 @click.argument("agency_code")
 @click.option("--key-type", type=KEY_TYPES, default="rsa", show_default=True)
 @click.option("--days", type=click.IntRange(1, 3650), default=1095, show_default=True)
+@command_boundary
 def issue_seal(agency_code, key_type, days):
-    from portal.operations import signing
+    from portal.operations import certificates
 
     agency = _agency(agency_code)
     try:
-        row = signing.issue_seal(agency, key_type=key_type, valid_days=days)
-    except (signing.PkiOperationError, signing.DossierError) as error:
+        row = certificates.issue_seal(agency, key_type=key_type, valid_days=days)
+    except (certificates.PkiOperationError, certificates.DossierError) as error:
         _fail(error)
-    db.session.commit()
     click.echo(f"Đã cấp cho {agency.code}: {_describe(row)}")
 
 
@@ -101,16 +105,15 @@ def _read_p12(file: str) -> bytes:
 
 
 def _import(data: bytes, password: str | None, **owner):
-    from portal.operations import signing
+    from portal.operations import certificates
 
     if password is None:
         password = click.prompt("Mật khẩu tệp PKCS#12", hide_input=True, default="", show_default=False)
     try:
-        row = signing.import_pkcs12(data, password.encode("utf-8") if password else None, **owner)
-    except (signing.PkiOperationError, signing.DossierError) as error:
+        row = certificates.import_pkcs12(data, password.encode("utf-8") if password else None, **owner)
+    except (certificates.PkiOperationError, certificates.DossierError) as error:
         _fail(error)
-    trusted = signing.is_trusted(row)
-    db.session.commit()
+    trusted = certificates.is_trusted(row)
     click.echo(f"Đã nhập: {_describe(row)}")
     if not trusted:
         click.echo("Cảnh báo: CA gốc của chứng thư số này chưa có trong kho tin cậy (PKI_TRUST_DIR); "
@@ -121,6 +124,7 @@ def _import(data: bytes, password: str | None, **owner):
 @click.argument("username")
 @click.argument("file", type=click.Path(dir_okay=False))
 @click.option("--password", default=None, help="Không có thì hỏi (nhập ẩn).")
+@command_boundary
 def import_p12(username, file, password):
     _import(_read_p12(file), password, user=_user(username))
 
@@ -129,59 +133,66 @@ def import_p12(username, file, password):
 @click.argument("agency_code")
 @click.argument("file", type=click.Path(dir_okay=False))
 @click.option("--password", default=None, help="Không có thì hỏi (nhập ẩn).")
+@command_boundary
 def import_seal(agency_code, file, password):
     _import(_read_p12(file), password, agency=_agency(agency_code))
 
 
 @pki_group.command("list", help="Liệt kê chứng thư số (không bao giờ in khóa bí mật).")
+@command_boundary
 def list_certificates():
-    from portal.models import Agency, User
     from portal.models.types import utcnow
-    from portal.operations import signing
+    from portal.operations import certificates
 
     now = utcnow()
-    rows = signing.list_certificates()
+    rows = certificates.list_certificates()
     if not rows:
         click.echo("Chưa có chứng thư số nào.")
         return
     for row in rows:
-        if row.revoked_at is not None:
-            state = f"đã thu hồi {row.revoked_at:%d/%m/%Y}"
-        elif row.not_after < now:
-            state = "hết hạn"
-        else:
-            state = "còn hiệu lực"
-        owner = ""
-        if row.user_id:
-            owner = db.session.get(User, row.user_id).username
-        elif row.agency_id:
-            owner = db.session.get(Agency, row.agency_id).code
         key = "khóa trên máy chủ" if row.private_key_pem else "không có khóa"
-        click.echo(f"{row.serial}  {row.purpose:<6} {owner or '-':<20} {state:<22} "
+        click.echo(f"{row.serial}  {row.purpose:<6} {_owner(row) or '-':<20} {_state(row, now):<22} "
                    f"đến {row.not_after:%d/%m/%Y}  {key}  {row.subject}")
+
+
+def _state(row, now) -> str:
+    if row.revoked_at is not None:
+        return f"đã thu hồi {row.revoked_at:%d/%m/%Y}"
+    return "hết hạn" if row.not_after < now else "còn hiệu lực"
+
+
+def _owner(row) -> str:
+    from portal.models import Agency, User
+
+    if row.user_id:
+        return db.session.get(User, row.user_id).username
+    if row.agency_id:
+        return db.session.get(Agency, row.agency_id).code
+    return ""
 
 
 @pki_group.command("revoke", help="Thu hồi một chứng thư số (theo số hiệu, dạng hex).")
 @click.argument("serial")
+@command_boundary
 def revoke(serial):
-    from portal.operations import signing
+    from portal.operations import certificates
 
     try:
-        row = signing.revoke(serial)
-    except signing.PkiOperationError as error:
+        row = certificates.revoke(serial)
+    except certificates.PkiOperationError as error:
         _fail(error)
-    db.session.commit()
     click.echo(f"Đã thu hồi: {_describe(row)}")
 
 
 @pki_group.command("export-root", help="In chứng thư số CA gốc (PEM) để người dùng cài vào phần mềm đọc PDF.")
 @click.option("--output", type=click.Path(dir_okay=False, writable=True), default=None)
+@command_boundary
 def export_root(output):
-    from portal.operations import signing
+    from portal.operations import certificates
 
     try:
-        pem = signing.root_pem()
-    except signing.PkiOperationError as error:
+        pem = certificates.root_pem()
+    except certificates.PkiOperationError as error:
         _fail(error)
     if output:
         Path(output).write_text(pem, encoding="ascii")

@@ -11,17 +11,13 @@ from sqlalchemy.orm import joinedload
 from portal.access import roles_required
 from portal.admin.forms import CalendarOverrideForm, RemoveOverrideForm, WorkingHoursForm
 from portal.extensions import db
+from portal.messages import TEXTS as CALENDAR_ERRORS  # code -> translated sentence
 from portal.models import User
 from portal.operations import calendar as calendar_ops
+from portal.transaction import refused
 from workflow.states import Role
 
 bp = Blueprint("admin", __name__, url_prefix="/quan-tri", template_folder="templates")
-
-CALENDAR_ERRORS = {
-    "note_required": "Vui lòng ghi căn cứ.",
-    "bad_kind": "Loại điều chỉnh không hợp lệ.",
-    "bad_working_hours": "Giờ làm việc không hợp lệ: giờ kết thúc phải sau giờ bắt đầu, buổi chiều sau buổi sáng.",
-}
 
 
 @bp.get("/nguoi-dung")
@@ -46,39 +42,50 @@ def calendar():
     year = _year()
     form = CalendarOverrideForm(prefix="override")
     hours_form = WorkingHoursForm(prefix="hours")
-    if request.method == "POST" and request.form.get("form") == "override" and form.validate():
-        try:
-            calendar_ops.set_override(form.day.data, form.kind.data, form.note.data, by=current_user)
-        except calendar_ops.CalendarError as error:
-            db.session.rollback()
-            flash(_(CALENDAR_ERRORS[error.code]), "error")
-        else:
-            db.session.commit()
-            flash(_("Đã lưu điều chỉnh lịch ngày %(day)s.", day=form.day.data.strftime("%d/%m/%Y")), "success")
-            return redirect(url_for("admin.calendar", year=form.day.data.year))
-    elif request.method == "POST" and request.form.get("form") == "hours" and hours_form.validate():
-        periods = [[hours_form.morning_start.data, hours_form.morning_end.data],
-                   [hours_form.afternoon_start.data, hours_form.afternoon_end.data]]
-        try:
-            calendar_ops.set_working_hours(periods, None, by=current_user)
-        except calendar_ops.CalendarError as error:
-            db.session.rollback()
-            flash(_(CALENDAR_ERRORS[error.code]), "error")
-        else:
-            db.session.commit()
-            flash(_("Đã lưu giờ làm việc."), "success")
-            return redirect(url_for("admin.calendar", year=year))
+    saved = _save_calendar(form, hours_form, year) if request.method == "POST" else None
+    if saved is not None:
+        return saved
     working = calendar_ops.working_calendar()
     if request.method == "GET":
-        (ms, me), (as_, ae) = [(a.strftime("%H:%M"), b.strftime("%H:%M")) for a, b in working.working_hours.periods[:2]] \
-            if len(working.working_hours.periods) >= 2 else [("07:00", "11:30"), ("13:30", "17:00")]
-        hours_form.morning_start.data, hours_form.morning_end.data = ms, me
-        hours_form.afternoon_start.data, hours_form.afternoon_end.data = as_, ae
+        _show_hours(hours_form, working.working_hours.periods)
     status = 422 if request.method == "POST" else 200
     return render_template(
         "admin/calendar.html", year=year, form=form, hours_form=hours_form, remove_form=RemoveOverrideForm(),
         public_days=sorted(working.public_days_off(year)), overrides=calendar_ops.list_overrides(year),
     ), status
+
+
+def _save_calendar(form: CalendarOverrideForm, hours_form: WorkingHoursForm, year: int):
+    """The posted form (``form``: override or hours) saved: the redirect that follows; None when
+    it is invalid or refused (the page again, 422)."""
+    if request.form.get("form") == "override" and form.validate():
+        day = form.day.data
+        return _saved(lambda: calendar_ops.set_override(day, form.kind.data, form.note.data, by=current_user),
+                      _("Đã lưu điều chỉnh lịch ngày %(day)s.", day=day.strftime("%d/%m/%Y")), day.year)
+    if request.form.get("form") == "hours" and hours_form.validate():
+        periods = [[hours_form.morning_start.data, hours_form.morning_end.data],
+                   [hours_form.afternoon_start.data, hours_form.afternoon_end.data]]
+        return _saved(lambda: calendar_ops.set_working_hours(periods, None, by=current_user),
+                      _("Đã lưu giờ làm việc."), year)
+    return None
+
+
+def _saved(change, done: str, year: int):
+    try:
+        change()
+    except calendar_ops.CalendarError as error:
+        refused(error)
+        flash(_(CALENDAR_ERRORS[error.code]), "error")
+        return None
+    flash(done, "success")
+    return redirect(url_for("admin.calendar", year=year))
+
+
+def _show_hours(hours_form: WorkingHoursForm, periods) -> None:
+    (ms, me), (as_, ae) = [(a.strftime("%H:%M"), b.strftime("%H:%M")) for a, b in periods[:2]] \
+        if len(periods) >= 2 else [("07:00", "11:30"), ("13:30", "17:00")]
+    hours_form.morning_start.data, hours_form.morning_end.data = ms, me
+    hours_form.afternoon_start.data, hours_form.afternoon_end.data = as_, ae
 
 
 @bp.post("/lich-lam-viec/xoa")
@@ -93,6 +100,5 @@ def remove_calendar_override():
         flash(_("Yêu cầu không hợp lệ."), "error")
         return redirect(url_for("admin.calendar"))
     if calendar_ops.remove_override(day, by=current_user):
-        db.session.commit()
         flash(_("Đã bỏ điều chỉnh ngày %(day)s.", day=day.strftime("%d/%m/%Y")), "success")
     return redirect(url_for("admin.calendar", year=day.year))

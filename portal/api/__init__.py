@@ -1,14 +1,11 @@
 """The JSON API (v1): see shared/API.md and GET /api/v1/openapi.json.
 
-Each module registers its routes on ``bp`` and may declare ``OPENAPI_PATHS`` (merged into the
-published OpenAPI document). Add a module to ``MODULES`` to load it.
+Each module registers its routes on ``portal.api.blueprint.bp`` and may declare
+``OPENAPI_PATHS``; ``portal.api.spec`` imports every route module and merges their paths into the
+published OpenAPI document (add a new module there).
 """
 
-from importlib import import_module
+from portal.api import spec  # noqa: F401  (imports every route module, so their routes are on bp)
+from portal.api.blueprint import bp
 
-from flask import Blueprint
-
-bp = Blueprint("api", __name__, url_prefix="/api/v1")
-
-MODULE_NAMES = ("auth", "catalogue", "dossiers", "filing", "office", "verify", "stats", "spec")
-MODULES = [import_module(f"portal.api.{name}") for name in MODULE_NAMES]
+__all__ = ["bp"]

@@ -4,13 +4,13 @@ from datetime import timedelta
 
 from flask import current_app, g, jsonify, request
 
-from portal.api import bp
+from portal.api.blueprint import bp
 from portal.api.common import ApiAbort, form_data, iso, json_body, token_required
 from portal.auth.forms import RegistrationForm
-from portal.auth.messages import ACCOUNT_MESSAGES
 from portal.errors import api_error
-from portal.extensions import db
+from portal.messages import MESSAGES as ACCOUNT_MESSAGES
 from portal.operations import accounts
+from portal.transaction import refused
 
 
 @bp.errorhandler(ApiAbort)
@@ -31,24 +31,27 @@ def issue_token():
     try:
         user = accounts.authenticate(username, password, client_address=_client_address(),
                                      policy=accounts.ThrottlePolicy.from_config(current_app.config))
-    except accounts.LoginThrottled as error:
-        db.session.commit()
+    except accounts.AccountError as error:
+        return _sign_in_refused(error)
+    token, row = accounts.issue_api_token(user, timedelta(seconds=current_app.config["API_TOKEN_LIFETIME_SECONDS"]))
+    return jsonify({"token": token, "expires_at": iso(row.expires_at), "role": user.role})
+
+
+def _sign_in_refused(error: accounts.AccountError):
+    """429 with Retry-After when throttled, 401 otherwise. The failed attempt is kept although the
+    answer is an error (``keeps_changes``): the throttle counts it."""
+    refused(error)
+    if isinstance(error, accounts.LoginThrottled):
         response = api_error(429, str(ACCOUNT_MESSAGES[error.code]), "rate_limited")
         response.headers["Retry-After"] = str(error.retry_after)
         return response
-    except accounts.AccountError as error:
-        db.session.commit()
-        return api_error(401, str(ACCOUNT_MESSAGES[error.code]), error.code)
-    token, row = accounts.issue_api_token(user, timedelta(seconds=current_app.config["API_TOKEN_LIFETIME_SECONDS"]))
-    db.session.commit()
-    return jsonify({"token": token, "expires_at": iso(row.expires_at), "role": user.role})
+    return api_error(401, str(ACCOUNT_MESSAGES[error.code]), error.code)
 
 
 @bp.delete("/auth/token")
 @token_required
 def revoke_token():
     accounts.revoke_api_token(g.api_token)
-    db.session.commit()
     return "", 204
 
 
@@ -61,17 +64,20 @@ def register():
         fields = {name: [str(e) for e in errors] for name, errors in form.errors.items()}
         return api_error(422, "Thông tin đăng ký chưa hợp lệ.", "invalid", fields=fields)
     try:
-        user = accounts.register_citizen(
-            username=form.username.data, password=form.password.data, full_name=form.full_name.data,
-            id_number=form.id_number.data, phone=form.phone.data, email=form.email.data,
-            min_password_length=current_app.config["PASSWORD_MIN_LENGTH"], client_address=_client_address(),
-        )
+        user = _register(form)
     except accounts.AccountError as error:
-        db.session.rollback()
+        refused(error)
         return api_error(error.status, str(ACCOUNT_MESSAGES[error.code]), error.code,
                          fields={error.field: [str(ACCOUNT_MESSAGES[error.code])]} if error.field else {})
-    db.session.commit()
     return jsonify({"id": user.id, "username": user.username, "full_name": user.full_name, "role": user.role}), 201
+
+
+def _register(form: RegistrationForm):
+    return accounts.register_citizen(
+        username=form.username.data, password=form.password.data, full_name=form.full_name.data,
+        id_number=form.id_number.data, phone=form.phone.data, email=form.email.data,
+        min_password_length=current_app.config["PASSWORD_MIN_LENGTH"], client_address=_client_address(),
+    )
 
 
 @bp.get("/me")

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from flask import jsonify, request
 
-from portal.api import bp
+from portal.api.blueprint import bp
 from portal.catalogue.queries import ProcedureFilter, get_procedure, search_procedures
 from portal.catalogue.schema import form_json_schema
 from portal.errors import api_error

@@ -10,6 +10,7 @@ from werkzeug.datastructures import MultiDict
 
 from portal.errors import api_error
 from portal.operations import accounts
+from workflow.calendar import VN_TZ
 
 VN_OFFSET_NAME = "+07:00"
 
@@ -35,8 +36,6 @@ def form_data(body: dict) -> MultiDict:
 
 
 def iso(dt: datetime | None) -> str | None:
-    from workflow.calendar import VN_TZ
-
     return dt.astimezone(VN_TZ).isoformat() if dt else None
 
 

@@ -2,75 +2,25 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+import base64
+import binascii
 
 from flask import g, jsonify, send_file
-from sqlalchemy import select
 
-from portal.api import bp
-from portal.api.common import iso, json_body, token_required
+from portal.api import filing as applicant_api
+from portal.api.blueprint import bp
+from portal.api.common import json_body, token_required
+from portal.api.serialize import dossier_json, visible_dossier
 from portal.errors import api_error
-from portal.extensions import db
-from portal.models import Dossier, DossierEvent, DossierFile, User
-from portal.operations import dossiers
-from portal.operations.dossiers import ActionInput, can_see
-from workflow.states import NATIONAL_CODE, Status
-
-
-def _files_json(dossier: Dossier, viewer: User) -> tuple[list[dict], dict | None]:
-    from portal.operations.filing import result_file
-
-    kinds = ("document", "form") if viewer.id == dossier.applicant_id else ("document", "scan", "result_draft", "form")
-    rows = db.session.scalars(select(DossierFile).where(
-        DossierFile.dossier_id == dossier.id, DossierFile.kind.in_(kinds), DossierFile.superseded_at.is_(None))
-        .order_by(DossierFile.id)).all()
-    documents = [{"id": f.id, "kind": f.kind, "document_key": f.document_key, "name": f.original_name,
-                  "content_type": f.blob.content_type, "size": f.blob.size, "uploaded_at": iso(f.uploaded_at),
-                  "download": f"/api/v1/dossiers/{dossier.id}/files/{f.id}"} for f in rows]
-    result = result_file(dossier)
-    return documents, ({"id": result.id, "name": result.original_name, "sha256": result.blob_sha256,
-                        "download": f"/api/v1/dossiers/{dossier.id}/files/{result.id}"} if result else None)
-
-
-def dossier_json(dossier: Dossier, viewer: User) -> dict:
-    history = db.session.query(DossierEvent).filter(DossierEvent.dossier_id == dossier.id).order_by(DossierEvent.seq)
-    documents, result = _files_json(dossier, viewer)
-    return {
-        "id": dossier.id,
-        "code": dossier.code,
-        "procedure": {"code": dossier.procedure.code, "name": dossier.procedure.name_vi},
-        "agency": {"code": dossier.agency.code, "name": dossier.agency.name_vi},
-        "status": dossier.status,
-        "status_code": NATIONAL_CODE[Status(dossier.status)],
-        "channel": dossier.channel,
-        "step": dossier.step_key,
-        "holder_role": dossier.holder_role,
-        "submitted_at": iso(dossier.submitted_at),
-        "received_at": iso(dossier.received_at),
-        "due_at": iso(dossier.due_at),
-        "original_due_at": iso(dossier.original_due_at),
-        "paused": dossier.paused_since is not None,
-        "finished_at": iso(dossier.finished_at),
-        "returned_at": iso(dossier.returned_at),
-        "timeliness": dossier.timeliness,
-        "version": dossier.version,
-        "form_version": dossier.form_version,
-        "data": dossier.form_data,
-        "applicant": dossier.applicant if viewer.role != "citizen" or viewer.id == dossier.applicant_id else {},
-        "documents": documents,
-        "result": result,
-        "history": [
-            {"action": e.action, "from": e.from_status, "to": e.to_status, "at": iso(e.at), "by_role": e.actor_role,
-             "comment": e.comment, "step_from": e.from_step, "step_to": e.to_step, "due_at": iso(e.due_at),
-             "step_timeliness": e.step_timeliness}
-            for e in history
-        ],
-    }
-
-
-def visible_dossier(dossier_id: int, user: User) -> Dossier | None:
-    dossier = db.session.get(Dossier, dossier_id)
-    return dossier if dossier is not None and can_see(user, dossier) else None
+from portal.messages import message_for
+from portal.operations import commands
+from portal.operations.applicant import downloadable_file
+from portal.operations.commands import InvalidInput
+from portal.operations.dossiers import DossierError
+from portal.operations.filing import FilingError
+from portal.storage import blob_path
+from portal.transaction import refused
+from workflow.states import DeliveryMethod, ResultKind, Role
 
 
 @bp.get("/dossiers/<int:dossier_id>")
@@ -85,9 +35,6 @@ def show_dossier(dossier_id: int):
 @bp.get("/dossiers/<int:dossier_id>/files/<int:file_id>")
 @token_required
 def download_file(dossier_id: int, file_id: int):
-    from portal.operations.filing import FilingError, downloadable_file
-    from portal.storage import blob_path
-
     try:
         row, dossier = downloadable_file(file_id, g.api_user)
     except FilingError:
@@ -100,43 +47,35 @@ def download_file(dossier_id: int, file_id: int):
     return response
 
 
-def _parse_time(value) -> datetime | None:
-    if value in (None, ""):
-        return None
-    parsed = datetime.fromisoformat(str(value))
-    if parsed.tzinfo is None:
-        raise ValueError("naive")
-    return parsed
+def _action_values(body: dict) -> dict:
+    """The JSON body as the plain values every door passes to ``commands.run``."""
+    values = {key: body.get(key) for key in (
+        "version", "reason", "items", "new_due_at", "assignee_id", "delivery", "checked", "generate", "draft_name",
+        "result_kind")}
+    values["reason"] = body.get("reason") if body.get("reason") is not None else body.get("comment")
+    if body.get("draft_base64") is not None:
+        try:
+            values["draft"] = base64.b64decode(str(body["draft_base64"]), validate=True)
+        except (binascii.Error, ValueError):
+            raise InvalidInput("draft_base64") from None
+    return values
 
 
 @bp.post("/dossiers/<int:dossier_id>/actions/<action>")
 @token_required
 def dossier_action(dossier_id: int, action: str):
     body = json_body()
-    from portal.api import filing  # the applicant's own actions go through the filing operations
-    if g.api_user.role == "citizen" and action in filing.APPLICANT_ACTIONS:
-        return filing.applicant_action(dossier_id, action, body)
-    try:
-        data = ActionInput(
-            version=int(body["version"]) if body.get("version") is not None else None,
-            reason=str(body.get("reason") or body.get("comment") or "")[:4000],
-            new_due_at=_parse_time(body.get("new_due_at")),
-            assignee_id=int(body["assignee_id"]) if body.get("assignee_id") is not None else None,
-            items=[str(i)[:1000] for i in body.get("items") or []][:50],
-            result_kind=body.get("result_kind"),
-            delivery=body.get("delivery"),
-        )
-    except (TypeError, ValueError, KeyError):
-        return api_error(422, "Dữ liệu kèm thao tác không hợp lệ (version, new_due_at có múi giờ, assignee_id, items).")
-    if g.api_user.role != "citizen" and data.version is None:
-        return api_error(422, "Cần gửi version của hồ sơ để tránh ghi đè thay đổi của người khác.", "version_required")
-    try:
-        dossier = dossiers.perform(dossier_id, action, g.api_user, data)
-    except dossiers.DossierError as error:
-        db.session.rollback()
-        return api_error(error.status, error.detail or error.code, error.code)
-    db.session.commit()
+    if g.api_user.role == Role.CITIZEN.value and action in applicant_api.APPLICANT_ACTIONS:
+        return applicant_api.applicant_action(dossier_id, action, body)
+    dossier = commands.run(dossier_id, action, g.api_user, _action_values(body))
     return jsonify(dossier_json(dossier, g.api_user))
+
+
+@bp.errorhandler(DossierError)
+def _refused(error: DossierError):
+    refused(error)
+    return api_error(error.status, message_for(error), error.code,
+                     **({"field": error.field} if isinstance(error, InvalidInput) else {}))
 
 
 OPENAPI_PATHS = {
@@ -170,7 +109,11 @@ OPENAPI_PATHS = {
             "requestBody": {"content": {"application/json": {"schema": {"type": "object", "properties": {
                 "version": {"type": "integer"}, "reason": {"type": "string"}, "comment": {"type": "string"},
                 "new_due_at": {"type": "string", "format": "date-time"}, "assignee_id": {"type": "integer"},
-                "items": {"type": "array", "items": {"type": "string"}}}}}}},
+                "items": {"type": "array", "items": {"type": "string"}},
+                "checked": {"type": "array", "items": {"type": "string"}},
+                "delivery": {"type": "string", "enum": [m.value for m in DeliveryMethod]},
+                "generate": {"type": "boolean"}, "draft_base64": {"type": "string"}, "draft_name": {"type": "string"},
+                "result_kind": {"type": "string", "enum": [k.value for k in ResultKind]}}}}}},
             "responses": {"200": {"description": "The dossier after the action"},
                           "403": {"description": "Wrong role or not your step"},
                           "404": {"description": "Unknown or not yours"},

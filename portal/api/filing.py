@@ -12,24 +12,26 @@ from __future__ import annotations
 from flask import current_app, g, jsonify, request
 from werkzeug.datastructures import MultiDict
 
-from portal.api import bp
+from portal.api.blueprint import bp
 from portal.api.common import ApiAbort, iso, json_body, token_required
+from portal.api.serialize import dossier_json
 from portal.citizen import forms
-from portal.citizen.messages import filing_message
 from portal.errors import api_error
 from portal.extensions import db
+from portal.messages import message_for as filing_message
 from portal.models import Dossier, Procedure
-from portal.operations import filing, payments
+from portal.operations import applicant, filing, payments
 from portal.operations.filing import FilingError, Limits
 from portal.payments import get_gateway
-from workflow.states import NATIONAL_CODE, Status
+from portal.transaction import refused
+from workflow.states import NATIONAL_CODE, DeliveryMethod, Status
 
 APPLICANT_ACTIONS = ("supplement", "withdraw", "rate")
 
 
 @bp.errorhandler(FilingError)
 def _filing_error(error: FilingError):
-    db.session.rollback()
+    refused(error)
     return api_error(error.status, filing_message(error), error.code)
 
 
@@ -44,7 +46,7 @@ def _citizen():
 
 
 def summary_json(dossier: Dossier) -> dict:
-    result = filing.result_file(dossier)
+    result = applicant.result_file(dossier)
     return {
         "id": dossier.id, "code": dossier.code, "status": dossier.status,
         "status_code": NATIONAL_CODE[Status(dossier.status)], "version": dossier.version,
@@ -93,7 +95,6 @@ def create_dossier():
         return api_error(404, "Không tìm thấy thủ tục.", "unknown_procedure")
     data = validated_data(procedure.form_schema, body.get("data") or {})
     dossier, created = filing.start_draft(user, procedure, data, key=request.headers.get("Idempotency-Key"))
-    db.session.commit()
     response = jsonify(summary_json(dossier))
     response.status_code = 201 if created else 200
     response.headers["Idempotent-Replayed"] = "false" if created else "true"
@@ -111,7 +112,6 @@ def add_attachment(dossier_id: int):
     limits = Limits.from_config(current_app.config)
     row = filing.add_attachment(dossier, user, request.form.get("document", ""), upload.filename,
                                 upload.stream.read(limits.max_file + 1), limits)
-    db.session.commit()
     return jsonify({"id": row.id, "document": row.document_key, "name": row.original_name, "size": row.blob.size,
                     "content_type": row.blob.content_type, "sha256": row.blob_sha256}), 201
 
@@ -129,7 +129,6 @@ def submit_dossier(dossier_id: int):
     dossier = filing.own_dossier(dossier_id, user)
     choice = filing.delivery_choice(dossier.procedure, delivery.get("method"), delivery.get("address"))
     dossier, _submitted_now = filing.submit(dossier_id, user, choice if dossier.status == Status.DRAFT.value else None)
-    db.session.commit()
     return jsonify(summary_json(dossier))
 
 
@@ -141,7 +140,7 @@ def list_my_dossiers():
 
 @bp.get("/lookup/<path:code>")
 def public_lookup(code: str):
-    dossier = filing.find_by_code(code)
+    dossier = applicant.find_by_code(code)
     if dossier is None:
         return api_error(404, "Không tìm thấy hồ sơ với mã này.")
     return jsonify({"code": dossier.code, "status": dossier.status, "status_code": NATIONAL_CODE[Status(dossier.status)],
@@ -160,32 +159,33 @@ def sandbox_payment_callback():
     if gateway is None:
         return api_error(404, "Chưa cấu hình cổng thanh toán.", "no_payment_provider")
     payment = payments.handle_callback(params, gateway)
-    db.session.commit()
     return jsonify({"reference": payment.reference, "status": payment.status, "receipt_number": payment.receipt_number})
 
 
 def applicant_action(dossier_id: int, action: str, body: dict):
     """``supplement`` / ``withdraw`` / ``rate`` by the applicant (called from portal.api.dossiers)."""
-    from portal.api.dossiers import dossier_json
-
     user = g.api_user
     version = body.get("version")
     if version is not None and not isinstance(version, int):
         return api_error(422, "version phải là số nguyên.", "invalid_version")
     reason = str(body.get("reason") or body.get("comment") or "")[:4000]
     if action == "supplement":
-        dossier = filing.own_dossier(dossier_id, user)
-        only = set(filing.editable_items(dossier).fields)
-        data = body.get("data") or {}
-        changes = validated_data(dossier.form_snapshot, data, final=True, only=only & set(data)) if data else {}
-        dossier = filing.answer_supplement(dossier_id, user, changes, reason, version=version)
+        changes = _supplement_changes(dossier_id, user, body)
+        dossier = applicant.answer_supplement(dossier_id, user, changes, reason, version=version)
     elif action == "withdraw":
-        dossier = filing.withdraw(dossier_id, user, reason, version=version)
+        dossier = applicant.withdraw(dossier_id, user, reason, version=version)
     else:
-        filing.rate(dossier_id, user, str(body.get("level") or ""), body.get("comment"))
+        applicant.rate(dossier_id, user, str(body.get("level") or ""), body.get("comment"))
         dossier = db.session.get(Dossier, dossier_id)
-    db.session.commit()
     return jsonify(dossier_json(dossier, user))
+
+
+def _supplement_changes(dossier_id: int, user, body: dict) -> dict:
+    """The new e-form data of a supplement: only fields the agency asked for, checked like the web form."""
+    dossier = filing.own_dossier(dossier_id, user)
+    only = set(filing.editable_items(dossier).fields)
+    data = body.get("data") or {}
+    return validated_data(dossier.form_snapshot, data, final=True, only=only & set(data)) if data else {}
 
 
 _ERRORS = {"401": {"description": "No or invalid token"}, "404": {"description": "Unknown or not yours"},
@@ -220,7 +220,7 @@ OPENAPI_PATHS = {
         "post": {
             "summary": "Nộp hồ sơ (gửi lại không tạo hồ sơ thứ hai)", "security": [{"bearer": []}], "parameters": _ID,
             "requestBody": {"required": False, "content": {"application/json": {"schema": {"type": "object", "properties": {
-                "delivery": {"type": "object", "properties": {"method": {"type": "string", "enum": ["desk", "post", "online"]},
+                "delivery": {"type": "object", "properties": {"method": {"type": "string", "enum": [m.value for m in DeliveryMethod]},
                                                               "address": {"type": "string"}}}}}}}},
             "responses": {"200": {"description": "Submitted"}, **_ERRORS},
         }

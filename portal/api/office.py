@@ -6,29 +6,23 @@ import base64
 import binascii
 from datetime import date
 
-from flask import Response, g, jsonify, request
+from flask import g, jsonify, request
 
-from portal.api import bp
+from portal.api.blueprint import bp
 from portal.api.common import iso, json_body, token_required
-from portal.api.dossiers import dossier_json, visible_dossier
+from portal.api.serialize import dossier_json, visible_dossier
+from portal.downloads import form_pdf_response
 from portal.errors import api_error
 from portal.extensions import db
+from portal.messages import TEXTS as QUEUE_MESSAGES  # code -> translated sentence
 from portal.models import Agency
-from portal.operations import office
+from portal.operations import desk, office
 from portal.operations.dossiers import DossierError
-from portal.operations.forms import FormNotAvailable, render_form
+from portal.operations.forms import FormNotAvailable
+from portal.transaction import refused
 from workflow.states import NATIONAL_CODE, Role, Status
 
 STAFF_VALUES = {r.value for r in Role} - {Role.CITIZEN.value}
-QUEUE_MESSAGES = {
-    "unknown_queue": "Hàng đợi không hợp lệ (work, new, mine, due_soon, overdue, supplement, all).",
-    "unknown_status": "Trạng thái không hợp lệ.",
-    "unknown_channel": "Kênh tiếp nhận không hợp lệ (online, in_person, post).",
-    "bad_per_page": "per_page phải từ 1 đến 100.",
-    "bad_page": "page phải là số nguyên dương.",
-    "bad_period": "Khoảng thời gian không hợp lệ (from sau to).",
-    "bad_cursor": "cursor không hợp lệ.",
-}
 
 
 def _staff_only():
@@ -74,16 +68,11 @@ def queue_row_json(row, time_left: office.TimeLeft) -> dict:
 @bp.get("/office/dossiers")
 @token_required
 def office_queue():
-    refused = _staff_only()
-    if refused:
-        return refused
+    not_staff = _staff_only()
+    if not_staff:
+        return not_staff
     try:
-        flt = queue_filter_from_args(request.args)
-        if g.api_user.role == Role.ADMIN.value and request.args.get("agency"):
-            agency = db.session.scalar(db.select(Agency).where(Agency.code == request.args["agency"]))
-            if agency is None:
-                return api_error(422, "Không có cơ quan với mã này.", "unknown_agency")
-            flt.agency_id = agency.id
+        flt = _queue_filter()
         page = office.queue(g.api_user, flt)
     except office.QueueError as error:
         return api_error(422, QUEUE_MESSAGES.get(error.code, error.code), error.code)
@@ -95,13 +84,24 @@ def office_queue():
     })
 
 
-def _scans(body: dict) -> list[office.Scan]:
+def _queue_filter() -> office.QueueFilter:
+    """The query string's filter; an administrator may name any agency (``agency``)."""
+    flt = queue_filter_from_args(request.args)
+    if g.api_user.role == Role.ADMIN.value and request.args.get("agency"):
+        agency = db.session.scalar(db.select(Agency).where(Agency.code == request.args["agency"]))
+        if agency is None:
+            raise office.QueueError("unknown_agency")
+        flt.agency_id = agency.id
+    return flt
+
+
+def _scans(body: dict) -> list[desk.Scan]:
     scans = []
     for item in body.get("scans") or []:
         if not isinstance(item, dict):
             raise ValueError("scan")
         data = base64.b64decode(str(item.get("content_base64", "")), validate=True)
-        scans.append(office.Scan(str(item.get("document", ""))[:64], str(item.get("filename", ""))[:255], data))
+        scans.append(desk.Scan(str(item.get("document", ""))[:64], str(item.get("filename", ""))[:255], data))
     return scans
 
 
@@ -110,24 +110,27 @@ def _scans(body: dict) -> list[office.Scan]:
 def office_register():
     body = json_body()
     try:
-        registration = office.DeskRegistration(
-            procedure_code=str(body.get("procedure", "")), channel=str(body.get("channel", "")),
-            applicant=body.get("applicant") if isinstance(body.get("applicant"), dict) else {},
-            form_data=body.get("data") if isinstance(body.get("data"), dict) else {},
-            scans=_scans(body),
-            paper_documents=[str(k)[:64] for k in body.get("paper_documents") or []][:100],
-            note=str(body.get("note") or "")[:2000],
-        )
+        registration = _registration(body)
     except (ValueError, TypeError, binascii.Error):
         return api_error(422, "Dữ liệu không hợp lệ (scans phải là [{document, filename, content_base64}]).",
                          "invalid")
     try:
-        dossier = office.register_at_desk(g.api_user, registration)
+        dossier = desk.register_at_desk(g.api_user, registration)
     except DossierError as error:
-        db.session.rollback()
+        refused(error)
         return api_error(error.status, error.detail or error.code, error.code)
-    db.session.commit()
     return jsonify(dossier_json(dossier, g.api_user)), 201
+
+
+def _registration(body: dict) -> desk.DeskRegistration:
+    return desk.DeskRegistration(
+        procedure_code=str(body.get("procedure", "")), channel=str(body.get("channel", "")),
+        applicant=body.get("applicant") if isinstance(body.get("applicant"), dict) else {},
+        form_data=body.get("data") if isinstance(body.get("data"), dict) else {},
+        scans=_scans(body),
+        paper_documents=[str(k)[:64] for k in body.get("paper_documents") or []][:100],
+        note=str(body.get("note") or "")[:2000],
+    )
 
 
 @bp.get("/dossiers/<int:dossier_id>/forms/<form>")
@@ -137,20 +140,15 @@ def dossier_form(dossier_id: int, form: str):
     if dossier is None:
         return api_error(404)
     try:
-        rendered = render_form(dossier, form)
+        return form_pdf_response(dossier, form)
     except FormNotAvailable as error:
-        if error.code == "unknown_form":
-            return api_error(404, "Không có biểu mẫu này trong bộ mẫu đang dùng.", error.code)
-        return api_error(409, "Hồ sơ chưa có biểu mẫu này ở trạng thái hiện tại.", error.code)
-    if rendered.sign_error:  # served unsigned: keep nothing a failed signing may have added
-        db.session.rollback()
-    else:
-        db.session.commit()  # signing may issue a certificate or record audit rows
-    return Response(rendered.pdf, mimetype="application/pdf", headers={
-        "Content-Disposition": f'inline; filename="{rendered.filename}"',
-        "X-Form-Signed": "true" if rendered.signed else "false",
-        "Cache-Control": "private, no-store",
-    })
+        return _form_not_available(error)
+
+
+def _form_not_available(error: FormNotAvailable):
+    if error.code == "unknown_form":
+        return api_error(404, "Không có biểu mẫu này trong bộ mẫu đang dùng.", error.code)
+    return api_error(409, "Hồ sơ chưa có biểu mẫu này ở trạng thái hiện tại.", error.code)
 
 
 _ID = {"name": "dossier_id", "in": "path", "required": True, "schema": {"type": "integer"}}
@@ -186,7 +184,7 @@ OPENAPI_PATHS = {
             "requestBody": {"content": {"application/json": {"schema": {"type": "object", "required": [
                 "procedure", "channel", "applicant"], "properties": {
                 "procedure": {"type": "string"}, "channel": {"type": "string", "enum": ["in_person", "post"]},
-                "applicant": {"type": "object", "properties": {k: {"type": "string"} for k in office.APPLICANT_FIELDS}},
+                "applicant": {"type": "object", "properties": {k: {"type": "string"} for k in desk.APPLICANT_FIELDS}},
                 "data": {"type": "object"}, "note": {"type": "string"},
                 "paper_documents": {"type": "array", "items": {"type": "string"}},
                 "scans": {"type": "array", "items": {"type": "object", "properties": {

@@ -9,19 +9,14 @@ from __future__ import annotations
 
 from flask import Response, g, request
 
-from portal.api import bp
+from portal.api.blueprint import bp
 from portal.api.common import iso, token_required
 from portal.errors import api_error
+from portal.messages import message_for
 from portal.statistics import exports
 from portal.statistics.params import ParamError, may_view, resolve_scope
 from portal.statistics.periods import Period, PeriodError, parse_day
 from portal.statistics.queries import GROUPS, StatTable, period_table
-
-PERIOD_MESSAGES = {
-    "bad_date": "Ngày không hợp lệ: dùng dạng YYYY-MM-DD.",
-    "end_not_after_start": "'to' phải sau 'from' (khoảng nửa mở [from, to)).",
-    "too_long": "Khoảng thời gian dài quá 10 năm.",
-}
 
 
 def _table() -> tuple[StatTable, str]:
@@ -32,7 +27,7 @@ def _table() -> tuple[StatTable, str]:
     try:
         period = Period(parse_day(args["from"]), parse_day(args["to"]))
     except PeriodError as error:
-        raise ParamError(400, "bad_period", PERIOD_MESSAGES.get(str(error), "Kỳ báo cáo không hợp lệ.")) from None
+        raise ParamError(400, "bad_period", message_for(error)) from None
     group_by = args.get("group_by", "agency")
     if group_by not in GROUPS:
         raise ParamError(400, "bad_group_by", "'group_by' phải là agency, field, procedure hoặc month.")

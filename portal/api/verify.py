@@ -11,14 +11,17 @@ import base64
 
 from flask import current_app, g, jsonify, request
 
-from portal.api import bp
-from portal.api.common import iso, json_body, token_required
+from portal.api.blueprint import bp
+from portal.api.common import ApiAbort, iso, json_body, token_required
 from portal.errors import api_error
 from portal.extensions import db
 from portal.models import Dossier
-from portal.operations import signing
+from portal.models.files import FileKind
+from portal.operations import certificates, signing
 from portal.operations.dossiers import DossierError
 from portal.storage import sniff_content_type
+from portal.transaction import refused
+from signatures.verify import Verdict
 
 DEFAULT_VERIFY_MAX_BYTES = 20 * 1024 * 1024
 
@@ -29,27 +32,35 @@ def verify_limit() -> int:
 
 @bp.post("/verify")
 def verify_document():
-    limit = verify_limit()
-    if request.content_length is not None and request.content_length > limit + 64 * 1024:
-        return api_error(413, f"Tệp quá lớn (tối đa {limit // (1024 * 1024)} MB).", "too_large")
-    upload = request.files.get("file")
-    if upload is None:
-        return api_error(400, "Thiếu tệp: gửi tệp PDF trong trường 'file' (multipart/form-data).", "file_required")
-    data = upload.read(limit + 1)
-    if len(data) > limit:
-        return api_error(413, f"Tệp quá lớn (tối đa {limit // (1024 * 1024)} MB).", "too_large")
-    if not data:
-        return api_error(400, "Tệp rỗng.", "file_empty")
-    if sniff_content_type(data) != "application/pdf":
-        return api_error(415, "Tệp không phải là tài liệu PDF.", "not_pdf")
-    report = signing.verify_document(data)
+    report = certificates.verify_document(_uploaded_pdf())
     body = report.to_dict()
     body["signature_count"] = len(report.signatures)
     return jsonify(body)
 
 
+def _uploaded_pdf() -> bytes:
+    """The uploaded file when it is a PDF within the size limit; otherwise the error answer
+    (400, 413, 415) raised as ApiAbort."""
+    limit = verify_limit()
+    too_large = (413, f"Tệp quá lớn (tối đa {limit // (1024 * 1024)} MB).", "too_large")
+    if request.content_length is not None and request.content_length > limit + 64 * 1024:
+        raise ApiAbort(api_error(*too_large))
+    upload = request.files.get("file")
+    if upload is None:
+        raise ApiAbort(api_error(400, "Thiếu tệp: gửi tệp PDF trong trường 'file' (multipart/form-data).",
+                                 "file_required"))
+    data = upload.read(limit + 1)
+    if len(data) > limit:
+        raise ApiAbort(api_error(*too_large))
+    if not data:
+        raise ApiAbort(api_error(400, "Tệp rỗng.", "file_empty"))
+    if sniff_content_type(data) != "application/pdf":
+        raise ApiAbort(api_error(415, "Tệp không phải là tài liệu PDF.", "not_pdf"))
+    return data
+
+
 def _error(error: DossierError):
-    db.session.rollback()
+    refused(error)
     return api_error(error.status, error.detail or error.code, error.code)
 
 
@@ -57,7 +68,7 @@ def _error(error: DossierError):
 @token_required
 def prepare_signing(dossier_id: int):
     body = json_body()
-    kind = str(body.get("kind") or "result")
+    kind = str(body.get("kind") or FileKind.RESULT.value)
     dossier = db.session.get(Dossier, dossier_id)
     if dossier is None:
         return api_error(404)
@@ -65,9 +76,12 @@ def prepare_signing(dossier_id: int):
         session, prepared = signing.prepare_remote(dossier, g.api_user, kind)
     except DossierError as error:
         return _error(error)
-    db.session.commit()
+    return jsonify(_prepared_json(session, prepared)), 201
+
+
+def _prepared_json(session, prepared) -> dict:
     cert = prepared.certificate
-    return jsonify({
+    return {
         "session": session.id,
         "digest": base64.b64encode(prepared.digest_to_sign).decode("ascii"),
         "data_to_sign": base64.b64encode(prepared.data_to_sign).decode("ascii"),
@@ -76,7 +90,7 @@ def prepare_signing(dossier_id: int):
         "certificate_serial": format(cert.serial_number, "x"),
         "level": prepared.level,
         "expires_at": iso(session.expires_at),
-    }), 201
+    }
 
 
 @bp.post("/signing/<session_id>/complete")
@@ -91,7 +105,6 @@ def complete_signing(session_id: str):
         row = signing.complete_remote(session_id, value, user=g.api_user)
     except DossierError as error:
         return _error(error)
-    db.session.commit()
     return jsonify({
         "dossier_id": row.dossier_id,
         "file": {"id": row.id, "kind": row.kind, "sha256": row.blob_sha256, "name": row.original_name},
@@ -116,7 +129,7 @@ OPENAPI_PATHS = {
             "responses": {
                 "200": {"description": "The verification report", "content": {"application/json": {"schema": {
                     "type": "object", "properties": {
-                        "verdict": {"type": "string", "enum": ["valid", "invalid", "indeterminate"]},
+                        "verdict": {"type": "string", "enum": [v.value for v in Verdict]},
                         "signatures": {"type": "array", "items": _SIGNATURE_ITEM},
                         "signature_count": {"type": "integer"},
                         "message_vi": {"type": "string"}, "message_en": {"type": "string"}}}}}},
@@ -132,7 +145,7 @@ OPENAPI_PATHS = {
             "security": [{"bearer": []}],
             "parameters": [{"name": "dossier_id", "in": "path", "required": True, "schema": {"type": "integer"}}],
             "requestBody": {"content": {"application/json": {"schema": {
-                "type": "object", "properties": {"kind": {"type": "string", "enum": ["result"]}}}}}},
+                "type": "object", "properties": {"kind": {"type": "string", "enum": [str(k) for k in signing.REMOTE_KINDS]}}}}}},
             "responses": {
                 "201": {"description": "session, digest (base64 SHA-256 of data_to_sign), data_to_sign (base64 DER "
                                        "signed attributes), algorithm, signature_algorithm, expires_at"},

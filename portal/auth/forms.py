@@ -11,7 +11,7 @@ from wtforms.validators import (
     ValidationError,
 )
 
-from portal.auth.messages import CITIZEN_ID_MESSAGES
+from portal.messages import CITIZEN_ID_MESSAGES
 from workflow.citizen_id import InvalidCitizenId, parse_citizen_id
 
 

@@ -30,6 +30,9 @@ from wtforms.validators import (
     Regexp,
 )
 
+from portal.labels import FEEDBACK_KIND_LABELS, RATING_LABELS
+from portal.models.filing import FeedbackKind
+
 PHONE_PATTERN = r"^(\+84|0)\d{9,10}$"
 ID_PATTERN = r"^\d{12}$"
 PROFILE_FIELDS = ("full_name", "id_number", "phone", "email", "address")
@@ -173,10 +176,8 @@ class SupplementNoteForm(FlaskForm):
     note = TextAreaField(_l("Ghi chú cho cán bộ (không bắt buộc)"), validators=[Optional(), Length(max=2000)])
 
 
-RATING_CHOICES = [
-    SelectChoice("very_satisfied", _l("Rất hài lòng")), SelectChoice("satisfied", _l("Hài lòng")),
-    SelectChoice("unsatisfied", _l("Không hài lòng")),
-]
+RATING_CHOICES = [SelectChoice(level.value, label) for level, label in RATING_LABELS.items()]
+FEEDBACK_CHOICES = [SelectChoice(kind.value, label) for kind, label in FEEDBACK_KIND_LABELS.items()]
 
 
 class RatingForm(FlaskForm):
@@ -186,9 +187,8 @@ class RatingForm(FlaskForm):
 
 
 class FeedbackForm(FlaskForm):
-    kind = RadioField(_l("Loại"), choices=[SelectChoice("feedback", _l("Góp ý, kiến nghị")),
-                                                   SelectChoice("complaint", _l("Phản ánh, khiếu nại"))],
-                      default="feedback", validators=[DataRequired(message=_l("Vui lòng chọn loại."))])
+    kind = RadioField(_l("Loại"), choices=FEEDBACK_CHOICES, default=FeedbackKind.FEEDBACK.value,
+                      validators=[DataRequired(message=_l("Vui lòng chọn loại."))])
     dossier_code = StringField(_l("Mã hồ sơ liên quan (nếu có)"), validators=[Optional(), Length(max=40)])
     subject = StringField(_l("Tiêu đề"), validators=[DataRequired(message=_l("Vui lòng nhập tiêu đề.")), Length(max=255)])
     body = TextAreaField(_l("Nội dung"), validators=[DataRequired(message=_l("Vui lòng nhập nội dung.")), Length(max=8000)])

@@ -4,7 +4,7 @@ from wtforms import DateField, DecimalField, IntegerField, SelectField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, NumberRange, Optional
 
-from portal.statistics.labels import GROUP_LABELS, PERIOD_KIND_LABELS
+from portal.labels import GROUP_LABELS, PERIOD_KIND_LABELS
 
 
 class StatsFilterForm(FlaskForm):

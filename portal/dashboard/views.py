@@ -16,11 +16,12 @@ from portal.dashboard.forms import StatsFilterForm, TargetForm
 from portal.dashboard.report import build_dashboard, filter_args
 from portal.extensions import db
 from portal.i18n import current_language
+from portal.labels import FIGURE_LABELS
+from portal.messages import TEXTS as PERIOD_ERRORS  # code -> translated sentence
 from portal.models import Agency, Field, PlanTarget
 from portal.operations import statistics as stats_ops
 from portal.statistics import exports, periods
 from portal.statistics.formulas import format_decimal, format_int
-from portal.statistics.labels import FIGURE_LABELS
 from portal.statistics.params import STATS_ROLES, ParamError, resolve_scope, sees_all
 from portal.statistics.queries import ALL_FIGURES, GROUPS, dossiers_behind, period_table
 from workflow.states import Role
@@ -32,14 +33,11 @@ PER_PAGE = 50
 
 @bp.context_processor
 def _labels():
-    from portal.statistics import labels
     from portal.statistics.formulas import Ratio
     from portal.statistics.queries import RATES
 
-    return {"FIGURE_LABELS": labels.FIGURE_LABELS, "RATE_LABELS": labels.RATE_LABELS, "RATES": RATES,
-            "GROUP_LABELS": labels.GROUP_LABELS, "VERDICT_LABELS": labels.VERDICT_LABELS,
-            "CHANNEL_LABELS": labels.CHANNEL_LABELS, "STATUS_LABELS": labels.STATUS_LABELS,
-            "TIMELINESS_LABELS": labels.TIMELINESS_LABELS, "ratio_of": Ratio}
+    # The label tables (FIGURE_LABELS, RATE_LABELS, ...) are template globals: portal.templating.
+    return {"RATES": RATES, "ratio_of": Ratio}
 
 
 @bp.app_template_filter("stats_int")
@@ -80,17 +78,6 @@ def _request_state():
     except ParamError as problem:
         resolved, error = resolve_scope(current_user, strict=False), problem.message
     return form, period, resolved, group_by, error
-
-
-PERIOD_ERRORS = {
-    "month_out_of_range": "Chọn tháng từ 1 đến 12.",
-    "quarter_out_of_range": "Chọn quý từ 1 đến 4.",
-    "custom_needs_dates": "Khoảng ngày tự chọn cần cả ngày bắt đầu và ngày kết thúc.",
-    "end_not_after_start": "Ngày kết thúc phải từ ngày bắt đầu trở đi.",
-    "too_long": "Khoảng thời gian dài quá 10 năm.",
-    "year_missing": "Nhập năm.",
-    "year_out_of_range": "Năm không hợp lệ.",
-}
 
 
 @bp.get("/")
@@ -180,6 +167,5 @@ def update_target(target_id: int):
     stats_ops.update_target(target.id, current_user, comparator=form.comparator.data,
                             target_value=form.target_value.data, deadline_year=form.deadline_year.data,
                             address=request.remote_addr)
-    db.session.commit()
     flash(_("Đã lưu chỉ tiêu \"%(name)s\".", name=target.name(current_language())), "success")
     return redirect(url_for("dashboard.targets"))

@@ -17,10 +17,16 @@ from wtforms import (
     TextAreaField,
     TimeField,
 )
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, InputRequired, Length, Optional, Regexp
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from portal.templating import DELIVERY_LABELS
+from portal.labels import DELIVERY_LABELS
+
+
+def as_choices(pairs) -> list[SelectChoice]:
+    """``(value, label)`` pairs as the choices of a select field."""
+    return [SelectChoice(str(value), label) for value, label in pairs]
 
 
 class MultiCheckboxField(SelectMultipleField):
@@ -38,12 +44,18 @@ class QueueFilterForm(FlaskForm):
     q = StringField(_l("Mã hồ sơ hoặc tên người nộp"), validators=[Optional(), Length(max=100)])
     procedure = SelectField(_l("Thủ tục"), choices=[], validators=[Optional()])
     status = SelectField(_l("Trạng thái"), choices=[], validators=[Optional()])
-    channel = SelectField(_l("Kênh nộp"), choices=[
+    channel = SelectField(_l("Kênh nộp"), choices=as_choices([
         ("", _l("Tất cả")), ("online", _l("Trực tuyến")), ("in_person", _l("Trực tiếp")),
-        ("post", _l("Bưu chính công ích"))], validators=[Optional()])
+        ("post", _l("Bưu chính công ích"))]), validators=[Optional()])
     received_from = DateField(_l("Nhận từ ngày"), validators=[Optional()])
     received_to = DateField(_l("Đến ngày"), validators=[Optional()])
     page = IntegerField(default=1, validators=[Optional()])
+
+    def set_procedure_choices(self, pairs) -> None:
+        self.procedure.choices = as_choices(pairs)
+
+    def set_status_choices(self, pairs) -> None:
+        self.status.choices = as_choices(pairs)
 
 
 class ActionForm(FlaskForm):
@@ -55,18 +67,21 @@ class ActionForm(FlaskForm):
     items = TextAreaField(_l("Nội dung cần bổ sung (mỗi dòng một mục)"), validators=[Optional(), Length(max=8000)])
     new_due_date = DateField(_l("Ngày hẹn trả mới"), validators=[Optional()])
     new_due_time = TimeField(_l("Giờ hẹn trả mới"), validators=[Optional()])
-    assignee = SelectField(_l("Chuyển cho"), coerce=str, choices=[], validators=[Optional()])
-    delivery = SelectField(_l("Hình thức trả kết quả"), choices=[("", "—")] + list(DELIVERY_LABELS.items()),
-                           validators=[Optional()])
-    checked = MultiCheckboxField(_l("Thành phần hồ sơ đã kiểm tra"), choices=[], validators=[Optional()])
+    # The choices guide the officer; what may be sent is decided by the action itself
+    # (``portal.operations.commands``), the same way for the API.
+    assignee = SelectField(_l("Chuyển cho"), coerce=str, choices=[], validators=[Optional()], validate_choice=False)
+    delivery = SelectField(_l("Hình thức trả kết quả"), choices=as_choices([("", "—"), *DELIVERY_LABELS.items()]),
+                           validators=[Optional()], validate_choice=False)
+    checked = MultiCheckboxField(_l("Thành phần hồ sơ đã kiểm tra"), choices=[], validators=[Optional()],
+                                 validate_choice=False)
     draft = FileField(_l("Dự thảo kết quả (PDF)"))
     generate = BooleanField(_l("Tạo dự thảo từ dữ liệu hồ sơ"))
 
+    def set_document_choices(self, pairs) -> None:
+        self.checked.choices = as_choices(pairs)
 
-class DraftForm(FlaskForm):
-    draft = FileField(_l("Dự thảo kết quả (PDF)"))
-    generate = BooleanField(_l("Tạo dự thảo từ dữ liệu hồ sơ"))
-    version = HiddenField(validators=[InputRequired()])
+    def set_assignee_choices(self, pairs) -> None:
+        self.assignee.choices = as_choices(pairs)
 
 
 class DeskRegistrationForm(FlaskForm):
@@ -74,8 +89,8 @@ class DeskRegistrationForm(FlaskForm):
     ``scan-<document key>`` and paper-only documents are ticked in ``paper``."""
 
     procedure = SelectField(_l("Thủ tục"), choices=[], validators=[DataRequired()])
-    channel = SelectField(_l("Kênh nộp"), choices=[("in_person", _l("Trực tiếp tại Bộ phận Một cửa")),
-                                                   ("post", _l("Qua bưu chính công ích"))],
+    channel = SelectField(_l("Kênh nộp"), choices=as_choices([("in_person", _l("Trực tiếp tại Bộ phận Một cửa")),
+                                                              ("post", _l("Qua bưu chính công ích"))]),
                           validators=[DataRequired()])
     full_name = StringField(_l("Họ và tên người nộp"), validators=[DataRequired(), Length(max=255)])
     id_number = StringField(_l("Số định danh cá nhân (CCCD)"),
@@ -88,6 +103,12 @@ class DeskRegistrationForm(FlaskForm):
     paper = MultiCheckboxField(_l("Giấy tờ nhận bản giấy (chưa số hóa)"), choices=[], validators=[Optional()])
     note = TextAreaField(_l("Ghi chú"), validators=[Optional(), Length(max=2000)])
 
+    def set_procedure_choices(self, pairs) -> None:
+        self.procedure.choices = as_choices(pairs)
+
+    def set_paper_choices(self, pairs) -> None:
+        self.paper.choices = as_choices(pairs)
+
 
 class RegisterBookForm(FlaskForm):
     class Meta:
@@ -96,4 +117,7 @@ class RegisterBookForm(FlaskForm):
     field = SelectField(_l("Lĩnh vực"), choices=[], validators=[Optional()])
     period_from = DateField(_l("Từ ngày"), validators=[DataRequired()])
     period_to = DateField(_l("Đến ngày"), validators=[DataRequired()])
-    format = SelectField(_l("Định dạng"), choices=[("pdf", "PDF"), ("xlsx", "Excel (XLSX)")])
+    format = SelectField(_l("Định dạng"), choices=as_choices([("pdf", "PDF"), ("xlsx", "Excel (XLSX)")]))
+
+    def set_field_choices(self, pairs) -> None:
+        self.field.choices = as_choices(pairs)

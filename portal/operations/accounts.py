@@ -14,18 +14,18 @@ from portal.models import Agency, ApiToken, LoginAttempt, User
 from portal.models.types import utcnow
 from portal.models.user import normalize_username
 from portal.operations import audit
+from portal.operations.errors import DomainError
 from workflow.citizen_id import parse_citizen_id
 from workflow.states import Role
 
 
-class AccountError(Exception):
+class AccountError(DomainError):
     """A use-case failure with a machine code and the field it concerns (for forms and the API)."""
 
     status = 422
 
     def __init__(self, code: str, field: str | None = None):
         super().__init__(code)
-        self.code = code
         self.field = field
 
 
@@ -35,10 +35,12 @@ class DuplicateAccount(AccountError):
 
 class InvalidCredentials(AccountError):
     status = 401
+    keeps_changes = True  # the failed attempt is recorded: the throttle counts it
 
 
 class LoginThrottled(AccountError):
     status = 429
+    keeps_changes = True
 
     def __init__(self, retry_after: int):
         super().__init__("throttled")

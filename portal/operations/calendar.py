@@ -11,15 +11,14 @@ from portal.extensions import db
 from portal.models import CalendarOverride, WorkingHoursSetting
 from portal.models.types import utcnow
 from portal.operations import audit
+from portal.operations.errors import DomainError
 from workflow.calendar import WorkingCalendar, WorkingHours
 
 DEFAULT_PERIODS = [["07:00", "11:30"], ["13:30", "17:00"]]
 
 
-class CalendarError(ValueError):
-    def __init__(self, code: str):
-        super().__init__(code)
-        self.code = code
+class CalendarError(DomainError):
+    """A refused change of the working calendar; ``code`` keys the message."""
 
 
 def _parse_periods(periods: list[list[str]]) -> WorkingHours:

@@ -20,7 +20,7 @@ from portal.models.agency import AGENCY_LEVELS
 from portal.models.types import utcnow
 from portal.operations import audit
 from portal.text import fold
-from workflow.states import Role
+from workflow.states import DeliveryMethod, Role
 
 DATA_DIR = Path(__file__).resolve().parent.parent / "catalogue" / "data"
 
@@ -33,7 +33,7 @@ PROCEDURE_KEYS = {
 DOCUMENT_KEYS = {"key", "name_vi", "original", "quantity", "required"}
 FORM_TYPES = {"string", "text", "integer", "date", "email", "phone", "id_number", "select", "money"}
 STEP_ROLES = {r.value for r in Role} - {Role.CITIZEN.value, Role.ADMIN.value}
-DELIVERY = {"desk", "post", "online"}
+DELIVERY = {m.value for m in DeliveryMethod}
 
 
 class CatalogueError(Exception):

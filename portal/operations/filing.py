@@ -1,8 +1,10 @@
-"""Online filing by citizens: drafts, attachments, idempotent submission, supplement answers,
-withdrawal, rating and feedback.
+"""Online filing by citizens: loading their own dossiers, drafts, attachments (and which fields
+and documents a supplement request reopens), idempotent submission. What the applicant does
+after submission (the lookup by code, supplement answers, withdrawal, rating, feedback,
+downloads) is ``portal.operations.applicant``.
 
 Operations flush; the view (or the API endpoint) commits once. Each failure is a ``FilingError``
-with an HTTP ``status`` and a stable ``code``; ``portal.citizen.messages`` turns the code into a
+with an HTTP ``status`` and a stable ``code``; ``portal.messages.message_for`` turns the code into a
 sentence. Files are written through ``portal.storage.put_blob``, which removes them again when
 the transaction rolls back, so a failed upload or submission leaves no orphan file.
 """
@@ -20,29 +22,30 @@ from sqlalchemy.exc import IntegrityError
 
 from portal.extensions import db
 from portal.models import Dossier, DossierEvent, DossierFile, FileBlob, Procedure, User
-from portal.models.filing import FEEDBACK_KINDS, RATING_LEVELS, Feedback, IdempotencyKey, Rating
+from portal.models.files import FileKind
+from portal.models.filing import IdempotencyKey
 from portal.models.types import utcnow
-from portal.operations import audit, dossiers
-from portal.operations.dossiers import ActionInput
+from portal.operations import dossiers
+from portal.operations.errors import DomainError
+from portal.operations.lifecycle import ActionInput, perform
 from portal.storage import put_blob, sniff_content_type
-from workflow.states import Action, Status
+from workflow.states import Action, DeliveryMethod, Status
 
 DEFAULT_TYPES = ("application/pdf", "image/jpeg", "image/png")
 MAX_FILES_PER_DOCUMENT = 10
-DELIVERY_METHODS = ("desk", "post", "online")
+DELIVERY_METHODS = frozenset(DeliveryMethod)  # for ``in`` tests of stored strings
 
 
-class FilingError(Exception):
+class FilingError(DomainError):
     """A use-case failure: ``status`` is the HTTP status, ``code`` the message key."""
 
     def __init__(self, code: str, status: int = 422, **params):
         super().__init__(code)
-        self.code = code
         self.status = status
         self.params = params
 
 
-def _from_dossier_error(error: dossiers.DossierError) -> FilingError:
+def from_dossier_error(error: dossiers.DossierError) -> FilingError:
     return FilingError(error.code, error.status)
 
 
@@ -75,13 +78,6 @@ def open_draft(user: User, procedure: Procedure) -> Dossier | None:
         select(Dossier).where(Dossier.applicant_id == user.id, Dossier.procedure_id == procedure.id,
                               Dossier.status == Status.DRAFT.value).order_by(Dossier.id.desc()).limit(1)
     )
-
-
-def find_by_code(code: str) -> Dossier | None:
-    code = (code or "").strip()
-    if not code or len(code) > 40:
-        return None
-    return db.session.scalar(select(Dossier).where(Dossier.code == code))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -130,12 +126,12 @@ def start_draft(user: User, procedure: Procedure, data: dict, key: str | None = 
             raise
         return earlier, False
     except dossiers.DossierError as error:
-        raise _from_dossier_error(error) from None
+        raise from_dossier_error(error) from None
     return dossier, True
 
 
 def save_form(dossier: Dossier, user: User, data: dict) -> Dossier:
-    """Replace the e-form data of a draft (a supplement answer goes through ``answer_supplement``)."""
+    """Replace the e-form data of a draft (a supplement answer goes through ``applicant.answer_supplement``)."""
     if dossier.applicant_id != user.id:
         raise FilingError("not_found", 404)
     if dossier.status != Status.DRAFT.value:
@@ -164,7 +160,7 @@ def allowed_types(document: dict) -> tuple[str, ...]:
     return tuple(document.get("accept") or DEFAULT_TYPES)
 
 
-def active_files(dossier: Dossier, kind: str = "document") -> list[DossierFile]:
+def active_files(dossier: Dossier, kind: str = FileKind.DOCUMENT) -> list[DossierFile]:
     return list(db.session.scalars(
         select(DossierFile).where(DossierFile.dossier_id == dossier.id, DossierFile.kind == kind,
                                   DossierFile.superseded_at.is_(None)).order_by(DossierFile.id)
@@ -187,7 +183,8 @@ def dossier_bytes(dossier: Dossier) -> int:
     return db.session.scalar(
         select(func.coalesce(func.sum(FileBlob.size), 0)).select_from(DossierFile)
         .join(FileBlob, FileBlob.sha256 == DossierFile.blob_sha256)
-        .where(DossierFile.dossier_id == dossier.id, DossierFile.kind == "document", DossierFile.superseded_at.is_(None))
+        .where(DossierFile.dossier_id == dossier.id, DossierFile.kind == FileKind.DOCUMENT,
+               DossierFile.superseded_at.is_(None))
     ) or 0
 
 
@@ -247,7 +244,7 @@ def add_attachment(dossier: Dossier, user: User, document_key: str, filename: st
     now = utcnow()
     _place(dossier, document, len(data), limits, now)
     blob = put_blob(data, content_type)
-    row = DossierFile(dossier_id=dossier.id, kind="document", document_key=document["key"], blob=blob,
+    row = DossierFile(dossier_id=dossier.id, kind=FileKind.DOCUMENT.value, document_key=document["key"], blob=blob,
                       original_name=clean_filename(filename), uploaded_by_id=user.id, uploaded_at=now)
     db.session.add(row)
     dossier.updated_at = now
@@ -262,7 +259,7 @@ def reusable_documents(dossier: Dossier, user: User) -> dict[str, list[DossierFi
     rows = db.session.scalars(
         select(DossierFile).join(Dossier, Dossier.id == DossierFile.dossier_id)
         .where(Dossier.applicant_id == user.id, Dossier.id != dossier.id, Dossier.status != Status.DRAFT.value,
-               DossierFile.kind == "document", DossierFile.superseded_at.is_(None),
+               DossierFile.kind == FileKind.DOCUMENT, DossierFile.superseded_at.is_(None),
                DossierFile.document_key.in_(keys))
         .order_by(DossierFile.id.desc())
     )
@@ -280,7 +277,7 @@ def reuse_document(dossier: Dossier, user: User, source_file_id: int, limits: Li
     if dossier.applicant_id != user.id:
         raise FilingError("not_found", 404)
     source = db.session.get(DossierFile, source_file_id)
-    if source is None or source.kind != "document":
+    if source is None or source.kind != FileKind.DOCUMENT:
         raise FilingError("not_found", 404)
     owner = db.session.get(Dossier, source.dossier_id)
     if owner.applicant_id != user.id:
@@ -290,7 +287,7 @@ def reuse_document(dossier: Dossier, user: User, source_file_id: int, limits: Li
         raise FilingError("wrong_type", 415)
     now = utcnow()
     _place(dossier, document, source.blob.size, limits, now)
-    row = DossierFile(dossier_id=dossier.id, kind="document", document_key=document["key"],
+    row = DossierFile(dossier_id=dossier.id, kind=FileKind.DOCUMENT.value, document_key=document["key"],
                       blob_sha256=source.blob_sha256, original_name=source.original_name,
                       uploaded_by_id=user.id, uploaded_at=now)
     db.session.add(row)
@@ -307,27 +304,6 @@ def remove_attachment(dossier: Dossier, user: User, file_id: int) -> None:
     row.superseded_at = utcnow()
     db.session.flush()
 
-
-def downloadable_file(file_id: int, user: User) -> tuple[DossierFile, Dossier]:
-    """A file of a dossier the user may see (the applicant, or the officers of the agency)."""
-    row = db.session.get(DossierFile, file_id)
-    dossier = db.session.get(Dossier, row.dossier_id) if row is not None else None
-    if row is None or not dossiers.can_see(user, dossier):
-        raise FilingError("not_found", 404)
-    if user.id == dossier.applicant_id and row.kind not in ("document", "result", "form"):
-        raise FilingError("not_found", 404)  # drafts of results and internal scans stay inside the office
-    return row, dossier
-
-
-def result_file(dossier: Dossier) -> DossierFile | None:
-    """The newest signed result of the dossier."""
-    return db.session.scalar(
-        select(DossierFile).where(DossierFile.dossier_id == dossier.id, DossierFile.kind == "result",
-                                  DossierFile.superseded_at.is_(None))
-        .order_by(DossierFile.uploaded_at.desc(), DossierFile.id.desc()).limit(1)
-    )
-
-
 # ---------------------------------------------------------------------------------------------
 # Submission
 
@@ -340,16 +316,16 @@ def _has_event(dossier: Dossier, action: str) -> bool:
 
 def delivery_choice(procedure: Procedure, method: str | None, address: str | None) -> dict:
     """How the applicant receives the result. Level 3: always at the desk."""
-    methods = [m for m in procedure.result_delivery if m in DELIVERY_METHODS] or ["desk"]
+    methods = [m for m in procedure.result_delivery if m in DELIVERY_METHODS] or [DeliveryMethod.DESK.value]
     if procedure.level < 4:
-        methods = ["desk"]
+        methods = [DeliveryMethod.DESK.value]
     method = method or methods[0]
     if method not in methods:
         raise FilingError("delivery_unknown", 422)
     address = (address or "").strip()
-    if method == "post" and len(address) < 10:
+    if method == DeliveryMethod.POST and len(address) < 10:
         raise FilingError("delivery_address_required", 422)
-    return {"method": method, "address": address[:500] if method == "post" else ""}
+    return {"method": method, "address": address[:500] if method == DeliveryMethod.POST else ""}
 
 
 def submit(dossier_id: int, user: User, delivery: dict | None = None) -> tuple[Dossier, bool]:
@@ -372,15 +348,15 @@ def submit(dossier_id: int, user: User, delivery: dict | None = None) -> tuple[D
     try:
         with db.session.no_autoflush:  # one UPDATE of the dossier: its version moves by one
             dossier.applicant = {**(dossier.applicant or {}), "delivery": choice}
-            dossiers.perform(dossier.id, Action.SUBMIT, user,
-                             ActionInput(delivery=choice["method"], payload={"documents_complete": True, "files": files}))
+            perform(dossier.id, Action.SUBMIT, user,
+                             ActionInput(delivery=choice["method"], documents_complete=True, payload={"files": files}))
     except dossiers.DossierError as error:
-        raise _from_dossier_error(error) from None
+        raise from_dossier_error(error) from None
     return dossier, True
 
 
 # ---------------------------------------------------------------------------------------------
-# Supplement requests
+# Supplement requests: what the citizen may change
 
 
 @dataclass(frozen=True)
@@ -418,95 +394,3 @@ def supplement_request(dossier: Dossier) -> SupplementRequest | None:
 def editable_items(dossier: Dossier) -> SupplementRequest:
     request = supplement_request(dossier) if dossier.status == Status.SUPPLEMENT_REQUESTED.value else None
     return request or SupplementRequest("", (), frozenset(), frozenset(), None)
-
-
-def _files_already_given(dossier: Dossier) -> set[int]:
-    """Files named by the submission and by earlier supplement answers."""
-    payloads = db.session.scalars(select(DossierEvent.payload).where(
-        DossierEvent.dossier_id == dossier.id, DossierEvent.action.in_([Action.SUBMIT.value, Action.SUPPLEMENT.value])))
-    return {int(i) for p in payloads for i in (p or {}).get("files", []) + (p or {}).get("new_files", [])}
-
-
-def answer_supplement(dossier_id: int, user: User, changes: dict, note: str = "",
-                      version: int | None = None) -> Dossier:
-    """Apply the citizen's corrections (only the requested items) and resume the dossier."""
-    dossier = own_dossier(dossier_id, user, lock=True)
-    if version is not None and version != dossier.version:
-        raise FilingError("stale_version", 409)
-    if dossier.status != Status.SUPPLEMENT_REQUESTED.value:
-        raise FilingError("not_waiting_supplement", 409)
-    request = editable_items(dossier)
-    outside = sorted(set(changes) - request.fields)
-    if outside:
-        raise FilingError("not_requested", 422, fields=", ".join(outside))
-    data = dict(dossier.form_data or {})
-    changed = sorted(name for name, value in changes.items() if data.get(name) != value)
-    data.update(changes)
-    missing = [f["label_vi"] for f in dossier.form_snapshot if f.get("required") and data.get(f["name"]) in (None, "")]
-    if missing:
-        raise FilingError("form_incomplete", 422, fields=", ".join(missing))
-    if missing_documents(dossier):
-        raise FilingError("documents_missing", 422,
-                          documents="; ".join(d["name_vi"] for d in missing_documents(dossier)))
-    new_files = [row.id for row in active_files(dossier) if row.id not in _files_already_given(dossier)]
-    try:
-        with db.session.no_autoflush:  # one UPDATE of the dossier: its version moves by one
-            dossier.form_data = data
-            dossiers.perform(dossier.id, Action.SUPPLEMENT, user, ActionInput(
-                reason=note.strip()[:4000], payload={"changed_fields": changed, "new_files": new_files}))
-    except dossiers.DossierError as error:
-        raise _from_dossier_error(error) from None
-    return dossier
-
-
-# ---------------------------------------------------------------------------------------------
-# Withdrawal, rating, feedback
-
-
-def withdraw(dossier_id: int, user: User, reason: str, version: int | None = None) -> Dossier:
-    own_dossier(dossier_id, user)
-    if not (reason or "").strip():
-        raise FilingError("reason_required", 422)
-    try:
-        return dossiers.perform(dossier_id, Action.WITHDRAW, user, ActionInput(version=version, reason=reason.strip()[:4000]))
-    except dossiers.DossierError as error:
-        raise _from_dossier_error(error) from None
-
-
-def rate(dossier_id: int, user: User, level: str, comment: str | None = None) -> Rating:
-    """The applicant's satisfaction, once, after the result was returned."""
-    own_dossier(dossier_id, user)
-    if level not in RATING_LEVELS:
-        raise FilingError("rating_unknown", 422)
-    comment = (comment or "").strip()[:4000] or None
-    try:
-        dossiers.perform(dossier_id, Action.RATE, user, ActionInput(reason=comment or "", payload={"level": level}))
-    except dossiers.DossierError as error:
-        raise _from_dossier_error(error) from None
-    rating = Rating(dossier_id=dossier_id, user_id=user.id, level=level, comment=comment)
-    db.session.add(rating)
-    db.session.flush()
-    return rating
-
-
-def rating_of(dossier: Dossier) -> Rating | None:
-    return db.session.scalar(select(Rating).where(Rating.dossier_id == dossier.id))
-
-
-def send_feedback(user: User, kind: str, subject: str, body: str, dossier_code: str | None = None) -> Feedback:
-    if kind not in FEEDBACK_KINDS:
-        raise FilingError("feedback_kind_unknown", 422)
-    subject, body = (subject or "").strip(), (body or "").strip()
-    if not subject or not body:
-        raise FilingError("feedback_empty", 422)
-    dossier_id = None
-    if dossier_code:
-        dossier = find_by_code(dossier_code)
-        if dossier is None or dossier.applicant_id != user.id:
-            raise FilingError("feedback_dossier_unknown", 422)
-        dossier_id = dossier.id
-    row = Feedback(user_id=user.id, dossier_id=dossier_id, kind=kind, subject=subject[:255], body=body[:8000])
-    db.session.add(row)
-    db.session.flush()
-    audit.record("feedback.create", user=user, object_type="feedback", object_id=row.id, kind=kind, dossier_id=dossier_id)
-    return row

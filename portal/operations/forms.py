@@ -14,6 +14,7 @@ from datetime import date, datetime, timedelta
 from flask import current_app, has_request_context, request, url_for
 from reportlab.lib.units import mm
 from reportlab.platypus import Paragraph, Spacer, Table
+from sqlalchemy import func, select
 
 from portal import documents as docs
 from portal.documents.common import (
@@ -26,11 +27,14 @@ from portal.documents.common import (
     title_block,
 )
 from portal.extensions import db
-from portal.models import Agency, Dossier, DossierEvent, DossierFile, Procedure, User
+from portal.models import Agency, Dossier, DossierEvent, DossierFile, Field, Procedure, User
+from portal.models.files import FileKind
 from portal.models.types import utcnow
+from portal.operations.dossiers import DossierError
+from portal.operations.signing import sign_form
 from portal.storage import put_blob, read_blob
 from workflow.calendar import VN_TZ
-from workflow.states import Channel, Role, Status
+from workflow.states import Channel, DeliveryMethod, ResultKind, Role, Status
 
 FORMS = ("receipt", "supplement_request", "refusal", "apology", "stop_notice", "control_sheet")
 UNIT = "BỘ PHẬN TIẾP NHẬN VÀ TRẢ KẾT QUẢ"
@@ -42,8 +46,10 @@ ROLE_TITLES = {
     Role.CLERK.value: "Văn thư",
     Role.CITIZEN.value: "Người nộp hồ sơ",
 }
+# The texts above and below are printed on the legal forms, which are always in Vietnamese
+# (people read translated labels in ``portal.labels``).
 ORIGINALS = {"original": "Bản chính", "copy": "Bản sao", "original_or_copy": "Bản chính hoặc bản sao"}
-DELIVERY_TEXT = {"desk": "Trực tiếp", "post": "Bưu chính", "online": "Trực tuyến"}
+DELIVERY_TEXT = {DeliveryMethod.DESK: "Trực tiếp", DeliveryMethod.POST: "Bưu chính", DeliveryMethod.ONLINE: "Trực tuyến"}
 
 
 class FormNotAvailable(LookupError):
@@ -137,7 +143,8 @@ def receipt_data(dossier: Dossier, events: list[DossierEvent]) -> docs.ReceiptDa
     accept = _last(events, "accept")
     if accept is None or dossier.received_at is None:
         raise FormNotAvailable("not_received")
-    provided = {f.document_key for f in dossier_files(dossier.id) if f.kind in ("document", "scan")}
+    provided = set(db.session.scalars(select(DossierFile.document_key).where(
+        DossierFile.dossier_id == dossier.id, DossierFile.kind.in_((FileKind.DOCUMENT, FileKind.SCAN)))))
     checked = set((accept.payload or {}).get("checked", [])) | set((accept.payload or {}).get("paper", []))
     lines = [
         docs.DocumentLine(d["name_vi"], ORIGINALS.get(d.get("original"), "Bản chính"), int(d.get("quantity") or 1))
@@ -271,10 +278,20 @@ class FormPdf:
     sign_error: str | None = None  # why the form is served unsigned (the caller rolls back)
 
 
-def dossier_files(dossier_id: int):
-    from portal.operations.office import files_of
+#: Which event makes each form available (the receipt and control sheet exist from reception on).
+FORM_EVENTS = {
+    "supplement_request": {"request_supplement"},
+    "refusal": {"refuse_intake", "refuse"},
+    "apology": {"apologize"},
+    "stop_notice": {"stop"},
+}
 
-    return files_of(dossier_id)
+
+def available_forms(dossier: Dossier, events: list[DossierEvent]) -> list[str]:
+    """The standard forms of the configured set that ``dossier`` has reached, in the set's order."""
+    reached = {event.action for event in events}
+    return [form for form in forms_in_set()
+            if (dossier.received_at is not None if form not in FORM_EVENTS else bool(reached & FORM_EVENTS[form]))]
 
 
 def render_form(dossier: Dossier, form: str) -> FormPdf:
@@ -298,12 +315,9 @@ def render_form(dossier: Dossier, form: str) -> FormPdf:
             return FormPdf(read_blob(stored.blob_sha256), filename, True)
     rendered = render(build(dossier, events), chosen)
     pdf, signed = rendered.pdf, False
-    sign_form = _signing_function()
-    if sign_form is not None and box_key is not None:
+    if box_key is not None:
         signer = db.session.get(User, event.actor_id) if event is not None and event.actor_id else None
         if signer is not None:
-            from portal.operations.dossiers import DossierError
-
             title = docs.form_info(chosen, form)[1]
             try:
                 pdf = sign_form(pdf, signer, rendered.signature_boxes.get(box_key), f"{title} - {_code(dossier)}")
@@ -316,25 +330,15 @@ def render_form(dossier: Dossier, form: str) -> FormPdf:
 
 
 def _issued_form(dossier_id: int, key: str) -> DossierFile | None:
-    from sqlalchemy import select
-
     return db.session.scalar(select(DossierFile).where(
-        DossierFile.dossier_id == dossier_id, DossierFile.kind == "form", DossierFile.document_key == key))
+        DossierFile.dossier_id == dossier_id, DossierFile.kind == FileKind.FORM, DossierFile.document_key == key))
 
 
 def _keep_issued_form(dossier_id: int, key: str, pdf: bytes, filename: str, signer: User) -> None:
     blob = put_blob(pdf, "application/pdf")
-    db.session.add(DossierFile(dossier_id=dossier_id, kind="form", document_key=key, blob_sha256=blob.sha256,
+    db.session.add(DossierFile(dossier_id=dossier_id, kind=FileKind.FORM.value, document_key=key, blob_sha256=blob.sha256,
                                original_name=filename, uploaded_by_id=signer.id))
     db.session.flush()
-
-
-def _signing_function():
-    try:
-        from portal.operations import signing
-    except ImportError:
-        return None
-    return getattr(signing, "sign_form", None)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -343,10 +347,6 @@ def _signing_function():
 
 def register_data(agency_id: int, field_id: int | None, period_from: date, period_to: date,
                   limit: int = 5000) -> docs.RegisterData:
-    from sqlalchemy import func, select
-
-    from portal.models import Field
-
     start = datetime.combine(period_from, datetime.min.time(), VN_TZ)
     end = datetime.combine(period_to + timedelta(days=1), datetime.min.time(), VN_TZ)
     query = (select(Dossier).join(Procedure, Procedure.id == Dossier.procedure_id)
@@ -371,7 +371,7 @@ def register_data(agency_id: int, field_id: int | None, period_from: date, perio
         a = d.applicant or {}
         note = {Status.NOT_ACCEPTED.value: "Từ chối tiếp nhận", Status.WITHDRAWN.value: "Rút hồ sơ",
                 Status.STOPPED.value: "Dừng xử lý", Status.SUPPLEMENT_REQUESTED.value: "Chờ bổ sung"}.get(d.status, "")
-        if d.result_kind == "refused":
+        if d.result_kind == ResultKind.REFUSED:
             note = "Từ chối giải quyết"
         rows.append(docs.RegisterRow(
             no=no, dossier_code=_code(d), procedure_name=d.procedure.name_vi, applicant=a.get("full_name", ""),

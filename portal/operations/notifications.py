@@ -25,44 +25,44 @@ from portal.models import Dossier, DossierEvent, User
 from portal.models.filing import Notification, OutboxMessage
 from portal.models.types import utcnow
 from portal.text import format_vnd
+from workflow.calendar import VN_TZ
+from workflow.states import Action, Role
 
 log = logging.getLogger(__name__)
 
 TITLES = {
-    "submit": _l("Đã nhận hồ sơ nộp trực tuyến của bạn"),
-    "accept": _l("Hồ sơ đã được tiếp nhận"),
-    "refuse_intake": _l("Hồ sơ không được tiếp nhận"),
-    "request_supplement": _l("Hồ sơ cần bổ sung, hoàn thiện"),
-    "supplement": _l("Đã nhận phần bổ sung hồ sơ"),
-    "request_fee": _l("Đề nghị nộp phí, lệ phí"),
-    "pay_fee": _l("Đã ghi nhận nộp phí, lệ phí"),
-    "apologize": _l("Thư xin lỗi và hẹn lại ngày trả kết quả"),
-    "issue_result": _l("Đã có kết quả giải quyết hồ sơ"),
-    "refuse": _l("Đã có kết quả giải quyết hồ sơ"),
-    "return_result": _l("Đã trả kết quả hồ sơ"),
-    "stop": _l("Hồ sơ bị dừng xử lý"),
-    "withdraw": _l("Hồ sơ đã được rút"),
+    Action.SUBMIT: _l("Đã nhận hồ sơ nộp trực tuyến của bạn"),
+    Action.ACCEPT: _l("Hồ sơ đã được tiếp nhận"),
+    Action.REFUSE_INTAKE: _l("Hồ sơ không được tiếp nhận"),
+    Action.REQUEST_SUPPLEMENT: _l("Hồ sơ cần bổ sung, hoàn thiện"),
+    Action.SUPPLEMENT: _l("Đã nhận phần bổ sung hồ sơ"),
+    Action.REQUEST_FEE: _l("Đề nghị nộp phí, lệ phí"),
+    Action.PAY_FEE: _l("Đã ghi nhận nộp phí, lệ phí"),
+    Action.APOLOGIZE: _l("Thư xin lỗi và hẹn lại ngày trả kết quả"),
+    Action.ISSUE_RESULT: _l("Đã có kết quả giải quyết hồ sơ"),
+    Action.REFUSE: _l("Đã có kết quả giải quyết hồ sơ"),
+    Action.RETURN_RESULT: _l("Đã trả kết quả hồ sơ"),
+    Action.STOP: _l("Hồ sơ bị dừng xử lý"),
+    Action.WITHDRAW: _l("Hồ sơ đã được rút"),
 }
 BODIES = {
-    "submit": _l("Hồ sơ “%(procedure)s” đã được gửi lúc %(at)s. Bộ phận Một cửa sẽ kiểm tra và thông báo mã hồ sơ khi tiếp nhận."),
-    "accept": _l("Hồ sơ “%(procedure)s” đã được tiếp nhận với mã %(code)s. Ngày hẹn trả kết quả: %(due)s."),
-    "refuse_intake": _l("Hồ sơ “%(procedure)s” không được tiếp nhận. Lý do: %(reason)s"),
-    "request_supplement": _l("Hồ sơ %(code)s cần bổ sung: %(items)s. Lý do: %(reason)s. Thời hạn giải quyết tạm dừng đến khi bạn bổ sung."),
-    "supplement": _l("Phần bổ sung của hồ sơ %(code)s đã được gửi; thời hạn giải quyết được tính tiếp."),
-    "request_fee": _l("Hồ sơ %(code)s cần nộp phí, lệ phí %(amount)s."),
-    "pay_fee": _l("Khoản phí, lệ phí %(amount)s của hồ sơ %(code)s đã được ghi nhận."),
-    "apologize": _l("Hồ sơ %(code)s được hẹn lại ngày trả kết quả: %(due)s. Lý do: %(reason)s"),
-    "issue_result": _l("Hồ sơ %(code)s đã có kết quả. Bạn có thể nhận kết quả theo hình thức đã chọn."),
-    "refuse": _l("Hồ sơ %(code)s đã có kết quả (văn bản trả lời). Lý do: %(reason)s"),
-    "return_result": _l("Kết quả hồ sơ %(code)s đã được trả. Mời bạn đánh giá mức độ hài lòng."),
-    "stop": _l("Hồ sơ %(code)s bị dừng xử lý. Lý do: %(reason)s"),
-    "withdraw": _l("Hồ sơ “%(procedure)s” đã được rút theo đề nghị. Lý do: %(reason)s"),
+    Action.SUBMIT: _l("Hồ sơ “%(procedure)s” đã được gửi lúc %(at)s. Bộ phận Một cửa sẽ kiểm tra và thông báo mã hồ sơ khi tiếp nhận."),
+    Action.ACCEPT: _l("Hồ sơ “%(procedure)s” đã được tiếp nhận với mã %(code)s. Ngày hẹn trả kết quả: %(due)s."),
+    Action.REFUSE_INTAKE: _l("Hồ sơ “%(procedure)s” không được tiếp nhận. Lý do: %(reason)s"),
+    Action.REQUEST_SUPPLEMENT: _l("Hồ sơ %(code)s cần bổ sung: %(items)s. Lý do: %(reason)s. Thời hạn giải quyết tạm dừng đến khi bạn bổ sung."),
+    Action.SUPPLEMENT: _l("Phần bổ sung của hồ sơ %(code)s đã được gửi; thời hạn giải quyết được tính tiếp."),
+    Action.REQUEST_FEE: _l("Hồ sơ %(code)s cần nộp phí, lệ phí %(amount)s."),
+    Action.PAY_FEE: _l("Khoản phí, lệ phí %(amount)s của hồ sơ %(code)s đã được ghi nhận."),
+    Action.APOLOGIZE: _l("Hồ sơ %(code)s được hẹn lại ngày trả kết quả: %(due)s. Lý do: %(reason)s"),
+    Action.ISSUE_RESULT: _l("Hồ sơ %(code)s đã có kết quả. Bạn có thể nhận kết quả theo hình thức đã chọn."),
+    Action.REFUSE: _l("Hồ sơ %(code)s đã có kết quả (văn bản trả lời). Lý do: %(reason)s"),
+    Action.RETURN_RESULT: _l("Kết quả hồ sơ %(code)s đã được trả. Mời bạn đánh giá mức độ hài lòng."),
+    Action.STOP: _l("Hồ sơ %(code)s bị dừng xử lý. Lý do: %(reason)s"),
+    Action.WITHDRAW: _l("Hồ sơ “%(procedure)s” đã được rút theo đề nghị. Lý do: %(reason)s"),
 }
 
 
 def _local(dt) -> str:
-    from workflow.calendar import VN_TZ
-
     return dt.astimezone(VN_TZ).strftime("%H:%M %d/%m/%Y") if dt else ""
 
 
@@ -126,7 +126,7 @@ def _notify_applicants(session: Session, _context, _instances) -> None:
             if dossier is None or dossier.applicant_id is None:
                 continue
             applicant = session.get(User, dossier.applicant_id)
-            if applicant is None or applicant.role != "citizen":
+            if applicant is None or applicant.role != Role.CITIZEN:
                 continue
             note = Notification(user_id=applicant.id, dossier_id=dossier.id, kind=ev.action,
                                 params=_params(dossier, ev), created_at=ev.at or utcnow())

@@ -15,12 +15,11 @@ from sqlalchemy import select
 
 from portal.extensions import db
 from portal.models import Dossier, User
-from portal.models.filing import Payment
+from portal.models.filing import Payment, PaymentStatus
 from portal.models.types import utcnow
-from portal.operations import dossiers
-from portal.operations.dossiers import ActionInput
 from portal.operations.filing import FilingError, own_dossier
-from portal.payments.gateway import ForgedCallback, PaymentGateway, PaymentRequest
+from portal.operations.lifecycle import ActionInput, perform
+from portal.payments.gateway import ForgedCallback, GatewayStatus, PaymentGateway, PaymentRequest
 from workflow.calendar import VN_TZ
 from workflow.states import Action, Status
 
@@ -47,7 +46,7 @@ def start_payment(dossier_id: int, user: User, gateway: PaymentGateway, return_u
     if not can_pay_online(dossier):
         raise FilingError("payment_not_due", 409)
     payment = Payment(dossier_id=dossier.id, user_id=user.id, provider=gateway.name,
-                      reference="LC" + secrets.token_hex(10).upper(), amount=dossier.fee_amount, status="pending")
+                      reference="LC" + secrets.token_hex(10).upper(), amount=dossier.fee_amount, status=PaymentStatus.PENDING.value)
     db.session.add(payment)
     db.session.flush()
     description = f"Phi, le phi ho so {dossier.code or dossier.id}"
@@ -71,7 +70,7 @@ def handle_callback(params, gateway: PaymentGateway) -> Payment:
     payment = _payment_for_update(result.reference)
     if payment is None or payment.amount != result.amount or payment.provider != gateway.name:
         raise FilingError("payment_forged", 400)
-    if payment.status != "pending":
+    if payment.status != PaymentStatus.PENDING:
         raise DuplicateCallback(payment)
     # Trust but verify: the provider's own ledger must say the same thing.
     confirmed = gateway.query(payment.reference)
@@ -80,18 +79,18 @@ def handle_callback(params, gateway: PaymentGateway) -> Payment:
     now = utcnow()
     payment.provider_transaction = result.transaction_id
     payment.completed_at = now
-    if result.status != "approved":
-        payment.status = "failed"
+    if result.status != GatewayStatus.APPROVED:
+        payment.status = PaymentStatus.FAILED.value
         db.session.flush()
         return payment
-    payment.status = "paid"
+    payment.status = PaymentStatus.PAID.value
     payment.receipt_number = f"BL{now.astimezone(VN_TZ):%y%m%d}-{payment.id:06d}"
     dossier = db.session.get(Dossier, payment.dossier_id)
     payer = db.session.get(User, payment.user_id)
     with db.session.no_autoflush:
         dossier.fee_paid_at = now
         if dossier.status == Status.AWAITING_FEE.value:
-            dossiers.perform(dossier.id, Action.PAY_FEE, payer, ActionInput(payload={
+            perform(dossier.id, Action.PAY_FEE, payer, ActionInput(payload={
                 "payment_reference": payment.reference, "receipt_number": payment.receipt_number,
                 "amount": payment.amount, "provider": payment.provider}), now=now)
     db.session.flush()

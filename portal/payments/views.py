@@ -5,7 +5,6 @@ from __future__ import annotations
 from flask import Blueprint, abort, redirect, render_template, request
 from flask_wtf import FlaskForm
 
-from portal.extensions import db
 from portal.payments import get_gateway
 from portal.payments.sandbox import SandboxGateway
 
@@ -32,6 +31,5 @@ def pay(transaction_id: str):
     form = DecisionForm()
     if form.validate_on_submit():
         params = gateway.decide(row, approve=request.form.get("decision") == "approve")
-        db.session.commit()
         return redirect(gateway.return_url(row, params))
     return render_template("payments/sandbox_bank.html", row=row, form=form)

@@ -1,10 +1,15 @@
-"""flask stats ...: plan targets; the day counts behind the dashboard."""
+"""flask stats ...: plan targets; the day counts behind the dashboard.
+
+Each command is one transaction (``command_boundary``): ``rebuild`` too, on purpose (the day
+counts are replaced at once, never seen half rebuilt).
+"""
 
 from __future__ import annotations
 
 import click
 
 from portal.extensions import db
+from portal.transaction import command_boundary
 
 
 @click.group("stats", help="Thống kê: chỉ tiêu kế hoạch, số liệu theo ngày.")
@@ -14,25 +19,24 @@ def stats_group():
 
 @stats_group.command("load-targets", help="Nạp chỉ tiêu từ portal/catalogue/data/targets.yaml (chạy lại không thay đổi gì).")
 @click.option("--reset", is_flag=True, help="Ghi đè các chỉ tiêu đã có bằng giá trị trong tệp.")
+@command_boundary
 def load_targets_command(reset):
     from portal.statistics.targets import TargetFileError, load_targets
 
     try:
         report = load_targets(reset=reset)
     except TargetFileError as error:
-        db.session.rollback()
         raise click.ClickException(f"Tệp chỉ tiêu có lỗi: {error}") from None
-    db.session.commit()
     click.echo(f"Chỉ tiêu: {report['created']} mới, {report['updated']} cập nhật, {report['unchanged']} không đổi.")
 
 
 @stats_group.command("rebuild", help="Tính lại toàn bộ bảng số liệu theo ngày (dossier_day_counts) từ hồ sơ, "
                                      "trong một giao dịch.")
+@command_boundary
 def rebuild_command():
     from portal.statistics.daily import rebuild
 
     rows = rebuild(db.session.connection())
-    db.session.commit()
     click.echo(f"Đã tính lại số liệu theo ngày: {rows} dòng.")
 
 
@@ -40,6 +44,7 @@ def rebuild_command():
                                     "(mọi chỉ tiêu, theo cơ quan và theo tháng).")
 @click.option("--year", "year_", type=click.IntRange(2000, 2100), default=None,
               help="Năm đối chiếu (mặc định: năm nay).")
+@command_boundary
 def verify_command(year_):
     from portal.models.types import utcnow
     from portal.statistics import periods
@@ -48,7 +53,6 @@ def verify_command(year_):
 
     year_ = year_ or utcnow().astimezone(VN_TZ).year
     differences = day_count_differences(periods.year(year_))
-    db.session.rollback()
     if differences:
         for label, figure, ours, direct in differences:
             click.echo(f"{label}: {figure} = {ours} theo ngày, {direct} đếm trực tiếp")

@@ -49,15 +49,16 @@ def perform(app, dossier_id: int, action: str, user_id: int, **kwargs):
 def _perform(app, dossier_id: int, action: str, user_id: int, **kwargs):
     from portal.extensions import db
     from portal.models import Dossier, User
-    from portal.operations import dossiers
-    from portal.operations.dossiers import ActionInput
+    from portal.operations import lifecycle
+    from portal.operations.lifecycle import ActionInput
 
     with app.app_context():
         if kwargs.pop("fee_paid_at_desk", False):
             from portal.models.types import utcnow
 
             db.session.get(Dossier, dossier_id).fee_paid_at = utcnow()
-        dossier = dossiers.perform(dossier_id, action, db.session.get(User, user_id), ActionInput(**kwargs))
+        kwargs.setdefault("documents_complete", action in ("submit", "accept"))  # the desk ticked every document
+        dossier = lifecycle.perform(dossier_id, action, db.session.get(User, user_id), ActionInput(**kwargs))
         db.session.commit()
         return {"status": dossier.status, "holder_role": dossier.holder_role, "code": dossier.code,
                 "result_proposed": dossier.result_proposed, "result_signed": dossier.result_signed}

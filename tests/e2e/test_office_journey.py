@@ -16,8 +16,8 @@ PASSWORD = "MatKhau2026"
 def _setup(app) -> dict:
     """Staff of the standard procedure's agency and one submitted online dossier."""
     from portal.extensions import db
-    from portal.operations import accounts, dossiers
-    from portal.operations.dossiers import ActionInput
+    from portal.operations import accounts, dossiers, lifecycle
+    from portal.operations.lifecycle import ActionInput
     from tests.integration.lifecycle_helpers import standard_procedure
 
     with app.app_context():
@@ -33,7 +33,7 @@ def _setup(app) -> dict:
                                             min_password_length=8)
         draft = dossiers.create_draft(citizen, procedure, {"ghi_chu": "nộp trực tuyến"})
         db.session.flush()
-        dossiers.perform(draft.id, "submit", citizen, ActionInput())
+        lifecycle.perform(draft.id, "submit", citizen, ActionInput(documents_complete=True))
         db.session.commit()
         return {"users": users, "dossier_id": draft.id, "procedure": procedure.name_vi,
                 "docs": [d["key"] for d in procedure.documents if d.get("required")]}

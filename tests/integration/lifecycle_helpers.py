@@ -9,8 +9,8 @@ from sqlalchemy import select
 
 from portal.extensions import db
 from portal.models import Procedure, User
-from portal.operations import dossiers
-from portal.operations.dossiers import ActionInput
+from portal.operations import dossiers, lifecycle
+from portal.operations.lifecycle import ActionInput
 from workflow.calendar import VN_TZ
 
 
@@ -56,7 +56,8 @@ def build_office(make_user, procedure: Procedure | None = None, prefix: str = ""
 
 
 def act(dossier_id: int, action: str, user: User, now: datetime | None = None, **kwargs):
-    dossier = dossiers.perform(dossier_id, action, user, ActionInput(**kwargs), now=now)
+    kwargs.setdefault("documents_complete", action in ("submit", "accept"))  # the desk ticked every document
+    dossier = lifecycle.perform(dossier_id, action, user, ActionInput(**kwargs), now=now)
     db.session.commit()
     return dossier
 

@@ -19,7 +19,12 @@ def test_officer_accepts_through_the_api(client, office):
     headers = token(client, office.officer.username)
     body = client.get(f"/api/v1/dossiers/{dossier.id}", headers=headers).get_json()
     assert body["status"] == "submitted" and body["status_code"] == 1
-    response = client.post(f"/api/v1/dossiers/{dossier.id}/actions/accept", json={"version": body["version"]}, headers=headers)
+    checked = [d["key"] for d in office.procedure.documents if d.get("required")]
+    response = client.post(f"/api/v1/dossiers/{dossier.id}/actions/accept", json={"version": body["version"]},
+                           headers=headers)
+    assert response.status_code == 422 and response.get_json()["error"]["code"] == "guard_documents_complete"
+    response = client.post(f"/api/v1/dossiers/{dossier.id}/actions/accept",
+                           json={"version": body["version"], "checked": checked}, headers=headers)
     assert response.status_code == 200, response.get_json()
     after = response.get_json()
     assert after["status"] == "accepted" and after["status_code"] == 2 and after["code"]

@@ -14,8 +14,8 @@ from sqlalchemy import delete, func, select
 
 from portal.extensions import db
 from portal.models import Dossier, DossierCodeCounter, DossierEvent, LoginAttempt, User
-from portal.operations import dossiers
-from portal.operations.dossiers import ActionInput
+from portal.operations import dossiers, lifecycle
+from portal.operations.lifecycle import ActionInput
 from portal.statistics import daily
 from tests.integration.lifecycle_helpers import build_office, vn
 
@@ -93,7 +93,7 @@ def _run_threads(app, target, count):
 def _submitted(office, when):
     dossier = dossiers.create_draft(office.citizen, office.procedure, {})
     db.session.flush()
-    dossiers.perform(dossier.id, "submit", office.citizen, now=when)
+    lifecycle.perform(dossier.id, "submit", office.citizen, ActionInput(documents_complete=True), now=when)
     db.session.commit()
     return dossier.id, db.session.get(Dossier, dossier.id).version
 
@@ -107,8 +107,9 @@ def test_conflicting_actions_on_one_dossier(_app, committed_office):
 
     def attempt(i):
         officer = db.session.get(User, officer_id)
-        return dossiers.perform(dossier_id, actions[i % 2], officer,
-                                ActionInput(version=version, reason="Hồ sơ không thuộc thẩm quyền"),
+        return lifecycle.perform(dossier_id, actions[i % 2], officer,
+                                ActionInput(version=version, reason="Hồ sơ không thuộc thẩm quyền",
+                                            documents_complete=True),
                                 now=vn(2026, 11, 23, 9, 0) + timedelta(seconds=i)).status
 
     results = _run_threads(_app, attempt, THREADS)
@@ -131,7 +132,8 @@ def test_simultaneous_receptions_get_distinct_codes(_app, committed_office):
 
     def accept(i):
         officer = db.session.get(User, officer_id)
-        return dossiers.perform(ids[i], "accept", officer, now=vn(2026, 11, 23, 10, 0)).code
+        return lifecycle.perform(ids[i], "accept", officer, ActionInput(documents_complete=True),
+                                 now=vn(2026, 11, 23, 10, 0)).code
 
     codes = _run_threads(_app, accept, THREADS)
     assert all(isinstance(c, str) for c in codes), codes

@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 from portal.extensions import db
 from portal.models import Dossier, DossierEvent, DossierFile
 from portal.models.filing import Feedback, Notification, OutboxMessage, Rating
-from portal.operations import filing
+from portal.operations import applicant, filing
 from portal.operations.filing import FilingError
 from tests.conftest import PASSWORD, csrf_token_from
 from tests.integration.filing_helpers import (
@@ -205,7 +205,7 @@ def test_another_citizens_dossier_is_a_404(client, pages, office, make_user):
                 f"/ho-so/{dossier.id}/ket-qua"):
         assert client.get(url).status_code == 404, url
     with pytest.raises(FilingError) as error:
-        filing.answer_supplement(dossier.id, stranger, {})
+        applicant.answer_supplement(dossier.id, stranger, {})
     assert error.value.status == 404
 
 
@@ -250,7 +250,7 @@ def test_supplement_request_changes_only_the_named_items_and_resumes_the_clock(c
     page = client.get(f"/ho-so/{dossier.id}/bo-sung").get_data(as_text=True)
     assert "Ảnh tờ khai bị mờ" in page and 'name="temp_address"' in page and 'name="household_head"' not in page
     with pytest.raises(FilingError) as error:
-        filing.answer_supplement(dossier.id, office.citizen, {"household_head": "Người khác"})
+        applicant.answer_supplement(dossier.id, office.citizen, {"household_head": "Người khác"})
     assert error.value.code == "not_requested"
     db.session.rollback()
     token = csrf_token_from(page)
@@ -297,14 +297,14 @@ def test_rating_after_the_result_once(client, pages, office):
     assert rating.level == "very_satisfied" and rating.comment == "Nhanh" and rating.user_id == office.citizen.id
     db.session.expire_all()
     with pytest.raises(FilingError):
-        filing.rate(dossier.id, office.citizen, "satisfied")
+        applicant.rate(dossier.id, office.citizen, "satisfied")
     assert count(Rating, Rating.dossier_id == dossier.id) == 1
 
 
 def test_rating_before_the_result_is_refused(office):
     dossier = submitted_dossier(office.citizen)
     with pytest.raises(FilingError) as error:
-        filing.rate(dossier.id, office.citizen, "satisfied")
+        applicant.rate(dossier.id, office.citizen, "satisfied")
     assert error.value.status == 409
 
 

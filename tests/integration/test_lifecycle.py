@@ -7,7 +7,7 @@ from sqlalchemy import select, text
 
 from portal.extensions import db
 from portal.models import Dossier, DossierEvent
-from portal.operations import dossiers
+from portal.operations import dossiers, lifecycle
 from portal.operations.calendar import set_override, working_calendar
 from portal.operations.events import verify_chains
 from tests.integration.lifecycle_helpers import act, build_office, new_submitted, vn, walk_to_result
@@ -42,13 +42,13 @@ def test_a_dossier_walks_from_draft_to_returned(office):
 def test_wrong_role_wrong_status_stale_version_and_missing_reason(office):
     dossier = new_submitted(office, vn(2026, 11, 23, 8, 0))
     with pytest.raises(dossiers.Forbidden):
-        dossiers.perform(dossier.id, "accept", office.specialist)
+        lifecycle.perform(dossier.id, "accept", office.specialist)
     with pytest.raises(dossiers.NotAllowed):
-        dossiers.perform(dossier.id, "return_result", office.officer)
+        lifecycle.perform(dossier.id, "return_result", office.officer)
     with pytest.raises(dossiers.StaleVersion):
-        dossiers.perform(dossier.id, "accept", office.officer, dossiers.ActionInput(version=dossier.version - 1))
+        lifecycle.perform(dossier.id, "accept", office.officer, lifecycle.ActionInput(version=dossier.version - 1))
     with pytest.raises(dossiers.DossierError) as error:
-        dossiers.perform(dossier.id, "refuse_intake", office.officer, dossiers.ActionInput(reason="  "))
+        lifecycle.perform(dossier.id, "refuse_intake", office.officer, lifecycle.ActionInput(reason="  "))
     assert error.value.status == 422
     db.session.rollback()
     assert db.session.get(Dossier, dossier.id).status == "submitted"
@@ -64,9 +64,9 @@ def test_other_agencies_and_other_citizens_do_not_see_the_dossier(office, make_u
     stranger = make_user(role="one_stop_officer", agency=other_agency.code, username="nguoingoai")
     other_citizen = make_user(username="congdankhac")
     with pytest.raises(dossiers.DossierNotFound):
-        dossiers.perform(dossier.id, "accept", stranger)
+        lifecycle.perform(dossier.id, "accept", stranger)
     with pytest.raises(dossiers.DossierNotFound):
-        dossiers.perform(dossier.id, "withdraw", other_citizen, dossiers.ActionInput(reason="không cần nữa"))
+        lifecycle.perform(dossier.id, "withdraw", other_citizen, lifecycle.ActionInput(reason="không cần nữa"))
 
 
 def test_only_the_role_of_the_current_step_moves_it(office):
@@ -76,7 +76,7 @@ def test_only_the_role_of_the_current_step_moves_it(office):
     assert dossier.status == "in_process" and dossier.holder_role == office.procedure.steps[1]["role"]
     wrong = office.specialist if dossier.holder_role != "specialist" else office.unit_leader
     with pytest.raises(dossiers.Forbidden) as error:
-        dossiers.perform(dossier.id, "forward", wrong)
+        lifecycle.perform(dossier.id, "forward", wrong)
     assert error.value.code == "not_your_step"
 
 
@@ -112,8 +112,8 @@ def test_apology_sets_a_new_date_once(office):
     assert d.due_at.replace(second=0, microsecond=0) == new_due.replace(second=0, microsecond=0)
     assert d.original_due_at < d.due_at
     with pytest.raises(dossiers.DossierError):
-        dossiers.perform(dossier.id, "apologize", office.unit_leader,
-                         dossiers.ActionInput(reason="lần hai", new_due_at=new_due + timedelta(days=3)))
+        lifecycle.perform(dossier.id, "apologize", office.unit_leader,
+                         lifecycle.ActionInput(reason="lần hai", new_due_at=new_due + timedelta(days=3)))
 
 
 def test_codes_count_per_agency_and_day(office):

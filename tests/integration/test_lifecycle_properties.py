@@ -20,11 +20,11 @@ from sqlalchemy import select
 
 from portal.extensions import db
 from portal.models import Dossier, DossierEvent
-from portal.operations import dossiers
-from portal.operations.dossiers import STEP_ACTIONS
+from portal.operations import dossiers, lifecycle
 from portal.operations.events import verify_chains
 from tests.integration.lifecycle_helpers import build_office, vn
 from workflow.machine import allowed_actions
+from workflow.process import STEP_ACTIONS
 from workflow.states import Action, Role, Status
 
 ROLES = ["citizen", "one_stop_officer", "unit_leader", "specialist", "agency_leader", "clerk"]
@@ -49,12 +49,13 @@ def test_random_action_sequences_keep_the_invariants(app, make_user):
         def act(self, action, role, reason, minutes, stale):
             self.now += timedelta(minutes=minutes)
             dossier = db.session.get(Dossier, self.dossier_id)
-            data = dossiers.ActionInput(
+            data = lifecycle.ActionInput(
+                documents_complete=True,  # the engine: the command layer checks the documents
                 version=dossier.version - 1 if stale else dossier.version, reason=reason,
                 new_due_at=(dossier.due_at or self.now) + timedelta(days=5), items=["Bản sao giấy tờ"],
             )
             try:
-                dossiers.perform(self.dossier_id, action, office.by_role(role), data, now=self.now)
+                lifecycle.perform(self.dossier_id, action, office.by_role(role), data, now=self.now)
             except dossiers.DossierError:
                 db.session.rollback()
                 return
@@ -74,10 +75,11 @@ def test_random_action_sequences_keep_the_invariants(app, make_user):
             if not candidates:
                 return
             action, role = candidates[choice % len(candidates)]
-            data = dossiers.ActionInput(version=dossier.version, reason="Lý do", items=["Bản sao"],
-                                        new_due_at=(dossier.due_at or self.now) + timedelta(days=5))
+            data = lifecycle.ActionInput(version=dossier.version, reason="Lý do", items=["Bản sao"],
+                                         new_due_at=(dossier.due_at or self.now) + timedelta(days=5),
+                                         documents_complete=True)
             try:
-                dossiers.perform(self.dossier_id, action, office.by_role(role), data, now=self.now)
+                lifecycle.perform(self.dossier_id, action, office.by_role(role), data, now=self.now)
             except dossiers.DossierError:
                 db.session.rollback()
                 return

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import random
 from datetime import UTC, datetime, timedelta
 from io import BytesIO
 
@@ -222,17 +221,3 @@ def test_register_book_pdf_and_xlsx(client, pages, office):
     sheet = load_workbook(BytesIO(xlsx.data)).active
     assert code in [cell.value for row in sheet.iter_rows() for cell in row]
     assert client.get("/mot-cua/so-theo-doi?period_from=2026-12-01&period_to=2026-11-01").status_code == 422
-
-
-def test_fast_working_minutes_match_the_calendar(app):
-    from portal.operations.calendar import working_calendar
-    from portal.operations.office import _FastSpans
-
-    calendar = working_calendar(None)
-    fast = _FastSpans(calendar)
-    rng = random.Random(7)
-    base = vn(2025, 12, 20, 8, 0)
-    for _ in range(300):
-        a = base + timedelta(minutes=rng.randint(0, 60 * 24 * 500))
-        b = a + timedelta(minutes=rng.randint(-60 * 24 * 200, 60 * 24 * 200))
-        assert fast.working_minutes_between(a, b) == calendar.working_minutes_between(a, b), (a, b)

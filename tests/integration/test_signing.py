@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 
 from portal.extensions import db
 from portal.models import AuditEntry, Dossier, DossierEvent, DossierFile, SigningCertificate
-from portal.operations import dossiers, signing
+from portal.operations import certificates, dossiers, lifecycle, signing
 from portal.storage import read_blob
 from signatures import pki
 from signatures.testing import TestPKI
@@ -30,8 +30,8 @@ def _count(model, *where) -> int:
 
 
 def test_the_ca_lives_in_the_database_with_an_encrypted_key(app):
-    row, created = signing.init_ca()
-    again, created_again = signing.init_ca()
+    row, created = certificates.init_ca()
+    again, created_again = certificates.init_ca()
     assert created and not created_again and again.id == row.id
     assert row.purpose == "ca" and row.user_id is None
     assert row.private_key_pem.startswith("-----BEGIN ENCRYPTED PRIVATE KEY-----")
@@ -43,43 +43,43 @@ def test_the_ca_lives_in_the_database_with_an_encrypted_key(app):
     assert key.public_key().public_numbers() == cert.public_key().public_numbers()
     assert cert.extensions.get_extension_for_class(x509.BasicConstraints).value.ca
     assert "PRIVATE" not in repr(row)
-    assert cert in signing.trust_store()
-    assert signing.root_pem() == row.certificate_pem
+    assert cert in certificates.trust_store()
+    assert certificates.root_pem() == row.certificate_pem
 
 
 def test_issue_import_and_revoke(app, office, monkeypatch):
-    row, ck = signing.issue_for_user(office.agency_leader)
+    row, ck = certificates.issue_for_user(office.agency_leader)
     db.session.flush()
     assert row.user_id == office.agency_leader.id and row.purpose == "person"
-    assert row.chain_pem == signing.root_pem()
-    cert = signing.certificate_of(row)
+    assert row.chain_pem == certificates.root_pem()
+    cert = certificates.certificate_of(row)
     assert pki.common_name(cert.subject) == office.agency_leader.full_name
-    assert signing.is_trusted(row)
-    assert signing.signer_for(row) is signing.signer_for(row)  # cached per process
+    assert certificates.is_trusted(row)
+    assert certificates.signer_for(row) is certificates.signer_for(row)  # cached per process
 
     # A "real" certificate from another CA, imported from PKCS#12 for the officer.
     foreign = TestPKI.get().officer
     p12 = pki.export_pkcs12(foreign, b"p12-secret")
-    with pytest.raises(signing.PkiOperationError) as wrong:
-        signing.import_pkcs12(p12, b"wrong", user=office.officer)
+    with pytest.raises(certificates.PkiOperationError) as wrong:
+        certificates.import_pkcs12(p12, b"wrong", user=office.officer)
     assert wrong.value.code == "wrong_password"
-    with pytest.raises(signing.PkiOperationError):
-        signing.import_pkcs12(b"not a container", b"x", user=office.officer)
-    imported = signing.import_pkcs12(p12, b"p12-secret", user=office.officer)
+    with pytest.raises(certificates.PkiOperationError):
+        certificates.import_pkcs12(b"not a container", b"x", user=office.officer)
+    imported = certificates.import_pkcs12(p12, b"p12-secret", user=office.officer)
     db.session.flush()
     assert imported.source == "imported" and imported.private_key_pem.startswith("-----BEGIN ENCRYPTED")
-    assert not signing.is_trusted(imported)  # its root is not in the trust store
-    with pytest.raises(signing.PkiOperationError) as duplicate:
-        signing.import_pkcs12(p12, b"p12-secret", user=office.officer)
+    assert not certificates.is_trusted(imported)  # its root is not in the trust store
+    with pytest.raises(certificates.PkiOperationError) as duplicate:
+        certificates.import_pkcs12(p12, b"p12-secret", user=office.officer)
     assert duplicate.value.code == "duplicate"
 
-    signing.revoke(row.serial)
+    certificates.revoke(row.serial)
     db.session.flush()
     assert row.revoked_at is not None
-    with pytest.raises(signing.PkiOperationError):
-        signing.revoke(row.serial)
+    with pytest.raises(certificates.PkiOperationError):
+        certificates.revoke(row.serial)
     monkeypatch.setitem(app.config, "SIGNING_AUTO_ISSUE", False)
-    with pytest.raises(signing.NoCertificate) as missing:
+    with pytest.raises(certificates.NoCertificate) as missing:
         signing.sign_form(simple_pdf(), office.agency_leader, None, "Thử")
     assert missing.value.code == "no_certificate" and missing.value.status == 422
     assert _count(AuditEntry, AuditEntry.action.like("pki.%")) >= 4
@@ -87,12 +87,12 @@ def test_issue_import_and_revoke(app, office, monkeypatch):
 
 def test_trust_dir_adds_national_roots(app, office, tmp_path, monkeypatch):
     foreign = TestPKI.get()
-    signing.import_pkcs12(pki.export_pkcs12(foreign.leader, b"pw"), b"pw", user=office.agency_leader)
+    certificates.import_pkcs12(pki.export_pkcs12(foreign.leader, b"pw"), b"pw", user=office.agency_leader)
     signed = signing.sign_form(simple_pdf(), office.agency_leader, None, "Ký thử")
-    assert signing.verify_document(signed).verdict == "indeterminate"  # untrusted root
+    assert certificates.verify_document(signed).verdict == "indeterminate"  # untrusted root
     (tmp_path / "national-root.pem").write_bytes(foreign.root.certificate.public_bytes(serialization.Encoding.PEM))
     monkeypatch.setitem(app.config, "PKI_TRUST_DIR", str(tmp_path))
-    report = signing.verify_document(signed)
+    report = certificates.verify_document(signed)
     assert report.verdict == "valid", report.message_en
     assert report.signatures[0].signer == "Trần Văn Đức"
 
@@ -105,11 +105,11 @@ def test_sign_form_is_b_t_with_a_visible_stamp_and_verifies(app, office):
     pdf = simple_pdf("Giấy tiếp nhận hồ sơ")
     signed = signing.sign_form(pdf, office.officer, box, "Giấy tiếp nhận hồ sơ")
     assert signed.startswith(pdf)  # an incremental update: the form itself is untouched
-    report = signing.verify_document(signed)
+    report = certificates.verify_document(signed)
     assert report.verdict == "valid", report.message_en
     (sig,) = report.signatures
     assert sig.signer == office.officer.full_name and sig.level == "B-T" and sig.intact and sig.trusted
-    assert signing.verify_document(tamper(signed)).verdict == "invalid"
+    assert certificates.verify_document(tamper(signed)).verdict == "invalid"
     from io import BytesIO
 
     from pypdf import PdfReader
@@ -137,7 +137,7 @@ def test_approve_signs_the_result_by_the_leader_then_the_agency_seal(app, office
     pdf = read_blob(result.blob_sha256)
     ARTIFACTS.mkdir(exist_ok=True)
     (ARTIFACTS / "signed-result.pdf").write_bytes(pdf)  # for a look with a PDF reader
-    report = signing.verify_document(pdf)
+    report = certificates.verify_document(pdf)
     assert report.verdict == "valid", report.message_en
     leader, seal = report.signatures
     assert leader.signer == office.agency_leader.full_name
@@ -150,7 +150,7 @@ def test_approve_signs_the_result_by_the_leader_then_the_agency_seal(app, office
     # Both seats exist before the first signature; certificates were issued on first use.
     assert _count(SigningCertificate, SigningCertificate.agency_id == dossier.agency_id,
                   SigningCertificate.purpose == "seal") == 1
-    assert signing.verify_document(tamper(pdf)).verdict == "invalid"
+    assert certificates.verify_document(tamper(pdf)).verdict == "invalid"
 
 
 def _pdf_text(pdf: bytes) -> str:
@@ -189,7 +189,7 @@ def test_the_newest_draft_is_what_gets_signed(app, office):
     (result,) = _result_files(dossier.id)
     signed = read_blob(result.blob_sha256)
     assert signed.startswith(draft)
-    assert signing.verify_document(signed).verdict == "valid"
+    assert certificates.verify_document(signed).verdict == "valid"
 
 
 def test_production_without_a_certificate_refuses_and_writes_nothing(app, office, monkeypatch):
@@ -198,7 +198,7 @@ def test_production_without_a_certificate_refuses_and_writes_nothing(app, office
     version = dossier.version
     events = _count(DossierEvent, DossierEvent.dossier_id == dossier.id)
     with pytest.raises(dossiers.DossierError) as error:
-        dossiers.perform(dossier.id, "approve", office.agency_leader, dossiers.ActionInput(version=version))
+        lifecycle.perform(dossier.id, "approve", office.agency_leader, lifecycle.ActionInput(version=version))
     db.session.rollback()
     assert error.value.status == 422 and error.value.code in ("no_certificate", "no_ca")
     dossier = db.session.get(Dossier, dossier.id)
@@ -209,26 +209,26 @@ def test_production_without_a_certificate_refuses_and_writes_nothing(app, office
 
 def test_missing_seal_is_refused_before_any_signature(app, office, monkeypatch):
     dossier = at_leader_step(office)
-    signing.init_ca()
-    signing.issue_for_user(office.agency_leader)
+    certificates.init_ca()
+    certificates.issue_for_user(office.agency_leader)
     db.session.commit()
     monkeypatch.setitem(app.config, "SIGNING_AUTO_ISSUE", False)
-    with pytest.raises(signing.NoCertificate):
-        dossiers.perform(dossier.id, "approve", office.agency_leader, dossiers.ActionInput(version=dossier.version))
+    with pytest.raises(certificates.NoCertificate):
+        lifecycle.perform(dossier.id, "approve", office.agency_leader, lifecycle.ActionInput(version=dossier.version))
     db.session.rollback()
     assert _result_files(dossier.id) == []
 
 
 def test_production_refuses_to_sign_without_the_key_password_or_a_tsa(app, office, monkeypatch):
     monkeypatch.setitem(app.config, "PKI_KEY_PASSWORD", None)
-    with pytest.raises(signing.SigningNotConfigured) as no_password:
+    with pytest.raises(certificates.SigningNotConfigured) as no_password:
         signing.sign_form(simple_pdf(), office.officer, None, "Thử")
     assert no_password.value.status == 503 and no_password.value.code == "pki_password_missing"
     db.session.rollback()
     monkeypatch.setitem(app.config, "PKI_KEY_PASSWORD", "x" * 20)
     monkeypatch.setitem(app.config, "PORTAL_ENV", "production")
-    with pytest.raises(signing.SigningNotConfigured) as no_tsa:
-        signing.timestamper()
+    with pytest.raises(certificates.SigningNotConfigured) as no_tsa:
+        certificates.timestamper()
     assert no_tsa.value.code == "tsa_not_configured"
 
 
@@ -255,15 +255,15 @@ def test_a_damaged_draft_is_a_clear_error(app, office):
                                original_name="hong.pdf", uploaded_by_id=office.specialist.id))
     db.session.commit()
     with pytest.raises(signing.SigningFailure) as error:
-        dossiers.perform(dossier.id, "approve", office.agency_leader, dossiers.ActionInput(version=dossier.version))
+        lifecycle.perform(dossier.id, "approve", office.agency_leader, lifecycle.ActionInput(version=dossier.version))
     db.session.rollback()
     assert error.value.code == "signing_failed" and error.value.status == 422
     assert _result_files(dossier.id) == []
 
 
 def test_only_staff_get_certificates(app, office):
-    with pytest.raises(signing.NoCertificate):
+    with pytest.raises(certificates.NoCertificate):
         signing.sign_form(simple_pdf(), office.citizen, None, "Thử")
-    with pytest.raises(signing.PkiOperationError) as error:
-        signing.issue_for_user(office.citizen)
+    with pytest.raises(certificates.PkiOperationError) as error:
+        certificates.issue_for_user(office.citizen)
     assert error.value.code == "not_staff"

@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 
 from portal.extensions import db
 from portal.models import AuditEntry, Dossier, DossierFile, SigningCertificate
-from portal.operations import dossiers, signing
+from portal.operations import certificates, dossiers, signing
 from portal.storage import read_blob
 from signatures import pki
 from signatures.testing import TestPKI
@@ -136,7 +136,7 @@ def token(client, username):
 @pytest.fixture
 def token_key(app, office):
     """The leader's key as it would sit on a USB token: the server only keeps the certificate."""
-    row, ck = signing.issue_for_user(office.agency_leader)
+    row, ck = certificates.issue_for_user(office.agency_leader)
     row.private_key_pem = None
     db.session.commit()
     return ck.private_key
@@ -178,7 +178,7 @@ def test_remote_signing_round_trip(app, client, office, token_key):
     assert again.status_code == 409
 
     result = db.session.get(DossierFile, file_id)
-    report = signing.verify_document(read_blob(result.blob_sha256))
+    report = certificates.verify_document(read_blob(result.blob_sha256))
     assert report.verdict == "valid", report.message_en
     assert [s.signer for s in report.signatures] == [office.agency_leader.full_name, dossier.agency.name_vi]
     assert [s.level for s in report.signatures] == ["B-LTA", "B-LTA"]
@@ -261,7 +261,7 @@ def test_pki_commands(app, runner, office, tmp_path):
     root = runner.invoke(args=["pki", "export-root"])
     assert root.exit_code == 0 and "PRIVATE" not in root.output
     cert = x509.load_pem_x509_certificate(root.output.encode())
-    assert cert == signing.certificate_of(next(r for r in rows if r.purpose == "ca"))
+    assert cert == certificates.certificate_of(next(r for r in rows if r.purpose == "ca"))
     out = tmp_path / "root.pem"
     assert runner.invoke(args=["pki", "export-root", "--output", str(out)]).exit_code == 0
     assert x509.load_pem_x509_certificate(out.read_bytes()) == cert

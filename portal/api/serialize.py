@@ -1,0 +1,68 @@
+"""What the API says about a dossier: one serialisation for every endpoint that returns one."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from portal.api.common import iso
+from portal.extensions import db
+from portal.models import Dossier, DossierEvent, DossierFile, User
+from portal.models.files import FileKind
+from portal.operations.applicant import result_file
+from portal.operations.dossiers import can_see
+from workflow.states import NATIONAL_CODE, Status
+
+
+def _files_json(dossier: Dossier, viewer: User) -> tuple[list[dict], dict | None]:
+    kinds = (FileKind.DOCUMENT, FileKind.FORM) if viewer.id == dossier.applicant_id else (
+        FileKind.DOCUMENT, FileKind.SCAN, FileKind.RESULT_DRAFT, FileKind.FORM)
+    rows = db.session.scalars(select(DossierFile).where(
+        DossierFile.dossier_id == dossier.id, DossierFile.kind.in_(kinds), DossierFile.superseded_at.is_(None))
+        .order_by(DossierFile.id)).all()
+    documents = [{"id": f.id, "kind": f.kind, "document_key": f.document_key, "name": f.original_name,
+                  "content_type": f.blob.content_type, "size": f.blob.size, "uploaded_at": iso(f.uploaded_at),
+                  "download": f"/api/v1/dossiers/{dossier.id}/files/{f.id}"} for f in rows]
+    result = result_file(dossier)
+    return documents, ({"id": result.id, "name": result.original_name, "sha256": result.blob_sha256,
+                        "download": f"/api/v1/dossiers/{dossier.id}/files/{result.id}"} if result else None)
+
+
+def dossier_json(dossier: Dossier, viewer: User) -> dict:
+    history = db.session.query(DossierEvent).filter(DossierEvent.dossier_id == dossier.id).order_by(DossierEvent.seq)
+    documents, result = _files_json(dossier, viewer)
+    return {
+        "id": dossier.id,
+        "code": dossier.code,
+        "procedure": {"code": dossier.procedure.code, "name": dossier.procedure.name_vi},
+        "agency": {"code": dossier.agency.code, "name": dossier.agency.name_vi},
+        "status": dossier.status,
+        "status_code": NATIONAL_CODE[Status(dossier.status)],
+        "channel": dossier.channel,
+        "step": dossier.step_key,
+        "holder_role": dossier.holder_role,
+        "submitted_at": iso(dossier.submitted_at),
+        "received_at": iso(dossier.received_at),
+        "due_at": iso(dossier.due_at),
+        "original_due_at": iso(dossier.original_due_at),
+        "paused": dossier.paused_since is not None,
+        "finished_at": iso(dossier.finished_at),
+        "returned_at": iso(dossier.returned_at),
+        "timeliness": dossier.timeliness,
+        "version": dossier.version,
+        "form_version": dossier.form_version,
+        "data": dossier.form_data,
+        "applicant": dossier.applicant if viewer.role != "citizen" or viewer.id == dossier.applicant_id else {},
+        "documents": documents,
+        "result": result,
+        "history": [
+            {"action": e.action, "from": e.from_status, "to": e.to_status, "at": iso(e.at), "by_role": e.actor_role,
+             "comment": e.comment, "step_from": e.from_step, "step_to": e.to_step, "due_at": iso(e.due_at),
+             "step_timeliness": e.step_timeliness}
+            for e in history
+        ],
+    }
+
+
+def visible_dossier(dossier_id: int, user: User) -> Dossier | None:
+    dossier = db.session.get(Dossier, dossier_id)
+    return dossier if dossier is not None and can_see(user, dossier) else None

@@ -1,0 +1,161 @@
+"""The applicant's side of a submitted dossier: the lookup by code, answering a supplement
+request, withdrawal, rating, feedback, and downloading the files and the signed result. Drafts,
+attachments, submission and what a supplement request reopens are ``portal.operations.filing``.
+
+Operations flush; the view (or the API endpoint) commits once. Each failure is a
+``portal.operations.filing.FilingError`` with an HTTP ``status`` and a stable ``code``.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from portal.extensions import db
+from portal.models import Dossier, DossierEvent, DossierFile, User
+from portal.models.files import FileKind
+from portal.models.filing import FEEDBACK_KINDS, RATING_LEVELS, Feedback, Rating
+from portal.operations import audit, dossiers
+from portal.operations.filing import (
+    FilingError,
+    active_files,
+    editable_items,
+    from_dossier_error,
+    missing_documents,
+    own_dossier,
+)
+from portal.operations.lifecycle import ActionInput, perform
+from workflow.states import Action, Status
+
+#: What the applicant may download of their own dossier (result drafts and desk scans stay inside).
+APPLICANT_FILE_KINDS = frozenset({FileKind.DOCUMENT, FileKind.RESULT, FileKind.FORM})
+
+
+# ---------------------------------------------------------------------------------------------
+# Looking up a dossier by its code (given at submission)
+
+
+def find_by_code(code: str) -> Dossier | None:
+    code = (code or "").strip()
+    if not code or len(code) > 40:
+        return None
+    return db.session.scalar(select(Dossier).where(Dossier.code == code))
+
+
+# ---------------------------------------------------------------------------------------------
+# Files and the result
+
+
+def downloadable_file(file_id: int, user: User) -> tuple[DossierFile, Dossier]:
+    """A file of a dossier the user may see (the applicant, or the officers of the agency)."""
+    row = db.session.get(DossierFile, file_id)
+    dossier = db.session.get(Dossier, row.dossier_id) if row is not None else None
+    if row is None or not dossiers.can_see(user, dossier):
+        raise FilingError("not_found", 404)
+    if user.id == dossier.applicant_id and row.kind not in APPLICANT_FILE_KINDS:
+        raise FilingError("not_found", 404)  # drafts of results and internal scans stay inside the office
+    return row, dossier
+
+
+def result_file(dossier: Dossier) -> DossierFile | None:
+    """The newest signed result of the dossier."""
+    return db.session.scalar(
+        select(DossierFile).where(DossierFile.dossier_id == dossier.id, DossierFile.kind == FileKind.RESULT,
+                                  DossierFile.superseded_at.is_(None))
+        .order_by(DossierFile.uploaded_at.desc(), DossierFile.id.desc()).limit(1)
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# Supplement answers
+
+
+def _files_already_given(dossier: Dossier) -> set[int]:
+    """Files named by the submission and by earlier supplement answers."""
+    payloads = db.session.scalars(select(DossierEvent.payload).where(
+        DossierEvent.dossier_id == dossier.id, DossierEvent.action.in_([Action.SUBMIT.value, Action.SUPPLEMENT.value])))
+    return {int(i) for p in payloads for i in (p or {}).get("files", []) + (p or {}).get("new_files", [])}
+
+
+def answer_supplement(dossier_id: int, user: User, changes: dict, note: str = "",
+                      version: int | None = None) -> Dossier:
+    """Apply the citizen's corrections (only the requested items) and resume the dossier."""
+    dossier = own_dossier(dossier_id, user, lock=True)
+    if version is not None and version != dossier.version:
+        raise FilingError("stale_version", 409)
+    if dossier.status != Status.SUPPLEMENT_REQUESTED.value:
+        raise FilingError("not_waiting_supplement", 409)
+    request = editable_items(dossier)
+    outside = sorted(set(changes) - request.fields)
+    if outside:
+        raise FilingError("not_requested", 422, fields=", ".join(outside))
+    data = dict(dossier.form_data or {})
+    changed = sorted(name for name, value in changes.items() if data.get(name) != value)
+    data.update(changes)
+    missing = [f["label_vi"] for f in dossier.form_snapshot if f.get("required") and data.get(f["name"]) in (None, "")]
+    if missing:
+        raise FilingError("form_incomplete", 422, fields=", ".join(missing))
+    if missing_documents(dossier):
+        raise FilingError("documents_missing", 422,
+                          documents="; ".join(d["name_vi"] for d in missing_documents(dossier)))
+    new_files = [row.id for row in active_files(dossier) if row.id not in _files_already_given(dossier)]
+    try:
+        with db.session.no_autoflush:  # one UPDATE of the dossier: its version moves by one
+            dossier.form_data = data
+            perform(dossier.id, Action.SUPPLEMENT, user, ActionInput(
+                reason=note.strip()[:4000], payload={"changed_fields": changed, "new_files": new_files}))
+    except dossiers.DossierError as error:
+        raise from_dossier_error(error) from None
+    return dossier
+
+
+# ---------------------------------------------------------------------------------------------
+# Withdrawal, rating, feedback
+
+
+def withdraw(dossier_id: int, user: User, reason: str, version: int | None = None) -> Dossier:
+    own_dossier(dossier_id, user)
+    if not (reason or "").strip():
+        raise FilingError("reason_required", 422)
+    try:
+        return perform(dossier_id, Action.WITHDRAW, user, ActionInput(version=version, reason=reason.strip()[:4000]))
+    except dossiers.DossierError as error:
+        raise from_dossier_error(error) from None
+
+
+def rate(dossier_id: int, user: User, level: str, comment: str | None = None) -> Rating:
+    """The applicant's satisfaction, once, after the result was returned."""
+    own_dossier(dossier_id, user)
+    if level not in RATING_LEVELS:
+        raise FilingError("rating_unknown", 422)
+    comment = (comment or "").strip()[:4000] or None
+    try:
+        perform(dossier_id, Action.RATE, user, ActionInput(reason=comment or "", payload={"level": level}))
+    except dossiers.DossierError as error:
+        raise from_dossier_error(error) from None
+    rating = Rating(dossier_id=dossier_id, user_id=user.id, level=level, comment=comment)
+    db.session.add(rating)
+    db.session.flush()
+    return rating
+
+
+def rating_of(dossier: Dossier) -> Rating | None:
+    return db.session.scalar(select(Rating).where(Rating.dossier_id == dossier.id))
+
+
+def send_feedback(user: User, kind: str, subject: str, body: str, dossier_code: str | None = None) -> Feedback:
+    if kind not in FEEDBACK_KINDS:
+        raise FilingError("feedback_kind_unknown", 422)
+    subject, body = (subject or "").strip(), (body or "").strip()
+    if not subject or not body:
+        raise FilingError("feedback_empty", 422)
+    dossier_id = None
+    if dossier_code:
+        dossier = find_by_code(dossier_code)
+        if dossier is None or dossier.applicant_id != user.id:
+            raise FilingError("feedback_dossier_unknown", 422)
+        dossier_id = dossier.id
+    row = Feedback(user_id=user.id, dossier_id=dossier_id, kind=kind, subject=subject[:255], body=body[:8000])
+    db.session.add(row)
+    db.session.flush()
+    audit.record("feedback.create", user=user, object_type="feedback", object_id=row.id, kind=kind, dossier_id=dossier_id)
+    return row

@@ -1,0 +1,312 @@
+"""One command per lifecycle action taken by staff: what the actor must send, checked in one place.
+
+Every door builds the same command from what it received (``command_for`` takes plain values:
+the web form's fields, the API's JSON, a CLI's options) and calls ``act``. So the web page and the
+API refuse the same things with the same codes: acceptance without a complete checklist
+(``guard_documents_complete``), a proposal without a result draft (``draft_required``), returning
+a result without a delivery method (``delivery_required``), an apology without a new date
+(``bad_new_due``), a hand-over to someone who cannot take the step (``bad_assignee``).
+
+The citizens' own actions are ``portal.operations.filing`` (submit) and
+``portal.operations.applicant`` (supplement, withdraw, rate).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, fields
+from datetime import datetime
+from typing import ClassVar
+
+from sqlalchemy import select
+
+from portal.extensions import db
+from portal.models import Dossier, User
+from portal.models.types import utcnow
+from portal.operations.dossiers import DossierError, Forbidden, load_for_update, plan_of
+from portal.operations.drafts import add_result_draft, current_draft
+from portal.operations.lifecycle import ActionInput, apply_action, as_action, authorize
+from workflow.states import Action, DeliveryMethod, ResultKind, Role
+
+MAX_REASON = 4000
+MAX_ITEMS, MAX_ITEM = 50, 1000
+
+
+class InvalidInput(DossierError):
+    """A field of the command has the wrong type or size (HTTP 422); ``detail`` names it."""
+
+    def __init__(self, field: str):
+        super().__init__("invalid_input", field)
+        self.field = field
+        self.params = {"field": field}
+
+
+@dataclass(frozen=True)
+class Command:
+    """What every staff action carries: the version of the dossier the actor saw, and a reason
+    or opinion (required by the guards of refusals, stops, withdrawals, supplement requests...)."""
+
+    action: ClassVar[Action]
+    version: int
+    reason: str = ""
+
+    def to_input(self, dossier: Dossier, actor: User, now: datetime) -> ActionInput:
+        """Check what the actor sent against the dossier: the engine's input."""
+        return ActionInput(version=self.version, reason=self.reason)
+
+
+@dataclass(frozen=True)
+class Accept(Command):
+    """The desk accepts a dossier after ticking every required document it checked."""
+
+    action = Action.ACCEPT
+    checked: tuple[str, ...] = ()
+
+    def to_input(self, dossier: Dossier, actor: User, now: datetime) -> ActionInput:
+        documents = dossier.procedure.documents
+        unknown = sorted(set(self.checked) - {doc["key"] for doc in documents})
+        if unknown:
+            raise DossierError("unknown_document", f"unknown document keys: {unknown}")
+        missing = [doc["key"] for doc in documents if doc.get("required") and doc["key"] not in self.checked]
+        payload: dict = {"checked": sorted(set(self.checked))}
+        if missing:
+            payload["missing"] = missing
+        return ActionInput(version=self.version, reason=self.reason, documents_complete=not missing, payload=payload)
+
+
+@dataclass(frozen=True)
+class RequestSupplement(Command):
+    """What the applicant must add, one item a line (the reason alone is taken as the one item)."""
+
+    action = Action.REQUEST_SUPPLEMENT
+    items: tuple[str, ...] = ()
+
+    def to_input(self, dossier: Dossier, actor: User, now: datetime) -> ActionInput:
+        items = list(self.items) or ([self.reason] if self.reason else [])
+        return ActionInput(version=self.version, reason=self.reason, items=items)
+
+
+@dataclass(frozen=True)
+class HandOver(Command):
+    """Forward to the next step or send back to the previous one, optionally to a named person
+    who holds the role of that step in the dossier's agency."""
+
+    action = Action.FORWARD
+    assignee_id: int | None = None
+
+    def to_input(self, dossier: Dossier, actor: User, now: datetime) -> ActionInput:
+        if self.assignee_id is not None:
+            role = target_role(dossier, self.action)
+            if role is None or self.assignee_id not in {u.id for u in assignees(dossier, role)}:
+                raise DossierError("bad_assignee", "the assignee does not hold the next step's role here")
+        return ActionInput(version=self.version, reason=self.reason, assignee_id=self.assignee_id)
+
+
+@dataclass(frozen=True)
+class SendBack(HandOver):
+    action = Action.SEND_BACK
+
+
+@dataclass(frozen=True)
+class ProposeResult(Command):
+    """The specialist proposes the result with a draft document: uploaded now, generated from the
+    dossier's data, or uploaded earlier."""
+
+    action = Action.PROPOSE_RESULT
+    draft: bytes | None = None
+    draft_name: str = ""
+    generate: bool = False
+    result_kind: ResultKind = ResultKind.GRANTED
+
+    def to_input(self, dossier: Dossier, actor: User, now: datetime) -> ActionInput:
+        if self.draft or self.generate:
+            add_result_draft(dossier, actor, data=self.draft, filename=self.draft_name, generate=self.generate,
+                             now=now)
+        elif current_draft(dossier.id) is None:
+            raise DossierError("draft_required", "upload a PDF or generate the draft")
+        return ActionInput(version=self.version, reason=self.reason, result_kind=self.result_kind)
+
+
+@dataclass(frozen=True)
+class Apologize(Command):
+    """A leader apologises and fixes a new appointment (once per dossier)."""
+
+    action = Action.APOLOGIZE
+    new_due_at: datetime | None = None
+
+    def to_input(self, dossier: Dossier, actor: User, now: datetime) -> ActionInput:
+        if self.new_due_at is None:
+            raise DossierError("bad_new_due", "the new appointment is required")
+        return ActionInput(version=self.version, reason=self.reason, new_due_at=self.new_due_at)
+
+
+@dataclass(frozen=True)
+class ReturnResult(Command):
+    """The desk hands the result over, saying how."""
+
+    action = Action.RETURN_RESULT
+    delivery: DeliveryMethod | None = None
+
+    def to_input(self, dossier: Dossier, actor: User, now: datetime) -> ActionInput:
+        if self.delivery is None:
+            raise DossierError("delivery_required", "choose how the result is returned")
+        return ActionInput(version=self.version, reason=self.reason, delivery=self.delivery.value)
+
+
+def _plain(action: Action) -> type[Command]:
+    """Actions that need nothing but the version and (for some guards) a reason."""
+    return dataclass(frozen=True)(type(f"Plain{action.name.title()}", (Command,), {"action": action,
+                                                                                    "__module__": __name__}))
+
+
+COMMANDS: dict[Action, type[Command]] = {
+    Action.ACCEPT: Accept,
+    Action.REQUEST_SUPPLEMENT: RequestSupplement,
+    Action.FORWARD: HandOver,
+    Action.SEND_BACK: SendBack,
+    Action.PROPOSE_RESULT: ProposeResult,
+    Action.APOLOGIZE: Apologize,
+    Action.RETURN_RESULT: ReturnResult,
+    **{action: _plain(action) for action in (
+        Action.REFUSE_INTAKE, Action.APPROVE, Action.REFUSE, Action.STOP, Action.REQUEST_FEE, Action.PAY_FEE,
+        Action.SUPPLEMENT, Action.WITHDRAW, Action.ISSUE_RESULT)},
+}
+
+
+# ---------------------------------------------------------------------------------------------
+# From plain values (any door) to a command
+
+
+def _text(value: object, field: str, limit: int) -> str:
+    if value is None:
+        return ""
+    if not isinstance(value, str) or len(value.strip()) > limit:
+        raise InvalidInput(field)
+    return value.strip()
+
+
+def _whole_number(value: object, field: str) -> int | None:
+    if value is None or value == "":
+        return None
+    if isinstance(value, str) and value.strip().isdigit():
+        return int(value)
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    raise InvalidInput(field)
+
+
+def _items(value: object) -> tuple[str, ...]:
+    if value is None or value == "":
+        return ()
+    lines = value.splitlines() if isinstance(value, str) else value
+    if not isinstance(lines, (list, tuple)) or len(lines) > MAX_ITEMS:
+        raise InvalidInput("items")
+    return tuple(item for item in (_text(line, "items", MAX_ITEM) for line in lines) if item)
+
+
+def _keys(value: object) -> tuple[str, ...]:
+    if value is None:
+        return ()
+    if not isinstance(value, (list, tuple)) or not all(isinstance(v, str) and len(v) <= 64 for v in value):
+        raise InvalidInput("checked")
+    return tuple(value)
+
+
+def _moment(value: object) -> datetime | None:
+    if value is None or value == "":
+        return None
+    try:
+        moment = value if isinstance(value, datetime) else datetime.fromisoformat(str(value))
+    except ValueError:
+        raise InvalidInput("new_due_at") from None
+    if moment.tzinfo is None:
+        raise InvalidInput("new_due_at")
+    return moment
+
+
+def _choice(value: object, enum: type, field: str):
+    if value is None or value == "":
+        return None
+    try:
+        return enum(value)
+    except ValueError:
+        raise InvalidInput(field) from None
+
+
+def _bytes(value: object) -> bytes | None:
+    if value is not None and not isinstance(value, bytes):
+        raise InvalidInput("draft")
+    return value or None
+
+
+def _flag(value: object) -> bool:
+    if value is not None and not isinstance(value, bool):
+        raise InvalidInput("generate")
+    return bool(value)
+
+
+_PARSERS = {
+    "reason": lambda v: _text(v, "reason", MAX_REASON),
+    "checked": _keys,
+    "items": _items,
+    "assignee_id": lambda v: _whole_number(v, "assignee_id"),
+    "draft": _bytes,
+    "draft_name": lambda v: _text(v, "draft_name", 255),
+    "generate": _flag,
+    "result_kind": lambda v: _choice(v, ResultKind, "result_kind") or ResultKind.GRANTED,
+    "new_due_at": _moment,
+    "delivery": lambda v: _choice(v, DeliveryMethod, "delivery"),
+}
+
+
+def command_for(action: str | Action, values: Mapping[str, object]) -> Command:
+    """The command for ``action`` from plain values; only the fields the action takes are read.
+    ``version`` is required: an action on a page someone else has changed since is refused."""
+    action = as_action(action)
+    command_class = COMMANDS.get(action)
+    if command_class is None:
+        raise Forbidden("role_not_allowed", f"'{action}' is the applicant's own action")
+    version = _whole_number(values.get("version"), "version")
+    if version is None:
+        raise DossierError("version_required", "send the version of the dossier you are acting on")
+    taken = {f.name: _PARSERS[f.name](values.get(f.name)) for f in fields(command_class) if f.name in _PARSERS}
+    return command_class(version=version, **taken)
+
+
+# ---------------------------------------------------------------------------------------------
+# Doing it
+
+
+def act(dossier_id: int, actor: User, command: Command, now: datetime | None = None) -> Dossier:
+    """Lock the dossier once, refuse early (version, role, step), check what the actor sent,
+    then apply the action. Flushes; the caller's boundary commits."""
+    now = now or utcnow()
+    dossier = load_for_update(dossier_id, actor)
+    if actor.role == Role.ADMIN.value:
+        raise Forbidden("role_not_allowed", "administrators do not act on dossiers")
+    authorize(dossier, command.action, actor, command.version)
+    return apply_action(dossier, command.action, actor, command.to_input(dossier, actor, now), now)
+
+
+def run(dossier_id: int, action: str | Action, actor: User, values: Mapping[str, object],
+        now: datetime | None = None) -> Dossier:
+    """``act`` with the command built from plain values (what every door calls)."""
+    return act(dossier_id, actor, command_for(action, values), now)
+
+
+def target_role(dossier: Dossier, action: Action = Action.FORWARD) -> str | None:
+    """The role of the step a forward (or send-back) hands the dossier to."""
+    plan = plan_of(dossier.procedure)
+    if action == Action.SEND_BACK:
+        following = plan.previous_step(dossier.step_key) if dossier.step_key else None
+    else:
+        following = plan.next_step(dossier.step_key) if dossier.step_key else plan.first
+    return following.role.value if following is not None else None
+
+
+def assignees(dossier: Dossier, role: str) -> list[User]:
+    """Active users of the dossier's agency with ``role`` (to hand a step to a named person)."""
+    return list(db.session.scalars(
+        select(User).where(User.agency_id == dossier.agency_id, User.role == role,
+                           User.is_active_account.is_(True)).order_by(User.full_name)))
+

@@ -1,0 +1,308 @@
+"""The lifecycle engine: every action on a dossier goes through ``apply_action``.
+
+It checks the version and the actor's access, asks ``workflow.machine`` whether the action is
+allowed (status, role, process step and holder, guards), moves the clock and the internal step,
+appends a chained event, and flushes. The caller's transaction boundary commits.
+
+What an actor must send with each action (the checklist, the supplement items, the delivery
+method...) is checked before this by ``portal.operations.commands``; the citizens' own actions
+by ``portal.operations.filing`` (submit) and ``portal.operations.applicant`` (supplement,
+withdraw, rate). All build an ``ActionInput`` and call this module, so a rule holds on every door.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from portal.extensions import db
+from portal.models import Dossier, User
+from portal.models.types import utcnow
+from portal.operations.calendar import working_calendar
+from portal.operations.dossiers import (
+    DossierError,
+    DossierNotFound,
+    Forbidden,
+    NotAllowed,
+    StaleVersion,
+    assign_code,
+    load_for_update,
+    plan_of,
+)
+from portal.operations.events import append_event
+from portal.operations.signing import sign_result
+from workflow import machine, process
+from workflow.calendar import WorkingCalendar
+from workflow.deadlines import (
+    Clock,
+    ExtensionAlreadyUsed,
+    Pause,
+    apology_in_time,
+    classify,
+    classify_handover,
+)
+from workflow.machine import Context
+from workflow.process import ProcessPlan, Step
+from workflow.states import FINAL_STATUSES, Action, Channel, ResultKind, Role, Status
+
+
+@dataclass
+class ActionInput:
+    """What the engine needs besides the dossier and the actor: already checked by the caller."""
+
+    version: int | None = None
+    reason: str = ""
+    new_due_at: datetime | None = None
+    assignee_id: int | None = None
+    items: list[str] = field(default_factory=list)
+    result_kind: ResultKind | None = None
+    delivery: str | None = None
+    documents_complete: bool = False  # submit / accept: the caller checked the documents
+    payload: dict = field(default_factory=dict)  # recorded in the event as it is
+
+
+def perform(dossier_id: int, action: Action | str, actor: User, data: ActionInput | None = None,
+            now: datetime | None = None) -> Dossier:
+    """Lock the dossier and apply ``action`` by ``actor`` (see ``apply_action``)."""
+    return apply_action(load_for_update(dossier_id, actor), action, actor, data, now)
+
+
+def as_action(action: Action | str) -> Action:
+    try:
+        return Action(action)
+    except ValueError:
+        raise NotAllowed("unknown_action", f"unknown action {action!r}") from None
+
+
+def authorize(dossier: Dossier, action: Action, actor: User, version: int | None) -> None:
+    """Refuse before anything is written: a stale page, someone else's dossier, a role or a step
+    that may not take ``action`` now (guards on what the actor sends come later)."""
+    if version is not None and version != dossier.version:
+        raise StaleVersion("stale_version", f"the dossier is at version {dossier.version}, not {version}")
+    if actor.role == Role.CITIZEN.value and dossier.applicant_id != actor.id:
+        raise DossierNotFound("not_found")
+    status, role = Status(dossier.status), Role(actor.role)
+    rows = machine.rows_for(status, action)
+    if not rows:
+        raise NotAllowed("action_not_allowed", f"'{action}' is not allowed from status '{status}'")
+    if not any(role in row.roles for row in rows):
+        raise Forbidden("role_not_allowed", f"role '{role}' may not perform '{action}' from status '{status}'")
+    refusal = process.step_refusal(action, status, role, actor.id, plan_of(dossier.procedure),
+                                   dossier.step_key, dossier.holder_id)
+    if refusal == "not_your_step":
+        raise Forbidden(refusal, f"the dossier is at step {dossier.step_key}, held by someone else or another role")
+    if refusal is not None:
+        raise NotAllowed(refusal)
+
+
+def offered_actions(dossier: Dossier, user: User) -> list[Action]:
+    """The actions ``user`` may take on ``dossier`` now: the same rule ``authorize`` applies."""
+    if user.role in (Role.ADMIN.value, Role.CITIZEN.value) or dossier.agency_id != user.agency_id:
+        return []
+    return [action for action in process.offered_actions(
+        Status(dossier.status), Role(user.role), user.id, plan_of(dossier.procedure), dossier.step_key,
+        dossier.holder_id) if action not in (Action.SUBMIT, Action.RATE)]
+
+
+def _context(dossier: Dossier, data: ActionInput) -> Context:
+    return Context(
+        reason=data.reason or "",
+        documents_complete=data.documents_complete,
+        fee_amount=dossier.fee_amount or 0,
+        fee_paid=dossier.fee_paid_at is not None,
+        result_proposed=dossier.result_proposed,
+        result_signed=dossier.result_signed,
+        apologized=dossier.extended_at is not None,
+        current_due=dossier.due_at,
+        new_due=data.new_due_at,
+        resume_status=Status(dossier.resume_status) if dossier.resume_status else None,
+        rated=dossier.rated_at is not None,
+    )
+
+
+def apply_action(dossier: Dossier, action: Action | str, actor: User, data: ActionInput | None = None,
+                 now: datetime | None = None) -> Dossier:
+    """Apply ``action`` by ``actor`` to the locked ``dossier``; see the module docstring."""
+    data = data or ActionInput()
+    now = now or utcnow()
+    action = as_action(action)
+    authorize(dossier, action, actor, data.version)
+    status = Status(dossier.status)
+    try:
+        new_status = machine.apply(status, action, Role(actor.role), _context(dossier, data))
+    except machine.GuardFailed as error:
+        raise DossierError(f"guard_{error.guard}", str(error)) from None
+
+    calendar = working_calendar(dossier.agency_id)
+    handover: dict = {"step_due_at": None, "step_timeliness": None}
+    from_step = dossier.step_key
+    with db.session.no_autoflush:  # one UPDATE of the dossier, so its version moves by one
+        _apply_effects(dossier, action, status, new_status, data, now, calendar, handover, actor)
+        dossier.status = new_status.value
+        dossier.updated_at = now
+        append_event(
+            dossier, at=now, actor_id=actor.id, actor_name=actor.full_name, actor_role=actor.role,
+            agency_id=actor.agency_id, action=action.value, from_status=status.value, to_status=new_status.value,
+            from_step=from_step, to_step=dossier.step_key, comment=(data.reason or None), due_at=dossier.due_at,
+            payload=_event_payload(data), **handover,
+        )
+    db.session.flush()
+    return dossier
+
+
+def _event_payload(data: ActionInput) -> dict:
+    payload = dict(data.payload)
+    if data.items:
+        payload["items"] = list(data.items)
+    if data.new_due_at:
+        payload["new_due_at"] = data.new_due_at.isoformat()
+    if data.assignee_id:
+        payload["assignee_id"] = data.assignee_id
+    if data.delivery:
+        payload["delivery"] = str(data.delivery)
+    if data.result_kind:
+        payload["result_kind"] = str(data.result_kind)
+    return payload
+
+
+# ---------------------------------------------------------------------------------------------
+# The clock and the steps, kept in the dossier's columns
+
+
+def clock_of(dossier: Dossier, calendar: WorkingCalendar) -> Clock | None:
+    """The dossier's processing clock, rebuilt from its stored columns."""
+    if dossier.received_at is None or not dossier.budget_minutes:
+        return None
+    pauses = tuple(
+        Pause(datetime.fromisoformat(start), datetime.fromisoformat(end) if end else None)
+        for start, end in dossier.pauses
+    )
+    return Clock(dossier.received_at, dossier.budget_minutes, calendar, pauses,
+                 dossier.extended_due_at, dossier.extended_at)
+
+
+def _store_clock(dossier: Dossier, clock: Clock) -> None:
+    dossier.pauses = [[p.started_at.isoformat(), p.ended_at.isoformat() if p.ended_at else None] for p in clock.pauses]
+    dossier.paused_since = clock.pauses[-1].started_at if clock.is_paused else None
+    dossier.extended_at, dossier.extended_due_at = clock.extended_at, clock.extended_due
+    due = clock.due_at()
+    if due is not None:
+        dossier.due_at = due
+
+
+def _enter_step(dossier: Dossier, plan: ProcessPlan, step: Step | None, now: datetime, calendar: WorkingCalendar,
+                holder_id: int | None = None) -> None:
+    if step is None:
+        dossier.step_key = dossier.step_started_at = dossier.step_due_at = None
+        dossier.holder_id = dossier.holder_role = None
+        return
+    dossier.step_key = step.key
+    dossier.step_started_at = now
+    dossier.step_due_at = plan.step_due(now, step, calendar)
+    dossier.holder_role = step.role.value
+    dossier.holder_id = holder_id
+
+
+def _hand_over(dossier: Dossier, now: datetime, handover: dict) -> None:
+    """The current step is handed over: classified against that step's own deadline."""
+    timeliness = classify_handover(dossier.step_due_at, now)
+    if timeliness is not None:
+        handover["step_due_at"] = dossier.step_due_at
+        handover["step_timeliness"] = timeliness.value
+
+
+def _finish(dossier: Dossier, now: datetime) -> None:
+    dossier.finished_at = now
+    if dossier.due_at is not None:
+        dossier.timeliness = classify(now, dossier.due_at).value
+
+
+def processing_days(dossier: Dossier) -> float:
+    """The legal time limit: an online filing gets the procedure's shorter online limit, if any."""
+    procedure = dossier.procedure
+    days = procedure.processing_days
+    if dossier.channel == Channel.ONLINE.value and procedure.online_processing_days:
+        days = min(days, procedure.online_processing_days)
+    return days
+
+
+def _accept(dossier: Dossier, plan: ProcessPlan, now: datetime, calendar: WorkingCalendar, actor: User) -> None:
+    clock = Clock.start(now, processing_days(dossier), calendar)
+    dossier.received_at = now
+    dossier.budget_minutes = clock.budget_minutes
+    dossier.code = assign_code(dossier, now)
+    _store_clock(dossier, clock)
+    dossier.original_due_at = dossier.due_at
+    _enter_step(dossier, plan, plan.first, now, calendar, holder_id=actor.id)
+
+
+def _move(dossier: Dossier, plan: ProcessPlan, step: Step | None, now: datetime, calendar: WorkingCalendar,
+          data: ActionInput, handover: dict) -> None:
+    _hand_over(dossier, now, handover)
+    _enter_step(dossier, plan, step, now, calendar, holder_id=data.assignee_id)
+
+
+def _apply_effects(dossier: Dossier, action: Action, status: Status, new_status: Status, data: ActionInput,
+                   now: datetime, calendar: WorkingCalendar, handover: dict, actor: User) -> None:
+    plan = plan_of(dossier.procedure)
+    if action == Action.SUBMIT:
+        dossier.submitted_at = now
+        if dossier.channel != Channel.ONLINE.value:
+            dossier.applicant.setdefault("registered_by", actor.id)
+    elif action == Action.ACCEPT:
+        _accept(dossier, plan, now, calendar, actor)
+    elif action == Action.FORWARD:
+        _move(dossier, plan, plan.next_step(dossier.step_key) if dossier.step_key else plan.first, now, calendar,
+              data, handover)
+    elif action == Action.SEND_BACK:
+        _move(dossier, plan, plan.previous_step(dossier.step_key), now, calendar, data, handover)
+    elif action == Action.PROPOSE_RESULT:
+        dossier.result_proposed = True
+        dossier.result_kind = (data.result_kind or ResultKind.GRANTED).value
+    elif action == Action.APPROVE:
+        # the leader's and the agency seal's signatures (docs/signatures.md); the hash goes in the event
+        data.payload["result_sha256"] = sign_result(dossier, actor, now).blob_sha256
+        dossier.result_signed = True
+    elif action == Action.REFUSE:
+        dossier.result_kind = ResultKind.REFUSED.value
+        _finish(dossier, now)
+    elif action == Action.ISSUE_RESULT:
+        _hand_over(dossier, now, handover)
+        _finish(dossier, now)
+        _enter_step(dossier, plan, plan.last if plan.last.role == Role.ONE_STOP_OFFICER else None, now, calendar)
+    elif action == Action.RETURN_RESULT:
+        dossier.returned_at = now
+        _enter_step(dossier, plan, None, now, calendar)
+    elif action in (Action.REQUEST_SUPPLEMENT, Action.SUPPLEMENT, Action.APOLOGIZE):
+        _move_clock(dossier, action, status, data, now, calendar)
+    elif action == Action.PAY_FEE:
+        dossier.fee_paid_at = now
+    elif action == Action.RATE:
+        dossier.rated_at = now
+    if new_status in FINAL_STATUSES and action != Action.RETURN_RESULT and action != Action.RATE:
+        dossier.finished_at = dossier.finished_at or now
+        _enter_step(dossier, plan, None, now, calendar)
+
+
+def _move_clock(dossier: Dossier, action: Action, status: Status, data: ActionInput, now: datetime,
+                calendar: WorkingCalendar) -> None:
+    """Supplement rounds pause and resume the legal clock; an apology extends it once."""
+    clock = clock_of(dossier, calendar)
+    if action == Action.REQUEST_SUPPLEMENT:
+        dossier.resume_status = status.value
+        if clock is not None:
+            _store_clock(dossier, clock.pause(now))
+    elif action == Action.SUPPLEMENT:
+        dossier.resume_status = None
+        if clock is not None and clock.is_paused:
+            _store_clock(dossier, clock.resume(now))
+    elif action == Action.APOLOGIZE:
+        if clock is None or data.new_due_at is None:
+            raise DossierError("bad_new_due", "the new appointment is required")
+        current_due = clock.due_at()
+        try:
+            _store_clock(dossier, clock.extend(data.new_due_at, now))
+        except ExtensionAlreadyUsed:
+            raise NotAllowed("already_apologized") from None
+        # Inspectors ask whether the apology came at least a working day before the due date.
+        data.payload["in_time"] = current_due is not None and apology_in_time(now, current_due, calendar)
