@@ -10,6 +10,7 @@ import click
 from flask import Flask, current_app
 from sqlalchemy import func, select
 
+from portal.dossier_commands import dossier_group
 from portal.extensions import db
 from portal.operations import accounts
 from portal.operations.catalogue import CatalogueError, load_catalogue
@@ -30,6 +31,7 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(calendar_group)
     app.cli.add_command(files_group)
     app.cli.add_command(outbox_group)
+    app.cli.add_command(dossier_group)
     from portal.pki_commands import pki_group
 
     app.cli.add_command(pki_group)

@@ -24,6 +24,7 @@ from portal.operations.filing import (
     own_dossier,
 )
 from portal.operations.lifecycle import ActionInput, perform
+from workflow.codes import parse_code
 from workflow.states import Action, Status
 
 #: What the applicant may download of their own dossier (result drafts and desk scans stay inside).
@@ -35,8 +36,11 @@ APPLICANT_FILE_KINDS = frozenset({FileKind.DOCUMENT, FileKind.RESULT, FileKind.F
 
 
 def find_by_code(code: str) -> Dossier | None:
+    """The dossier with this full code; a malformed code finds nothing without a query."""
     code = (code or "").strip()
-    if not code or len(code) > 40:
+    try:
+        parse_code(code)
+    except ValueError:
         return None
     return db.session.scalar(select(Dossier).where(Dossier.code == code))
 

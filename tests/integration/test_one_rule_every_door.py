@@ -134,3 +134,20 @@ def test_the_web_page_and_the_api_decide_alike(client, pages, office, action, st
     after_api, after_page = _state(by_api), _state(by_page)
     assert after_api == after_page
     assert (after_api == before) == (refusal is not None)
+
+
+def test_the_cli_refuses_and_does_as_the_other_doors(runner, office):
+    dossier_id = at_stage(office, "submitted")
+    before = _state(dossier_id)
+    refused = runner.invoke(args=["dossier", "act", str(dossier_id), "accept", "--as", office.officer.username])
+    assert refused.exit_code == 1 and message_for("guard_documents_complete") in refused.output
+    assert _state(dossier_id) == before
+    required = [d["key"] for d in office.procedure.documents if d.get("required")]
+    done = runner.invoke(args=["dossier", "act", str(dossier_id), "accept", "--as", office.officer.username,
+                               *[arg for key in required for arg in ("--checked", key)]])
+    assert done.exit_code == 0, done.output
+    after = _state(dossier_id)
+    assert after[1] == "accepted" and after[0] == before[0] + 1
+    stale = runner.invoke(args=["dossier", "act", str(dossier_id), "forward", "--as", office.officer.username,
+                                "--version", str(before[0])])
+    assert stale.exit_code == 1 and message_for("stale_version") in stale.output
