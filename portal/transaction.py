@@ -70,6 +70,12 @@ def _finish(response: Response) -> Response:
 def init_app(app: Flask) -> None:
     app.after_request(_finish)
 
+    @app.errorhandler(StaleDataError)
+    def _changed_meanwhile(_error: StaleDataError) -> Response:
+        """A row changed by another request between reading and writing it: 409, never a 500."""
+        db.session.rollback()
+        return _conflict()
+
     @app.teardown_request
     def _rollback_on_exception(exc: BaseException | None) -> None:
         if exc is not None:

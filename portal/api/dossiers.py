@@ -5,7 +5,7 @@ from __future__ import annotations
 import base64
 import binascii
 
-from flask import g, jsonify, send_file
+from flask import g, jsonify, request, send_file
 
 from portal.api import filing as applicant_api
 from portal.api.blueprint import bp
@@ -67,8 +67,11 @@ def dossier_action(dossier_id: int, action: str):
     body = json_body()
     if g.api_user.role == Role.CITIZEN.value and action in applicant_api.APPLICANT_ACTIONS:
         return applicant_api.applicant_action(dossier_id, action, body)
-    dossier = commands.run(dossier_id, action, g.api_user, _action_values(body))
-    return jsonify(dossier_json(dossier, g.api_user))
+    outcome = commands.run_once(dossier_id, action, g.api_user, _action_values(body),
+                                request.headers.get("Idempotency-Key"))
+    response = jsonify(dossier_json(outcome.dossier, g.api_user))
+    response.headers["Idempotent-Replayed"] = "true" if outcome.replayed else "false"
+    return response
 
 
 @bp.errorhandler(DossierError)

@@ -63,6 +63,7 @@ class ActionForm(FlaskForm):
     operation checks the rest (reason, dates, role, step, version)."""
 
     version = HiddenField(validators=[InputRequired()])
+    idempotency_key = HiddenField(validators=[Optional(), Length(max=100)])
     reason = TextAreaField(_l("Lý do / ý kiến"), validators=[Optional(), Length(max=4000)])
     items = TextAreaField(_l("Nội dung cần bổ sung (mỗi dòng một mục)"), validators=[Optional(), Length(max=8000)])
     new_due_date = DateField(_l("Ngày hẹn trả mới"), validators=[Optional()])

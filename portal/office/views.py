@@ -8,6 +8,7 @@ boundary is ``portal.transaction``.
 
 from __future__ import annotations
 
+import secrets
 from datetime import date, datetime
 
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
@@ -135,6 +136,7 @@ def _action_form(dossier: Dossier) -> ActionForm:
 def _dossier_page(dossier: Dossier) -> dict:
     form = _action_form(dossier)
     form.version.data = dossier.version
+    form.idempotency_key.data = secrets.token_urlsafe(16)  # a double click does the action once
     events = db.session.scalars(select(DossierEvent).where(DossierEvent.dossier_id == dossier.id)
                                 .order_by(DossierEvent.seq)).all()
     return {"dossier": dossier, "form": form, "files": office.files_of(dossier.id), "events": events,
@@ -176,7 +178,7 @@ def act(dossier_id: int, action: str):
     if not form.validate_on_submit():
         flash(_form_errors(form), "error")
         return redirect(url_for("office.dossier", dossier_id=dossier_id))
-    commands.run(dossier_id, action, current_user, _action_values(form))
+    commands.run_once(dossier_id, action, current_user, _action_values(form), form.idempotency_key.data)
     flash(_("Đã thực hiện: %(action)s.", action=ACTION_LABELS.get(action, action)), "success")
     if action in BACK_TO_QUEUE:
         return redirect(url_for("office.index"))

@@ -19,11 +19,19 @@ from datetime import datetime
 from typing import ClassVar
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from portal.extensions import db
 from portal.models import Dossier, User
 from portal.models.types import utcnow
-from portal.operations.dossiers import DossierError, Forbidden, load_for_update, plan_of
+from portal.operations import idempotency
+from portal.operations.dossiers import (
+    DossierError,
+    Forbidden,
+    StaleVersion,
+    load_for_update,
+    plan_of,
+)
 from portal.operations.drafts import add_result_draft, current_draft
 from portal.operations.lifecycle import ActionInput, apply_action, as_action, authorize
 from workflow.states import Action, DeliveryMethod, ResultKind, Role
@@ -292,6 +300,42 @@ def run(dossier_id: int, action: str | Action, actor: User, values: Mapping[str,
         now: datetime | None = None) -> Dossier:
     """``act`` with the command built from plain values (what every door calls)."""
     return act(dossier_id, actor, command_for(action, values), now)
+
+
+@dataclass(frozen=True)
+class Outcome:
+    dossier: Dossier
+    replayed: bool  # the same request with the same key was done before: nothing changed now
+
+
+def run_once(dossier_id: int, action: str | Action, actor: User, values: Mapping[str, object], key: str | None,
+             now: datetime | None = None) -> Outcome:
+    """``run`` with an idempotency key: the same request with the same key is done once; a retry
+    (after a lost response, a double click) gets the first outcome, even while the first request
+    is still committing (its row lock makes the retry wait, then the retry finds the key)."""
+    command = command_for(action, values)
+    key = idempotency.checked_key(key)
+    if key is None:
+        return Outcome(act(dossier_id, actor, command, now), False)
+    request = idempotency.digest({"dossier": dossier_id, "action": command.action, "command": command})
+    if (earlier := _replay(dossier_id, actor, key, request)) is not None:
+        return earlier
+    try:
+        with db.session.begin_nested():
+            dossier = act(dossier_id, actor, command, now)
+            idempotency.remember(actor, key, request, dossier.id)
+    except (StaleVersion, IntegrityError):
+        if (earlier := _replay(dossier_id, actor, key, request)) is not None:
+            return earlier
+        raise
+    return Outcome(dossier, False)
+
+
+def _replay(dossier_id: int, actor: User, key: str, request: str) -> Outcome | None:
+    if idempotency.recorded(actor, key, request) is None:
+        return None
+    db.session.expire_all()
+    return Outcome(load_for_update(dossier_id, actor), True)
 
 
 def target_role(dossier: Dossier, action: Action = Action.FORWARD) -> str | None:

@@ -58,7 +58,9 @@ def load_for_update(dossier_id: int, user: User) -> Dossier:
     """The dossier with its row locked (PostgreSQL), or DossierNotFound if it is not visible."""
     query = select(Dossier).where(Dossier.id == dossier_id)
     if db.engine.dialect.name == "postgresql":
-        query = query.with_for_update()
+        # The locked read refreshes a copy loaded earlier in the request: acting on its stale
+        # version would fail at flush (a second submit of one draft gave a 500).
+        query = query.with_for_update().execution_options(populate_existing=True)
     dossier = db.session.scalar(query)
     if dossier is None or not can_see(user, dossier):
         raise DossierNotFound("not_found")

@@ -11,9 +11,6 @@ the transaction rolls back, so a failed upload or submission leaves no orphan fi
 
 from __future__ import annotations
 
-import hashlib
-import json
-import re
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -23,9 +20,8 @@ from sqlalchemy.exc import IntegrityError
 from portal.extensions import db
 from portal.models import Dossier, DossierEvent, DossierFile, FileBlob, Procedure, User
 from portal.models.files import FileKind
-from portal.models.filing import IdempotencyKey
 from portal.models.types import utcnow
-from portal.operations import dossiers
+from portal.operations import dossiers, idempotency
 from portal.operations.errors import DomainError
 from portal.operations.lifecycle import ActionInput, perform
 from portal.storage import put_blob, sniff_content_type
@@ -84,18 +80,9 @@ def open_draft(user: User, procedure: Procedure) -> Dossier | None:
 # Drafts
 
 
-def request_hash(procedure_code: str, data: dict) -> str:
-    canonical = json.dumps({"procedure": procedure_code, "data": data}, sort_keys=True, ensure_ascii=False, default=str)
-    return hashlib.sha256(canonical.encode()).hexdigest()
-
-
 def _replay(user: User, key: str, digest: str) -> Dossier | None:
-    row = db.session.scalar(select(IdempotencyKey).where(IdempotencyKey.user_id == user.id, IdempotencyKey.key == key))
-    if row is None:
-        return None
-    if row.request_hash != digest:
-        raise FilingError("idempotency_key_reused", 409)
-    return db.session.get(Dossier, row.dossier_id)
+    dossier_id = idempotency.recorded(user, key, digest)
+    return db.session.get(Dossier, dossier_id) if dossier_id is not None else None
 
 
 def start_draft(user: User, procedure: Procedure, data: dict, key: str | None = None) -> tuple[Dossier, bool]:
@@ -105,10 +92,8 @@ def start_draft(user: User, procedure: Procedure, data: dict, key: str | None = 
     """
     if not procedure.accepts_online_filing:
         raise FilingError("not_online", 409)
-    key = (key or "").strip() or None
-    if key is not None and (len(key) > 100 or not re.fullmatch(r"[\x21-\x7e]+", key)):
-        raise FilingError("idempotency_key_invalid", 400)
-    digest = request_hash(procedure.code, data)
+    key = idempotency.checked_key(key)
+    digest = idempotency.digest({"procedure": procedure.code, "data": data})
     if key is not None:
         earlier = _replay(user, key, digest)
         if earlier is not None:
@@ -117,8 +102,7 @@ def start_draft(user: User, procedure: Procedure, data: dict, key: str | None = 
         with db.session.begin_nested():
             dossier = dossiers.create_draft(user, procedure, data)
             if key is not None:
-                db.session.add(IdempotencyKey(user_id=user.id, key=key, request_hash=digest, dossier_id=dossier.id))
-                db.session.flush()
+                idempotency.remember(user, key, digest, dossier.id)
     except IntegrityError:
         # Another request with the same key won the race; its draft is the answer.
         earlier = _replay(user, key, digest) if key else None
