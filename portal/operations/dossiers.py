@@ -10,6 +10,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm.util import identity_key
 
 from portal.extensions import db
 from portal.models import Agency, Dossier, DossierCodeCounter, Procedure, User
@@ -58,9 +59,13 @@ def load_for_update(dossier_id: int, user: User) -> Dossier:
     """The dossier with its row locked (PostgreSQL), or DossierNotFound if it is not visible."""
     query = select(Dossier).where(Dossier.id == dossier_id)
     if db.engine.dialect.name == "postgresql":
-        # The locked read refreshes a copy loaded earlier in the request: acting on its stale
-        # version would fail at flush (a second submit of one draft gave a 500).
-        query = query.with_for_update().execution_options(populate_existing=True)
+        query = query.with_for_update()
+        held = db.session.identity_map.get(identity_key(Dossier, dossier_id))
+        if held is None or not db.session.is_modified(held):
+            # The locked read refreshes a copy read earlier in the request without the lock:
+            # acting on its stale version would fail at flush (concurrent submits of one draft
+            # gave 500s). A copy this request already changed was locked before it was changed.
+            query = query.execution_options(populate_existing=True)
     dossier = db.session.scalar(query)
     if dossier is None or not can_see(user, dossier):
         raise DossierNotFound("not_found")
