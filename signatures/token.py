@@ -111,6 +111,7 @@ def key_id_of(certificate: x509.Certificate) -> bytes:
 _lock = threading.RLock()
 _sessions: dict[TokenConfig, Any] = {}
 _refused_pins: set[tuple[str, str | None, str]] = set()
+_modules: set[str] = set()  # module paths loaded by this process
 _pid = os.getpid()
 
 
@@ -127,6 +128,7 @@ def _library(path: str) -> Any:
         raise TokenUnavailable("module", f"{path} does not exist")
     try:
         lib = pkcs11.lib(path)
+        _modules.add(path)
         if _pid != os.getpid():  # forked: the parent's sessions and initialisation are not ours
             _sessions.clear()
             lib.reinitialize()
@@ -219,9 +221,9 @@ def reset() -> None:
         for config in list(_sessions):
             _drop(config)
         _refused_pins.clear()
-        for lib in list(pkcs11._loaded.values()):
+        for path in sorted(_modules):
             try:
-                lib.reinitialize()
+                pkcs11.lib(path).reinitialize()
             except pkcs11.PKCS11Error:
                 pass
 
