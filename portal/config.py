@@ -110,6 +110,11 @@ def build_config(environment: str | None = None) -> dict:
         "PKI_TRUST_DIR": os.environ.get("PKI_TRUST_DIR") or None,
         "TSA_URL": os.environ.get("TSA_URL") or None,
         "SIGNING_AUTO_ISSUE": _env_bool("SIGNING_AUTO_ISSUE", env != "production"),
+        # Keys on a PKCS#11 token (HSM, USB token): the module, the token's label (empty: the
+        # module's only token) and the user PIN. Certificates issued with --pkcs11 sign there.
+        "PKCS11_MODULE": os.environ.get("PKCS11_MODULE") or None,
+        "PKCS11_TOKEN_LABEL": os.environ.get("PKCS11_TOKEN_LABEL") or None,
+        "PKCS11_PIN": os.environ.get("PKCS11_PIN") or None,
         # Standard forms: "2018" (TT 01/2018/TT-VPCP, 6 forms) or "2025" (TT 03/2025/TT-VPCP, 7 forms).
         "FORM_SET": os.environ.get("FORM_SET", "2018"),
         # Largest PDF accepted by the public signature check.

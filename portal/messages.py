@@ -82,6 +82,10 @@ MESSAGES = {
     "bad_page": _l("Số trang (page) phải là số nguyên dương."),
     "bad_period": _l("Khoảng thời gian không hợp lệ: ngày bắt đầu sau ngày kết thúc."),
     "bad_cursor": _l("Con trỏ trang (cursor) không hợp lệ."),
+    # Signing
+    "key_store_unavailable": _l("Chưa ký được vì thiết bị lưu khóa ký số (HSM, token PKCS#11) hiện không sử dụng "
+                                "được; hồ sơ chưa bị thay đổi. Vui lòng thử lại sau ít phút hoặc báo quản trị "
+                                "hệ thống."),
     # Accounts and signing in
     "username_invalid": _l("Tên đăng nhập dài 3-64 ký tự, chỉ gồm chữ không dấu, số, dấu chấm, gạch dưới hoặc gạch ngang."),
     "username_taken": _l("Tên đăng nhập này đã có người sử dụng."),

@@ -21,6 +21,11 @@ def pki_group():
 
 
 def _fail(error) -> None:
+    from portal.messages import MESSAGES, message_for
+    from portal.operations.errors import DomainError
+
+    if isinstance(error, DomainError) and error.code in MESSAGES:  # the sentence, then the cause
+        raise click.ClickException(f"{message_for(error)} ({error.detail or error.code})")
     raise click.ClickException(getattr(error, "message", None) or getattr(error, "detail", None) or str(error))
 
 
@@ -64,36 +69,73 @@ def init_ca(key_type):
     click.echo(f"SHA-256: {row.fingerprint}")
 
 
-@pki_group.command("issue", help="Cấp chứng thư số cá nhân cho một cán bộ (khóa lưu mã hóa trên máy chủ).")
+def _key_id(_ctx, _param, value):
+    if value is None:
+        return None
+    try:
+        key_id = bytes.fromhex(value.replace(":", ""))
+    except ValueError:
+        raise click.BadParameter("CKA_ID dạng hex, ví dụ 3f2a...") from None
+    if not key_id:
+        raise click.BadParameter("CKA_ID không được để trống.")
+    return key_id
+
+
+def token_options(command):
+    """--pkcs11 / --pkcs11-key-id / --pkcs11-key-label: the key on the PKCS#11 token."""
+    for option in reversed([
+        click.option("--pkcs11", "pkcs11", is_flag=True,
+                     help="Khóa trên thiết bị PKCS#11 (PKCS11_MODULE, PKCS11_TOKEN_LABEL, PKCS11_PIN): "
+                          "tạo cặp khóa mới trên thiết bị, không bao giờ rời thiết bị."),
+        click.option("--pkcs11-key-id", "key_id", callback=_key_id, default=None,
+                     help="Dùng cặp khóa có sẵn trên thiết bị theo CKA_ID (hex)."),
+        click.option("--pkcs11-key-label", "key_label", default=None,
+                     help="Dùng cặp khóa có sẵn trên thiết bị theo nhãn (phải duy nhất; lưu lại theo CKA_ID)."),
+    ]):
+        command = option(command)
+    return command
+
+
+def _issue(on_token: bool, key_id, key_label, key_type: str, days: int, **owner):
+    from portal.operations import certificates
+
+    try:
+        if on_token or key_id is not None or key_label is not None:
+            if key_id is not None and key_label is not None:
+                raise click.UsageError("Chỉ chọn một trong --pkcs11-key-id và --pkcs11-key-label.")
+            return certificates.issue_on_token(key_id=key_id, key_label=key_label, key_type=key_type,
+                                               valid_days=days, **owner)
+        if "agency" in owner:
+            return certificates.issue_seal(owner["agency"], key_type=key_type, valid_days=days)
+        return certificates.issue_for_user(owner["user"], key_type=key_type, valid_days=days)[0]
+    except (certificates.PkiOperationError, certificates.DossierError) as error:
+        _fail(error)
+
+
+@pki_group.command("issue", help="Cấp chứng thư số cá nhân cho một cán bộ (khóa lưu mã hóa trên máy chủ, "
+                                 "hoặc trên thiết bị PKCS#11 với --pkcs11).")
 @click.argument("username")
 @click.option("--purpose", type=click.Choice(["person"]), default="person", show_default=True)
 @click.option("--key-type", type=KEY_TYPES, default="rsa", show_default=True)
 @click.option("--days", type=click.IntRange(1, 3650), default=730, show_default=True)
+@token_options
 @command_boundary
-def issue(username, purpose, key_type, days):
-    from portal.operations import certificates
-
+def issue(username, purpose, key_type, days, pkcs11, key_id, key_label):
     user = _user(username)
-    try:
-        row, _key = certificates.issue_for_user(user, key_type=key_type, valid_days=days)
-    except (certificates.PkiOperationError, certificates.DossierError) as error:
-        _fail(error)
+    row = _issue(pkcs11, key_id, key_label, key_type, days, user=user)
     click.echo(f"Đã cấp cho {user.username}: {_describe(row)}")
 
 
-@pki_group.command("issue-seal", help="Cấp chứng thư số của cơ quan (chữ ký số cơ quan, thay con dấu).")
+@pki_group.command("issue-seal", help="Cấp chứng thư số của cơ quan (chữ ký số cơ quan, thay con dấu); "
+                                      "--pkcs11: khóa trên thiết bị PKCS#11 (HSM).")
 @click.argument("agency_code")
 @click.option("--key-type", type=KEY_TYPES, default="rsa", show_default=True)
 @click.option("--days", type=click.IntRange(1, 3650), default=1095, show_default=True)
+@token_options
 @command_boundary
-def issue_seal(agency_code, key_type, days):
-    from portal.operations import certificates
-
+def issue_seal(agency_code, key_type, days, pkcs11, key_id, key_label):
     agency = _agency(agency_code)
-    try:
-        row = certificates.issue_seal(agency, key_type=key_type, valid_days=days)
-    except (certificates.PkiOperationError, certificates.DossierError) as error:
-        _fail(error)
+    row = _issue(pkcs11, key_id, key_label, key_type, days, agency=agency)
     click.echo(f"Đã cấp cho {agency.code}: {_describe(row)}")
 
 
@@ -150,9 +192,19 @@ def list_certificates():
         click.echo("Chưa có chứng thư số nào.")
         return
     for row in rows:
-        key = "khóa trên máy chủ" if row.private_key_pem else "không có khóa"
+        key = _key_place(row)
         click.echo(f"{row.serial}  {row.purpose:<6} {_owner(row) or '-':<20} {_state(row, now):<22} "
                    f"đến {row.not_after:%d/%m/%Y}  {key}  {row.subject}")
+
+
+def _key_place(row) -> str:
+    from portal.operations import certificates
+
+    if row.source == certificates.TOKEN_SOURCE:
+        from signatures.token import key_id_of
+
+        return f"khóa trên thiết bị PKCS#11 (CKA_ID {key_id_of(certificates.certificate_of(row)).hex()})"
+    return "khóa trên máy chủ" if row.private_key_pem else "không có khóa"
 
 
 def _state(row, now) -> str:

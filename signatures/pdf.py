@@ -33,14 +33,13 @@ from .remote import (
     complete_remote_signing,
     prepare_remote_signing,
 )
-from .signers import KeyFileSigner, Pkcs11SignerConfig, Signer
+from .signers import KeyFileSigner, Signer
 from .stamp import VN_TZ, StampText, format_vn_time, render_stamp_pdf
 
 __all__ = [
     "LEVELS",
     "VN_TZ",
     "KeyFileSigner",
-    "Pkcs11SignerConfig",
     "PreparedSignature",
     "RemoteSigningError",
     "SignatureMeta",

@@ -27,8 +27,10 @@ __all__ = [
     "CertifiedKey",
     "PkiError",
     "PrivateKey",
+    "PublicKey",
     "TrustStore",
     "WrongPasswordError",
+    "certify_public_key",
     "create_ca",
     "encrypt_key_pem",
     "export_pkcs12",
@@ -42,6 +44,7 @@ MIN_RSA_BITS = 2048
 MIN_EC_BITS = 256
 
 PrivateKey = rsa.RSAPrivateKey | ec.EllipticCurvePrivateKey
+PublicKey = rsa.RSAPublicKey | ec.EllipticCurvePublicKey
 KeyType = Literal["rsa", "ec"]
 Purpose = Literal["person", "seal", "tsa"]
 
@@ -210,7 +213,7 @@ def issue_certificate(
     curve: ec.EllipticCurve | None = None,
     valid_days: int = 730,
 ) -> CertifiedKey:
-    """Issue an end-entity certificate signed by ``ca``.
+    """Issue an end-entity certificate signed by ``ca`` for a new key generated here.
 
     ``purpose``: "person" (officer, leader), "seal" (agency seal) -> digitalSignature +
     nonRepudiation; "tsa" -> digitalSignature and the critical timeStamping EKU.
@@ -218,15 +221,53 @@ def issue_certificate(
     if purpose not in ("person", "seal", "tsa"):
         raise PkiError(f"Unknown certificate purpose {purpose!r}.")
     key = generate_private_key(key_type, rsa_bits=rsa_bits, curve=curve)
+    cert = certify_public_key(
+        ca,
+        key.public_key(),
+        subject_name,
+        purpose=purpose,
+        email=email,
+        organization=organization,
+        valid_days=valid_days,
+    )
+    return CertifiedKey(cert, key, chain=(ca.certificate, *ca.chain))
+
+
+def certify_public_key(
+    ca: CertifiedKey,
+    public_key: PublicKey,
+    subject_name: str,
+    *,
+    purpose: Purpose = "person",
+    email: str | None = None,
+    organization: str | None = None,
+    valid_days: int = 730,
+    key_identifier: bytes | None = None,
+) -> x509.Certificate:
+    """An end-entity certificate signed by ``ca`` for a key held elsewhere (e.g. on a PKCS#11
+    token, whose private key never leaves it).
+
+    ``key_identifier`` is the Subject Key Identifier (default: the SHA-1 of the public key,
+    RFC 5280 method 1); for a token key it is the key's CKA_ID, so that the certificate names
+    its key (RFC 5280 allows any unique value).
+    """
+    if purpose not in ("person", "seal", "tsa"):
+        raise PkiError(f"Unknown certificate purpose {purpose!r}.")
+    _check_key(public_key)
     now = _now()
     not_after = min(now + _dt.timedelta(days=valid_days), ca.certificate.not_valid_after_utc)
     ca_ski = ca.certificate.extensions.get_extension_for_class(x509.SubjectKeyIdentifier).value
+    ski = (
+        x509.SubjectKeyIdentifier(key_identifier)
+        if key_identifier
+        else x509.SubjectKeyIdentifier.from_public_key(public_key)
+    )
     signer = purpose != "tsa"
     builder = (
         x509.CertificateBuilder()
         .subject_name(_name(subject_name, org=organization, email=email))
         .issuer_name(ca.certificate.subject)
-        .public_key(key.public_key())
+        .public_key(public_key)
         .serial_number(x509.random_serial_number())
         .not_valid_before(now - _dt.timedelta(hours=1))
         .not_valid_after(not_after)
@@ -245,7 +286,7 @@ def issue_certificate(
             ),
             critical=True,
         )
-        .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False)
+        .add_extension(ski, critical=False)
         .add_extension(
             x509.AuthorityKeyIdentifier.from_issuer_subject_key_identifier(ca_ski), critical=False
         )
@@ -258,8 +299,7 @@ def issue_certificate(
         builder = builder.add_extension(
             x509.SubjectAlternativeName([x509.RFC822Name(email)]), critical=False
         )
-    cert = builder.sign(ca.private_key, _hash_for(ca.private_key))
-    return CertifiedKey(cert, key, chain=(ca.certificate, *ca.chain))
+    return builder.sign(ca.private_key, _hash_for(ca.private_key))
 
 
 # -- containers ------------------------------------------------------------------------------

@@ -1,13 +1,12 @@
 """Signers: keys that produce the CMS signature of a PAdES signature.
 
 :class:`KeyFileSigner` holds the key in memory (from a :class:`~signatures.pki.CertifiedKey`
-or PKCS#12 bytes); :class:`Pkcs11SignerConfig` is the seam for USB tokens and HSMs.
+or PKCS#12 bytes); :class:`signatures.token.TokenSigner` signs with a key on a PKCS#11 token.
 """
 
 from __future__ import annotations
 
 import abc
-from dataclasses import dataclass
 
 from asn1crypto import x509 as asn1_x509
 from cryptography import x509
@@ -21,7 +20,7 @@ from .asn1 import certificate_store, to_asn1_cert
 from .levels import hash_for_digest
 from .pki import CertifiedKey, PrivateKey, common_name, load_pkcs12
 
-__all__ = ["KeyFileSigner", "Pkcs11SignerConfig", "Signer"]
+__all__ = ["KeyFileSigner", "Signer"]
 
 
 class Signer(abc.ABC):
@@ -121,31 +120,3 @@ class KeyFileSigner(Signer):
 
     def pyhanko_signer(self) -> ph_signers.Signer:
         return self._signer
-
-
-@dataclass(frozen=True)
-class Pkcs11SignerConfig:
-    """Seam for USB tokens / HSMs (not implemented here; see docs/signatures.md).
-
-    Keys are selected by CKA_ID (``key_id``), never by label: labels are free text the
-    token vendor's tool lets users edit and duplicates are common. The PIN is read from
-    the environment variable named by ``pin_env`` at signing time, never stored.
-    """
-
-    module_path: str
-    key_id: bytes
-    token_label: str | None = None
-    slot_no: int | None = None
-    cert_id: bytes | None = None  # defaults to key_id
-    pin_env: str = "PKCS11_PIN"
-
-    def __post_init__(self) -> None:
-        if not self.key_id:
-            raise ValueError("key_id (CKA_ID) is required; selecting by label is not supported.")
-
-    def __repr__(self) -> str:
-        return (
-            f"Pkcs11SignerConfig(module_path={self.module_path!r}, key_id={self.key_id.hex()}, "
-            f"token_label={self.token_label!r}, slot_no={self.slot_no!r})"
-        )
-

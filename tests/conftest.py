@@ -201,3 +201,14 @@ def make_user(app):
 
 
 ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
+
+
+@pytest.fixture
+def softhsm(tmp_path, monkeypatch):
+    """A fresh softhsm2 token for this test (``tests/softhsm.py``): its ``TokenConfig``."""
+    from signatures import token
+    from tests.softhsm import make_token
+
+    config = make_token(tmp_path / "softhsm", monkeypatch)
+    yield config
+    token.reset()

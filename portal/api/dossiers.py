@@ -121,7 +121,9 @@ OPENAPI_PATHS = {
                           "403": {"description": "Wrong role or not your step"},
                           "404": {"description": "Unknown or not yours"},
                           "409": {"description": "Stale version or not allowed from this status"},
-                          "422": {"description": "Missing reason or bad data"}},
+                          "422": {"description": "Missing reason or bad data"},
+                          "503": {"description": "The signing key's device (PKCS#11 token) cannot be used now: "
+                                                 "nothing changed, retry later (key_store_unavailable)"}},
         }
     },
 }

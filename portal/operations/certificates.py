@@ -11,6 +11,10 @@ with these certificates is ``portal.operations.signing``. See docs/signatures.md
 - Timestamps: ``TSA_URL`` (RFC 3161 over HTTP) when set; otherwise, outside production, a local
   TSA whose certificate is issued by the deployment CA.
 - Trust store: the deployment root(s) plus every PEM file of ``PKI_TRUST_DIR``.
+- Keys on a PKCS#11 token (``PKCS11_MODULE``, ``PKCS11_TOKEN_LABEL``, ``PKCS11_PIN``): a row
+  with ``source = "pkcs11"`` has no key column; its certificate's Subject Key Identifier is the
+  token key's CKA_ID (``signatures.token``). ``signing_key(row)`` gives either signer; a token
+  that cannot be used is a ``KeyStoreUnavailable`` (503) and nothing is signed or written.
 
 Operations flush only; the caller commits.
 """
@@ -20,6 +24,8 @@ from __future__ import annotations
 import hashlib
 import threading
 from collections import OrderedDict
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
 
@@ -28,7 +34,7 @@ from cryptography.hazmat.primitives import serialization
 from flask import current_app
 from pyhanko.sign.timestamps import HTTPTimeStamper
 from pyhanko_certvalidator import ValidationContext
-from sqlalchemy import select
+from sqlalchemy import case, select
 
 from portal.extensions import db
 from portal.models import Agency, User
@@ -36,14 +42,16 @@ from portal.models.signing import SigningCertificate
 from portal.models.types import utcnow
 from portal.operations import audit
 from portal.operations.dossiers import DossierError
-from signatures import pki
-from signatures.pdf import KeyFileSigner, to_asn1_cert
+from signatures import pki, token
+from signatures.pdf import KeyFileSigner, Signer, to_asn1_cert
 from signatures.testing import local_timestamper
 from signatures.verify import VerificationReport, verify_pdf
 
 CA_NAME = "CA Dịch vụ công tỉnh Lai Châu (triển khai)"
 ORG_NAME = "Ủy ban nhân dân tỉnh Lai Châu"
 TSA_NAME = "Dịch vụ cấp dấu thời gian nội bộ"
+#: ``SigningCertificate.source`` of a certificate whose key is on the PKCS#11 token.
+TOKEN_SOURCE = "pkcs11"
 
 
 class NoCertificate(DossierError):
@@ -52,6 +60,13 @@ class NoCertificate(DossierError):
 
 class SigningNotConfigured(DossierError):
     """A deployment setting is missing (production without PKI_KEY_PASSWORD or TSA_URL)."""
+
+    status = 503
+
+
+class KeyStoreUnavailable(DossierError):
+    """The PKCS#11 token holding the key cannot be used now (module, token, PIN, key): retry
+    later; nothing was signed or written."""
 
     status = 503
 
@@ -130,6 +145,44 @@ def _certified_key(row: SigningCertificate) -> pki.CertifiedKey:
     return pki.CertifiedKey(certificate_of(row), key, chain_of(row))
 
 
+def has_key(row: SigningCertificate) -> bool:
+    """Whether the server can sign with this certificate (key stored encrypted, or on the token)."""
+    return row.private_key_pem is not None or row.source == TOKEN_SOURCE
+
+
+# ---------------------------------------------------------------------------------------------
+# The PKCS#11 token
+
+
+def _token_config() -> token.TokenConfig:
+    module = current_app.config.get("PKCS11_MODULE")
+    if not module:
+        raise KeyStoreUnavailable("key_store_unavailable", "PKCS11_MODULE is not set")
+    return token.TokenConfig(module, token_label=current_app.config.get("PKCS11_TOKEN_LABEL") or None,
+                             pin=current_app.config.get("PKCS11_PIN") or None)
+
+
+def _unavailable(error: token.TokenUnavailable) -> KeyStoreUnavailable:
+    current_app.logger.warning("PKCS#11 token unavailable (%s): %s", error.reason, error)
+    return KeyStoreUnavailable("key_store_unavailable", f"PKCS#11 token unavailable: {error}", reason=error.reason)
+
+
+@contextmanager
+def signing_key(row: SigningCertificate) -> Iterator[Signer]:
+    """The signer of a certificate for a ``with`` block: the cached ``KeyFileSigner`` of a stored
+    key, or a ``TokenSigner`` holding the token's session (``KeyStoreUnavailable`` when the token
+    cannot be used, on entering or while signing)."""
+    if row.source != TOKEN_SOURCE:
+        yield signer_for(row)
+        return
+    config = _token_config()
+    try:
+        with token.token_signer(config, certificate_of(row), chain_of(row)) as signer:
+            yield signer
+    except token.TokenUnavailable as error:
+        raise _unavailable(error) from None
+
+
 _cache_lock = threading.Lock()
 _signers: OrderedDict[str, KeyFileSigner] = OrderedDict()
 _timestampers: dict[str, object] = {}
@@ -162,14 +215,13 @@ def _forget(row: SigningCertificate) -> None:
 
 
 def _usable(row: SigningCertificate, at: datetime, need_key: bool) -> bool:
-    return (row.revoked_at is None and row.not_before <= at <= row.not_after
-            and (row.private_key_pem is not None or not need_key))
+    return row.revoked_at is None and row.not_before <= at <= row.not_after and (has_key(row) or not need_key)
 
 
 def find_usable(purpose: str, *, user_id: int | None = None, agency_id: int | None = None,
           need_key: bool = True) -> SigningCertificate | None:
-    """The newest usable certificate, including rows added in this session but not yet flushed
-    (signing runs inside the lifecycle's no-autoflush block)."""
+    """The newest usable certificate, one whose key is on the token first, including rows added
+    in this session but not yet flushed (signing runs inside the lifecycle's no-autoflush block)."""
     at = utcnow()
 
     def matches(row: SigningCertificate) -> bool:
@@ -187,8 +239,10 @@ def find_usable(purpose: str, *, user_id: int | None = None, agency_id: int | No
     if agency_id is not None:
         query = query.where(SigningCertificate.agency_id == agency_id)
     if need_key:
-        query = query.where(SigningCertificate.private_key_pem.is_not(None))
-    for row in db.session.scalars(query.order_by(SigningCertificate.not_after.desc(), SigningCertificate.id.desc())):
+        query = query.where(SigningCertificate.private_key_pem.is_not(None) | (SigningCertificate.source == TOKEN_SOURCE))
+    on_token_first = case((SigningCertificate.source == TOKEN_SOURCE, 0), else_=1)
+    for row in db.session.scalars(query.order_by(on_token_first, SigningCertificate.not_after.desc(),
+                                                 SigningCertificate.id.desc())):
         if matches(row):
             return row
     return None
@@ -241,6 +295,44 @@ def issue_seal(agency: Agency, *, key_type: str = "ec", valid_days: int = 1095,
     row = _row(ck.certificate, "seal", key=ck.private_key, chain=ck.chain, agency=agency)
     audit.record("pki.certificate_issued", user=by, actor=None if by else "system", object_type="certificate",
                  object_id=row.serial, purpose="seal", owner=agency.code)
+    return row
+
+
+def issue_on_token(*, user: User | None = None, agency: Agency | None = None, key_id: bytes | None = None,
+                   key_label: str | None = None, key_type: str = "ec", valid_days: int | None = None,
+                   by: User | None = None) -> SigningCertificate:
+    """A certificate from the deployment CA for a key on the PKCS#11 token: a new key pair
+    generated there, or an existing one named by ``key_id`` (CKA_ID) or ``key_label``. For a
+    person (``user``) or an agency seal (``agency``); the database gets the certificate only.
+    A token that cannot be used raises ``KeyStoreUnavailable`` before anything is written."""
+    if (user is None) == (agency is None):
+        raise ValueError("give either a user or an agency")
+    if user is not None and not user.is_staff:
+        raise PkiOperationError("not_staff", "Chỉ cấp chứng thư số cho cán bộ, công chức.")
+    ca = _ca_key()  # no CA, no key generated
+    config = _token_config()
+    name = agency.name_vi if agency is not None else user.full_name
+    organization = agency.name_vi if agency is not None else (user.agency.name_vi if user.agency else ORG_NAME)
+    try:
+        if key_id is not None or key_label is not None:
+            key = token.find_key(config, key_id=key_id, label=key_label)
+        else:
+            label = f"seal {agency.code}" if agency is not None else f"person {user.username}"
+            key = token.generate_key(config, label=label, key_type="rsa" if key_type == "rsa" else "ec")
+    except token.TokenUnavailable as error:
+        raise _unavailable(error) from None
+    except pki.PkiError:
+        raise PkiOperationError("weak_key", "Khóa trên thiết bị không đạt yêu cầu (RSA từ 2048 bit hoặc ECDSA từ 256 bit).") from None
+    purpose = "seal" if agency is not None else "person"
+    cert = pki.certify_public_key(
+        ca, key.public_key, name, purpose=purpose, email=(user.email or None) if user is not None else None,
+        organization=organization, key_identifier=key.key_id,
+        valid_days=valid_days or (1095 if agency is not None else 730),
+    )
+    row = _row(cert, purpose, chain=(ca.certificate, *ca.chain), user=user, agency=agency, source=TOKEN_SOURCE)
+    audit.record("pki.certificate_issued", user=by, actor=None if by else "system", object_type="certificate",
+                 object_id=row.serial, purpose=purpose, owner=agency.code if agency is not None else user.username,
+                 key_store="pkcs11", key_id=key.key_id.hex())
     return row
 
 

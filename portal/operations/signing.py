@@ -33,11 +33,12 @@ from portal.operations.certificates import (
     find_usable,
     issue_for_user,
     issue_seal,
-    signer_for,
+    signing_key,
     timestamper,
     validation_context,
 )
 from portal.operations.dossiers import DossierError, DossierNotFound, NotAllowed, can_see
+from portal.operations.errors import DomainError
 from portal.storage import put_blob, read_blob, sniff_content_type
 from signatures.pdf import (
     PreparedSignature,
@@ -110,12 +111,16 @@ def _seal_stamp(agency: Agency, box) -> StampText:
 
 
 def _sign(pdf: bytes, row: SigningCertificate, *, level: str, reason: str, stamp: StampText) -> bytes:
-    signer = signer_for(row)
+    """Sign with ``row``'s key, stored encrypted or on the PKCS#11 token (``signing_key``: a token
+    that cannot be used is a 503 ``key_store_unavailable``, raised before any row is written)."""
     tsa = timestamper()
-    context = validation_context(signer.chain) if level in ("B-LT", "B-LTA") else None
     try:
-        return sign_pdf(pdf, signer, level=level, reason=reason, stamp=stamp, timestamper=tsa,
-                        validation_context=context)
+        with signing_key(row) as signer:
+            context = validation_context(signer.chain) if level in ("B-LT", "B-LTA") else None
+            return sign_pdf(pdf, signer, level=level, reason=reason, stamp=stamp, timestamper=tsa,
+                            validation_context=context)
+    except DomainError:
+        raise
     except Exception as error:  # a damaged or hostile PDF may raise anything inside pyHanko
         current_app.logger.warning("Signing failed: %s", type(error).__name__)
         raise SigningFailure("signing_failed", "the document could not be signed (damaged or protected PDF?)") from None

@@ -120,6 +120,7 @@ def _raised_codes(path: Path, error_names: set[str]) -> set[str]:
     ("portal/operations/calendar.py", {"CalendarError"}),
     ("portal/operations/office.py", {"QueueError"}),
     ("portal/statistics/periods.py", {"PeriodError"}),
+    ("portal/operations/certificates.py", {"KeyStoreUnavailable"}),
 ])
 def test_every_refusal_of_these_use_cases_has_a_message(module, errors):
     codes = _raised_codes(ROOT / module, errors)

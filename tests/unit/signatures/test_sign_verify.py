@@ -12,7 +12,6 @@ from pyhanko.pdf_utils.reader import PdfFileReader
 
 from signatures.pdf import (
     KeyFileSigner,
-    Pkcs11SignerConfig,
     SigningError,
     StampText,
     format_vn_time,
@@ -223,16 +222,9 @@ def test_sign_existing_field_refused(signed, officer_signer):
         sign_pdf(signed["B-B"], officer_signer, reason="x", field_name="ChuKy1")
 
 
-def test_pkcs11_config_requires_key_id():
-    cfg = Pkcs11SignerConfig(module_path="/usr/lib/libeToken.so", key_id=bytes.fromhex("01a2"))
-    assert "01a2" in repr(cfg)
-    with pytest.raises(ValueError):
-        Pkcs11SignerConfig(module_path="/usr/lib/x.so", key_id=b"")
-
-
 def test_package_imports_no_web_layers():
     code = (
-        "import sys, signatures.pki, signatures.pdf, signatures.verify, signatures.testing;"
+        "import sys, signatures.pki, signatures.pdf, signatures.verify, signatures.testing, signatures.token;"
         "bad=[m for m in sys.modules if m.split('.')[0] in ('flask','portal','workflow')];"
         "print(bad); sys.exit(1 if bad else 0)"
     )
