@@ -163,9 +163,8 @@ def _inflate(stream: StreamObject, budget: _Budget) -> None:
             return
         if name in _TEXT_FILTERS:
             data = _TEXT_FILTERS[name].decode(data)
-        elif name in _EXPANDING_FILTERS:
+        elif name in _EXPANDING_FILTERS:  # pypdf's decoders stop at the cap set in check_pdf
             data = _EXPANDING_FILTERS[name].decode(data)
-            budget.spend(inflated=len(data))
         elif name == "/Crypt":
             raise PdfRefused("pdf_encrypted", "a stream is encrypted")
         else:

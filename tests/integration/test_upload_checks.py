@@ -52,11 +52,14 @@ def pdf_with_stream(stream: bytes, filters: bytes = b"") -> bytes:
     return out + b"trailer\n<< /Size 5 /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % xref
 
 
-def flate_bomb(megabytes: int = 200) -> bytes:
-    compressor = zlib.compressobj(9)
+def deflated_zeros(megabytes: int, wbits: int = zlib.MAX_WBITS) -> bytes:
+    compressor = zlib.compressobj(9, zlib.DEFLATED, wbits)
     zeros = bytes(1024 * 1024)
-    stream = b"".join(compressor.compress(zeros) for _ in range(megabytes)) + compressor.flush()
-    return pdf_with_stream(stream, b"/Filter /FlateDecode ")
+    return b"".join(compressor.compress(zeros) for _ in range(megabytes)) + compressor.flush()
+
+
+def flate_bomb(megabytes: int = 200) -> bytes:
+    return pdf_with_stream(deflated_zeros(megabytes), b"/Filter /FlateDecode ")
 
 
 def encrypted_pdf() -> bytes:
@@ -90,6 +93,11 @@ HOSTILE = {
     "polyglot-tail": (POLYGLOT_TAIL, "file_has_markup"),
     "polyglot-head": (POLYGLOT_HEAD, "file_has_markup"),
     "flate-bomb": (flate_bomb(), "pdf_inflates_too_much"),
+    # the same bomb as raw deflate (no zlib header), and behind a text encoding in a filter chain
+    "raw-deflate-bomb": (pdf_with_stream(deflated_zeros(200, -zlib.MAX_WBITS), b"/Filter /FlateDecode "),
+                         "pdf_inflates_too_much"),
+    "chained-bomb": (pdf_with_stream(base64.a85encode(deflated_zeros(200), adobe=True),
+                                     b"/Filter [/ASCII85Decode /FlateDecode] "), "pdf_inflates_too_much"),
     "truncated": (TRUNCATED, "pdf_truncated"),
     "damaged": (DAMAGED, "pdf_unreadable"),
     "encrypted": (encrypted_pdf(), "pdf_encrypted"),
