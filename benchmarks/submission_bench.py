@@ -27,7 +27,25 @@ import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-PDF_1MB = b"%PDF-1.4\n" + b"0" * (1024 * 1024 - 9)
+
+
+def real_pdf(size: int) -> bytes:
+    """A one-page PDF of about ``size`` bytes (uploads are checked by structure, so it must be a
+    real one: catalogue, page tree, a page whose content stream carries the padding, xref)."""
+    content = b" " * size
+    objects = [b"<< /Type /Catalog /Pages 2 0 R >>", b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+               b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R >>",
+               b"<< /Length %d >>\nstream\n" % len(content) + content + b"\nendstream"]
+    out, offsets = b"%PDF-1.4\n", []
+    for number, body in enumerate(objects, 1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n" % number + body + b"\nendobj\n"
+    xref = len(out)
+    out += b"xref\n0 5\n0000000000 65535 f \n" + b"".join(b"%010d 00000 n \n" % o for o in offsets)
+    return out + b"trailer\n<< /Size 5 /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % xref
+
+
+PDF_1MB = real_pdf(1024 * 1024 - 500)
 BARE_APP = textwrap.dedent("""
     from flask import Flask, request, jsonify
     app = Flask(__name__)

@@ -29,6 +29,24 @@ MESSAGES = {
     "wrong_type": _l("Chỉ nhận tệp PDF, JPEG hoặc PNG (kiểm tra theo nội dung tệp, không theo tên tệp)."),
     "file_type": _l("Chỉ nhận tệp PDF, PNG hoặc JPEG (dự thảo kết quả: PDF)."),
     "too_many_files": _l("Mỗi thành phần hồ sơ có tối đa %(n)s tệp."),
+    # What the structural check of an upload found (portal.operations.uploads, pdf_check)
+    "file_has_markup": _l("Tệp có chứa mã trang web (HTML hoặc script) nên không được nhận, vì có thể gây hại cho "
+                          "người mở tệp. Hãy lưu (xuất) lại tài liệu thành PDF hoặc chụp lại ảnh rồi tải lên."),
+    "pdf_truncated": _l("Tệp PDF không đầy đủ (bị cắt mất phần cuối, có thể do tải lên bị gián đoạn). "
+                        "Hãy tải lên lại tệp gốc."),
+    "pdf_encrypted": _l("Tệp PDF được đặt mật khẩu hoặc mã hóa nên không kiểm tra và ký được. Hãy gỡ mật khẩu "
+                        "(lưu lại một bản không mã hóa) rồi tải lên."),
+    "pdf_unreadable": _l("Tệp PDF bị hỏng hoặc không đúng cấu trúc PDF. Hãy mở tệp bằng phần mềm đọc PDF, "
+                         "lưu (xuất) lại thành PDF rồi tải lên."),
+    "pdf_no_pages": _l("Tệp PDF không có trang nào."),
+    "pdf_too_many_pages": _l("Tệp PDF có quá nhiều trang: tối đa %(limit)s trang mỗi tệp."),
+    "pdf_inflates_too_much": _l("Nội dung nén trong tệp PDF khi giải nén vượt quá %(limit)s MB (tệp bất thường, "
+                                "có thể là “bom nén”). Hãy lưu (xuất) lại tài liệu thành PDF rồi tải lên."),
+    "pdf_too_complex": _l("Tệp PDF quá phức tạp để kiểm tra (quá nhiều đối tượng hoặc kiểm tra quá lâu). "
+                          "Hãy lưu (xuất) lại tài liệu thành PDF hoặc tách thành nhiều tệp."),
+    "image_unreadable": _l("Không đọc được ảnh: tệp ảnh bị hỏng hoặc không đầy đủ. Hãy chụp hoặc quét lại."),
+    "image_too_many_pixels": _l("Ảnh quá lớn: tối đa %(limit)s triệu điểm ảnh. Hãy chụp hoặc quét với độ phân "
+                                "giải thấp hơn."),
     "form_incomplete": _l("Còn thiếu thông tin bắt buộc: %(fields)s."),
     "documents_missing": _l("Còn thiếu giấy tờ bắt buộc: %(documents)s."),
     "documents_incomplete": _l("Còn thiếu giấy tờ bắt buộc: hãy quét (số hóa) hoặc đánh dấu đã nhận bản giấy."),
@@ -74,6 +92,9 @@ MESSAGES = {
     "bad_assignee": _l("Người được chuyển không đảm nhận bước tiếp theo của hồ sơ này."),
     "version_required": _l("Cần gửi phiên bản (version) của hồ sơ để không ghi đè thay đổi của người khác."),
     "invalid_input": _l("Dữ liệu gửi kèm thao tác không hợp lệ: %(field)s."),
+    # Signing (portal.operations.signing)
+    "signing_unavailable": _l("Dịch vụ ký số (cấp dấu thời gian hoặc kho khóa ký) tạm thời không hoạt động. "
+                              "Chưa có gì thay đổi trên hồ sơ; vui lòng thử lại sau ít phút."),
     # Work queues (office pages and API)
     "unknown_queue": _l("Hàng đợi không hợp lệ (work, new, mine, due_soon, overdue, supplement, all)."),
     "unknown_status": _l("Trạng thái không hợp lệ."),

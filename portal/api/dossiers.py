@@ -77,8 +77,11 @@ def dossier_action(dossier_id: int, action: str):
 @bp.errorhandler(DossierError)
 def _refused(error: DossierError):
     refused(error)
-    return api_error(error.status, message_for(error), error.code,
-                     **({"field": error.field} if isinstance(error, InvalidInput) else {}))
+    response = api_error(error.status, message_for(error), error.code,
+                         **({"field": error.field} if isinstance(error, InvalidInput) else {}))
+    if error.status == 503:  # a signing service did not answer: nothing changed, the same request may be sent again
+        response.headers["Retry-After"] = "60"
+    return response
 
 
 OPENAPI_PATHS = {
@@ -122,8 +125,9 @@ OPENAPI_PATHS = {
                           "404": {"description": "Unknown or not yours"},
                           "409": {"description": "Stale version or not allowed from this status"},
                           "422": {"description": "Missing reason or bad data"},
-                          "503": {"description": "The signing key's device (PKCS#11 token) cannot be used now: "
-                                                 "nothing changed, retry later (key_store_unavailable)"}},
+                          "503": {"description": "The signing service (timestamp authority, key store or PKCS#11 "
+                                                 "token) cannot be used now: nothing changed, send the same "
+                                                 "request again later (signing_unavailable, key_store_unavailable)"}},
         }
     },
 }

@@ -15,6 +15,7 @@ from portal.downloads import form_pdf_response
 from portal.errors import api_error
 from portal.extensions import db
 from portal.messages import TEXTS as QUEUE_MESSAGES  # code -> translated sentence
+from portal.messages import message_for
 from portal.models import Agency
 from portal.operations import desk, office
 from portal.operations.dossiers import DossierError
@@ -118,7 +119,7 @@ def office_register():
         dossier = desk.register_at_desk(g.api_user, registration)
     except DossierError as error:
         refused(error)
-        return api_error(error.status, error.detail or error.code, error.code)
+        return api_error(error.status, message_for(error), error.code)
     return jsonify(dossier_json(dossier, g.api_user)), 201
 
 

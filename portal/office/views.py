@@ -45,6 +45,9 @@ from workflow.states import Action, Role, Status
 
 bp = Blueprint("office", __name__, url_prefix="/mot-cua", template_folder="templates")
 
+#: Stored files the office page shows in the browser (checked and typed on upload); others download.
+INLINE_TYPES = frozenset({"application/pdf", "image/png", "image/jpeg"})
+
 #: After these actions the dossier has left the officer's hands: back to the queue.
 BACK_TO_QUEUE = {Action.ACCEPT, Action.REFUSE_INTAKE, Action.REQUEST_SUPPLEMENT, Action.RETURN_RESULT,
                  Action.ISSUE_RESULT, Action.APPROVE, Action.REFUSE, Action.STOP}
@@ -59,10 +62,15 @@ def labels():
 
 @bp.errorhandler(DossierError)
 def action_refused(error: DossierError):
-    """A refused action: nothing is kept, the officer reads why on the dossier page."""
+    """A refused action: nothing is kept, the officer reads why on the dossier page (or, when a
+    service the action needs is down, on a 503 page that leads back to the dossier)."""
     refused(error)
-    flash(message_for(error), "error")
     dossier_id = (request.view_args or {}).get("dossier_id")
+    if error.status >= 500:
+        back = url_for("office.dossier", dossier_id=dossier_id) if dossier_id else url_for("office.index")
+        return render_template("error.html", status=error.status, message=message_for(error), back=back), \
+            error.status, {"Retry-After": "60"}
+    flash(message_for(error), "error")
     return redirect(url_for("office.dossier", dossier_id=dossier_id) if dossier_id else url_for("office.index"))
 
 
@@ -192,8 +200,10 @@ def file(dossier_id: int, file_id: int):
     row = db.session.get(DossierFile, file_id)
     if row is None or row.dossier_id != dossier.id:
         abort(404)
+    # shown in the browser only as the type the upload check pinned (never sniffed); anything else downloads
+    disposition = "inline" if row.blob.content_type in INLINE_TYPES else "attachment"
     return Response(read_blob(row.blob_sha256), mimetype=row.blob.content_type, headers={
-        "Content-Disposition": f'inline; filename="file-{row.id}"', "Cache-Control": "private, no-store",
+        "Content-Disposition": f'{disposition}; filename="file-{row.id}"', "Cache-Control": "private, no-store",
         "X-Content-Type-Options": "nosniff"})
 
 

@@ -24,6 +24,7 @@ from portal.models.types import utcnow
 from portal.operations import dossiers, idempotency
 from portal.operations.errors import DomainError
 from portal.operations.lifecycle import ActionInput, perform
+from portal.operations.uploads import checked_content
 from portal.storage import put_blob, sniff_content_type
 from workflow.states import Action, DeliveryMethod, Status
 
@@ -214,7 +215,8 @@ def _place(dossier: Dossier, document: dict, size: int, limits: Limits, now: dat
 
 def add_attachment(dossier: Dossier, user: User, document_key: str, filename: str | None, data: bytes,
                    limits: Limits) -> DossierFile:
-    """Attach one file to a document slot of the dossier; the type is read from the content."""
+    """Attach one file to a document slot of the dossier; the type is read from the content and
+    the structure checked (``portal.operations.uploads``: an image is kept re-encoded)."""
     if dossier.applicant_id != user.id:
         raise FilingError("not_found", 404)
     document = _check_editable_document(dossier, document_key or "")
@@ -225,6 +227,10 @@ def add_attachment(dossier: Dossier, user: User, document_key: str, filename: st
     content_type = sniff_content_type(data)
     if content_type is None or content_type not in allowed_types(document):
         raise FilingError("wrong_type", 415)
+    try:
+        data = checked_content(data, content_type)  # the structure; images re-encoded
+    except dossiers.DossierError as error:
+        raise FilingError(error.code, error.status, **error.params) from None
     now = utcnow()
     _place(dossier, document, len(data), limits, now)
     blob = put_blob(data, content_type)

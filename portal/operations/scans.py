@@ -1,6 +1,7 @@
 """Files that staff add to a dossier: the desk's scans of paper documents and result drafts.
 
-The bytes are checked by content (PDF, PNG or JPEG), stored content-addressed, and recorded in a
+The bytes are typed by content (PDF, PNG or JPEG) and checked by structure
+(``portal.operations.uploads``: an image is kept re-encoded), stored content-addressed, and recorded in a
 row in the caller's transaction (a rollback removes the stored file again: ``portal.storage``).
 """
 
@@ -13,6 +14,7 @@ from portal.extensions import db
 from portal.models import Dossier, DossierFile, User
 from portal.models.files import FileKind
 from portal.operations.dossiers import DossierError
+from portal.operations.uploads import checked_content
 from portal.storage import put_blob, sniff_content_type
 
 MAX_SCAN_BYTES = 20 * 1024 * 1024
@@ -34,7 +36,7 @@ def store_scan(dossier: Dossier, scan: Scan, kind: FileKind, user: User, now: da
     content_type = sniff_content_type(scan.data)
     if content_type is None:
         raise DossierError("file_type", "only PDF, PNG or JPEG files are accepted")
-    blob = put_blob(scan.data, content_type)
+    blob = put_blob(checked_content(scan.data, content_type), content_type)
     row = DossierFile(dossier_id=dossier.id, kind=kind.value, document_key=scan.document_key, blob_sha256=blob.sha256,
                       original_name=(scan.filename or "tep")[-255:], uploaded_by_id=user.id, uploaded_at=now)
     db.session.add(row)

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import base64
 import secrets
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime, timedelta
 
 from cryptography import x509
@@ -40,6 +42,7 @@ from portal.operations.certificates import (
 from portal.operations.dossiers import DossierError, DossierNotFound, NotAllowed, can_see
 from portal.operations.errors import DomainError
 from portal.storage import put_blob, read_blob, sniff_content_type
+from signatures.availability import service_unavailable
 from signatures.pdf import (
     PreparedSignature,
     SignatureMeta,
@@ -64,6 +67,31 @@ class SigningFailure(DossierError):
     """The document could not be signed (bad input document, a signature that does not match)."""
 
     status = 422
+
+
+class SigningUnavailable(DossierError):
+    """The timestamp authority or the key store did not answer: nothing was signed, the request's
+    transaction rolls back (no version, event or file changes), and the same action sent again
+    later succeeds."""
+
+    status = 503
+
+
+@contextmanager
+def _signing_services(code: str, detail: str) -> Iterator[None]:
+    """Failures inside pyHanko: a service that did not answer is ``SigningUnavailable`` (503),
+    anything else (a damaged or hostile PDF may raise anything) a ``SigningFailure`` ``code``."""
+    try:
+        yield
+    except DomainError:
+        raise
+    except Exception as error:
+        if service_unavailable(error):
+            current_app.logger.warning("Signing service unavailable: %s", type(error).__name__)
+            raise SigningUnavailable("signing_unavailable",
+                                     "the timestamp authority or the key store did not answer") from None
+        current_app.logger.warning("Signing failed: %s", type(error).__name__)
+        raise SigningFailure(code, detail) from None
 
 
 # ---------------------------------------------------------------------------------------------
@@ -114,16 +142,11 @@ def _sign(pdf: bytes, row: SigningCertificate, *, level: str, reason: str, stamp
     """Sign with ``row``'s key, stored encrypted or on the PKCS#11 token (``signing_key``: a token
     that cannot be used is a 503 ``key_store_unavailable``, raised before any row is written)."""
     tsa = timestamper()
-    try:
-        with signing_key(row) as signer:
-            context = validation_context(signer.chain) if level in ("B-LT", "B-LTA") else None
+    with signing_key(row) as signer:
+        context = validation_context(signer.chain) if level in ("B-LT", "B-LTA") else None
+        with _signing_services("signing_failed", "the document could not be signed (damaged or protected PDF?)"):
             return sign_pdf(pdf, signer, level=level, reason=reason, stamp=stamp, timestamper=tsa,
                             validation_context=context)
-    except DomainError:
-        raise
-    except Exception as error:  # a damaged or hostile PDF may raise anything inside pyHanko
-        current_app.logger.warning("Signing failed: %s", type(error).__name__)
-        raise SigningFailure("signing_failed", "the document could not be signed (damaged or protected PDF?)") from None
 
 
 def sign_form(pdf: bytes, signer: User, box, reason: str) -> bytes:
@@ -252,14 +275,12 @@ def prepare_remote(dossier: Dossier, user: User, kind: str,
     _seal_certificate(dossier.agency)  # the seal is applied at completion: check it now
     pdf, leader_box, seal_box = _unsigned_result(dossier, user, now)
     tsa = timestamper()
-    try:
+    with _signing_services("signing_failed", "the document could not be prepared for signing"):
         prepared = prepare_remote_signing(
             pdf, certificate_of(row),
             SignatureMeta(reason=_reason(dossier), level=RESULT_LEVEL, stamp=_person_stamp(user, leader_box)),
             chain=chain_of(row), timestamper=tsa,
         )
-    except Exception:  # a damaged draft
-        raise SigningFailure("signing_failed", "the document could not be prepared for signing") from None
     state = prepared.to_dict()
     if seal_box is not None:
         state["seal_box"] = [seal_box.page, seal_box.x1, seal_box.y1, seal_box.x2, seal_box.y2]
@@ -300,8 +321,14 @@ def complete_remote(session_id: str, signature_value: bytes, user: User | None =
     context = validation_context((prepared.certificate, *chain_of(session.certificate)))
     try:
         signed = complete_remote_signing(prepared, signature_value, timestamper=tsa, validation_context=context)
-    except SigningError:
+    except SigningError as error:
+        if service_unavailable(error):
+            raise SigningUnavailable("signing_unavailable", "the timestamp authority did not answer") from None
         raise SigningFailure("signature_mismatch", "the signature value does not match the prepared document") from None
+    except Exception as error:
+        if service_unavailable(error):
+            raise SigningUnavailable("signing_unavailable", "the timestamp authority did not answer") from None
+        raise
     row = _seal_and_store(dossier, signed, seal_row, seal_box, signer, now)
     db.session.flush()
     session.completed_at = now

@@ -11,7 +11,7 @@ import itertools
 import pytest
 
 from tests.e2e.conftest import axe_check
-from tests.integration.filing_helpers import PDF, png
+from tests.integration.filing_helpers import pdf, png
 
 pytestmark = [pytest.mark.browser, pytest.mark.sqlite_only]
 
@@ -124,7 +124,7 @@ def file_dossier(page, base: str, code: str, schema, documents, delivery: str) -
     page.wait_for_url("**/giay-to")
     dossier_id = int(page.url.split("/ho-so/")[1].split("/")[0])
     for index, doc in enumerate(d for d in documents if d["required"]):
-        content = png(3, 3) if index == 0 else PDF + doc["key"].encode()
+        content = png(3, 3) if index == 0 else pdf(doc["key"])
         name = "anh-chup.png" if index == 0 else f"{doc['key']}.pdf"
         page.set_input_files(f"#doc-{doc['key']}-file", files=[{"name": name, "mimeType": "application/octet-stream",
                                                                 "buffer": content}])
@@ -151,7 +151,7 @@ def answer_supplement(page, base: str, code: str, dossier_id: int, field: str, d
     assert page.locator(f"#{field}").count() == 1
     check_page(page, f"{code}-6-supplement")
     page.set_input_files(f"#doc-{doc_key}-file", files=[{"name": "ban-moi.pdf", "mimeType": "application/pdf",
-                                                          "buffer": PDF + b"ban moi"}])
+                                                          "buffer": pdf("ban moi")}])
     page.click(f"#doc-{doc_key} button:has-text('Tải lên')")
     page.wait_for_load_state()
     page.fill(f"#{field}", "Số 12, tổ 3, phường Tân Phong")

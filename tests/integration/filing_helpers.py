@@ -6,6 +6,7 @@ import io
 import zlib
 
 from flask import current_app
+from PIL import Image
 from sqlalchemy import select
 
 from portal.extensions import db
@@ -13,8 +14,33 @@ from portal.models import Procedure
 from portal.operations import filing
 from portal.operations.filing import Limits
 
-PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
-JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00" + b"\x00" * 64 + b"\xff\xd9"
+
+def pdf(tag: str = "", padding: int = 0) -> bytes:
+    """A real one-page PDF (it passes the structural check of uploads): ``tag`` makes its bytes
+    unique, ``padding`` adds that many bytes to its (uncompressed) page content."""
+    content = b"% " + tag.encode() + b"\n" + b" " * padding
+    objects = [b"<< /Type /Catalog /Pages 2 0 R >>", b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+               b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R >>",
+               b"<< /Length %d >>\nstream\n" % len(content) + content + b"\nendstream"]
+    out, offsets = b"%PDF-1.4\n", []
+    for number, body in enumerate(objects, 1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n" % number + body + b"\nendobj\n"
+    xref = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
+    out += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
+    return out + b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref)
+
+
+def jpeg(width: int = 2, height: int = 2) -> bytes:
+    image = Image.new("RGB", (width, height), (200, 30, 30))
+    out = io.BytesIO()
+    image.save(out, "JPEG")
+    return out.getvalue()
+
+
+PDF = pdf()
+JPEG = jpeg()
 EXE = b"MZ\x90\x00\x03\x00\x00\x00\x04\x00\x00\x00\xff\xff" + b"\x00" * 64
 
 
@@ -51,7 +77,7 @@ def limits() -> Limits:
 def attach_required(dossier, user) -> None:
     for doc in dossier.procedure.documents:
         if doc.get("required"):
-            filing.add_attachment(dossier, user, doc["key"], f"{doc['key']}.pdf", PDF + doc["key"].encode(), limits())
+            filing.add_attachment(dossier, user, doc["key"], f"{doc['key']}.pdf", pdf(doc["key"]), limits())
 
 
 def submitted_dossier(user, code: str = "LC-05", data: dict | None = None):

@@ -20,6 +20,7 @@ from tests.integration.filing_helpers import (
     PDF,
     attach_required,
     limits,
+    pdf,
     png,
     procedure,
     submitted_dossier,
@@ -80,7 +81,7 @@ def test_file_a_dossier_through_the_pages(client, pages, office, app):
     for doc in proc.documents:
         if doc["required"]:
             r = client.post(f"/ho-so/{dossier.id}/giay-to/{doc['key']}", content_type="multipart/form-data",
-                            data={"csrf_token": token, "file": upload(f"{doc['key']}.pdf", PDF + doc["key"].encode())})
+                            data={"csrf_token": token, "file": upload(f"{doc['key']}.pdf", pdf(doc["key"]))})
             assert r.status_code == 302
     review = client.get(f"/ho-so/{dossier.id}/kiem-tra").get_data(as_text=True)
     assert data["temp_address"] in review and "Nộp hồ sơ" in review
@@ -165,21 +166,21 @@ def test_size_limits_per_file_and_per_dossier(client, pages, office, app, monkey
     monkeypatch.setitem(app.config, "MAX_DOSSIER_BYTES", 3 * 1024 * 1024)
     token = csrf_token_from(client.get(f"/ho-so/{dossier.id}/giay-to").get_data(as_text=True))
     first, second = proc.documents[0]["key"], proc.documents[1]["key"]
-    big = PDF + b"0" * (2 * 1024 * 1024)
+    big = pdf(padding=2 * 1024 * 1024)
     before = stored_files(app)
     response = client.post(f"/ho-so/{dossier.id}/giay-to/{first}", content_type="multipart/form-data",
                            data={"csrf_token": token, "file": upload("lon.pdf", big)})
     assert response.status_code == 413 and "mỗi tệp tối đa 2 MB" in response.get_data(as_text=True)
     assert stored_files(app) == before
-    ok = PDF + b"1" * (1536 * 1024)
+    ok = pdf("1", padding=1536 * 1024)
     assert client.post(f"/ho-so/{dossier.id}/giay-to/{first}", content_type="multipart/form-data",
                        data={"csrf_token": token, "file": upload("a.pdf", ok)}).status_code == 302
     response = client.post(f"/ho-so/{dossier.id}/giay-to/{second}", content_type="multipart/form-data",
-                           data={"csrf_token": token, "file": upload("b.pdf", PDF + b"2" * (1536 * 1024 + 10))})
+                           data={"csrf_token": token, "file": upload("b.pdf", pdf("2", padding=1536 * 1024 + 10))})
     assert response.status_code == 413 and "Tổng dung lượng" in response.get_data(as_text=True)
     # Replacing the single file of a document frees its room.
     assert client.post(f"/ho-so/{dossier.id}/giay-to/{first}", content_type="multipart/form-data",
-                       data={"csrf_token": token, "file": upload("c.pdf", PDF + b"3" * 1024)}).status_code == 302
+                       data={"csrf_token": token, "file": upload("c.pdf", pdf("3", padding=1024))}).status_code == 302
     assert [f.original_name for f in filing.active_files(dossier)] == ["c.pdf"]
 
 

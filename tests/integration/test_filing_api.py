@@ -11,7 +11,7 @@ from portal.extensions import db
 from portal.models import Dossier, DossierFile
 from portal.models.filing import Rating
 from tests.conftest import PASSWORD
-from tests.integration.filing_helpers import EXE, PDF, png, procedure, valid_data
+from tests.integration.filing_helpers import EXE, PDF, pdf, png, procedure, valid_data
 from tests.integration.lifecycle_helpers import act, build_office, vn
 
 
@@ -111,7 +111,7 @@ def test_public_lookup_has_no_personal_data(client, office):
     dossier_id = create(client, headers).get_json()["id"]
     for doc in procedure("LC-05").documents:
         if doc["required"]:
-            attach(client, headers, dossier_id, doc["key"], PDF + doc["key"].encode())
+            attach(client, headers, dossier_id, doc["key"], pdf(doc["key"]))
     client.post(f"/api/v1/dossiers/{dossier_id}/submit", headers=headers)
     act(dossier_id, "accept", office.officer, vn(2026, 11, 23, 8, 0))
     code = db.session.get(Dossier, dossier_id).code
@@ -127,7 +127,7 @@ def test_applicant_actions_through_the_actions_endpoint(client, office):
     dossier_id = create(client, headers).get_json()["id"]
     for doc in procedure("LC-05").documents:
         if doc["required"]:
-            attach(client, headers, dossier_id, doc["key"], PDF + doc["key"].encode())
+            attach(client, headers, dossier_id, doc["key"], pdf(doc["key"]))
     client.post(f"/api/v1/dossiers/{dossier_id}/submit", headers=headers)
     act(dossier_id, "accept", office.officer, vn(2026, 11, 23, 8, 0))
     act(dossier_id, "request_supplement", office.officer, vn(2026, 11, 23, 9, 0), reason="Sai chủ hộ",

@@ -12,12 +12,12 @@ from portal.extensions import db
 from portal.models import Dossier, DossierFile
 from portal.models.types import utcnow
 from tests.conftest import PASSWORD
+from tests.integration.filing_helpers import PDF
 from tests.integration.lifecycle_helpers import act, build_office, new_submitted, vn
 from tests.integration.office_helpers import fast_passwords, pdf_text  # noqa: F401
 
 STAFF = ("one_stop_officer", "unit_leader", "specialist", "agency_leader", "clerk")
 T0 = vn(2026, 11, 23, 8, 0)
-PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 
 
 @pytest.fixture

@@ -13,10 +13,9 @@ from portal.extensions import db
 from portal.models import Dossier, DossierEvent, DossierFile
 from portal.models.types import utcnow
 from tests.conftest import PASSWORD, csrf_token_from
+from tests.integration.filing_helpers import PDF
 from tests.integration.lifecycle_helpers import act, build_office, new_submitted, vn
 from tests.integration.office_helpers import fast_passwords, pdf_text  # noqa: F401
-
-PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 
 
 @pytest.fixture

@@ -17,7 +17,7 @@ from portal.extensions import db
 from portal.models import AuditEntry, DossierFile, LoginAttempt
 from portal.operations import audit, filing
 from tests.conftest import PASSWORD, csrf_token_from
-from tests.integration.filing_helpers import PDF, procedure, upload
+from tests.integration.filing_helpers import pdf, procedure, upload
 
 
 def count(model, *where) -> int:
@@ -48,7 +48,7 @@ def test_a_use_case_that_writes_then_refuses_leaves_nothing_behind_a_redirect(cl
     The page redirects (302) with the reason flashed, and neither file is kept."""
     dossier, key, token = draft_with_documents_page(client, pages, make_user)
     before = stored_files(app)
-    first = PDF + uuid.uuid4().hex.encode()  # content never stored before: its blob file is new
+    first = pdf(uuid.uuid4().hex)  # content never stored before: its blob file is new
     response = client.post(f"/ho-so/{dossier.id}/giay-to/{key}", content_type="multipart/form-data",
                            data={"csrf_token": token, "file": [upload("a.pdf", first), upload("b.pdf", b"")]})
     assert response.status_code == 302 and response.headers["Location"].endswith("/giay-to#giay-to")
