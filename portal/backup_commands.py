@@ -81,8 +81,8 @@ def verify_command(directory: Path):
 @command_boundary
 def restore_command(directory: Path, database_url: str, storage_dir: Path):
     try:
-        manifest = backup.restore_backup(directory, database_url, storage_dir)
         target = backup.postgresql_url(database_url)
+        manifest = backup.restore_backup(directory, database_url, storage_dir)
     except BackupError as error:
         _fail(error)
     with _bound_to(database_url, storage_dir):

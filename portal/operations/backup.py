@@ -205,7 +205,8 @@ def restore_backup(source: Path, database_url: str, storage_dir: Path) -> Manife
                 if (problem := copy_verified(source / FILES / stored.relative_path,
                                              blob_path(stored.sha256, storage_dir), stored.sha256))]
     if problems:
-        raise BackupError("Sao chép kho tệp thất bại.", problems)
+        raise BackupError("Cơ sở dữ liệu đã được phục hồi nhưng sao chép kho tệp thất bại; không dùng bản phục hồi "
+                          "này.", problems)
     return manifest
 
 

@@ -281,3 +281,37 @@ def test_backup_on_sqlite_says_it_is_for_postgresql(runner, app, tmp_path):
     result = runner.invoke(args=["backup", "create", str(tmp_path / "backup")])
     assert result.exit_code == 1 and "chỉ dành cho PostgreSQL" in result.output
     assert not (tmp_path / "backup").exists() or not any((tmp_path / "backup").iterdir())
+
+
+def test_the_manifest_describes_the_dump_whatever_is_written_meanwhile(_app, office, empty_database, tmp_path,
+                                                                      monkeypatch):
+    """A write committed after the snapshot was exported, while pg_dump starts, is in neither the
+    manifest nor the dump (without ``--snapshot`` the dump would have it and the restore would fail)."""
+    from portal.operations import backup
+
+    file_dossier(office, "snap")
+    late = "f" * 64
+    real_run = backup._run
+
+    def run_after_a_write(command, env):
+        if Path(command[0]).name == "pg_dump" and "--format=custom" in command:
+            with db.engine.begin() as other:  # another connection, committed at once
+                other.execute(text("INSERT INTO file_blobs (sha256, size, content_type, created_at) "
+                                   "VALUES (:sha, 1, 'application/pdf', now())"), {"sha": late})
+        return real_run(command, env)
+
+    monkeypatch.setattr(backup, "_run", run_after_a_write)
+    try:
+        result = cli(_app, "backup", "create", tmp_path / "backup")
+        assert result.exit_code == 0, result.output
+        assert db.session.scalar(text("SELECT count(*) FROM file_blobs WHERE sha256 = :s"), {"s": late}) == 1
+        manifest = json.loads((tmp_path / "backup" / "manifest.json").read_text(encoding="utf-8"))
+        assert late not in {f["sha256"] for f in manifest["files"]}
+        url = empty_database()
+        restored = cli(_app, "backup", "restore", tmp_path / "backup", "--database-url", url,
+                       "--storage-dir", tmp_path / "files")
+        assert restored.exit_code == 0, restored.output
+        assert late not in read_database(url)["files"]
+    finally:
+        db.session.execute(text("DELETE FROM file_blobs WHERE sha256 = :s"), {"s": late})
+        db.session.commit()
