@@ -127,7 +127,6 @@ def create_backup(target: Path, engine: Engine, storage_root: Path, now: datetim
     require_empty_directory(target, "Thư mục sao lưu")
     pg_dump = _tool("pg_dump")
     uri, env = libpq(postgresql_url(engine.url))
-    now = now or datetime.now(UTC)
     target.mkdir(parents=True, exist_ok=True)
     try:
         snapshot_options = {"isolation_level": "REPEATABLE READ", "postgresql_readonly": True}
@@ -135,6 +134,7 @@ def create_backup(target: Path, engine: Engine, storage_root: Path, now: datetim
             snapshot = connection.scalar(text("SELECT pg_export_snapshot()"))
             revision, found, files = alembic_revision(connection), counts(connection), stored_files(connection)
             server_version = connection.scalar(text("SHOW server_version"))
+            now = now or connection.scalar(text("SELECT now()"))  # the moment the snapshot shows
             # The exporting transaction stays open until pg_dump has taken the snapshot over.
             _run([pg_dump, "--format=custom", f"--snapshot={snapshot}", f"--file={target / DUMP}",
                   f"--dbname={uri}"], env)

@@ -250,6 +250,12 @@ def test_a_tampered_backup_is_refused_and_a_broken_restore_reported(_app, office
     url, storage, result = restore(changed_counts)
     assert result.exit_code == 1 and "KHÔNG khớp" in result.output and "số dossiers" in result.output
 
+    # A stored file lost from the live file store: no backup is made (and nothing is left).
+    (Path(_app.config["STORAGE_DIR"]) / manifest["files"][0]["path"].removeprefix("files/")).unlink()
+    failed = cli(_app, "backup", "create", tmp_path / "incomplete")
+    assert failed.exit_code == 1 and f"thiếu tệp {manifest['files'][0]['sha256']}" in failed.output
+    assert list((tmp_path / "incomplete").iterdir()) == []
+
 
 def test_the_restore_runs_the_audit_and_statistics_checks(_app, office, empty_database, tmp_path):
     dossier_id = file_dossier(office, "chain")
