@@ -32,6 +32,9 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(files_group)
     app.cli.add_command(outbox_group)
     app.cli.add_command(dossier_group)
+    from portal.backup_commands import backup_group
+
+    app.cli.add_command(backup_group)
     from portal.pki_commands import pki_group
 
     app.cli.add_command(pki_group)
