@@ -33,7 +33,7 @@ def procedure_detail(p: Procedure) -> dict:
         "legal_basis": p.legal_basis,
         "conditions": p.conditions_vi,
         "applicants": p.applicants_vi,
-        "documents": p.documents,
+        "documents": [{**document, "name": document.get("name_vi")} for document in p.documents],
         "form": form_json_schema(p.form_schema, p.name_vi),
         "form_version": p.form_version,
         "steps": p.steps,
@@ -100,8 +100,10 @@ OPENAPI_SCHEMAS = {
         "required": ["documents", "form", "steps"],
         "properties": {
             "legal_basis": {"type": "array"}, "conditions": {"type": "string"}, "applicants": {"type": "string"},
-            "documents": {"type": "array", "items": {"type": "object", "required": ["key", "name"], "properties": {
-                "key": {"type": "string"}, "name": {"type": "string"}, "required": {"type": "boolean"}}}},
+            "documents": {"type": "array", "items": {"type": "object", "required": ["key", "name", "required"], "properties": {
+                "key": {"type": "string"}, "name": {"type": "string"}, "name_vi": {"type": "string"},
+                "name_en": {"type": "string"}, "required": {"type": "boolean"}, "multiple": {"type": "boolean"},
+                "quantity": {"type": "integer"}, "original": {"type": "string"}, "template": {"type": ["string", "null"]}}}},
             "form": {"type": "object", "description": "JSON Schema (2020-12) of the e-form fields"},
             "form_version": {"type": "integer"},
             "steps": {"type": "array", "items": {"type": "object"}},
