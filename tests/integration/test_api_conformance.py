@@ -13,6 +13,7 @@ shrinking, no example database.
 
 from __future__ import annotations
 
+import os
 import time
 from collections import Counter, defaultdict
 from types import SimpleNamespace
@@ -44,7 +45,9 @@ CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance,
           response_headers_conformance]
 #: Generated requests per operation and mode for the account the operation is meant for, and
 #: for each other account (mostly refusals).
-EXAMPLES, OTHER_EXAMPLES = 6, 3
+#: ``API_CONFORMANCE_EXAMPLES=50`` runs a deeper search locally.
+EXAMPLES = int(os.environ.get("API_CONFORMANCE_EXAMPLES", "6"))
+OTHER_EXAMPLES = max(1, EXAMPLES // 2)
 
 #: Answers the run must include (so the success bodies are checked, not only refusals).
 MUST_SUCCEED = {
