@@ -5,7 +5,10 @@ test's rolled-back transaction) with generated requests, valid and invalid, sign
 and as a one-stop officer; requests for operations on a dossier also name real dossiers, files,
 forms and codes, so that success bodies are checked and not only 404s. Every answer must be
 documented: no server error, a documented status, the documented content type, a body matching
-the documented schema, documented headers.
+the documented schema, documented headers; invalid requests are refused, and a protected operation
+answered with success refuses the same request without its token. (``positive_data_acceptance``
+is not checked: a schema-valid request may still be refused for what no schema says, such as
+another agency, a wrong password or a period that ends before it starts.)
 
 Bounded and deterministic: a few examples per operation, a fixed seed (``derandomize``), no
 shrinking, no example database.
@@ -29,6 +32,8 @@ from schemathesis.core import NOT_SET
 from schemathesis.core.failures import FailureGroup
 from schemathesis.specs.openapi.checks import (
     content_type_conformance,
+    ignored_auth,
+    negative_data_rejection,
     response_headers_conformance,
     response_schema_conformance,
     status_code_conformance,
@@ -42,7 +47,7 @@ from tests.integration.lifecycle_helpers import act, build_office, new_submitted
 from tests.integration.office_helpers import fast_passwords  # noqa: F401
 
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance,
-          response_headers_conformance]
+          response_headers_conformance, negative_data_rejection, ignored_auth]
 #: Generated requests per operation and mode for the account the operation is meant for, and
 #: for each other account (mostly refusals).
 #: ``API_CONFORMANCE_EXAMPLES=50`` runs a deeper search locally.
