@@ -22,10 +22,10 @@ from portal.api.openapi import (
     ref,
 )
 from portal.api.openapi import json_body as body_doc
-from portal.api.serialize import OPENAPI_SCHEMAS as DOSSIER_SCHEMAS
 from portal.api.serialize import dossier_json, visible_dossier
 from portal.errors import api_error
 from portal.messages import message_for
+from portal.models.filing import RatingLevel
 from portal.operations import commands
 from portal.operations.applicant import downloadable_file
 from portal.operations.commands import InvalidInput
@@ -97,8 +97,6 @@ def _refused(error: DossierError):
                      **({"field": error.field} if isinstance(error, InvalidInput) else {}))
 
 
-OPENAPI_SCHEMAS = DOSSIER_SCHEMAS
-
 _DOSSIER_ID = path_param("dossier_id", "integer")
 
 OPENAPI_PATHS = {
@@ -137,7 +135,7 @@ OPENAPI_PATHS = {
                 "draft_name": {"type": "string"},
                 "result_kind": {"type": "string", "enum": [k.value for k in ResultKind]},
                 "data": {"type": "object", "description": "supplement: the e-form fields asked for"},
-                "level": {"type": "string", "description": "rate: the rating level"}}}),
+                "level": {"type": "string", "enum": [r.value for r in RatingLevel], "description": "rate: the rating"}}}),
             "responses": {"200": json_response(ref("Dossier"), "The dossier after the action", REPLAYED_HEADER),
                           **errors(*JSON_BODY_ERRORS, 401, 404, 503,
                                    s403="Wrong role, not your agency or not your step",

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from flask import jsonify
 
-from portal.api import auth, catalogue, dossiers, filing, office, stats, verify
+from portal.api import auth, catalogue, dossiers, filing, office, serialize, stats, verify
 from portal.api.blueprint import bp
 from portal.api.openapi import ERROR_SCHEMA, json_response
 
@@ -49,6 +49,7 @@ def full_spec() -> dict:
     for module in MODULES:
         for path, operations in getattr(module, "OPENAPI_PATHS", {}).items():
             paths[path] = {**paths.get(path, {}), **operations}
+    for module in (*MODULES, serialize):
         schemas.update(getattr(module, "OPENAPI_SCHEMAS", {}))
     return {**SPEC, "components": {**SPEC["components"], "schemas": schemas}, "paths": dict(sorted(paths.items()))}
 

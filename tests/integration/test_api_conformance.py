@@ -198,3 +198,25 @@ def test_every_answer_is_documented(app, world):
     # The main success bodies were among the answers checked against their schemas.
     assert MUST_SUCCEED <= set(answered), sorted(MUST_SUCCEED - set(answered))
     print(f"{len(answered)} calls in {elapsed:.1f} s ({cpu:.1f} s CPU); statuses: {sorted(Counter(answered).items())}")
+
+
+def test_every_operation_documents_its_refusals_and_bodies(client):
+    """What schemathesis cannot reach with few examples, read from the document itself."""
+    spec = client.get("/api/v1/openapi.json").get_json()
+    error = {"$ref": "#/components/schemas/Error"}
+    for path, operations in spec["paths"].items():
+        for method, operation in operations.items():
+            label, responses = f"{method.upper()} {path}", operation["responses"]
+            if operation.get("security"):
+                assert "401" in responses, label
+            body = operation.get("requestBody", {})
+            if body.get("required") and list(body["content"]) == ["application/json"]:
+                assert {"400", "413", "415", "422"} <= set(responses), label
+            for parameter in operation.get("parameters", []):
+                assert parameter["schema"].get("type"), (label, parameter["name"])
+            for status, response in responses.items():
+                content = response.get("content", {})
+                if status.startswith(("4", "5")):
+                    assert content == {"application/json": {"schema": error}}, (label, status)
+                elif status != "204":
+                    assert content and all(media.get("schema") for media in content.values()), (label, status)
