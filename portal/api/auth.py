@@ -6,11 +6,14 @@ from flask import current_app, g, jsonify, request
 
 from portal.api.blueprint import bp
 from portal.api.common import ApiAbort, form_data, iso, json_body, token_required
+from portal.api.openapi import BEARER, JSON_BODY_ERRORS, errors, json_response, nullable, ref
+from portal.api.openapi import json_body as body_doc
 from portal.auth.forms import RegistrationForm
 from portal.errors import api_error
 from portal.messages import MESSAGES as ACCOUNT_MESSAGES
 from portal.operations import accounts
 from portal.transaction import refused
+from workflow.states import Role
 
 
 @bp.errorhandler(ApiAbort)
@@ -86,3 +89,47 @@ def me():
     user = g.api_user
     return jsonify({"id": user.id, "username": user.username, "full_name": user.full_name, "role": user.role,
                     "agency": user.agency.code if user.agency else None})
+
+
+_ROLE = {"type": "string", "enum": [r.value for r in Role]}
+
+OPENAPI_SCHEMAS = {
+    "Token": {"type": "object", "required": ["token", "expires_at", "role"], "properties": {
+        "token": {"type": "string"}, "expires_at": {"type": "string", "format": "date-time"}, "role": _ROLE}},
+    "Account": {"type": "object", "required": ["id", "username", "full_name", "role"], "properties": {
+        "id": {"type": "integer"}, "username": {"type": "string"}, "full_name": {"type": "string"}, "role": _ROLE,
+        "agency": nullable("string", description="agency code of a staff account")}},
+}
+
+OPENAPI_PATHS = {
+    "/api/v1/auth/token": {
+        "post": {
+            "summary": "Đăng nhập, nhận mã truy cập (Bearer)",
+            "requestBody": body_doc({"type": "object", "required": ["username", "password"], "properties": {
+                "username": {"type": "string", "minLength": 1}, "password": {"type": "string", "minLength": 1}}}),
+            "responses": {
+                "200": json_response(ref("Token")),
+                **errors(*JSON_BODY_ERRORS, s401="Wrong username or password"),
+                "429": {**errors(429)["429"], "headers": {"Retry-After": {"schema": {"type": "integer"}}}},
+            },
+        },
+        "delete": {"summary": "Thu hồi mã truy cập đang dùng", "security": BEARER,
+                   "responses": {"204": {"description": "Revoked"}, **errors(401)}},
+    },
+    "/api/v1/auth/register": {
+        "post": {
+            "summary": "Đăng ký tài khoản công dân",
+            "requestBody": body_doc({"type": "object", "required": ["username", "password", "full_name", "id_number", "phone"],
+                                     "properties": {
+                "username": {"type": "string"}, "password": {"type": "string"}, "full_name": {"type": "string"},
+                "id_number": {"type": "string", "pattern": r"^\d{12}$"}, "phone": {"type": "string"},
+                "email": {"type": "string", "format": "email"}}}),
+            "responses": {"201": json_response(ref("Account"), "Created"),
+                          **errors(*JSON_BODY_ERRORS, s409="Username or ID number already registered")},
+        }
+    },
+    "/api/v1/me": {
+        "get": {"summary": "Tài khoản của mã truy cập", "security": BEARER,
+                "responses": {"200": json_response(ref("Account")), **errors(401)}},
+    },
+}

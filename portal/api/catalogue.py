@@ -3,6 +3,7 @@ from __future__ import annotations
 from flask import jsonify, request
 
 from portal.api.blueprint import bp
+from portal.api.openapi import errors, json_response, nullable, path_param, query_param, ref
 from portal.catalogue.queries import ProcedureFilter, get_procedure, search_procedures
 from portal.catalogue.schema import form_json_schema
 from portal.errors import api_error
@@ -32,7 +33,7 @@ def procedure_detail(p: Procedure) -> dict:
         "legal_basis": p.legal_basis,
         "conditions": p.conditions_vi,
         "applicants": p.applicants_vi,
-        "documents": p.documents,
+        "documents": [{**document, "name": document.get("name_vi")} for document in p.documents],
         "form": form_json_schema(p.form_schema, p.name_vi),
         "form_version": p.form_version,
         "steps": p.steps,
@@ -46,7 +47,7 @@ def _int_arg(name: str, default: int | None, low: int, high: int):
     raw = request.args.get(name)
     if raw in (None, ""):
         return default, None
-    if not raw.isdigit() or not low <= int(raw) <= high:
+    if not (raw.isascii() and raw.isdigit()) or not low <= int(raw) <= high:
         return None, api_error(400, f"Tham số {name} phải là số nguyên từ {low} đến {high}.", "bad_parameter")
     return int(raw), None
 
@@ -75,3 +76,68 @@ def show_procedure(code: str):
     if procedure is None:
         return api_error(404, f"Không có thủ tục mã {code}.")
     return jsonify(procedure_detail(procedure))
+
+
+_NAMED = {"type": "object", "properties": {"code": {"type": "string"}, "name": {"type": "string"}}}
+
+OPENAPI_SCHEMAS = {
+    "ProcedureSummary": {
+        "type": "object",
+        "required": ["code", "name", "field", "agency", "level", "processing_days", "fee"],
+        "properties": {
+            "code": {"type": "string"}, "name": {"type": "string"}, "name_en": {"type": "string"},
+            "field": _NAMED,
+            "agency": {"type": "object", "properties": {"code": {"type": "string"}, "identifier": nullable("string"),
+                                                         "name": {"type": "string"}}},
+            "level": {"type": "integer", "enum": [2, 3, 4]}, "level_name": {"type": "string"},
+            "processing_days": {"type": "integer"}, "online_processing_days": nullable("integer"),
+            "fee": {"type": "object", "properties": {"amount": {"type": "integer"}, "text": {"type": "string"},
+                                                     "basis": nullable("string")}},
+        },
+    },
+    "Procedure": {"allOf": [ref("ProcedureSummary"), {
+        "type": "object",
+        "required": ["documents", "form", "steps"],
+        "properties": {
+            "legal_basis": {"type": "array"}, "conditions": {"type": "string"}, "applicants": {"type": "string"},
+            "documents": {"type": "array", "items": {"type": "object", "required": ["key", "name", "required"], "properties": {
+                "key": {"type": "string"}, "name": {"type": "string"}, "name_vi": {"type": "string"},
+                "name_en": {"type": "string"}, "required": {"type": "boolean"}, "multiple": {"type": "boolean"},
+                "quantity": {"type": "integer"}, "original": {"type": "string"}, "template": {"type": ["string", "null"]}}}},
+            "form": {"type": "object", "description": "JSON Schema (2020-12) of the e-form fields"},
+            "form_version": {"type": "integer"},
+            "steps": {"type": "array", "items": {"type": "object"}},
+            "result": {"type": "string"}, "result_delivery": {"type": "array"}, "source": {"type": "object"},
+        },
+    }]},
+    "ProcedureList": {
+        "type": "object",
+        "required": ["items", "total", "page", "per_page"],
+        "properties": {"items": {"type": "array", "items": ref("ProcedureSummary")}, "total": {"type": "integer"},
+                       "page": {"type": "integer"}, "per_page": {"type": "integer"}},
+    },
+}
+
+OPENAPI_PATHS = {
+    "/api/v1/procedures": {
+        "get": {
+            "summary": "Tra cứu danh mục thủ tục",
+            "parameters": [
+                query_param("q", {"type": "string"}, "Từ khóa, có hoặc không dấu (200 ký tự đầu)"),
+                query_param("field", {"type": "string"}, "mã lĩnh vực"),
+                query_param("agency", {"type": "string"}, "mã cơ quan"),
+                query_param("level", {"type": "integer", "enum": [2, 3, 4]}, "mức độ dịch vụ công"),
+                query_param("page", {"type": "integer", "minimum": 1, "maximum": 100_000, "default": 1}),
+                query_param("per_page", {"type": "integer", "minimum": 1, "maximum": MAX_PER_PAGE, "default": 50}),
+            ],
+            "responses": {"200": json_response(ref("ProcedureList")), **errors(s400="A malformed or out-of-range parameter")},
+        }
+    },
+    "/api/v1/procedures/{code}": {
+        "get": {
+            "summary": "Chi tiết thủ tục: giấy tờ, biểu mẫu điện tử (JSON Schema), quy trình",
+            "parameters": [path_param("code")],
+            "responses": {"200": json_response(ref("Procedure")), **errors(s404="Unknown or unpublished procedure")},
+        }
+    },
+}

@@ -10,17 +10,33 @@ from flask import g, jsonify, request, send_file
 from portal.api import filing as applicant_api
 from portal.api.blueprint import bp
 from portal.api.common import json_body, token_required
+from portal.api.openapi import (
+    BEARER,
+    IDEMPOTENCY_KEY,
+    JSON_BODY_ERRORS,
+    REPLAYED_HEADER,
+    binary_response,
+    errors,
+    json_response,
+    path_param,
+    ref,
+)
+from portal.api.openapi import json_body as body_doc
 from portal.api.serialize import dossier_json, visible_dossier
 from portal.errors import api_error
 from portal.messages import message_for
+from portal.models.filing import RatingLevel
 from portal.operations import commands
 from portal.operations.applicant import downloadable_file
 from portal.operations.commands import InvalidInput
 from portal.operations.dossiers import DossierError
 from portal.operations.filing import FilingError
+from portal.storage import SIGNATURES as FILE_SIGNATURES
 from portal.storage import blob_path
 from portal.transaction import refused
-from workflow.states import DeliveryMethod, ResultKind, Role
+from workflow.states import Action, DeliveryMethod, ResultKind, Role
+
+FILE_TYPES = {content_type for _magic, content_type in FILE_SIGNATURES}
 
 
 @bp.get("/dossiers/<int:dossier_id>")
@@ -84,50 +100,50 @@ def _refused(error: DossierError):
     return response
 
 
+_DOSSIER_ID = path_param("dossier_id", "integer")
+
 OPENAPI_PATHS = {
     "/api/v1/dossiers/{dossier_id}": {
         "get": {
             "summary": "Một hồ sơ: trạng thái, mã trạng thái quốc gia, hạn, lịch sử",
-            "security": [{"bearer": []}],
-            "parameters": [{"name": "dossier_id", "in": "path", "required": True, "schema": {"type": "integer"}}],
-            "responses": {"200": {"description": "OK"}, "404": {"description": "Unknown or not yours"}},
+            "security": BEARER,
+            "parameters": [_DOSSIER_ID],
+            "responses": {"200": json_response(ref("Dossier")), **errors(401, 404)},
         }
     },
     "/api/v1/dossiers/{dossier_id}/files/{file_id}": {
         "get": {
             "summary": "Tải một tệp của hồ sơ (giấy tờ, biểu mẫu đã ký, kết quả đã ký)",
-            "security": [{"bearer": []}],
-            "parameters": [
-                {"name": "dossier_id", "in": "path", "required": True, "schema": {"type": "integer"}},
-                {"name": "file_id", "in": "path", "required": True, "schema": {"type": "integer"}},
-            ],
-            "responses": {"200": {"description": "The file"}, "404": {"description": "Unknown or not yours"}},
+            "security": BEARER,
+            "parameters": [_DOSSIER_ID, path_param("file_id", "integer")],
+            "responses": {"200": binary_response("The file (type detected from its content)", *sorted(FILE_TYPES)),
+                          **errors(401, 404)},
         }
     },
     "/api/v1/dossiers/{dossier_id}/actions/{action}": {
         "post": {
-            "summary": "Thực hiện một thao tác trên hồ sơ (tiếp nhận, chuyển, yêu cầu bổ sung, ...)",
-            "security": [{"bearer": []}],
-            "parameters": [
-                {"name": "dossier_id", "in": "path", "required": True, "schema": {"type": "integer"}},
-                {"name": "action", "in": "path", "required": True, "schema": {"type": "string"}},
-            ],
-            "requestBody": {"content": {"application/json": {"schema": {"type": "object", "properties": {
-                "version": {"type": "integer"}, "reason": {"type": "string"}, "comment": {"type": "string"},
+            "summary": "Thực hiện một thao tác trên hồ sơ: cán bộ (tiếp nhận, chuyển, yêu cầu bổ sung, phê duyệt, ...) "
+                       "hoặc người nộp (supplement, withdraw, rate)",
+            "security": BEARER,
+            "parameters": [_DOSSIER_ID, path_param("action", enum=[a.value for a in Action if a is not Action.SUBMIT]),
+                           IDEMPOTENCY_KEY],
+            "requestBody": body_doc({"type": "object", "properties": {
+                "version": {"type": "integer", "description": "the version of the dossier acted on (required for staff)"},
+                "reason": {"type": "string"}, "comment": {"type": "string"},
                 "new_due_at": {"type": "string", "format": "date-time"}, "assignee_id": {"type": "integer"},
                 "items": {"type": "array", "items": {"type": "string"}},
                 "checked": {"type": "array", "items": {"type": "string"}},
                 "delivery": {"type": "string", "enum": [m.value for m in DeliveryMethod]},
-                "generate": {"type": "boolean"}, "draft_base64": {"type": "string"}, "draft_name": {"type": "string"},
-                "result_kind": {"type": "string", "enum": [k.value for k in ResultKind]}}}}}},
-            "responses": {"200": {"description": "The dossier after the action"},
-                          "403": {"description": "Wrong role or not your step"},
-                          "404": {"description": "Unknown or not yours"},
-                          "409": {"description": "Stale version or not allowed from this status"},
-                          "422": {"description": "Missing reason or bad data"},
-                          "503": {"description": "The signing service (timestamp authority, key store or PKCS#11 "
-                                                 "token) cannot be used now: nothing changed, send the same "
-                                                 "request again later (signing_unavailable, key_store_unavailable)"}},
+                "generate": {"type": "boolean"}, "draft_base64": {"type": "string", "contentEncoding": "base64"},
+                "draft_name": {"type": "string"},
+                "result_kind": {"type": "string", "enum": [k.value for k in ResultKind]},
+                "data": {"type": "object", "description": "supplement: the e-form fields asked for"},
+                "level": {"type": "string", "enum": [r.value for r in RatingLevel], "description": "rate: the rating"}}}),
+            "responses": {"200": json_response(ref("Dossier"), "The dossier after the action", REPLAYED_HEADER),
+                          **errors(*JSON_BODY_ERRORS, 401, 404, 503,
+                                   s403="Wrong role, not your agency or not your step",
+                                   s409="Stale version, not allowed from this status, unknown action, "
+                                        "or the Idempotency-Key was used for another request")},
         }
     },
 }

@@ -14,6 +14,17 @@ from werkzeug.datastructures import MultiDict
 
 from portal.api.blueprint import bp
 from portal.api.common import ApiAbort, iso, json_body, token_required
+from portal.api.openapi import (
+    BEARER,
+    IDEMPOTENCY_KEY,
+    JSON_BODY_ERRORS,
+    REPLAYED_HEADER,
+    errors,
+    json_response,
+    path_param,
+    ref,
+)
+from portal.api.openapi import json_body as body_doc
 from portal.api.serialize import dossier_json
 from portal.citizen import forms
 from portal.errors import api_error
@@ -188,58 +199,102 @@ def _supplement_changes(dossier_id: int, user, body: dict) -> dict:
     return validated_data(dossier.form_snapshot, data, final=True, only=only & set(data)) if data else {}
 
 
-_ERRORS = {"401": {"description": "No or invalid token"}, "404": {"description": "Unknown or not yours"},
-           "409": {"description": "Conflict"}, "422": {"description": "Invalid content"}}
-_ID = [{"name": "dossier_id", "in": "path", "required": True, "schema": {"type": "integer"}}]
+_DT = {"type": ["string", "null"], "format": "date-time"}
+_NAMED = {"type": "object", "required": ["code", "name"], "properties": {"code": {"type": "string"}, "name": {"type": "string"}}}
+_STATUS_CODE = {"type": ["integer", "null"], "minimum": 1, "maximum": 10, "description": "national status code; null for a draft"}
+_ATTACHMENT = {"type": "object", "required": ["id", "document", "name", "size", "content_type", "sha256"], "properties": {
+    "id": {"type": "integer"}, "document": {"type": ["string", "null"]}, "name": {"type": "string"},
+    "size": {"type": "integer"}, "content_type": {"type": "string"}, "sha256": {"type": "string"}}}
+
+OPENAPI_SCHEMAS = {
+    "DossierSummary": {
+        "type": "object",
+        "required": ["id", "code", "status", "status_code", "version", "procedure", "channel", "documents", "result"],
+        "properties": {
+            "id": {"type": "integer"}, "code": {"type": ["string", "null"]},
+            "status": {"type": "string", "enum": [s.value for s in Status]}, "status_code": _STATUS_CODE,
+            "version": {"type": "integer"}, "procedure": _NAMED, "channel": {"type": "string"},
+            "step": {"type": ["string", "null"]}, "submitted_at": _DT, "received_at": _DT, "due_at": _DT,
+            "finished_at": _DT, "timeliness": {"type": ["string", "null"]}, "fee_amount": {"type": "integer"},
+            "fee_paid": {"type": "boolean"}, "form_version": {"type": "integer"}, "data": {"type": "object"},
+            "documents": {"type": "array", "items": _ATTACHMENT},
+            "result": {"type": ["object", "null"], "required": ["id", "name", "download"], "properties": {
+                "id": {"type": "integer"}, "name": {"type": "string"}, "download": {"type": "string"}}},
+        },
+    },
+    "DossierList": {"type": "object", "required": ["items"],
+                    "properties": {"items": {"type": "array", "items": ref("DossierSummary")}}},
+    "Attachment": _ATTACHMENT,
+    "Lookup": {
+        "type": "object", "required": ["code", "status", "status_code", "procedure", "agency"],
+        "properties": {"code": {"type": "string"}, "status": {"type": "string"}, "status_code": _STATUS_CODE,
+                       "procedure": _NAMED, "agency": {"type": "string"}, "received_at": _DT, "due_at": _DT,
+                       "finished_at": _DT},
+    },
+    "PaymentResult": {"type": "object", "required": ["reference", "status"], "properties": {
+        "reference": {"type": "string"}, "status": {"type": "string"}, "receipt_number": {"type": ["string", "null"]}}},
+}
+
+_ID = [path_param("dossier_id", "integer")]
+_CALLBACK = {"type": "object", "properties": {
+    "reference": {"type": "string"}, "transaction_id": {"type": "string"}, "amount": {"type": "string"},
+    "status": {"type": "string"}, "signature": {"type": "string"}}}
 
 OPENAPI_PATHS = {
     "/api/v1/dossiers": {
-        "get": {"summary": "Hồ sơ của tôi", "security": [{"bearer": []}],
-                "responses": {"200": {"description": "items"}, "401": _ERRORS["401"]}},
+        "get": {"summary": "Hồ sơ của tôi", "security": BEARER,
+                "responses": {"200": json_response(ref("DossierList")), **errors(401)}},
         "post": {
             "summary": "Tạo hồ sơ nháp (Idempotency-Key: gửi lại cùng khóa trả về cùng hồ sơ)",
-            "security": [{"bearer": []}],
-            "parameters": [{"name": "Idempotency-Key", "in": "header", "required": False, "schema": {"type": "string", "maxLength": 100}}],
-            "requestBody": {"content": {"application/json": {"schema": {"type": "object", "required": ["procedure"], "properties": {
-                "procedure": {"type": "string"}, "data": {"type": "object"}}}}}},
-            "responses": {"201": {"description": "Draft created"}, "200": {"description": "Replay of the same key"},
-                          "403": {"description": "Not a citizen"}, **_ERRORS},
+            "security": BEARER,
+            "parameters": [IDEMPOTENCY_KEY],
+            "requestBody": body_doc({"type": "object", "required": ["procedure"], "properties": {
+                "procedure": {"type": "string"}, "data": {"type": "object", "description": "the e-form fields (see the procedure's form)"}}}),
+            "responses": {"201": json_response(ref("DossierSummary"), "Draft created", REPLAYED_HEADER),
+                          "200": json_response(ref("DossierSummary"), "Replay of the same key", REPLAYED_HEADER),
+                          **errors(*JSON_BODY_ERRORS, 401, s403="Not a citizen", s404="Unknown procedure",
+                                   s409="The Idempotency-Key was used for another request")},
         },
     },
     "/api/v1/dossiers/{dossier_id}/attachments": {
         "post": {
-            "summary": "Đính kèm một tệp (PDF, JPEG, PNG; kiểm tra theo nội dung)", "security": [{"bearer": []}],
+            "summary": "Đính kèm một tệp (PDF, JPEG, PNG; kiểm tra theo nội dung)", "security": BEARER,
             "parameters": _ID,
-            "requestBody": {"content": {"multipart/form-data": {"schema": {"type": "object", "required": ["document", "file"],
-                            "properties": {"document": {"type": "string"}, "file": {"type": "string", "format": "binary"}}}}}},
-            "responses": {"201": {"description": "Attached"}, "413": {"description": "Too large (file or dossier)"},
-                          "415": {"description": "Not an accepted type"}, **_ERRORS},
+            "requestBody": {"required": True, "content": {"multipart/form-data": {"schema": {
+                "type": "object", "required": ["document", "file"],
+                "properties": {"document": {"type": "string"}, "file": {"type": "string", "format": "binary"}}}}}},
+            "responses": {"201": json_response(ref("Attachment"), "Attached"),
+                          **errors(401, 404, s400="No file part", s403="Not a citizen",
+                                   s409="The dossier is no longer editable", s413="Too large (file or dossier)",
+                                   s415="Not an accepted file type", s422="Unknown document, empty file, too many files")},
         }
     },
     "/api/v1/dossiers/{dossier_id}/submit": {
         "post": {
-            "summary": "Nộp hồ sơ (gửi lại không tạo hồ sơ thứ hai)", "security": [{"bearer": []}], "parameters": _ID,
-            "requestBody": {"required": False, "content": {"application/json": {"schema": {"type": "object", "properties": {
+            "summary": "Nộp hồ sơ (gửi lại không tạo hồ sơ thứ hai)", "security": BEARER, "parameters": _ID,
+            "requestBody": body_doc({"type": "object", "properties": {
                 "delivery": {"type": "object", "properties": {"method": {"type": "string", "enum": [m.value for m in DeliveryMethod]},
-                                                              "address": {"type": "string"}}}}}}}},
-            "responses": {"200": {"description": "Submitted"}, **_ERRORS},
+                                                              "address": {"type": "string"}}}}}, required=False),
+            "responses": {"200": json_response(ref("DossierSummary"), "Submitted"),
+                          **errors(400, 401, 404, 413, s403="Not a citizen", s409="Not a draft any more",
+                                   s422="Form incomplete, documents missing, bad delivery")},
         }
     },
     "/api/v1/lookup/{code}": {
         "get": {
             "summary": "Tra cứu công khai theo mã hồ sơ (không có thông tin cá nhân)",
-            "parameters": [{"name": "code", "in": "path", "required": True, "schema": {"type": "string"}}],
-            "responses": {"200": {"description": "Status, procedure, dates"}, "404": {"description": "Unknown code"}},
+            "parameters": [path_param("code")],
+            "responses": {"200": json_response(ref("Lookup")), **errors(s404="Unknown or malformed code")},
         }
     },
     "/api/v1/payments/sandbox/callback": {
         "post": {
             "summary": "Thông báo kết quả thanh toán từ nhà cung cấp thử nghiệm (ký HMAC-SHA256)",
-            "requestBody": {"content": {"application/x-www-form-urlencoded": {"schema": {"type": "object", "properties": {
-                "reference": {"type": "string"}, "transaction_id": {"type": "string"}, "amount": {"type": "string"},
-                "status": {"type": "string"}, "signature": {"type": "string"}}}}}},
-            "responses": {"200": {"description": "Payment settled"}, "400": {"description": "Forged callback"},
-                          "409": {"description": "Duplicate callback"}},
+            "requestBody": {"required": True, "content": {"application/x-www-form-urlencoded": {"schema": _CALLBACK},
+                                                          "application/json": {"schema": _CALLBACK}}},
+            "responses": {"200": json_response(ref("PaymentResult"), "Payment settled"),
+                          **errors(413, s400="Forged or malformed callback", s404="No payment provider configured",
+                                   s409="Duplicate callback")},
         }
     },
 }

@@ -10,6 +10,17 @@ from flask import g, jsonify, request
 
 from portal.api.blueprint import bp
 from portal.api.common import iso, json_body, token_required
+from portal.api.openapi import (
+    BEARER,
+    JSON_BODY_ERRORS,
+    binary_response,
+    errors,
+    json_response,
+    path_param,
+    query_param,
+    ref,
+)
+from portal.api.openapi import json_body as body_doc
 from portal.api.serialize import dossier_json, visible_dossier
 from portal.downloads import form_pdf_response
 from portal.errors import api_error
@@ -21,7 +32,7 @@ from portal.operations import desk, office
 from portal.operations.dossiers import DossierError
 from portal.operations.forms import FormNotAvailable
 from portal.transaction import refused
-from workflow.states import NATIONAL_CODE, Role, Status
+from workflow.states import NATIONAL_CODE, Channel, Role, Status
 
 STAFF_VALUES = {r.value for r in Role} - {Role.CITIZEN.value}
 
@@ -152,58 +163,86 @@ def _form_not_available(error: FormNotAvailable):
     return api_error(409, "Hồ sơ chưa có biểu mẫu này ở trạng thái hiện tại.", error.code)
 
 
-_ID = {"name": "dossier_id", "in": "path", "required": True, "schema": {"type": "integer"}}
+_DT = {"type": ["string", "null"], "format": "date-time"}
+_STATUS = {"type": "string", "enum": [s.value for s in Status]}
+_CHANNEL = {"type": "string", "enum": [c.value for c in Channel]}
+
+OPENAPI_SCHEMAS = {
+    "QueueRow": {
+        "type": "object",
+        "required": ["id", "code", "status", "status_code", "channel", "procedure", "version", "overdue"],
+        "properties": {
+            "id": {"type": "integer"}, "code": {"type": ["string", "null"]}, "status": _STATUS,
+            "status_code": {"type": ["integer", "null"]}, "channel": _CHANNEL,
+            "procedure": {"type": "object", "properties": {"code": {"type": "string"}, "name": {"type": "string"}}},
+            "applicant_name": {"type": ["string", "null"]}, "submitted_at": _DT, "received_at": _DT, "due_at": _DT,
+            "step": {"type": ["string", "null"]}, "holder_role": {"type": ["string", "null"]}, "step_due_at": _DT,
+            "version": {"type": "integer"}, "overdue": {"type": "boolean"},
+            "time_left": {"type": ["string", "null"], "description": "time left or overdue, in words"},
+        },
+    },
+    "QueuePage": {
+        "type": "object",
+        "required": ["items", "page", "per_page", "has_next", "next_cursor", "queue"],
+        "properties": {
+            "items": {"type": "array", "items": ref("QueueRow")}, "page": {"type": "integer"},
+            "per_page": {"type": "integer"}, "has_next": {"type": "boolean"},
+            "next_cursor": {"type": ["string", "null"], "description": "send as cursor for the next page"},
+            "queue": {"type": "string", "enum": list(office.QUEUES)},
+        },
+    },
+}
+
+_ID = path_param("dossier_id", "integer")
+_DATE = {"type": "string", "format": "date"}
 OPENAPI_PATHS = {
     "/api/v1/office/dossiers": {
         "get": {
             "summary": "Hàng đợi hồ sơ của cơ quan (cán bộ), có lọc và phân trang",
-            "security": [{"bearer": []}],
+            "security": BEARER,
             "parameters": [
-                {"name": n, "in": "query", "required": False, "schema": {"type": t}, "description": d}
-                for n, t, d in (
-                    ("queue", "string", "work | new | mine | due_soon | overdue | supplement | all"),
-                    ("status", "string", "trạng thái (submitted, accepted, in_process, ...)"),
-                    ("procedure", "string", "mã thủ tục"),
-                    ("channel", "string", "online | in_person | post"),
-                    ("overdue", "boolean", "chỉ hồ sơ quá hạn"),
-                    ("q", "string", "mã hồ sơ hoặc tên người nộp"),
-                    ("from", "string", "nhận từ ngày (YYYY-MM-DD)"),
-                    ("to", "string", "nhận đến ngày (YYYY-MM-DD)"),
-                    ("page", "integer", "trang (từ 1)"),
-                    ("per_page", "integer", "số dòng mỗi trang (1..100)"),
-                    ("cursor", "string", "con trỏ next_cursor của trang trước (trang sâu, nhanh)"),
-                    ("agency", "string", "mã cơ quan (chỉ quản trị)"),
-                )
+                query_param("queue", {"type": "string", "enum": list(office.QUEUES)}, "hàng đợi (mặc định work)"),
+                query_param("status", _STATUS, "trạng thái"),
+                query_param("procedure", {"type": "string"}, "mã thủ tục"),
+                query_param("channel", _CHANNEL, "kênh nộp"),
+                query_param("overdue", {"type": "boolean"}, "chỉ hồ sơ quá hạn"),
+                query_param("q", {"type": "string"}, "mã hồ sơ hoặc tên người nộp"),
+                query_param("from", _DATE, "nhận từ ngày (YYYY-MM-DD)"),
+                query_param("to", _DATE, "nhận đến ngày (YYYY-MM-DD), không trước from"),
+                query_param("page", {"type": "integer", "minimum": 1, "maximum": 100_000, "default": 1}, "trang"),
+                query_param("per_page", {"type": "integer", "minimum": 1, "maximum": office.MAX_PER_PAGE, "default": 25},
+                            "số dòng mỗi trang"),
+                query_param("cursor", {"type": "string"}, "con trỏ next_cursor của trang trước (trang sâu, nhanh)"),
+                query_param("agency", {"type": "string"}, "mã cơ quan (chỉ quản trị)"),
             ],
-            "responses": {"200": {"description": "{items, page, per_page, has_next, next_cursor}"},
-                          "401": {"description": "No token"}, "403": {"description": "Not staff"},
-                          "422": {"description": "Bad parameter"}},
+            "responses": {"200": json_response(ref("QueuePage")),
+                          **errors(401, s403="Not agency staff", s422="A bad parameter (queue, status, page, dates, cursor)")},
         },
         "post": {
             "summary": "Đăng ký hồ sơ nộp trực tiếp hoặc qua bưu chính (tiếp nhận ngay, cấp giấy tiếp nhận)",
-            "security": [{"bearer": []}],
-            "requestBody": {"content": {"application/json": {"schema": {"type": "object", "required": [
-                "procedure", "channel", "applicant"], "properties": {
+            "security": BEARER,
+            "requestBody": body_doc({"type": "object", "required": ["procedure", "channel", "applicant"], "properties": {
                 "procedure": {"type": "string"}, "channel": {"type": "string", "enum": ["in_person", "post"]},
                 "applicant": {"type": "object", "properties": {k: {"type": "string"} for k in desk.APPLICANT_FIELDS}},
                 "data": {"type": "object"}, "note": {"type": "string"},
                 "paper_documents": {"type": "array", "items": {"type": "string"}},
                 "scans": {"type": "array", "items": {"type": "object", "properties": {
                     "document": {"type": "string"}, "filename": {"type": "string"},
-                    "content_base64": {"type": "string"}}}}}}}}},
-            "responses": {"201": {"description": "The accepted dossier"}, "403": {"description": "Not a desk officer"},
-                          "404": {"description": "Unknown procedure at your agency"},
-                          "422": {"description": "Invalid data or documents incomplete"}},
+                    "content_base64": {"type": "string", "contentEncoding": "base64"}}}}}}),
+            "responses": {"201": json_response(ref("Dossier"), "The accepted dossier"),
+                          **errors(*JSON_BODY_ERRORS, 401, 409, 503, s403="Not a desk officer",
+                                   s404="Unknown procedure at your agency")},
         },
     },
     "/api/v1/dossiers/{dossier_id}/forms/{form}": {
         "get": {
             "summary": "Biểu mẫu chuẩn của hồ sơ (PDF): receipt, supplement_request, refusal, apology, "
                        "control_sheet, stop_notice (bộ 2025)",
-            "security": [{"bearer": []}],
-            "parameters": [_ID, {"name": "form", "in": "path", "required": True, "schema": {"type": "string"}}],
-            "responses": {"200": {"description": "application/pdf"}, "404": {"description": "Unknown"},
-                          "409": {"description": "Not reached yet"}},
+            "security": BEARER,
+            "parameters": [_ID, path_param("form")],
+            "responses": {"200": binary_response("The form", "application/pdf", headers={
+                "X-Form-Signed": {"schema": {"type": "string", "enum": ["true", "false"]}}}),
+                **errors(401, 503, s404="Unknown dossier or form", s409="The dossier has not reached this form yet")},
         }
     },
 }

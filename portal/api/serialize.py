@@ -10,7 +10,7 @@ from portal.models import Dossier, DossierEvent, DossierFile, User
 from portal.models.files import FileKind
 from portal.operations.applicant import result_file
 from portal.operations.dossiers import can_see
-from workflow.states import NATIONAL_CODE, Status
+from workflow.states import NATIONAL_CODE, Channel, Status, Timeliness
 
 
 def _files_json(dossier: Dossier, viewer: User) -> tuple[list[dict], dict | None]:
@@ -66,3 +66,45 @@ def dossier_json(dossier: Dossier, viewer: User) -> dict:
 def visible_dossier(dossier_id: int, user: User) -> Dossier | None:
     dossier = db.session.get(Dossier, dossier_id)
     return dossier if dossier is not None and can_see(user, dossier) else None
+
+
+_DT = {"type": ["string", "null"], "format": "date-time"}
+_NAMED = {"type": "object", "required": ["code", "name"], "properties": {"code": {"type": "string"}, "name": {"type": "string"}}}
+_STATUS = {"type": "string", "enum": [s.value for s in Status]}
+
+#: The schemas of what this module writes, published under components/schemas.
+OPENAPI_SCHEMAS = {
+    "Dossier": {
+        "type": "object",
+        "required": ["id", "code", "procedure", "agency", "status", "status_code", "channel", "version", "history",
+                     "documents", "result"],
+        "properties": {
+            "id": {"type": "integer"},
+            "code": {"type": ["string", "null"], "description": "null while a draft"},
+            "procedure": _NAMED, "agency": _NAMED, "status": _STATUS,
+            "status_code": {"type": ["integer", "null"], "minimum": 1, "maximum": 10,
+                            "description": "the national status code (1-10); null for a draft"},
+            "channel": {"type": "string", "enum": [c.value for c in Channel]},
+            "step": {"type": ["string", "null"]}, "holder_role": {"type": ["string", "null"]},
+            "submitted_at": _DT, "received_at": _DT, "due_at": _DT, "original_due_at": _DT,
+            "paused": {"type": "boolean"}, "finished_at": _DT, "returned_at": _DT,
+            "timeliness": {"type": ["string", "null"], "enum": [t.value for t in Timeliness] + [None]},
+            "version": {"type": "integer"}, "form_version": {"type": "integer"},
+            "data": {"type": "object", "description": "the e-form data"},
+            "applicant": {"type": "object", "description": "the applicant's details (empty for other citizens)"},
+            "documents": {"type": "array", "items": {"type": "object", "required": ["id", "kind", "name", "download"], "properties": {
+                "id": {"type": "integer"}, "kind": {"type": "string"}, "document_key": {"type": ["string", "null"]},
+                "name": {"type": "string"}, "content_type": {"type": "string"}, "size": {"type": "integer"},
+                "uploaded_at": _DT, "download": {"type": "string"}}}},
+            "result": {"type": ["object", "null"], "required": ["id", "name", "download"], "properties": {
+                "id": {"type": "integer"}, "name": {"type": "string"}, "sha256": {"type": "string"},
+                "download": {"type": "string"}}},
+            "history": {"type": "array", "items": {"type": "object", "required": ["action", "to", "at"], "properties": {
+                "action": {"type": "string"}, "from": {"type": ["string", "null"]}, "to": {"type": "string"},
+                "at": {"type": "string", "format": "date-time"}, "by_role": {"type": "string"},
+                "comment": {"type": ["string", "null"]}, "step_from": {"type": ["string", "null"]},
+                "step_to": {"type": ["string", "null"]}, "due_at": _DT,
+                "step_timeliness": {"type": ["string", "null"]}}}},
+        },
+    },
+}

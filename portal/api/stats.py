@@ -11,9 +11,11 @@ from flask import Response, g, request
 
 from portal.api.blueprint import bp
 from portal.api.common import iso, token_required
+from portal.api.openapi import BEARER, binary_response, errors, json_response, query_param, ref
 from portal.errors import api_error
 from portal.messages import message_for
 from portal.statistics import exports
+from portal.statistics.figures import FIGURES, RATES
 from portal.statistics.params import ParamError, may_view, resolve_scope
 from portal.statistics.periods import Period, PeriodError, parse_day
 from portal.statistics.queries import GROUPS, StatTable, period_table
@@ -90,49 +92,53 @@ def stats_xlsx():
         "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", table, "xlsx"))
 
 
-_RATIO = {"type": "object", "properties": {
+_RATIO = {"type": "object", "required": ["numerator", "denominator", "rate"], "properties": {
     "numerator": {"type": "integer"}, "denominator": {"type": "integer"},
-    "rate": {"type": ["number", "null"], "description": "percent, rounded half-up to 2 decimals"},
-    "text": {"type": "string", "example": "766/5.211 đạt 14,7%"}}}
-_COUNTS = {name: {"type": "integer"} for name in (
-    "carried_over", "received", "received_online", "received_in_person", "received_post", "processed", "early",
-    "on_time", "late", "in_process", "not_yet_due", "overdue", "supplement", "stopped", "withdrawn", "refused",
-    "returned")}
-_ROW = {"type": "object", "properties": {
-    "key": {"type": ["string", "null"], "description": "agency/field/procedure code, or YYYY-MM"},
-    "name": {"type": "string"}, **_COUNTS,
-    "on_time_rate": _RATIO, "online_rate_level3": _RATIO, "online_rate_level4": _RATIO}}
+    "rate": {"type": ["number", "null"], "description": "percent, rounded half-up to 2 decimals; null without any dossier"},
+    "text": {"type": "string", "examples": ["766/5.211 đạt 14,7%"]}}}
+_ROW = {"type": "object", "required": ["key", "name", *FIGURES, *RATES], "properties": {
+    "key": {"type": ["string", "null"], "description": "agency/field/procedure code, or YYYY-MM; null for the total"},
+    "name": {"type": "string"},
+    "from": {"type": "string", "format": "date", "description": "a month row: its first day"},
+    "to": {"type": "string", "format": "date", "description": "a month row: the first day after it"},
+    **{figure: {"type": "integer"} for figure in FIGURES}, **{rate: ref("Ratio") for rate in RATES}}}
+
+OPENAPI_SCHEMAS = {
+    "Ratio": _RATIO,
+    "StatsRow": _ROW,
+    "StatsTable": {"type": "object", "required": ["from", "to", "group_by", "rows", "total"], "properties": {
+        "from": {"type": "string", "format": "date"}, "to": {"type": "string", "format": "date"},
+        "period": {"type": "string"}, "group_by": {"type": "string", "enum": list(GROUPS)},
+        "scope": {"type": "string"}, "as_of": {"type": ["string", "null"], "format": "date-time"},
+        "rows": {"type": "array", "items": ref("StatsRow")}, "total": ref("StatsRow"), "summary": {"type": "string"}}},
+}
+
+_DAY = {"type": "string", "format": "date"}
 _PARAMETERS = [
-    {"name": "from", "in": "query", "required": True, "schema": {"type": "string", "format": "date"},
-     "description": "first day included (Vietnam time)"},
-    {"name": "to", "in": "query", "required": True, "schema": {"type": "string", "format": "date"},
-     "description": "first day NOT included (half-open period)"},
-    {"name": "agency", "in": "query", "schema": {"type": "string"}},
-    {"name": "field", "in": "query", "schema": {"type": "string"}},
-    {"name": "procedure", "in": "query", "schema": {"type": "string"}},
-    {"name": "group_by", "in": "query", "schema": {"type": "string", "enum": list(GROUPS), "default": "agency"}},
+    query_param("from", _DAY, "first day included (Vietnam time)", required=True),
+    query_param("to", _DAY, "first day NOT included (half-open period), after from", required=True),
+    query_param("agency", {"type": "string"}, "agency code (leaders of an agency: their own)"),
+    query_param("field", {"type": "string"}, "field code"),
+    query_param("procedure", {"type": "string"}, "procedure code"),
+    query_param("group_by", {"type": "string", "enum": list(GROUPS), "default": "agency"}),
 ]
-_ERRORS = {"400": {"description": "Bad parameters"}, "401": {"description": "No or invalid token"},
-           "403": {"description": "Not a leader or administrator, or another agency"}}
+_ERRORS = errors(401, s400="Missing or bad parameters (dates, period, group_by, unknown agency, field or procedure)",
+                 s403="Not a leader or administrator, or another agency")
+_FILE_HEADERS = {"Content-Disposition": {"schema": {"type": "string"}}}
 
 OPENAPI_PATHS = {
     "/api/v1/stats": {"get": {
         "summary": "Thống kê tiếp nhận, giải quyết hồ sơ theo kỳ (lãnh đạo, quản trị)",
-        "security": [{"bearer": []}], "parameters": _PARAMETERS,
-        "responses": {"200": {"description": "OK", "content": {"application/json": {"schema": {
-            "type": "object", "properties": {
-                "from": {"type": "string"}, "to": {"type": "string"}, "period": {"type": "string"},
-                "group_by": {"type": "string"}, "scope": {"type": "string"}, "as_of": {"type": "string"},
-                "rows": {"type": "array", "items": _ROW}, "total": _ROW, "summary": {"type": "string"}}}}}},
-            **_ERRORS},
+        "security": BEARER, "parameters": _PARAMETERS,
+        "responses": {"200": json_response(ref("StatsTable")), **_ERRORS},
     }},
     "/api/v1/stats/export.csv": {"get": {
-        "summary": "Cùng số liệu, dạng CSV (UTF-8)", "security": [{"bearer": []}], "parameters": _PARAMETERS,
-        "responses": {"200": {"description": "CSV", "content": {"text/csv": {}}}, **_ERRORS},
+        "summary": "Cùng số liệu, dạng CSV (UTF-8)", "security": BEARER, "parameters": _PARAMETERS,
+        "responses": {"200": binary_response("CSV", "text/csv", headers=_FILE_HEADERS), **_ERRORS},
     }},
     "/api/v1/stats/export.xlsx": {"get": {
-        "summary": "Cùng số liệu, dạng XLSX", "security": [{"bearer": []}], "parameters": _PARAMETERS,
-        "responses": {"200": {"description": "XLSX", "content": {
-            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": {}}}, **_ERRORS},
+        "summary": "Cùng số liệu, dạng XLSX", "security": BEARER, "parameters": _PARAMETERS,
+        "responses": {"200": binary_response("XLSX", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                                             headers=_FILE_HEADERS), **_ERRORS},
     }},
 }

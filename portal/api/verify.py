@@ -13,6 +13,8 @@ from flask import current_app, g, jsonify, request
 
 from portal.api.blueprint import bp
 from portal.api.common import ApiAbort, iso, json_body, token_required
+from portal.api.openapi import BEARER, JSON_BODY_ERRORS, errors, json_response, path_param, ref
+from portal.api.openapi import json_body as body_doc
 from portal.errors import api_error
 from portal.extensions import db
 from portal.models import Dossier
@@ -112,12 +114,32 @@ def complete_signing(session_id: str):
 
 
 _SIGNATURE_ITEM = {"type": "object", "properties": {
-    "field_name": {"type": "string"}, "signer": {"type": "string"}, "issuer": {"type": "string"},
+    "field_name": {"type": ["string", "null"]}, "signer": {"type": ["string", "null"]}, "issuer": {"type": ["string", "null"]},
     "signed_at": {"type": ["string", "null"], "format": "date-time"},
     "level": {"type": ["string", "null"], "enum": ["B-B", "B-T", "B-LT", "B-LTA", None]},
     "intact": {"type": "boolean"}, "trusted": {"type": "boolean"},
-    "covers_whole_document": {"type": "boolean"}, "modifications": {"type": "string"},
+    "covers_whole_document": {"type": "boolean"}, "modifications": {"type": ["string", "null"]},
 }}
+
+OPENAPI_SCHEMAS = {
+    "VerificationReport": {"type": "object", "required": ["verdict", "signatures", "message_vi", "message_en"], "properties": {
+        "verdict": {"type": "string", "enum": [v.value for v in Verdict]},
+        "signatures": {"type": "array", "items": _SIGNATURE_ITEM},
+        "signature_count": {"type": "integer"},
+        "message_vi": {"type": "string"}, "message_en": {"type": "string"}}},
+    "SigningSession": {"type": "object", "required": ["session", "digest", "data_to_sign", "algorithm", "expires_at"],
+                       "properties": {
+        "session": {"type": "string"},
+        "digest": {"type": "string", "contentEncoding": "base64", "description": "hash of data_to_sign"},
+        "data_to_sign": {"type": "string", "contentEncoding": "base64", "description": "DER signed attributes"},
+        "algorithm": {"type": "string"}, "signature_algorithm": {"type": "string"},
+        "certificate_serial": {"type": "string"}, "level": {"type": "string"},
+        "expires_at": {"type": "string", "format": "date-time"}}},
+    "SignedFile": {"type": "object", "required": ["dossier_id", "file"], "properties": {
+        "dossier_id": {"type": "integer"},
+        "file": {"type": "object", "required": ["id", "kind", "sha256", "name"], "properties": {
+            "id": {"type": "integer"}, "kind": {"type": "string"}, "sha256": {"type": "string"}, "name": {"type": "string"}}}}},
+}
 
 OPENAPI_PATHS = {
     "/api/v1/verify": {
@@ -127,46 +149,37 @@ OPENAPI_PATHS = {
                 "type": "object", "required": ["file"],
                 "properties": {"file": {"type": "string", "format": "binary"}}}}}},
             "responses": {
-                "200": {"description": "The verification report", "content": {"application/json": {"schema": {
-                    "type": "object", "properties": {
-                        "verdict": {"type": "string", "enum": [v.value for v in Verdict]},
-                        "signatures": {"type": "array", "items": _SIGNATURE_ITEM},
-                        "signature_count": {"type": "integer"},
-                        "message_vi": {"type": "string"}, "message_en": {"type": "string"}}}}}},
-                "400": {"description": "No file"},
-                "413": {"description": "File too large"},
-                "415": {"description": "Not a PDF"},
+                "200": json_response(ref("VerificationReport"), "The verification report"),
+                **errors(s400="No file part or an empty file", s413="File too large", s415="Not a PDF"),
             },
         }
     },
     "/api/v1/dossiers/{dossier_id}/signing/prepare": {
         "post": {
             "summary": "Chuẩn bị ký số từ xa kết quả giải quyết (lãnh đạo): trả về giá trị băm cần ký",
-            "security": [{"bearer": []}],
-            "parameters": [{"name": "dossier_id", "in": "path", "required": True, "schema": {"type": "integer"}}],
-            "requestBody": {"content": {"application/json": {"schema": {
-                "type": "object", "properties": {"kind": {"type": "string", "enum": [str(k) for k in signing.REMOTE_KINDS]}}}}}},
+            "security": BEARER,
+            "parameters": [path_param("dossier_id", "integer")],
+            "requestBody": body_doc({"type": "object", "properties": {
+                "kind": {"type": "string", "enum": [str(k) for k in signing.REMOTE_KINDS]}}}),
             "responses": {
-                "201": {"description": "session, digest (base64 SHA-256 of data_to_sign), data_to_sign (base64 DER "
-                                       "signed attributes), algorithm, signature_algorithm, expires_at"},
-                "404": {"description": "Unknown or not yours"},
-                "409": {"description": "The result is not waiting for this user's signature"},
-                "422": {"description": "No registered certificate"},
+                "201": json_response(ref("SigningSession"), "The session and the digest to sign"),
+                **errors(*JSON_BODY_ERRORS, 401, 503, s403="Not this user's signature", s404="Unknown or not yours",
+                         s409="The result is not waiting for this user's signature"),
             },
         }
     },
     "/api/v1/signing/{session_id}/complete": {
         "post": {
             "summary": "Hoàn tất ký số từ xa: gửi chữ ký (base64) của máy khách; máy chủ nhúng chữ ký và ký số cơ quan",
-            "security": [{"bearer": []}],
-            "parameters": [{"name": "session_id", "in": "path", "required": True, "schema": {"type": "string"}}],
-            "requestBody": {"required": True, "content": {"application/json": {"schema": {
-                "type": "object", "required": ["signature"], "properties": {"signature": {"type": "string"}}}}}},
+            "security": BEARER,
+            "parameters": [path_param("session_id")],
+            "requestBody": body_doc({"type": "object", "required": ["signature"], "properties": {
+                "signature": {"type": "string", "contentEncoding": "base64"}}}),
             "responses": {
-                "200": {"description": "The signed result file"},
-                "404": {"description": "Unknown session or not yours"},
-                "409": {"description": "Session completed or expired, or the dossier moved on"},
-                "422": {"description": "Bad encoding or the signature does not match"},
+                "200": json_response(ref("SignedFile"), "The signed result file"),
+                **errors(*JSON_BODY_ERRORS, 401, 503, s403="Not this user's session", s404="Unknown session or not yours",
+                         s409="Session completed or expired, or the dossier moved on",
+                         s422="Bad encoding or the signature does not match"),
             },
         }
     },
