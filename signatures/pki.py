@@ -43,7 +43,7 @@ MIN_EC_BITS = 256
 
 PrivateKey = rsa.RSAPrivateKey | ec.EllipticCurvePrivateKey
 KeyType = Literal["rsa", "ec"]
-Purpose = Literal["person", "seal", "tsa"]
+Purpose = Literal["person", "seal", "tsa", "anchor"]
 
 
 class PkiError(ValueError):
@@ -212,10 +212,10 @@ def issue_certificate(
 ) -> CertifiedKey:
     """Issue an end-entity certificate signed by ``ca``.
 
-    ``purpose``: "person" (officer, leader), "seal" (agency seal) -> digitalSignature +
-    nonRepudiation; "tsa" -> digitalSignature and the critical timeStamping EKU.
+    ``purpose``: "person" (officer, leader), "seal" (agency seal), "anchor" (the daily audit
+    anchor) -> digitalSignature + nonRepudiation; "tsa" -> digitalSignature and the critical timeStamping EKU.
     """
-    if purpose not in ("person", "seal", "tsa"):
+    if purpose not in ("person", "seal", "tsa", "anchor"):
         raise PkiError(f"Unknown certificate purpose {purpose!r}.")
     key = generate_private_key(key_type, rsa_bits=rsa_bits, curve=curve)
     now = _now()
