@@ -22,7 +22,10 @@ from asn1crypto import cms, tsp
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.serialization import pkcs7
-from pyhanko.sign.validation.generic_cms import async_validate_detached_cms, validate_tst_signed_data
+from pyhanko.sign.validation.generic_cms import (
+    async_validate_detached_cms,
+    validate_tst_signed_data,
+)
 from pyhanko_certvalidator import ValidationContext
 
 from .asn1 import to_asn1_cert
