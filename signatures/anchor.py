@@ -38,7 +38,7 @@ __all__ = ["TimestampCheck", "sign_detached", "timestamp_digest", "timestamp_tim
 def sign_detached(key: CertifiedKey, data: bytes) -> bytes:
     """A detached CMS signature (DER) over ``data``, carrying the certificate and its chain."""
     builder = pkcs7.PKCS7SignatureBuilder().set_data(data).add_signer(
-        key.certificate, key.private_key, hashes.SHA256())  # type: ignore[arg-type]
+        key.certificate, key.private_key, hashes.SHA256())
     for cert in key.chain:
         builder = builder.add_certificate(cert)
     return builder.sign(serialization.Encoding.DER,
