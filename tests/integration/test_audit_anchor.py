@@ -137,6 +137,13 @@ def test_an_unfinished_day_is_refused(app, runner, day_events):
     assert anchors.anchor_of(today) is None
 
 
+def test_a_timestamp_authority_that_does_not_answer_stores_nothing(app, runner, day_events, monkeypatch):
+    monkeypatch.setitem(app.config, "TSA_URL", "http://127.0.0.1:9/tsa")
+    result = runner.invoke(args=["audit", "anchor", "--day", DAY_TEXT])
+    assert result.exit_code != 0 and "dấu thời gian" in result.output
+    assert anchors.anchor_of(DAY) is None
+
+
 def _tamper_hash(event: DossierEvent) -> None:
     db.session.execute(text("UPDATE dossier_events SET hash = :h WHERE id = :id"),
                        {"h": hashlib.sha256(b"forged").hexdigest(), "id": event.id})
