@@ -87,3 +87,46 @@ def test_a_changed_leaf_or_path_does_not_prove():
     assert merkle.root_from_path(leaves[4], broken) != top
     with pytest.raises(IndexError):
         merkle.inclusion_proof(leaves, 7)
+
+
+# ---------------------------------------------------------------------------------------------
+# The independent checker (scripts/check_inclusion.py) agrees with this module
+
+
+def _checker():
+    import importlib.util
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parents[3] / "scripts" / "check_inclusion.py"
+    spec = importlib.util.spec_from_file_location("check_inclusion", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module, path
+
+
+def test_the_checker_uses_the_standard_library_only():
+    import ast
+    import sys
+
+    _, path = _checker()
+    imported = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            imported |= {alias.name.split(".")[0] for alias in node.names}
+        elif isinstance(node, ast.ImportFrom):
+            imported.add((node.module or "").split(".")[0])
+    assert imported and imported <= set(sys.stdlib_module_names) | {"__future__"}
+
+
+@pytest.mark.parametrize("n", [1, 2, 3, 5, 8, 13])
+def test_the_checker_accepts_every_proof_and_refuses_a_wrong_position(n):
+    checker, _ = _checker()
+    leaves = events(n)
+    top = merkle.root(leaves).hex()
+    for index, leaf in enumerate(leaves):
+        proof = {"leaf_index": index, "tree_size": n, "root": top, "event": {"hash": leaf.hex()},
+                 "leaf_hash": merkle.leaf_hash(leaf).hex(),
+                 "path": [step.to_dict() for step in merkle.inclusion_proof(leaves, index)]}
+        assert checker.check(proof, top, None) == []
+        if n > 1:
+            assert checker.check({**proof, "leaf_index": (index + 1) % n}, top, None) != []
