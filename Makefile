@@ -37,7 +37,7 @@ test: install
 
 # ruff on all the code, then mypy (setup.cfg [mypy]: strict optional) on the pure packages.
 lint: $(STAMP)
-	$(BIN)/ruff check portal workflow signatures tests benchmarks
+	$(BIN)/ruff check portal workflow signatures tests benchmarks scripts
 	$(BIN)/mypy signatures workflow
 
 clean-db:

@@ -39,6 +39,7 @@ def create_app(config: dict | None = None) -> Flask:
 
     from portal import models  # noqa: F401  (registers the mappers)
     from portal.admin.views import bp as admin_bp
+    from portal.anchors.views import bp as anchors_bp
     from portal.api import bp as api_bp
     from portal.auth.views import bp as auth_bp
     from portal.catalogue.views import bp as catalogue_bp
@@ -54,6 +55,7 @@ def create_app(config: dict | None = None) -> Flask:
     app.register_blueprint(office_bp)
     app.register_blueprint(dashboard_bp)
     app.register_blueprint(verify_bp)
+    app.register_blueprint(anchors_bp)
     app.register_blueprint(admin_bp)
     app.register_blueprint(api_bp)
     csrf.exempt(api_bp)  # the API authenticates with bearer tokens, never with cookies

@@ -27,6 +27,8 @@ def register_commands(app: Flask) -> None:
     from portal.demo import generate_command
 
     demo_group.add_command(generate_command)
+    from portal.audit_commands import audit_group
+
     app.cli.add_command(audit_group)
     app.cli.add_command(calendar_group)
     app.cli.add_command(files_group)
@@ -142,24 +144,6 @@ def _demo_users(agency_code: str) -> list[tuple[str, str]]:
                                   address="Phường Tân Phong, tỉnh Lai Châu", min_password_length=8)
     rows.append(("congdan", Role.CITIZEN.value))
     return rows
-
-
-@click.group("audit", help="Nhật ký hồ sơ.")
-def audit_group():
-    pass
-
-
-@audit_group.command("verify", help="Tính lại chuỗi băm của nhật ký mọi hồ sơ và báo chỗ bị sửa, xóa.")
-@command_boundary
-def audit_verify():
-    from portal.operations.events import verify_chains
-
-    checked, breaks = verify_chains()
-    for item in breaks:
-        click.echo(f"HỒ SƠ {item.dossier_id}, sự kiện #{item.seq}: {item.problem}", err=True)
-    if breaks:
-        raise click.ClickException(f"{len(breaks)} chỗ hỏng trong {checked} sự kiện.")
-    click.echo(f"Toàn vẹn: {checked} sự kiện đã kiểm tra, không có chỗ hỏng.")
 
 
 @click.group("calendar", help="Lịch làm việc: ngày nghỉ, ngày làm bù, giờ làm việc.")

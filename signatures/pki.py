@@ -46,7 +46,7 @@ MIN_EC_BITS = 256
 PrivateKey = rsa.RSAPrivateKey | ec.EllipticCurvePrivateKey
 PublicKey = rsa.RSAPublicKey | ec.EllipticCurvePublicKey
 KeyType = Literal["rsa", "ec"]
-Purpose = Literal["person", "seal", "tsa"]
+Purpose = Literal["person", "seal", "tsa", "anchor"]
 
 
 class PkiError(ValueError):
@@ -215,10 +215,10 @@ def issue_certificate(
 ) -> CertifiedKey:
     """Issue an end-entity certificate signed by ``ca`` for a new key generated here.
 
-    ``purpose``: "person" (officer, leader), "seal" (agency seal) -> digitalSignature +
-    nonRepudiation; "tsa" -> digitalSignature and the critical timeStamping EKU.
+    ``purpose``: "person" (officer, leader), "seal" (agency seal), "anchor" (the daily audit
+    anchor) -> digitalSignature + nonRepudiation; "tsa" -> digitalSignature and the critical timeStamping EKU.
     """
-    if purpose not in ("person", "seal", "tsa"):
+    if purpose not in ("person", "seal", "tsa", "anchor"):
         raise PkiError(f"Unknown certificate purpose {purpose!r}.")
     key = generate_private_key(key_type, rsa_bits=rsa_bits, curve=curve)
     cert = certify_public_key(
@@ -251,7 +251,7 @@ def certify_public_key(
     RFC 5280 method 1); for a token key it is the key's CKA_ID, so that the certificate names
     its key (RFC 5280 allows any unique value).
     """
-    if purpose not in ("person", "seal", "tsa"):
+    if purpose not in ("person", "seal", "tsa", "anchor"):
         raise PkiError(f"Unknown certificate purpose {purpose!r}.")
     _check_key(public_key)
     now = _now()

@@ -1,6 +1,7 @@
 """SQLAlchemy models, one module per aggregate. Importing this package registers them all."""
 
 from portal.models.agency import Agency
+from portal.models.anchor import AuditAnchor
 from portal.models.audit import AuditEntry
 from portal.models.dossier import (
     CalendarOverride,
@@ -30,4 +31,4 @@ __all__ = [
     "DossierDayCount", "Field", "LoginAttempt", "PlanTarget", "Procedure", "User", "WorkingHoursSetting",
 ]
 __all__ += ["Feedback", "IdempotencyKey", "Notification", "OutboxMessage", "Payment", "Rating", "SandboxBankTransaction"]
-__all__ += ["RemoteSigningSession", "SigningCertificate"]
+__all__ += ["AuditAnchor", "RemoteSigningSession", "SigningCertificate"]

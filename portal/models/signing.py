@@ -1,5 +1,5 @@
-"""Signing certificates (deployment CA, officers, leaders, agency seals, the local TSA) and
-remote-signing sessions.
+"""Signing certificates (deployment CA, officers, leaders, agency seals, the local TSA, the key
+of the daily audit anchor) and remote-signing sessions.
 
 Private keys are stored only as PKCS#8 PEM encrypted with the deployment key password
 (``PKI_KEY_PASSWORD``); a certificate without a key (a USB token's certificate, used through
@@ -18,13 +18,13 @@ from portal.models.agency import Agency
 from portal.models.types import JSONType, UTCDateTime, utcnow
 from portal.models.user import User
 
-CERTIFICATE_PURPOSES = ("ca", "person", "seal", "tsa")
+CERTIFICATE_PURPOSES = ("ca", "person", "seal", "tsa", "anchor")  # anchor: signs the daily audit anchor
 
 
 class SigningCertificate(db.Model):
     __tablename__ = "signing_certificates"
     __table_args__ = (
-        CheckConstraint("purpose IN ('ca', 'person', 'seal', 'tsa')", name="purpose_known"),
+        CheckConstraint("purpose IN ('ca', 'person', 'seal', 'tsa', 'anchor')", name="purpose_known"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

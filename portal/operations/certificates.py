@@ -52,6 +52,7 @@ ORG_NAME = "Ủy ban nhân dân tỉnh Lai Châu"
 TSA_NAME = "Dịch vụ cấp dấu thời gian nội bộ"
 #: ``SigningCertificate.source`` of a certificate whose key is on the PKCS#11 token.
 TOKEN_SOURCE = "pkcs11"
+ANCHOR_NAME = "Nhật ký kiểm chứng - Cổng DVC tỉnh Lai Châu"
 
 
 class NoCertificate(DossierError):
@@ -355,6 +356,19 @@ def import_pkcs12(data: bytes, password: bytes | None, *, user: User | None = No
     audit.record("pki.certificate_imported", user=by, actor=None if by else "system", object_type="certificate",
                  object_id=row.serial, owner=(user.username if user else agency.code))
     return row
+
+
+def anchor_key() -> tuple[SigningCertificate, pki.CertifiedKey]:
+    """The key that signs the daily audit anchor: a certificate of purpose ``anchor`` issued by
+    the deployment CA on first use (the system's own key, like the local TSA's)."""
+    row = find_usable("anchor")
+    if row is None:
+        ck = pki.issue_certificate(_ca_key(), ANCHOR_NAME, purpose="anchor", organization=ORG_NAME, key_type="ec")
+        row = _row(ck.certificate, "anchor", key=ck.private_key, chain=ck.chain)
+        audit.record("pki.certificate_issued", actor="system", object_type="certificate", object_id=row.serial,
+                     purpose="anchor")
+        return row, ck
+    return row, _certified_key(row)
 
 
 def is_trusted(row: SigningCertificate) -> bool:

@@ -19,8 +19,9 @@ def _time(value: datetime | None) -> str | None:
     return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ") if value else None
 
 
-def event_digest(event: DossierEvent) -> str:
-    """SHA-256 over the previous hash and every recorded field of the event."""
+def canonical_content(event: DossierEvent) -> str:
+    """Every recorded field of the event as canonical JSON (what the hash covers besides the
+    previous hash; an inclusion proof carries it so that anyone can recompute the hash)."""
     content = {
         "dossier_id": event.dossier_id, "seq": event.seq, "at": _time(event.at),
         "actor_id": event.actor_id, "actor_name": event.actor_name, "actor_role": event.actor_role,
@@ -29,8 +30,12 @@ def event_digest(event: DossierEvent) -> str:
         "comment": event.comment, "due_at": _time(event.due_at), "step_due_at": _time(event.step_due_at),
         "step_timeliness": event.step_timeliness, "payload": event.payload or {},
     }
-    canonical = json.dumps(content, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
-    return hashlib.sha256((event.prev_hash + canonical).encode()).hexdigest()
+    return json.dumps(content, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+
+
+def event_digest(event: DossierEvent) -> str:
+    """SHA-256 over the previous hash and every recorded field of the event."""
+    return hashlib.sha256((event.prev_hash + canonical_content(event)).encode()).hexdigest()
 
 
 def append_event(dossier: Dossier, **fields) -> DossierEvent:

@@ -23,7 +23,8 @@ def test_public_pages_pass_axe_on_a_phone(live_server, browser_page):
     assert page.locator("h1").inner_text()
     axe_check(page, "public-procedure")
     for path, name in (("/dang-nhap", "public-login"), ("/dang-ky", "public-register"),
-                       ("/kiem-tra-chu-ky/", "public-verify"), ("/ho-so/tra-cuu", "public-lookup")):
+                       ("/kiem-tra-chu-ky/", "public-verify"), ("/ho-so/tra-cuu", "public-lookup"),
+                       ("/kiem-chung/nhat-ky/", "public-audit-anchor")):
         page.goto(live_server.url + path)
         axe_check(page, name)
 
