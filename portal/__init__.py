@@ -15,10 +15,20 @@ class DatabaseId(IntegerConverter):
 
 def create_app(config: dict | None = None) -> Flask:
     """Build the application. ``config`` overrides the environment-derived settings."""
-    from portal import database, errors, i18n, input_guard, security, templating, transaction
+    from portal import (
+        database,
+        errors,
+        i18n,
+        input_guard,
+        log_redaction,
+        security,
+        templating,
+        transaction,
+    )
     from portal.config import INSTANCE_DIR, MIGRATIONS_DIR, build_config
     from portal.extensions import csrf, db, login_manager, migrate
 
+    log_redaction.install()  # no personal data or secret in any log record of the process
     app = Flask(__name__, instance_path=str(INSTANCE_DIR), instance_relative_config=False)
     overrides = dict(config or {})
     app.config.update(build_config(overrides.get("PORTAL_ENV")))
