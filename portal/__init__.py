@@ -15,10 +15,20 @@ class DatabaseId(IntegerConverter):
 
 def create_app(config: dict | None = None) -> Flask:
     """Build the application. ``config`` overrides the environment-derived settings."""
-    from portal import database, errors, i18n, security, templating, transaction
+    from portal import (
+        database,
+        errors,
+        i18n,
+        input_guard,
+        log_redaction,
+        security,
+        templating,
+        transaction,
+    )
     from portal.config import INSTANCE_DIR, MIGRATIONS_DIR, build_config
     from portal.extensions import csrf, db, login_manager, migrate
 
+    log_redaction.install()  # no personal data or secret in any log record of the process
     app = Flask(__name__, instance_path=str(INSTANCE_DIR), instance_relative_config=False)
     overrides = dict(config or {})
     app.config.update(build_config(overrides.get("PORTAL_ENV")))
@@ -28,6 +38,7 @@ def create_app(config: dict | None = None) -> Flask:
     app.url_map.converters["int"] = DatabaseId  # ids beyond the column's range are a 404, not a 500
     db.init_app(app)
     database.configure_engines(app)
+    input_guard.init_app(app)  # first of the before_request hooks: hostile characters never reach a view
     migrate.init_app(app, db, directory=str(MIGRATIONS_DIR), render_as_batch=True)
     csrf.init_app(app)
     login_manager.init_app(app)

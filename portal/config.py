@@ -65,7 +65,12 @@ def build_config(environment: str | None = None) -> dict:
         "PORTAL_ENV": env,
         "SECRET_KEY": secret,
         "SQLALCHEMY_DATABASE_URI": normalize_database_url(os.environ.get("DATABASE_URL", default_db)),
-        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        # hide_parameters: SQLAlchemy's errors and logs never carry bound values (personal data, hashes).
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True, "hide_parameters": True},
+        # HTTP Strict Transport Security: production is served over HTTPS only (a year, subdomains
+        # included); development and tests run over plain http and send none.
+        "STRICT_TRANSPORT_SECURITY": os.environ.get(
+            "STRICT_TRANSPORT_SECURITY", "max-age=31536000; includeSubDomains" if env == "production" else ""),
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": _env_bool("SESSION_COOKIE_SECURE", env == "production"),

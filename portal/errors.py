@@ -65,8 +65,15 @@ def init_app(app: Flask) -> None:
     def http_error(error: HTTPException):
         status = error.code or 500
         if wants_json():
-            return api_error(status, human_message(status))
-        return render_template("error.html", status=status, message=human_message(status)), status
+            response = api_error(status, human_message(status))
+        else:
+            response = app.make_response(
+                (render_template("error.html", status=status, message=human_message(status)), status))
+        # The error's own headers stay (``Allow`` of a 405, ``Retry-After``, ``WWW-Authenticate``).
+        for name, value in error.get_headers():
+            if name.lower() != "content-type":
+                response.headers[name] = value
+        return response
 
     @app.errorhandler(Exception)
     def unexpected_error(error: Exception):

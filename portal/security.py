@@ -1,4 +1,5 @@
-"""Response headers, proxy handling and the login manager's user loader."""
+"""Response headers (HSTS in production, CSP, nosniff, frames, referrer), proxy handling and the
+login manager's user loader."""
 
 from __future__ import annotations
 
@@ -33,8 +34,12 @@ def init_app(app: Flask) -> None:
         user = db.session.get(User, int(user_id))
         return user if user is not None and user.is_active else None
 
+    hsts = app.config.get("STRICT_TRANSPORT_SECURITY")
+
     @app.after_request
     def security_headers(response):
+        if hsts:
+            response.headers.setdefault("Strict-Transport-Security", hsts)
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("X-Frame-Options", "DENY")
         response.headers.setdefault("Referrer-Policy", "same-origin")

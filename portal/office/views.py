@@ -41,7 +41,7 @@ from portal.operations.lifecycle import offered_actions
 from portal.storage import read_blob
 from portal.transaction import refused
 from workflow.calendar import VN_TZ
-from workflow.states import Action, Role, Status
+from workflow.states import Action, Role
 
 bp = Blueprint("office", __name__, url_prefix="/mot-cua", template_folder="templates")
 
@@ -80,7 +80,7 @@ def _paused_text() -> str:
 
 def _visible(dossier_id: int) -> Dossier:
     dossier = db.session.get(Dossier, dossier_id)
-    if dossier is None or dossier.status == Status.DRAFT.value or not can_see(current_user, dossier):
+    if dossier is None or not can_see(current_user, dossier):
         abort(404)
     return dossier
 

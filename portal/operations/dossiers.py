@@ -48,8 +48,13 @@ class Forbidden(DossierError):
 
 
 def can_see(user: User, dossier: Dossier) -> bool:
+    """Who may see a dossier, on every door (office pages, API, files, forms, actions): the
+    applicant always; the officers of its agency (an administrator: of every agency) only once it
+    has been submitted. An unsubmitted draft is the citizen's alone: to anyone else it is a 404."""
     if user.role == Role.CITIZEN.value:
         return dossier.applicant_id == user.id
+    if dossier.status == Status.DRAFT.value:
+        return False
     if user.role == Role.ADMIN.value:
         return True
     return dossier.agency_id == user.agency_id

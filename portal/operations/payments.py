@@ -106,3 +106,11 @@ def own_payment(payment_id: int, user: User) -> Payment:
 
 def by_reference(reference: str) -> Payment | None:
     return db.session.scalar(select(Payment).where(Payment.reference == (reference or "")[:64]))
+
+
+def is_payer(reference: str, user: User) -> bool:
+    """Whether ``user`` pays the payment ``reference``: the applicant of its dossier, no one else
+    (the provider's page of a payment opens for the payer only)."""
+    payment = by_reference(reference)
+    return (payment is not None and getattr(user, "is_authenticated", False)
+            and payment.dossier.applicant_id is not None and payment.dossier.applicant_id == user.id)

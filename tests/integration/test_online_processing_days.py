@@ -40,7 +40,8 @@ def test_a_dossier_handed_in_at_the_desk_is_due_after_the_processing_days(office
     draft = dossiers.create_draft(office.citizen, office.procedure, {"ghi_chu": "nộp trực tiếp"},
                                   channel=Channel.IN_PERSON)
     db.session.commit()
-    act(draft.id, "submit", office.officer, ACCEPTED)
+    # The applicant submits (staff cannot see, let alone act on, a citizen's unsubmitted draft).
+    act(draft.id, "submit", office.citizen, ACCEPTED)
     dossier = act(draft.id, "accept", office.officer, ACCEPTED)
     # 10 days = 4800 working minutes: 1860 this week, 2400 next week, 480 on Monday 7/12,
     # 60 on Tuesday 8/12

@@ -152,3 +152,36 @@ def test_a_callback_with_non_ascii_garbage_is_refused_not_a_crash(client):
         "amount": "ü", "reference": "\U00051fe3\x07Ð", "signature": "\x08è\U000ab227Ë", "status": "accepted",
         "transaction_id": "t\x8b"})
     assert response.status_code == 400
+
+
+def test_only_the_payer_opens_the_bank_page_or_decides(client, pages, office, make_user, app):
+    """Anyone else (another citizen, an officer of the agency, no one signed in) gets a 404 and
+    cannot approve or decline another citizen's payment."""
+    from portal.models.filing import SandboxBankTransaction
+
+    dossier = awaiting_fee(office)
+    bank_url = start(client, pages, office, dossier)
+    assert client.get(bank_url).status_code == 200  # the payer
+    pages.logout()
+    transaction_id = bank_url.rsplit("/", 1)[1]
+
+    def ledger_status() -> str:
+        db.session.expire_all()
+        return db.session.scalar(select(SandboxBankTransaction.status)
+                                 .where(SandboxBankTransaction.transaction_id == transaction_id))
+
+    assert client.get(bank_url).status_code == 404  # not signed in
+    other = make_user(username="nguoikhac")
+    for intruder in (other, office.officer):
+        assert pages.login(intruder.username, PASSWORD).status_code == 302
+        assert client.get(bank_url).status_code == 404
+        own_token = csrf_token_from(client.get("/tai-khoan").get_data(as_text=True))
+        for decision in ("decline", "approve"):
+            response = client.post(bank_url, data={"csrf_token": own_token, "decision": decision})
+            assert response.status_code == 404
+        pages.logout()
+    assert ledger_status() == "pending"
+    assert db.session.scalar(select(Payment.status).where(Payment.dossier_id == dossier.id)) == "pending"
+    assert pages.login(office.citizen.username, PASSWORD).status_code == 302
+    decide(client, bank_url, "approve")
+    assert ledger_status() == "approved"
