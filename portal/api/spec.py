@@ -13,7 +13,7 @@ from flask import jsonify
 
 from portal.api import auth, catalogue, dossiers, filing, office, serialize, stats, verify
 from portal.api.blueprint import bp
-from portal.api.openapi import ERROR_SCHEMA, json_response
+from portal.api.openapi import ERROR_SCHEMA, error, json_response
 
 SPEC = {
     "openapi": "3.1.0",
@@ -51,6 +51,12 @@ def full_spec() -> dict:
             paths[path] = {**paths.get(path, {}), **operations}
     for module in (*MODULES, serialize):
         schemas.update(getattr(module, "OPENAPI_SCHEMAS", {}))
+    # Every request passes the input guard first (portal/input_guard.py): control characters
+    # anywhere in it are a 400, whatever the operation.
+    for operations in paths.values():
+        for operation in operations.values():
+            operation["responses"].setdefault("400", error(400, "Malformed request, e.g. control characters "
+                                                                "in the path, query, headers or body"))
     return {**SPEC, "components": {**SPEC["components"], "schemas": schemas}, "paths": dict(sorted(paths.items()))}
 
 
