@@ -32,6 +32,9 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(files_group)
     app.cli.add_command(outbox_group)
     app.cli.add_command(dossier_group)
+    from portal.account_commands import user_group
+
+    app.cli.add_command(user_group)
     from portal.pki_commands import pki_group
 
     app.cli.add_command(pki_group)

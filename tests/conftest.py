@@ -174,7 +174,7 @@ def pages(client):
     return Pages(client)
 
 
-PASSWORD = "MatKhau2026"
+PASSWORD = "HoaBanTrang2026"
 
 
 @pytest.fixture

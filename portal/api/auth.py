@@ -8,7 +8,7 @@ from portal.api.blueprint import bp
 from portal.api.common import ApiAbort, form_data, iso, json_body, token_required
 from portal.auth.forms import RegistrationForm
 from portal.errors import api_error
-from portal.messages import MESSAGES as ACCOUNT_MESSAGES
+from portal.messages import message_for
 from portal.operations import accounts
 from portal.transaction import refused
 
@@ -42,10 +42,10 @@ def _sign_in_refused(error: accounts.AccountError):
     answer is an error (``keeps_changes``): the throttle counts it."""
     refused(error)
     if isinstance(error, accounts.LoginThrottled):
-        response = api_error(429, str(ACCOUNT_MESSAGES[error.code]), "rate_limited")
+        response = api_error(429, message_for(error), "rate_limited")
         response.headers["Retry-After"] = str(error.retry_after)
         return response
-    return api_error(401, str(ACCOUNT_MESSAGES[error.code]), error.code)
+    return api_error(401, message_for(error), error.code)
 
 
 @bp.delete("/auth/token")
@@ -64,12 +64,15 @@ def register():
         fields = {name: [str(e) for e in errors] for name, errors in form.errors.items()}
         return api_error(422, "Thông tin đăng ký chưa hợp lệ.", "invalid", fields=fields)
     try:
-        user = _register(form)
+        _register(form)
     except accounts.AccountError as error:
         refused(error)
-        return api_error(error.status, str(ACCOUNT_MESSAGES[error.code]), error.code,
-                         fields={error.field: [str(ACCOUNT_MESSAGES[error.code])]} if error.field else {})
-    return jsonify({"id": user.id, "username": user.username, "full_name": user.full_name, "role": user.role}), 201
+        return api_error(error.status, message_for(error), error.code,
+                         fields={error.field: [message_for(error)]} if error.field else {})
+    # 202 whether an account was created or the ID number already had one (its owner is told
+    # by their own channels): the answer reveals nothing about someone else's ID number.
+    return jsonify({"status": "received", "username": form.username.data.strip().lower(),
+                    "message": message_for("registration_received")}), 202
 
 
 def _register(form: RegistrationForm):

@@ -74,7 +74,8 @@ SPEC = {
                               "401": _error_response("Wrong username or password"),
                               "429": _error_response("Too many failed attempts"), **ERRORS},
             },
-            "delete": {"summary": "Thu hồi mã truy cập đang dùng", "security": [{"bearer": []}],
+            "delete": {"summary": "Thu hồi mã truy cập đang dùng (đăng xuất trên web thu hồi mọi mã của tài khoản)",
+                       "security": [{"bearer": []}],
                        "responses": {"204": {"description": "Revoked"}, "401": _error_response("No or invalid token")}},
         },
         "/api/v1/auth/register": {
@@ -85,8 +86,13 @@ SPEC = {
                     "id_number": {"type": "string", "pattern": r"^\d{12}$"}, "phone": {"type": "string"},
                     "email": {"type": "string", "format": "email"}},
                     "required": ["username", "password", "full_name", "id_number", "phone"]}),
-                "responses": {"201": _json({"type": "object"}, "Created"),
-                              "409": _error_response("Username or ID number already registered"), **ERRORS},
+                "description": "The same 202 whether an account was created or the ID number already had "
+                               "one (its owner is told by notification and e-mail): the answer does not "
+                               "reveal whether someone else's ID number has an account.",
+                "responses": {"202": _json({"type": "object", "properties": {
+                                  "status": {"type": "string"}, "username": {"type": "string"},
+                                  "message": {"type": "string"}}}, "Received"),
+                              "409": _error_response("Username already taken"), **ERRORS},
             }
         },
         "/api/v1/me": {
