@@ -49,7 +49,7 @@ class ThrottlePolicy:
             config["LOGIN_MAX_FAILURES_PER_USER"],
             config["LOGIN_MAX_FAILURES_PER_IP"],
             timedelta(seconds=config["LOGIN_WINDOW_SECONDS"]),
-            config.get("LOGIN_ACCOUNT_SLOWDOWN", 20),
+            config["LOGIN_ACCOUNT_SLOWDOWN"],
         )
 
 
