@@ -64,6 +64,6 @@ def set_password(username, password):
     if password is None:
         password = click.prompt("Mật khẩu mới", hide_input=True, confirmation_prompt=True)
     _run(lambda: account_changes.change_password(
-        account_changes.find_user(username), current="", new=password, check_current=False,
+        account_changes.find_user(username), current="", new=password,
         min_length=current_app.config["PASSWORD_MIN_LENGTH"]))
     click.echo(f"Đã đặt lại mật khẩu của {username}; mọi phiên đăng nhập và mã truy cập đã kết thúc.")

@@ -124,9 +124,10 @@ def _change_password(form: PasswordChangeForm) -> bool:
         account_changes.change_password(
             current_user._get_current_object(), current=form.current_password.data, new=form.password.data,
             min_length=current_app.config["PASSWORD_MIN_LENGTH"], address=client_address(),
+            policy=accounts.ThrottlePolicy.from_config(current_app.config),
         )
     except accounts.AccountError as error:
-        refused(error)
-        getattr(form, error.field or "password").errors.append(message_for(error))
+        refused(error)  # a wrong current password is kept: the throttle counts it
+        getattr(form, error.field or "current_password").errors.append(message_for(error))
         return False
     return True

@@ -9,9 +9,16 @@ from werkzeug.security import check_password_hash
 
 from portal.extensions import db
 from portal.models import Agency, User
+from portal.models.types import utcnow
 from portal.models.user import normalize_username
-from portal.operations import audit
-from portal.operations.accounts import AccountError, check_password_strength, end_all_sessions
+from portal.operations import audit, throttle
+from portal.operations.accounts import (
+    AccountError,
+    LoginThrottled,
+    check_password_strength,
+    end_all_sessions,
+)
+from portal.operations.throttle import ThrottlePolicy
 from workflow.states import Role
 
 
@@ -22,16 +29,36 @@ def find_user(username: str) -> User:
     return user
 
 
-def change_password(user: User, *, current: str, new: str, min_length: int,
-                    address: str | None = None, check_current: bool = True) -> None:
-    """Set a new password (the owner gives the current one; an administrator's reset does not)
-    and end every session and API token of the account."""
-    if check_current and not check_password_hash(user.password_hash, current or ""):
-        raise AccountError("password_wrong", "current_password")
+class WrongCurrentPassword(AccountError):
+    keeps_changes = True  # counted by the sign-in throttle, like a failed sign-in
+
+
+def change_password(user: User, *, current: str, new: str, min_length: int, address: str = "unknown",
+                    policy: ThrottlePolicy | None = None) -> None:
+    """Set a new password and end every session and API token of the account.
+
+    With a ``policy`` (the owner's change) the current password must be given, and wrong ones
+    are throttled as sign-ins are (a borrowed session cannot try passwords freely); without
+    one (an administrator's reset, ``flask user set-password``) it is not asked for."""
+    if policy is not None:
+        _check_current(user, current, address, policy)
     check_password_strength(new, min_length, username=user.username, id_number=user.id_number)
     user.set_password(new)
     audit.record("account.password_changed", user=user, object_type="user", object_id=user.id, address=address)
     end_all_sessions(user, "password_changed", address=address)
+
+
+def _check_current(user: User, current: str, address: str, policy: ThrottlePolicy) -> None:
+    now = utcnow()
+    try:
+        pair_failures = throttle.admit(user.username, address, now, policy)
+    except throttle.Throttled as blocked:
+        raise LoginThrottled(blocked.retry_after) from None
+    ok = check_password_hash(user.password_hash, current or "")
+    throttle.settle(user.username, address, now, policy, pair_failures=pair_failures, succeeded=ok)
+    if not ok:
+        audit.record("account.password_change_failed", user=user, address=address)
+        raise WrongCurrentPassword("password_wrong", "current_password")
 
 
 def set_active(user: User, active: bool, *, by: User | None = None) -> None:

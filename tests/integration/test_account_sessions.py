@@ -131,3 +131,16 @@ def test_logout_needs_the_csrf_token(client, pages, make_user):
     assert _signed_in(client)
     token = csrf_token_from(client.get("/tai-khoan").get_data(as_text=True))
     assert client.post("/dang-xuat", data={"csrf_token": token}).status_code == 302
+
+
+def test_a_borrowed_session_cannot_try_current_passwords_freely(app, pages, make_user):
+    make_user(username="lovanpa")
+    pages.login("lovanpa", PASSWORD)
+    new = "SuoiNuocNong2027"
+    for i in range(app.config["LOGIN_MAX_FAILURES_PER_USER"]):
+        response = pages.submit("/tai-khoan/doi-mat-khau", {"current_password": f"Doan{i:08d}", "password": new,
+                                                            "confirm": new})
+        assert response.status_code == 422
+    response = pages.submit("/tai-khoan/doi-mat-khau", {"current_password": PASSWORD, "password": new, "confirm": new})
+    assert response.status_code == 422 and "thử lại sau 15 phút" in response.get_data(as_text=True)
+    assert Pages(app.test_client()).login("lovanpa", PASSWORD).status_code == 429  # same address, same counter
