@@ -28,7 +28,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import sqlalchemy as sa  # noqa: E402
 
 DEFAULT_URL = "postgresql://postgres@127.0.0.1:5432/bench_office"
-PASSWORD = "BenchMatKhau2026"
+PASSWORD = "BenchHoaBanTrang2026"
 
 
 def ensure_database(url: str) -> None:

@@ -248,7 +248,7 @@ def run(app, repeat: int) -> None:
 
         user = db.session.query(User).filter_by(username="benchadmin").one_or_none()
         if user is None:
-            user = accounts.create_staff_user(username="benchadmin", password="BenchMatKhau2026",
+            user = accounts.create_staff_user(username="benchadmin", password="BenchHoaBanTrang2026",
                                               role=Role.ADMIN.value, agency_code=None)
         token, _ = accounts.issue_api_token(user, timedelta(hours=1))
         db.session.commit()
@@ -265,7 +265,7 @@ def run(app, repeat: int) -> None:
     form = page.get("/dang-nhap").get_data(as_text=True)
     csrf = re.search(r'name="csrf_token" (?:type="hidden" )?value="([^"]+)"', form).group(1)
     signed_in = page.post("/dang-nhap", data={"csrf_token": csrf, "username": "benchadmin",
-                                              "password": "BenchMatKhau2026"})
+                                              "password": "BenchHoaBanTrang2026"})
     assert signed_in.status_code == 302, signed_in.status_code
     for group_by in ("agency", "month"):
         url = f"/thong-ke/?kind=year&year=2025&group_by={group_by}"

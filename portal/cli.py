@@ -37,6 +37,9 @@ def register_commands(app: Flask) -> None:
     from portal.backup_commands import backup_group
 
     app.cli.add_command(backup_group)
+    from portal.account_commands import user_group
+
+    app.cli.add_command(user_group)
     from portal.pki_commands import pki_group
 
     app.cli.add_command(pki_group)

@@ -103,6 +103,7 @@ def build_config(environment: str | None = None) -> dict:
         "LOGIN_MAX_FAILURES_PER_USER": _env_int("LOGIN_MAX_FAILURES_PER_USER", 5),
         "LOGIN_MAX_FAILURES_PER_IP": _env_int("LOGIN_MAX_FAILURES_PER_IP", 20),
         "LOGIN_WINDOW_SECONDS": _env_int("LOGIN_WINDOW_SECONDS", 15 * 60),
+        "LOGIN_ACCOUNT_SLOWDOWN": _env_int("LOGIN_ACCOUNT_SLOWDOWN", 20),
         "API_TOKEN_LIFETIME_SECONDS": _env_int("API_TOKEN_LIFETIME_SECONDS", 12 * 3600),
         "PASSWORD_MIN_LENGTH": _env_int("PASSWORD_MIN_LENGTH", 10),
         "CATALOGUE_PAGE_SIZE": _env_int("CATALOGUE_PAGE_SIZE", 20),

@@ -7,7 +7,7 @@ from flask import Flask
 from flask_babel import lazy_gettext as _l
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from portal.extensions import db, login_manager
+from portal.extensions import login_manager
 
 CONTENT_SECURITY_POLICY = (
     "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
@@ -26,13 +26,12 @@ def init_app(app: Flask) -> None:
     login_manager.session_protection = "strong"
 
     @login_manager.user_loader
-    def load_user(user_id: str):
-        from portal.models import User
+    def load_user(session_id: str):
+        # "<id>.<generation>" (User.get_id): a session opened before the account's sessions
+        # were ended (logout anywhere, password change, lock, role change) loads no one.
+        from portal.operations.accounts import user_for_session
 
-        if not user_id.isdigit():
-            return None
-        user = db.session.get(User, int(user_id))
-        return user if user is not None and user.is_active else None
+        return user_for_session(session_id)
 
     hsts = app.config.get("STRICT_TRANSPORT_SECURITY")
 

@@ -174,7 +174,7 @@ def pages(client):
     return Pages(client)
 
 
-PASSWORD = "MatKhau2026"
+PASSWORD = "HoaBanTrang2026"
 
 
 @pytest.fixture
@@ -191,7 +191,7 @@ def make_user(app):
         if role == "citizen":
             id_number = kwargs.pop("id_number", f"0121900{counter['n']:05d}")
             user = accounts.register_citizen(username=name, password=PASSWORD, full_name=kwargs.pop("full_name", "Lò Văn Pả"),
-                                             id_number=id_number, phone="0912345678", email=None, **kwargs)
+                                             id_number=id_number, phone="0912345678", email=kwargs.pop("email", None), **kwargs)
         else:
             user = accounts.create_staff_user(username=name, password=PASSWORD, role=role, agency_code=agency, **kwargs)
         db.session.commit()

@@ -2,14 +2,14 @@
 RFC 3161 timestamp and detached CMS signature); signing certificates of purpose 'anchor'.
 
 Revision ID: 0012_audit_anchors
-Revises: 0010_dossier_day_counts
+Revises: 0011_account_sessions
 """
 
 import sqlalchemy as sa
 from alembic import op
 
 revision = "0012_audit_anchors"
-down_revision = "0010_dossier_day_counts"
+down_revision = "0011_account_sessions"
 branch_labels = None
 depends_on = None
 

@@ -10,7 +10,7 @@ from portal.api.openapi import BEARER, JSON_BODY_ERRORS, errors, json_response, 
 from portal.api.openapi import json_body as body_doc
 from portal.auth.forms import RegistrationForm
 from portal.errors import api_error
-from portal.messages import MESSAGES as ACCOUNT_MESSAGES
+from portal.messages import message_for
 from portal.operations import accounts
 from portal.transaction import refused
 from workflow.states import Role
@@ -45,10 +45,10 @@ def _sign_in_refused(error: accounts.AccountError):
     answer is an error (``keeps_changes``): the throttle counts it."""
     refused(error)
     if isinstance(error, accounts.LoginThrottled):
-        response = api_error(429, str(ACCOUNT_MESSAGES[error.code]), "rate_limited")
+        response = api_error(429, message_for(error), "rate_limited")
         response.headers["Retry-After"] = str(error.retry_after)
         return response
-    return api_error(401, str(ACCOUNT_MESSAGES[error.code]), error.code)
+    return api_error(401, message_for(error), error.code)
 
 
 @bp.delete("/auth/token")
@@ -67,12 +67,15 @@ def register():
         fields = {name: [str(e) for e in errors] for name, errors in form.errors.items()}
         return api_error(422, "Thông tin đăng ký chưa hợp lệ.", "invalid", fields=fields)
     try:
-        user = _register(form)
+        _register(form)
     except accounts.AccountError as error:
         refused(error)
-        return api_error(error.status, str(ACCOUNT_MESSAGES[error.code]), error.code,
-                         fields={error.field: [str(ACCOUNT_MESSAGES[error.code])]} if error.field else {})
-    return jsonify({"id": user.id, "username": user.username, "full_name": user.full_name, "role": user.role}), 201
+        return api_error(error.status, message_for(error), error.code,
+                         fields={error.field: [message_for(error)]} if error.field else {})
+    # 202 whether an account was created or the ID number already had one (its owner is told
+    # by their own channels): the answer reveals nothing about someone else's ID number.
+    return jsonify({"status": "received", "username": form.username.data.strip().lower(),
+                    "message": message_for("registration_received")}), 202
 
 
 def _register(form: RegistrationForm):
@@ -96,6 +99,9 @@ _ROLE = {"type": "string", "enum": [r.value for r in Role]}
 OPENAPI_SCHEMAS = {
     "Token": {"type": "object", "required": ["token", "expires_at", "role"], "properties": {
         "token": {"type": "string"}, "expires_at": {"type": "string", "format": "date-time"}, "role": _ROLE}},
+    "RegistrationReceived": {"type": "object", "required": ["status", "username", "message"], "properties": {
+        "status": {"type": "string", "enum": ["received"]}, "username": {"type": "string"},
+        "message": {"type": "string"}}},
     "Account": {"type": "object", "required": ["id", "username", "full_name", "role"], "properties": {
         "id": {"type": "integer"}, "username": {"type": "string"}, "full_name": {"type": "string"}, "role": _ROLE,
         "agency": nullable("string", description="agency code of a staff account")}},
@@ -124,8 +130,11 @@ OPENAPI_PATHS = {
                 "username": {"type": "string"}, "password": {"type": "string"}, "full_name": {"type": "string"},
                 "id_number": {"type": "string", "pattern": r"^\d{12}$"}, "phone": {"type": "string"},
                 "email": {"type": "string", "format": "email"}}}),
-            "responses": {"201": json_response(ref("Account"), "Created"),
-                          **errors(*JSON_BODY_ERRORS, s409="Username or ID number already registered")},
+            "description": "The same 202 whether an account was created or the ID number already had "
+                           "one (its owner is told by notification and e-mail): the answer does not "
+                           "reveal whether someone else's ID number has an account.",
+            "responses": {"202": json_response(ref("RegistrationReceived"), "Received"),
+                          **errors(*JSON_BODY_ERRORS, s409="Username already taken")},
         }
     },
     "/api/v1/me": {

@@ -13,9 +13,9 @@ from flask import (
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
-from portal.auth.forms import LoginForm, RegistrationForm
-from portal.messages import MESSAGES as ACCOUNT_MESSAGES
-from portal.operations import accounts, audit
+from portal.auth.forms import LoginForm, PasswordChangeForm, RegistrationForm
+from portal.messages import message_for
+from portal.operations import account_changes, accounts
 from portal.transaction import refused
 
 bp = Blueprint("auth", __name__, template_folder="templates")
@@ -35,19 +35,20 @@ def register():
     if current_user.is_authenticated:
         return redirect(url_for("auth.account"))
     form = RegistrationForm()
-    user = _register(form) if form.validate_on_submit() else None
-    if user is not None:
-        login_user(user)
-        flash(_("Đăng ký thành công. Chào mừng %(name)s!", name=user.full_name), "success")
-        return redirect(url_for("auth.account"))
+    if form.validate_on_submit() and _register(form):
+        # The same answer whether an account was created or the ID number already had one
+        # (its owner is told by their own channels): see accounts.register_citizen.
+        flash(message_for("registration_received"), "success")
+        return redirect(url_for("auth.login"))
     return render_template("auth/register.html", form=form,
                            min_length=current_app.config["PASSWORD_MIN_LENGTH"]), (422 if form.errors else 200)
 
 
-def _register(form: RegistrationForm):
-    """The new citizen account; None when refused (the reason shown on the field concerned)."""
+def _register(form: RegistrationForm) -> bool:
+    """True when the registration was received; False when refused (the reason shown on the
+    field concerned)."""
     try:
-        return accounts.register_citizen(
+        accounts.register_citizen(
             username=form.username.data, password=form.password.data,
             full_name=form.full_name.data, id_number=form.id_number.data,
             phone=form.phone.data, email=form.email.data,
@@ -56,8 +57,9 @@ def _register(form: RegistrationForm):
         )
     except accounts.AccountError as error:
         refused(error)
-        getattr(form, error.field or "username").errors.append(str(ACCOUNT_MESSAGES[error.code]))
-        return None
+        getattr(form, error.field or "username").errors.append(message_for(error))
+        return False
+    return True
 
 
 @bp.route("/dang-nhap", methods=["GET", "POST"])
@@ -82,14 +84,15 @@ def _authenticate(form: LoginForm):
         ), 200
     except accounts.AccountError as error:
         refused(error)
-        flash(str(ACCOUNT_MESSAGES[error.code]), "error")
+        flash(message_for(error), "error")
         return None, error.status
 
 
 @bp.post("/dang-xuat")
 @login_required
 def logout():
-    audit.record("auth.logout", user=current_user, address=client_address())
+    """Ends every web session and API token of the account, not only this cookie."""
+    accounts.logout(current_user, address=client_address())
     logout_user()
     session.clear()
     flash(_("Bạn đã đăng xuất."), "info")
@@ -100,3 +103,31 @@ def logout():
 @login_required
 def account():
     return render_template("auth/account.html")
+
+
+@bp.route("/tai-khoan/doi-mat-khau", methods=["GET", "POST"])
+@login_required
+def change_password():
+    """A new password ends every other session and API token; this browser stays signed in."""
+    form = PasswordChangeForm()
+    if form.validate_on_submit() and _change_password(form):
+        login_user(current_user._get_current_object())  # the session, under the new generation
+        session.permanent = True
+        flash(_("Đã đổi mật khẩu. Các phiên đăng nhập khác và mọi mã truy cập API của tài khoản đã kết thúc."), "success")
+        return redirect(url_for("auth.account"))
+    return render_template("auth/change_password.html", form=form,
+                           min_length=current_app.config["PASSWORD_MIN_LENGTH"]), (422 if form.errors else 200)
+
+
+def _change_password(form: PasswordChangeForm) -> bool:
+    try:
+        account_changes.change_password(
+            current_user._get_current_object(), current=form.current_password.data, new=form.password.data,
+            min_length=current_app.config["PASSWORD_MIN_LENGTH"], address=client_address(),
+            policy=accounts.ThrottlePolicy.from_config(current_app.config),
+        )
+    except accounts.AccountError as error:
+        refused(error)  # a wrong current password is kept: the throttle counts it
+        getattr(form, error.field or "current_password").errors.append(message_for(error))
+        return False
+    return True

@@ -24,11 +24,11 @@ from portal.models.office import ix_agency_id as _queue_indexes  # noqa: F401  (
 from portal.models.procedure import Field, Procedure
 from portal.models.signing import RemoteSigningSession, SigningCertificate
 from portal.models.statistics import DossierDayCount, PlanTarget
-from portal.models.user import ApiToken, LoginAttempt, User
+from portal.models.user import ApiToken, LoginAttempt, LoginCounter, User
 
 __all__ = [
     "Agency", "ApiToken", "AuditEntry", "CalendarOverride", "Dossier", "DossierCodeCounter", "DossierEvent", "DossierFile", "FileBlob",
-    "DossierDayCount", "Field", "LoginAttempt", "PlanTarget", "Procedure", "User", "WorkingHoursSetting",
+    "DossierDayCount", "Field", "LoginAttempt", "LoginCounter", "PlanTarget", "Procedure", "User", "WorkingHoursSetting",
 ]
 __all__ += ["Feedback", "IdempotencyKey", "Notification", "OutboxMessage", "Payment", "Rating", "SandboxBankTransaction"]
 __all__ += ["AuditAnchor", "RemoteSigningSession", "SigningCertificate"]

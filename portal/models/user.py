@@ -3,7 +3,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from flask_login import UserMixin
-from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Index, String
+from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -44,6 +44,9 @@ class User(UserMixin, db.Model):
     is_active_account: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Raised by logout, a password change, a lock or a role change: every web session and API
+    # token carries the generation it was opened under and stops working when it differs.
+    session_generation: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
     agency: Mapped[Agency | None] = relationship()
 
@@ -51,6 +54,10 @@ class User(UserMixin, db.Model):
     @property
     def is_active(self) -> bool:  # type: ignore[override]
         return self.is_active_account
+
+    def get_id(self) -> str:
+        # Flask-Login keeps this in the session: the session ends when the generation moves on.
+        return f"{self.id}.{self.session_generation}"
 
     @property
     def role_enum(self) -> Role:
@@ -98,8 +105,28 @@ class ApiToken(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    session_generation: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
     user: Mapped[User] = relationship()
+
+
+class LoginCounter(db.Model):
+    """Failed sign-ins counted per (account, address), per account and per address.
+
+    ``scope`` is ``pair``, ``account`` or ``address``; the unused key is ''. A counter is checked
+    and raised by one statement (``portal.operations.throttle``), so parallel attempts cannot
+    get past a limit; it starts again a period after ``counting_since``; ``blocked_until`` is
+    when the next attempt is allowed.
+    """
+
+    __tablename__ = "login_counters"
+
+    scope: Mapped[str] = mapped_column(String(8), primary_key=True)
+    username: Mapped[str] = mapped_column(String(64), primary_key=True)
+    address: Mapped[str] = mapped_column(String(64), primary_key=True)
+    failures: Mapped[int] = mapped_column(Integer, default=0)
+    counting_since: Mapped[datetime] = mapped_column(UTCDateTime)
+    blocked_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 def normalize_username(username: str) -> str:

@@ -1,20 +1,24 @@
-"""Accounts: citizen registration, staff creation, sign-in with throttling, API tokens."""
+"""Accounts: citizen registration, staff creation, sign-in with throttling, API tokens, and the
+end of every session of an account (logout, password change, lock, role change)."""
 
 from __future__ import annotations
 
 import hashlib
+import math
 import secrets
-from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import lru_cache
 
-from sqlalchemy import func, select
+from sqlalchemy import select, update
+from werkzeug.security import check_password_hash, generate_password_hash
 
 from portal.extensions import db
 from portal.models import Agency, ApiToken, LoginAttempt, User
 from portal.models.types import utcnow
 from portal.models.user import normalize_username
-from portal.operations import audit
+from portal.operations import audit, notifications, passwords, throttle
 from portal.operations.errors import DomainError
+from portal.operations.throttle import ThrottlePolicy
 from workflow.citizen_id import parse_citizen_id
 from workflow.states import Role
 
@@ -24,8 +28,8 @@ class AccountError(DomainError):
 
     status = 422
 
-    def __init__(self, code: str, field: str | None = None):
-        super().__init__(code)
+    def __init__(self, code: str, field: str | None = None, **params: object):
+        super().__init__(code, **params)
         self.field = field
 
 
@@ -43,46 +47,34 @@ class LoginThrottled(AccountError):
     keeps_changes = True
 
     def __init__(self, retry_after: int):
-        super().__init__("throttled")
+        super().__init__("throttled", minutes=max(1, math.ceil(retry_after / 60)))
         self.retry_after = retry_after
-
-
-@dataclass(frozen=True)
-class ThrottlePolicy:
-    max_failures_per_user: int
-    max_failures_per_address: int
-    window: timedelta
-
-    @classmethod
-    def from_config(cls, config) -> ThrottlePolicy:
-        return cls(
-            config["LOGIN_MAX_FAILURES_PER_USER"],
-            config["LOGIN_MAX_FAILURES_PER_IP"],
-            timedelta(seconds=config["LOGIN_WINDOW_SECONDS"]),
-        )
 
 
 def _username_taken(username: str) -> bool:
     return db.session.scalar(select(User.id).where(User.username == username)) is not None
 
 
-def _id_number_taken(id_number: str) -> bool:
-    return db.session.scalar(select(User.id).where(User.id_number == id_number)) is not None
-
-
 def register_citizen(*, username: str, password: str, full_name: str, id_number: str,
                      phone: str | None, email: str | None, address: str | None = None,
-                     min_password_length: int = 10, client_address: str | None = None) -> User:
+                     min_password_length: int = 10, client_address: str | None = None) -> User | None:
+    """The new citizen account; None when the ID number already has one.
+
+    That case is not refused: the answer must not tell whoever typed the number that its owner
+    has an account. The owner is told through their own channels instead (``_tell_owner``).
+    """
     username = normalize_username(username)
     check_username(username)
-    check_password_strength(password, min_password_length)
     citizen_id = parse_citizen_id(id_number)
+    check_password_strength(password, min_password_length, username=username, id_number=citizen_id.number)
     if not full_name or not full_name.strip():
         raise AccountError("full_name_required", "full_name")
     if _username_taken(username):
         raise DuplicateAccount("username_taken", "username")
-    if _id_number_taken(citizen_id.number):
-        raise DuplicateAccount("id_number_taken", "id_number")
+    owner = db.session.scalar(select(User).where(User.id_number == citizen_id.number))
+    if owner is not None:
+        _tell_owner(owner, client_address)
+        return None
     user = User(
         username=username,
         full_name=" ".join(full_name.split()),
@@ -100,13 +92,21 @@ def register_citizen(*, username: str, password: str, full_name: str, id_number:
     return user
 
 
+def _tell_owner(owner: User, client_address: str | None) -> None:
+    """Someone registered with the ID number of ``owner``: an audit entry, a notification on the
+    owner's account and, when the owner gave one, an e-mail through the outbox."""
+    audit.record("account.duplicate_registration", user=owner, object_type="user", object_id=owner.id,
+                 address=client_address)
+    notifications.notify_account(owner, notifications.DUPLICATE_REGISTRATION)
+
+
 def create_staff_user(*, username: str, password: str, role: str, agency_code: str | None,
                       full_name: str | None = None, position: str | None = None,
                       email: str | None = None, min_password_length: int = 10,
                       created_by: User | None = None) -> User:
     username = normalize_username(username)
     check_username(username)
-    check_password_strength(password, min_password_length)
+    check_password_strength(password, min_password_length, username=username)
     try:
         role_enum = Role(role)
     except ValueError:
@@ -138,40 +138,39 @@ def check_username(username: str) -> None:
         raise AccountError("username_invalid", "username")
 
 
-def check_password_strength(password: str, min_length: int) -> None:
-    if len(password or "") < min_length:
-        raise AccountError("password_too_short", "password")
-    classes = sum([any(c.isalpha() for c in password), any(c.isdigit() for c in password)])
-    if classes < 2:
-        raise AccountError("password_too_simple", "password")
+def check_password_strength(password: str, min_length: int, *, username: str | None = None,
+                            id_number: str | None = None) -> None:
+    try:
+        passwords.check_password(password, min_length=min_length, username=username, id_number=id_number)
+    except passwords.PasswordRefused as refusal:
+        raise AccountError(refusal.code, "password", **refusal.params) from None
 
 
-def _recent_failures(column, value: str, since: datetime) -> int:
-    return db.session.scalar(
-        select(func.count(LoginAttempt.id)).where(
-            column == value, LoginAttempt.succeeded.is_(False), LoginAttempt.attempted_at >= since
-        )
-    )
+@lru_cache(maxsize=1)
+def _dummy_hash() -> str:
+    return generate_password_hash(secrets.token_urlsafe(16))
 
 
 def authenticate(username: str, password: str, *, client_address: str,
                  policy: ThrottlePolicy, now: datetime | None = None) -> User:
-    """Check a username and password, counting failures per username and per address.
+    """Check a username and password, throttled per (account, address), per account and per
+    address (``portal.operations.throttle``).
 
-    The attempt is recorded whatever the outcome, so the caller must commit even on failure.
+    An unknown or locked account costs the same as a known one: a password hash is checked in
+    every case (a dummy one when there is no account). The attempt is recorded whatever the
+    outcome, so the caller must commit even on failure (``keeps_changes``).
     """
     now = now or utcnow()
     username = normalize_username(username or "")[:64]
-    since = now - policy.window
-    if (
-        _recent_failures(LoginAttempt.username, username, since) >= policy.max_failures_per_user
-        or _recent_failures(LoginAttempt.address, client_address, since)
-        >= policy.max_failures_per_address
-    ):
+    try:
+        pair_failures = throttle.admit(username, client_address, now, policy)
+    except throttle.Throttled as blocked:
         audit.record("auth.throttled", actor=username or "?", address=client_address)
-        raise LoginThrottled(int(policy.window.total_seconds()))
+        raise LoginThrottled(blocked.retry_after) from None
     user = db.session.scalar(select(User).where(User.username == username))
-    ok = user is not None and user.is_active and user.check_password(password or "")
+    matches = check_password_hash(user.password_hash if user is not None else _dummy_hash(), password or "")
+    ok = matches and user is not None and user.is_active
+    throttle.settle(username, client_address, now, policy, pair_failures=pair_failures, succeeded=ok)
     db.session.add(LoginAttempt(username=username, address=client_address, succeeded=ok,
                                 attempted_at=now))
     if not ok:
@@ -188,7 +187,8 @@ def _hash_token(token: str) -> str:
 
 def issue_api_token(user: User, lifetime: timedelta) -> tuple[str, ApiToken]:
     token = secrets.token_urlsafe(32)
-    row = ApiToken(user_id=user.id, token_hash=_hash_token(token), expires_at=utcnow() + lifetime)
+    row = ApiToken(user_id=user.id, token_hash=_hash_token(token), expires_at=utcnow() + lifetime,
+                   session_generation=user.session_generation)
     db.session.add(row)
     db.session.flush()
     audit.record("api.token_issued", user=user, object_type="api_token", object_id=row.id)
@@ -199,11 +199,40 @@ def user_for_token(token: str) -> tuple[User, ApiToken] | None:
     row = db.session.scalar(select(ApiToken).where(ApiToken.token_hash == _hash_token(token)))
     if row is None or row.revoked_at is not None or row.expires_at <= utcnow():
         return None
-    if not row.user.is_active:
+    if not row.user.is_active or row.session_generation != row.user.session_generation:
         return None
     return row.user, row
+
+
+def user_for_session(session_id: str) -> User | None:
+    """The user of a web session (Flask-Login's ``"<id>.<generation>"``, see ``User.get_id``);
+    None when the account is locked or the session was ended since it was opened."""
+    user_id, _, generation = session_id.partition(".")
+    if not user_id.isdigit() or not generation.isdigit():
+        return None
+    user = db.session.get(User, int(user_id))
+    if user is None or not user.is_active or user.session_generation != int(generation):
+        return None
+    return user
 
 
 def revoke_api_token(row: ApiToken) -> None:
     row.revoked_at = utcnow()
     audit.record("api.token_revoked", user=row.user, object_type="api_token", object_id=row.id)
+
+
+def end_all_sessions(user: User, reason: str, *, by: User | None = None, address: str | None = None) -> None:
+    """End every web session and every API token of ``user``: the generation they carry no
+    longer matches. One atomic increment, so two concurrent ends both count."""
+    db.session.execute(update(User).where(User.id == user.id)
+                       .values(session_generation=User.session_generation + 1))
+    db.session.execute(update(ApiToken).where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))
+                       .values(revoked_at=utcnow()))
+    db.session.refresh(user)
+    audit.record("account.sessions_ended", user=by or user, object_type="user", object_id=user.id,
+                 address=address, reason=reason)
+
+
+def logout(user: User, *, address: str | None = None) -> None:
+    audit.record("auth.logout", user=user, address=address)
+    end_all_sessions(user, "logout", address=address)

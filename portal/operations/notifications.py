@@ -61,6 +61,16 @@ BODIES = {
     Action.WITHDRAW: _l("Hồ sơ “%(procedure)s” đã được rút theo đề nghị. Lý do: %(reason)s"),
 }
 
+# Notices about the account itself (no dossier).
+DUPLICATE_REGISTRATION = "duplicate_registration"
+TITLES[DUPLICATE_REGISTRATION] = _l("Có người đăng ký tài khoản bằng số định danh của bạn")  # type: ignore[index]
+BODIES[DUPLICATE_REGISTRATION] = _l(  # type: ignore[index]
+    "Lúc %(at)s có người đăng ký một tài khoản mới bằng số định danh cá nhân của bạn. Tài khoản mới "
+    "không được tạo: mỗi số định danh chỉ có một tài khoản, là tài khoản “%(username)s” của bạn. "
+    "Nếu đó là bạn, hãy đăng nhập bằng tài khoản này (quên mật khẩu: liên hệ Bộ phận Một cửa). "
+    "Nếu không phải bạn, tài khoản của bạn vẫn an toàn; nếu thấy điều bất thường, hãy báo Bộ phận Một cửa."
+)
+
 
 def _local(dt) -> str:
     return dt.astimezone(VN_TZ).strftime("%H:%M %d/%m/%Y") if dt else ""
@@ -83,9 +93,21 @@ def body(notification: Notification) -> str:
     template = BODIES.get(notification.kind)
     if template is None:
         return ""
-    params = {key: "" for key in ("code", "procedure", "at", "due", "reason", "amount", "items")}
+    params = {key: "" for key in ("code", "procedure", "at", "due", "reason", "amount", "items", "username")}
     params.update(notification.params or {})
     return str(template) % params
+
+
+def notify_account(user: User, kind: str) -> Notification:
+    """A notice about ``user``'s account: on the account's notification page and, when the
+    owner gave an e-mail address, by e-mail through the outbox (in this transaction)."""
+    now = utcnow()
+    note = Notification(user_id=user.id, dossier_id=None, kind=kind,
+                        params={"at": _local(now), "username": user.username}, created_at=now)
+    db.session.add(note)
+    if user.email:
+        _queue_mail(db.session, user.email, note)
+    return note
 
 
 def unread_count(user: User) -> int:

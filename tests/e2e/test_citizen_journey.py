@@ -16,7 +16,7 @@ from tests.integration.filing_helpers import pdf, png
 pytestmark = [pytest.mark.browser, pytest.mark.sqlite_only]
 
 _counter = itertools.count(1)
-PASSWORD = "MatKhau2026"
+PASSWORD = "HoaBanTrang2026"
 
 
 def check_page(page, name: str) -> None:
@@ -98,7 +98,12 @@ def register(page, base: str) -> tuple[str, str]:
     page.fill("#confirm", PASSWORD)
     page.click("button[type=submit]")
     page.wait_for_load_state()
-    assert "/dang-ky" not in page.url, page.content()[:2000]
+    assert "/dang-nhap" in page.url, page.content()[:2000]  # registered; now sign in
+    page.fill("#username", username)
+    page.fill("#password", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_load_state()
+    assert "/tai-khoan" in page.url, page.content()[:2000]
     return username, id_number
 
 

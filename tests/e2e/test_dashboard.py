@@ -20,7 +20,7 @@ def leader_data(live_server):
     with live_server.app.app_context():
         procedure = db.session.scalars(select(Procedure).where(Procedure.level == 4).order_by(Procedure.code)).first()
         if db.session.scalar(select(User).where(User.username == "lanhdaotk")) is None:
-            accounts.create_staff_user(username="lanhdaotk", password="MatKhau2026", role="agency_leader",
+            accounts.create_staff_user(username="lanhdaotk", password="HoaBanTrang2026", role="agency_leader",
                                        agency_code=procedure.agency.code, full_name="Lê Văn Thắng")
             for month in range(1, 7):
                 for i in range(month * 3):
@@ -43,7 +43,7 @@ def test_dashboard_in_the_browser(leader_data, browser_page):
     page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
     page.goto(f"{leader_data.url}/dang-nhap")
     page.fill("input[name=username]", "lanhdaotk")
-    page.fill("input[name=password]", "MatKhau2026")
+    page.fill("input[name=password]", "HoaBanTrang2026")
     page.click("main button[type=submit]")
     page.goto(f"{leader_data.url}/thong-ke/?kind=year&year=2025&group_by=month")
     assert page.locator("h1").inner_text().startswith("Thống kê")

@@ -10,7 +10,7 @@ from tests.conftest import ARTIFACTS
 
 pytestmark = [pytest.mark.browser, pytest.mark.sqlite_only]
 
-PASSWORD = "MatKhau2026"
+PASSWORD = "HoaBanTrang2026"
 
 
 def _setup(app) -> dict:

@@ -10,17 +10,18 @@ VALID = {
     "phone": "0912345678",
     "email": "nhung@example.vn",
     "username": "hongnhung",
-    "password": "MatKhau2026",
-    "confirm": "MatKhau2026",
+    "password": "HoaBanTrang2026",
+    "confirm": "HoaBanTrang2026",
 }
 
 
-def test_registration_creates_a_citizen_and_signs_in(pages, client):
+def test_registration_creates_a_citizen_who_then_signs_in(pages, client):
     response = pages.submit("/dang-ky", VALID)
-    assert response.status_code == 302
+    assert response.status_code == 302 and response.headers["Location"].endswith("/dang-nhap")
     user = db.session.scalar(select(User).where(User.username == "hongnhung"))
     assert user.role == "citizen" and user.id_number == "012190123457"
-    assert user.password_hash.startswith("scrypt:") and "MatKhau2026" not in user.password_hash
+    assert user.password_hash.startswith("scrypt:") and "HoaBanTrang2026" not in user.password_hash
+    assert pages.login("hongnhung", VALID["password"]).status_code == 302
     assert "Nguyễn Thị Hồng Nhung" in client.get("/tai-khoan").get_data(as_text=True)
     assert db.session.scalar(select(AuditEntry).where(AuditEntry.action == "account.registered")) is not None
 
@@ -39,21 +40,16 @@ def test_registration_rejects_bad_id_numbers_with_clear_messages(pages):
     assert db.session.scalar(select(func.count()).select_from(User).where(User.username == "hongnhung")) == 0
 
 
-def test_duplicate_username_and_id_number(pages, make_user):
+def test_duplicate_username_is_refused(pages, make_user):
     make_user(username="hongnhung")
     response = pages.submit("/dang-ky", VALID)
     assert response.status_code == 422
     assert "đã có người sử dụng" in response.get_data(as_text=True)
-    make_user(username="khac", id_number="012190999999")
-    response = pages.submit("/dang-ky", {**VALID, "username": "moi", "id_number": "012190999999"})
-    assert "Số định danh cá nhân này đã được dùng" in response.get_data(as_text=True)
 
 
 def test_weak_password_and_mismatch(pages):
     response = pages.submit("/dang-ky", {**VALID, "password": "ngan", "confirm": "ngan"})
-    assert "Mật khẩu quá ngắn" in response.get_data(as_text=True)
-    response = pages.submit("/dang-ky", {**VALID, "password": "chicochumotloai", "confirm": "chicochumotloai"})
-    assert "cả chữ và số" in response.get_data(as_text=True)
+    assert "Mật khẩu quá ngắn: cần ít nhất 10 ký tự" in response.get_data(as_text=True)
     response = pages.submit("/dang-ky", {**VALID, "confirm": "KhacNhau2026"})
     assert "Hai mật khẩu không giống nhau" in response.get_data(as_text=True)
 
@@ -90,7 +86,7 @@ def test_login_is_rate_limited_per_username(pages, make_user, app):
     limit = app.config["LOGIN_MAX_FAILURES_PER_USER"]
     for _ in range(limit):
         assert pages.login("lovanpa", "SaiMatKhau1").status_code == 401
-    response = pages.login("lovanpa", PASSWORD)  # even the right password is refused now
+    response = pages.login("lovanpa", PASSWORD)  # from this address, even the right password waits
     assert response.status_code == 429
     assert "thử lại sau 15 phút" in response.get_data(as_text=True)
 

@@ -5,7 +5,7 @@ from portal.extensions import db
 from portal.models import Procedure
 from tests.conftest import PASSWORD
 
-REGISTRATION = {"username": "apiuser", "password": "MatKhau2026", "full_name": "Vàng A Dế",
+REGISTRATION = {"username": "apiuser", "password": "HoaBanTrang2026", "full_name": "Vàng A Dế",
                 "id_number": "012090654321", "phone": "0987654321", "email": "de@example.vn"}
 
 
@@ -17,8 +17,8 @@ def error_code(response):
 
 def test_register_then_token_then_me_then_revoke(client):
     response = client.post("/api/v1/auth/register", json=REGISTRATION)
-    assert response.status_code == 201, response.get_json()
-    response = client.post("/api/v1/auth/token", json={"username": "apiuser", "password": "MatKhau2026"})
+    assert response.status_code == 202, response.get_json()
+    response = client.post("/api/v1/auth/token", json={"username": "apiuser", "password": "HoaBanTrang2026"})
     assert response.status_code == 200
     body = response.get_json()
     assert body["expires_at"].endswith("+07:00")
@@ -29,7 +29,7 @@ def test_register_then_token_then_me_then_revoke(client):
 
 
 def test_register_duplicate_and_invalid(client):
-    assert client.post("/api/v1/auth/register", json=REGISTRATION).status_code == 201
+    assert client.post("/api/v1/auth/register", json=REGISTRATION).status_code == 202
     response = client.post("/api/v1/auth/register", json=REGISTRATION)
     assert response.status_code == 409 and error_code(response) == "username_taken"
     response = client.post("/api/v1/auth/register", json={**REGISTRATION, "username": "other", "id_number": "123"})

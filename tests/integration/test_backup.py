@@ -24,7 +24,7 @@ from portal.models import Dossier, DossierCodeCounter, LoginAttempt, User
 from portal.models.files import DossierFile, FileBlob
 from portal.operations import filing
 from portal.statistics import daily
-from tests.conftest import require_tool
+from tests.conftest import PASSWORD, require_tool
 from tests.integration.filing_helpers import PDF, limits, valid_data
 from tests.integration.lifecycle_helpers import act, build_office
 
@@ -44,10 +44,10 @@ def office(_app):
 
     def make_user(role="citizen", agency=None, username=None, **kwargs):
         if role == "citizen":
-            user = accounts.register_citizen(username=username, password="MatKhau2026", full_name="Lò Văn Pả",
+            user = accounts.register_citizen(username=username, password=PASSWORD, full_name="Lò Văn Pả",
                                              id_number=f"01219{len(created):07d}", phone="0912345678", email=None)
         else:
-            user = accounts.create_staff_user(username=username, password="MatKhau2026", role=role, agency_code=agency)
+            user = accounts.create_staff_user(username=username, password=PASSWORD, role=role, agency_code=agency)
         db.session.commit()
         created.append(user.id)
         return user

@@ -33,10 +33,10 @@ def committed_office(_app):
 
     def make_user(role="citizen", agency=None, username=None, **kwargs):
         if role == "citizen":
-            user = accounts.register_citizen(username=username, password="MatKhau2026", full_name="Lò Văn Pả",
+            user = accounts.register_citizen(username=username, password="HoaBanTrang2026", full_name="Lò Văn Pả",
                                              id_number=f"01219{len(created):07d}", phone="0912345678", email=None)
         else:
-            user = accounts.create_staff_user(username=username, password="MatKhau2026", role=role, agency_code=agency)
+            user = accounts.create_staff_user(username=username, password="HoaBanTrang2026", role=role, agency_code=agency)
         db.session.commit()
         created.append(user.id)
         return user
