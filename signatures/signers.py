@@ -86,7 +86,26 @@ class _PreloadedKeySigner(ph_signers.Signer):
         raise SigningError(f"Signature mechanism {algo} does not match the key.")
 
 
-class KeyFileSigner(Signer):
+class BuiltSigner(Signer):
+    """A signer whose certificate, chain and pyHanko signer are fixed when it is built."""
+
+    _certificate: x509.Certificate
+    _chain: tuple[x509.Certificate, ...]
+    _signer: ph_signers.Signer
+
+    @property
+    def certificate(self) -> x509.Certificate:
+        return self._certificate
+
+    @property
+    def chain(self) -> tuple[x509.Certificate, ...]:
+        return self._chain
+
+    def pyhanko_signer(self) -> ph_signers.Signer:
+        return self._signer
+
+
+class KeyFileSigner(BuiltSigner):
     """Signs with a key held in memory (from a :class:`CertifiedKey` or PKCS#12 bytes).
 
     The parsed key and the pyHanko signer are built once per instance: keep one instance per
@@ -109,14 +128,3 @@ class KeyFileSigner(Signer):
         cls, data: bytes, password: bytes | None, *, prefer_pss: bool = False
     ) -> KeyFileSigner:
         return cls(load_pkcs12(data, password), prefer_pss=prefer_pss)
-
-    @property
-    def certificate(self) -> x509.Certificate:
-        return self._certificate
-
-    @property
-    def chain(self) -> tuple[x509.Certificate, ...]:
-        return self._chain
-
-    def pyhanko_signer(self) -> ph_signers.Signer:
-        return self._signer

@@ -33,11 +33,10 @@ from typing import Any, Literal
 from cryptography import x509
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.hazmat.primitives.serialization import load_der_public_key
-from pyhanko.sign import signers as ph_signers
 
 from .asn1 import to_asn1_cert
 from .pki import PkiError, PublicKey, _check_key
-from .signers import Signer
+from .signers import BuiltSigner
 
 __all__ = [
     "TokenConfig",
@@ -341,7 +340,7 @@ def generate_key(
 # Signing
 
 
-class TokenSigner(Signer):
+class TokenSigner(BuiltSigner):
     """Signs with a private key on the token (pyHanko's ``PKCS11Signer``, key by ``CKA_ID``).
 
     Build it with :func:`token_signer`, which holds the token's session for the ``with`` block.
@@ -367,17 +366,6 @@ class TokenSigner(Signer):
             # many HSMs lack the combined CKM_ECDSA_SHA256).
             use_raw_mechanism=isinstance(certificate.public_key(), ec.EllipticCurvePublicKey),
         )
-
-    @property
-    def certificate(self) -> x509.Certificate:
-        return self._certificate
-
-    @property
-    def chain(self) -> tuple[x509.Certificate, ...]:
-        return self._chain
-
-    def pyhanko_signer(self) -> ph_signers.Signer:
-        return self._signer
 
 
 @contextmanager

@@ -8,7 +8,7 @@ from sqlalchemy import select
 from werkzeug.security import check_password_hash
 
 from portal.extensions import db
-from portal.models import Agency, User
+from portal.models import User
 from portal.models.types import utcnow
 from portal.models.user import normalize_username
 from portal.operations import audit, throttle
@@ -17,9 +17,9 @@ from portal.operations.accounts import (
     LoginThrottled,
     check_password_strength,
     end_all_sessions,
+    role_and_agency,
 )
 from portal.operations.throttle import ThrottlePolicy
-from workflow.states import Role
 
 
 def find_user(username: str) -> User:
@@ -74,17 +74,7 @@ def set_active(user: User, active: bool, *, by: User | None = None) -> None:
 def change_role(user: User, role: str, agency_code: str | None, *, by: User | None = None) -> None:
     """Give ``user`` another role (and agency): every session and token opened under the old
     one ends, so no page or token keeps the old rights."""
-    try:
-        role_enum = Role(role)
-    except ValueError:
-        raise AccountError("unknown_role", "role") from None
-    agency = None
-    if agency_code:
-        agency = db.session.scalar(select(Agency).where(Agency.code == agency_code))
-        if agency is None:
-            raise AccountError("unknown_agency", "agency")
-    if role_enum not in (Role.CITIZEN, Role.ADMIN) and agency is None:
-        raise AccountError("agency_required", "agency")
+    role_enum, agency = role_and_agency(role, agency_code)
     if user.role == role_enum.value and user.agency_id == (agency.id if agency else None):
         return
     old = user.role

@@ -100,13 +100,8 @@ def _tell_owner(owner: User, client_address: str | None) -> None:
     notifications.notify_account(owner, notifications.DUPLICATE_REGISTRATION)
 
 
-def create_staff_user(*, username: str, password: str, role: str, agency_code: str | None,
-                      full_name: str | None = None, position: str | None = None,
-                      email: str | None = None, min_password_length: int = 10,
-                      created_by: User | None = None) -> User:
-    username = normalize_username(username)
-    check_username(username)
-    check_password_strength(password, min_password_length, username=username)
+def role_and_agency(role: str, agency_code: str | None) -> tuple[Role, Agency | None]:
+    """A staff role and its agency, checked: every role but citizen and administrator belongs to one."""
     try:
         role_enum = Role(role)
     except ValueError:
@@ -118,6 +113,17 @@ def create_staff_user(*, username: str, password: str, role: str, agency_code: s
             raise AccountError("unknown_agency", "agency")
     if role_enum not in (Role.CITIZEN, Role.ADMIN) and agency is None:
         raise AccountError("agency_required", "agency")
+    return role_enum, agency
+
+
+def create_staff_user(*, username: str, password: str, role: str, agency_code: str | None,
+                      full_name: str | None = None, position: str | None = None,
+                      email: str | None = None, min_password_length: int = 10,
+                      created_by: User | None = None) -> User:
+    username = normalize_username(username)
+    check_username(username)
+    check_password_strength(password, min_password_length, username=username)
+    role_enum, agency = role_and_agency(role, agency_code)
     if _username_taken(username):
         raise DuplicateAccount("username_taken", "username")
     user = User(username=username, full_name=full_name or username, role=role_enum.value,
