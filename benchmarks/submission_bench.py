@@ -16,7 +16,6 @@ import argparse
 import json
 import os
 import secrets
-import socket
 import subprocess
 import sys
 import tempfile
@@ -26,23 +25,14 @@ import time
 import urllib.request
 from pathlib import Path
 
+from http_load import free_port, multipart, one_page_pdf  # noqa: E402  (benchmarks/, run as a script)
+
 ROOT = Path(__file__).resolve().parents[1]
 
 
 def real_pdf(size: int) -> bytes:
-    """A one-page PDF of about ``size`` bytes (uploads are checked by structure, so it must be a
-    real one: catalogue, page tree, a page whose content stream carries the padding, xref)."""
-    content = b" " * size
-    objects = [b"<< /Type /Catalog /Pages 2 0 R >>", b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-               b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R >>",
-               b"<< /Length %d >>\nstream\n" % len(content) + content + b"\nendstream"]
-    out, offsets = b"%PDF-1.4\n", []
-    for number, body in enumerate(objects, 1):
-        offsets.append(len(out))
-        out += b"%d 0 obj\n" % number + body + b"\nendobj\n"
-    xref = len(out)
-    out += b"xref\n0 5\n0000000000 65535 f \n" + b"".join(b"%010d 00000 n \n" % o for o in offsets)
-    return out + b"trailer\n<< /Size 5 /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % xref
+    """A one-page PDF of about ``size`` bytes (its content stream carries the padding)."""
+    return one_page_pdf(b" " * size)
 
 
 PDF_1MB = real_pdf(1024 * 1024 - 500)
@@ -55,21 +45,6 @@ BARE_APP = textwrap.dedent("""
         data = request.files["file"].read()
         return jsonify({"size": len(data)}), 201
 """)
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def multipart(fields: dict, filename: str, content: bytes) -> tuple[bytes, str]:
-    boundary = "----bench" + secrets.token_hex(8)
-    parts = [f'--{boundary}\r\nContent-Disposition: form-data; name="{k}"\r\n\r\n{v}\r\n'.encode() for k, v in fields.items()]
-    parts.append(f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="{filename}"\r\n'
-                 f"Content-Type: application/pdf\r\n\r\n".encode() + content + b"\r\n")
-    parts.append(f"--{boundary}--\r\n".encode())
-    return b"".join(parts), f"multipart/form-data; boundary={boundary}"
 
 
 def call(url: str, data: bytes | None = None, headers: dict | None = None, content_type: str | None = None) -> dict:
