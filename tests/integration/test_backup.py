@@ -27,6 +27,7 @@ from portal.statistics import daily
 from tests.conftest import PASSWORD, require_tool
 from tests.integration.filing_helpers import PDF, limits, valid_data
 from tests.integration.lifecycle_helpers import act, build_office
+from tests.integration.test_concurrency import _delete_referencing
 
 pytestmark = pytest.mark.postgres_only
 
@@ -72,15 +73,6 @@ def _remove(office, user_ids: list[int]) -> None:
     still_used = set(db.session.scalars(select(DossierFile.blob_sha256).where(DossierFile.blob_sha256.in_(shas))))
     db.session.execute(delete(FileBlob).where(FileBlob.sha256.in_(shas - still_used)))
     db.session.commit()
-
-
-def _delete_referencing(table_name: str, ids: list[int]) -> None:
-    if not ids:
-        return
-    for table in reversed(db.metadata.sorted_tables):
-        for fk in table.foreign_keys:
-            if fk.column.table.name == table_name and table.name != table_name:
-                db.session.execute(table.delete().where(fk.parent.in_(ids)))
 
 
 @pytest.fixture
