@@ -65,8 +65,9 @@ def test_a_double_click_on_the_office_page_does_the_action_once(client, pages, o
     before = events(dossier_id)
     login(pages, office.officer)
     page = client.get(f"/mot-cua/ho-so/{dossier_id}").get_data(as_text=True)
-    key = page.split('name="idempotency_key" value="', 1)[1].split('"', 1)[0]
-    assert key.endswith("-forward") or "-" in key
+    forward_form = page.split('id="action-forward"', 1)[1]
+    key = forward_form.split('name="idempotency_key" value="', 1)[1].split('"', 1)[0]
+    assert key.endswith("-forward") and len(key) > len("-forward") + 16
     form = {"csrf_token": csrf_token_from(page), "version": db.session.get(Dossier, dossier_id).version,
             "idempotency_key": key}
     for _ in range(2):
