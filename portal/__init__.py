@@ -33,6 +33,7 @@ def create_app(config: dict | None = None) -> Flask:
     overrides = dict(config or {})
     app.config.update(build_config(overrides.get("PORTAL_ENV")))
     app.config.update(overrides)
+    _check_code_format(app.config)
     app.json.ensure_ascii = False  # UTF-8 JSON: Vietnamese stays readable
 
     app.url_map.converters["int"] = DatabaseId  # ids beyond the column's range are a 404, not a 500
@@ -75,3 +76,14 @@ def create_app(config: dict | None = None) -> Flask:
 
     register_commands(app)
     return app
+
+
+def _check_code_format(config) -> None:
+    """A deployment with an unusable dossier-code setting does not start (rather than failing at
+    the first reception)."""
+    from workflow.codes import CodeFormat
+
+    try:
+        CodeFormat(str(config.get("DOSSIER_CODE_FORMAT") or "2018"), str(config.get("DOSSIER_CODE_SYSTEM") or ""))
+    except ValueError as error:
+        raise RuntimeError(f"DOSSIER_CODE_FORMAT / DOSSIER_CODE_SYSTEM: {error}") from None

@@ -123,6 +123,11 @@ def build_config(environment: str | None = None) -> dict:
         "PKCS11_PIN": os.environ.get("PKCS11_PIN") or None,
         # Standard forms: "2018" (TT 01/2018/TT-VPCP, 6 forms) or "2025" (TT 03/2025/TT-VPCP, 7 forms).
         "FORM_SET": os.environ.get("FORM_SET", "2018"),
+        # Dossier codes: "2018" (TT 01/2018/TT-VPCP: <agency>-<YYMMDD>-<XXXX>) or "2025"
+        # (TT 04/2025/TT-VPCP: <agency>-<YYMMDD>-<AA><XXXX>, AA = DOSSIER_CODE_SYSTEM, two digits
+        # of the agency owning the central system). Codes already given keep their format.
+        "DOSSIER_CODE_FORMAT": os.environ.get("DOSSIER_CODE_FORMAT", "2018"),
+        "DOSSIER_CODE_SYSTEM": os.environ.get("DOSSIER_CODE_SYSTEM", ""),
         # Largest PDF accepted by the public signature check.
         "VERIFY_MAX_BYTES": _env_int("VERIFY_MAX_BYTES", 20 * 1024 * 1024),
     }

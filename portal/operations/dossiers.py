@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
@@ -18,7 +19,7 @@ from portal.models.types import utcnow
 from portal.operations.errors import DomainError
 from portal.operations.events import append_event
 from workflow.calendar import VN_TZ
-from workflow.codes import MAX_SEQUENCE, format_code
+from workflow.codes import CodeFormat, format_code
 from workflow.process import ProcessPlan
 from workflow.states import Channel, Role, Status
 
@@ -81,8 +82,15 @@ def load_for_update(dossier_id: int, user: User) -> Dossier:
 # Codes
 
 
-def next_sequence(agency_id: int, day) -> int:
-    """Atomically take the next sequence number of ``agency_id`` for ``day``."""
+def code_format() -> CodeFormat:
+    """The format new dossier codes are written in (settings ``DOSSIER_CODE_FORMAT`` and
+    ``DOSSIER_CODE_SYSTEM``; checked when the application starts)."""
+    return CodeFormat(str(current_app.config.get("DOSSIER_CODE_FORMAT") or "2018"),
+                      str(current_app.config.get("DOSSIER_CODE_SYSTEM") or ""))
+
+
+def next_sequence(agency_id: int, day, limit: int) -> int:
+    """Atomically take the next sequence number of ``agency_id`` for ``day`` (at most ``limit``)."""
     insert = pg_insert if db.engine.dialect.name == "postgresql" else sqlite_insert
     statement = (
         insert(DossierCodeCounter)
@@ -94,15 +102,16 @@ def next_sequence(agency_id: int, day) -> int:
         .returning(DossierCodeCounter.last_sequence)
     )
     sequence = db.session.execute(statement).scalar_one()
-    if sequence > MAX_SEQUENCE:
-        raise DossierError("code_sequence_exhausted", "more than 9999 dossiers in one day for this agency")
+    if sequence > limit:
+        raise DossierError("code_sequence_exhausted", f"more than {limit} dossiers in one day for this agency")
     return sequence
 
 
 def assign_code(dossier: Dossier, received_at: datetime) -> str:
     agency = db.session.get(Agency, dossier.agency_id)
     local_day = received_at.astimezone(VN_TZ).date()
-    return format_code(agency.identifier, local_day, next_sequence(agency.id, local_day))
+    fmt = code_format()
+    return format_code(agency.identifier, local_day, next_sequence(agency.id, local_day, fmt.max_sequence), fmt)
 
 
 # ---------------------------------------------------------------------------------------------

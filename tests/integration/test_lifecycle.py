@@ -185,3 +185,28 @@ def test_calendar_commands(runner):
     assert working_calendar().working_hours.opening.strftime("%H:%M") == "07:30"
     result = runner.invoke(args=["calendar", "working-hours", "17:00-07:00"])
     assert result.exit_code != 0 and "không hợp lệ" in result.output
+
+
+def test_the_2025_code_format_is_a_setting(office, app, monkeypatch):
+    """DOSSIER_CODE_FORMAT=2025 writes TT 04/2025 codes (<agency>-<YYMMDD>-<AA><XXXX>); the
+    public lookup finds them as it finds 2018 codes."""
+    from portal.operations.applicant import find_by_code
+
+    monkeypatch.setitem(app.config, "DOSSIER_CODE_FORMAT", "2025")
+    monkeypatch.setitem(app.config, "DOSSIER_CODE_SYSTEM", "05")
+    first = new_submitted(office, vn(2026, 11, 23, 8, 0))
+    code = act(first.id, "accept", office.officer, vn(2026, 11, 23, 9, 0)).code
+    identifier = office.procedure.agency.identifier
+    assert code == f"{identifier}-261123-050001"
+    assert parse_code(code) == (identifier, parse_code(code)[1], 1)
+    assert find_by_code(code).id == first.id
+    monkeypatch.setitem(app.config, "DOSSIER_CODE_FORMAT", "2018")
+    second = new_submitted(office, vn(2026, 11, 23, 8, 5))
+    assert act(second.id, "accept", office.officer, vn(2026, 11, 23, 9, 5)).code == f"{identifier}-261123-0002"
+
+
+def test_an_unusable_code_setting_stops_the_start():
+    from portal import create_app
+
+    with pytest.raises(RuntimeError, match="DOSSIER_CODE"):
+        create_app({"PORTAL_ENV": "testing", "DOSSIER_CODE_FORMAT": "2025", "DOSSIER_CODE_SYSTEM": "x"})

@@ -79,3 +79,46 @@ def test_two_digit_years_are_this_century():
     assert parse_code("H33-000101-0001")[1] == date(2000, 1, 1)
     with pytest.raises(ValueError):
         format_code("H33", date(1999, 12, 31), 1)
+
+
+# ---------------------------------------------------------------------------------------------
+# The 2025 format (Thông tư 04/2025/TT-VPCP): <identifier>-<YYMMDD>-<AA><sequence of 4+ digits>
+
+from workflow.codes import MAX_SEQUENCE_2025, CodeFormat  # noqa: E402
+
+TT04_2025 = CodeFormat("2025", "05")
+
+
+def test_2025_format_puts_the_system_digits_before_the_sequence():
+    code = format_code("H34.20", date(2026, 11, 22), 7, TT04_2025)
+    assert code == "H34.20-261122-050007"
+    assert parse_code(code) == ("H34.20", date(2026, 11, 22), 7)
+
+
+def test_2025_sequence_grows_past_four_digits():
+    code = format_code("H34", date(2026, 1, 2), 12345, TT04_2025)
+    assert code == "H34-260102-0512345"
+    assert parse_code(code) == ("H34", date(2026, 1, 2), 12345)
+    assert parse_code(format_code("H34", date(2026, 1, 2), MAX_SEQUENCE_2025, TT04_2025))[2] == MAX_SEQUENCE_2025
+    with pytest.raises(ValueError):
+        format_code("H34", date(2026, 1, 2), MAX_SEQUENCE_2025 + 1, TT04_2025)
+    with pytest.raises(ValueError):  # the 2018 format stays at 4 digits
+        format_code("H34", date(2026, 1, 2), 10000)
+
+
+@pytest.mark.parametrize("style, system", [("2025", ""), ("2025", "5"), ("2025", "A5"), ("2024", "05")])
+def test_bad_code_format_settings(style, system):
+    with pytest.raises(ValueError):
+        CodeFormat(style, system)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    identifier=st.from_regex(r"\A[0-9A-Z]{1,4}(\.[0-9A-Z]{1,4}){0,3}\Z"),
+    day=st.dates(min_value=date(2000, 1, 1), max_value=date(2099, 12, 31)),
+    system=st.from_regex(r"\A[0-9]{2}\Z"),
+    sequence=st.integers(min_value=1, max_value=MAX_SEQUENCE_2025),
+)
+def test_2025_round_trip(identifier, day, system, sequence):
+    code = format_code(identifier, day, sequence, CodeFormat("2025", system))
+    assert parse_code(code) == (identifier, day, sequence)
