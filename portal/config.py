@@ -128,6 +128,9 @@ def build_config(environment: str | None = None) -> dict:
         # of the agency owning the central system). Codes already given keep their format.
         "DOSSIER_CODE_FORMAT": os.environ.get("DOSSIER_CODE_FORMAT", "2018"),
         "DOSSIER_CODE_SYSTEM": os.environ.get("DOSSIER_CODE_SYSTEM", ""),
+        # The province's support line printed in every page's footer (empty: only the national
+        # portal's free line 1800 1096 is shown).
+        "SUPPORT_HOTLINE": os.environ.get("SUPPORT_HOTLINE", ""),
         # Largest PDF accepted by the public signature check.
         "VERIFY_MAX_BYTES": _env_int("VERIFY_MAX_BYTES", 20 * 1024 * 1024),
     }

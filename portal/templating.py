@@ -30,7 +30,7 @@ def filing_url(procedure) -> str | None:
 
 
 def time_left(dossier) -> str:
-    """Working time left or overdue for a dossier, in the page's language ("còn 1 ngày 3 giờ")."""
+    """Working time left or overdue for a dossier, in the page's language ("còn 1 ngày 3 giờ làm việc")."""
     if dossier.due_at is None or dossier.finished_at is not None:
         return ""
     if dossier.paused_since is not None:

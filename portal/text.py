@@ -16,3 +16,19 @@ def fold(text: str) -> str:
 def format_vnd(amount: int) -> str:
     """1500000 -> "1.500.000 đ" (Vietnamese thousands separator)."""
     return f"{amount:,}".replace(",", ".") + " đ"
+
+
+_PHONE_SEPARATORS = str.maketrans("", "", " .-()\u00a0")
+
+
+def normalize_phone(raw: str | None) -> str | None:
+    """A phone number as people type it, in one form: separators removed and the country
+    prefix written as 0. "0912 345 678", "0912.345.678" and "+84 912 345 678" -> "0912345678".
+    What is not a phone number is returned without its separators, for the validator to refuse."""
+    if raw is None:
+        return None
+    digits = raw.strip().translate(_PHONE_SEPARATORS)
+    for prefix in ("+84", "0084"):
+        if digits.startswith(prefix):
+            return "0" + digits[len(prefix):]
+    return digits

@@ -52,6 +52,7 @@ class Verdict(StrEnum):
     VALID = "valid"
     INVALID = "invalid"
     INDETERMINATE = "indeterminate"
+    UNSIGNED = "unsigned"  # a readable PDF with no signature at all: nothing to judge
 
 
 @dataclass
@@ -174,7 +175,7 @@ def _verify(data: bytes, roots: list, expected_level: str | None) -> Verificatio
         )
     if not regular:
         return _failure(
-            Verdict.INDETERMINATE,
+            Verdict.UNSIGNED,
             "Tài liệu không có chữ ký số.",
             "The document has no digital signature.",
         )

@@ -275,8 +275,8 @@ _WORDS: dict[str, _Words] = {
         "day": ("ngày", "ngày"),
         "hour": ("giờ", "giờ"),
         "minute": ("phút", "phút"),
-        "left": "còn {}",
-        "overdue": "quá hạn {}",
+        "left": "còn {} làm việc",
+        "overdue": "quá hạn {} làm việc",
         "due_now": "đến hạn",
         "past_due": "đã quá hạn",
     },
@@ -284,8 +284,8 @@ _WORDS: dict[str, _Words] = {
         "day": ("day", "days"),
         "hour": ("hour", "hours"),
         "minute": ("minute", "minutes"),
-        "left": "{} left",
-        "overdue": "{} overdue",
+        "left": "{} left (working time)",
+        "overdue": "{} overdue (working time)",
         "due_now": "due now",
         "past_due": "past due",
     },
@@ -313,8 +313,9 @@ def _duration_text(minutes: int, words: _Words) -> str:
 def remaining_text(
     now: datetime, due: datetime, calendar: WorkingCalendar, lang: str = "vi"
 ) -> str:
-    """Time left as text: "còn 1 ngày 3 giờ", "quá hạn 2 ngày", "còn 45 phút" (``lang="vi"``),
-    "1 day 3 hours left", "2 days 3 hours overdue" (``lang="en"``).
+    """Working time left as text, saying that it is working time: "còn 1 ngày 3 giờ làm việc",
+    "quá hạn 2 ngày làm việc" (``lang="vi"``), "1 day 3 hours left (working time)",
+    "2 days 3 hours overdue (working time)" (``lang="en"``).
 
     Working time between ``now`` and ``due``, 1 day = 8 working hours, rounded down; minutes are
     shown only below one day. With no working minute between them: "đến hạn" / "due now", or

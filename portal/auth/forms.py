@@ -12,6 +12,7 @@ from wtforms.validators import (
 )
 
 from portal.messages import CITIZEN_ID_MESSAGES
+from portal.text import normalize_phone
 from workflow.citizen_id import InvalidCitizenId, parse_citizen_id
 
 
@@ -34,11 +35,11 @@ class RegistrationForm(FlaskForm):
         validators=[DataRequired(_l("Vui lòng nhập số định danh cá nhân.")), citizen_id_valid],
     )
     phone = TelField(
-        _l("Số điện thoại"),
+        _l("Số điện thoại"), filters=[normalize_phone],
         validators=[DataRequired(_l("Vui lòng nhập số điện thoại.")),
                     Regexp(r"^(\+84|0)\d{9,10}$", message=_l("Số điện thoại gồm 10 số, bắt đầu bằng 0 (ví dụ 0912345678)."))],
     )
-    email = EmailField(_l("Thư điện tử (không bắt buộc)"),
+    email = EmailField(_l("Thư điện tử (không bắt buộc)"), filters=[lambda value: value.strip().lower() if value else value],
                        validators=[Optional(), Email(_l("Địa chỉ thư điện tử không hợp lệ."), check_deliverability=False), Length(max=255)])
     username = StringField(
         _l("Tên đăng nhập"),

@@ -32,6 +32,7 @@ from wtforms.validators import (
 
 from portal.labels import FEEDBACK_KIND_LABELS, RATING_LABELS
 from portal.models.filing import FeedbackKind
+from portal.text import normalize_phone
 
 PHONE_PATTERN = r"^(\+84|0)\d{9,10}$"
 ID_PATTERN = r"^\d{12}$"
@@ -78,7 +79,7 @@ def _field(spec: dict, locale: str):
         return EmailField(label, validators=presence + length + [Email(message=_l("Địa chỉ thư điện tử không hợp lệ."))],
                           render_kw=INPUT_HINTS["email"])
     if kind == "phone":
-        return TelField(label, validators=presence + [Regexp(PHONE_PATTERN, message=_l(
+        return TelField(label, filters=[normalize_phone], validators=presence + [Regexp(PHONE_PATTERN, message=_l(
             "Số điện thoại gồm 10-11 chữ số, bắt đầu bằng 0 hoặc +84."))], render_kw=INPUT_HINTS["phone"])
     if kind == "id_number":
         return StringField(label, validators=presence + [Regexp(ID_PATTERN, message=_l(

@@ -19,6 +19,7 @@ from portal.models.user import normalize_username
 from portal.operations import audit, notifications, passwords, throttle
 from portal.operations.errors import DomainError
 from portal.operations.throttle import ThrottlePolicy
+from portal.text import normalize_phone
 from workflow.citizen_id import parse_citizen_id
 from workflow.states import Role
 
@@ -79,7 +80,7 @@ def register_citizen(*, username: str, password: str, full_name: str, id_number:
         username=username,
         full_name=" ".join(full_name.split()),
         id_number=citizen_id.number,
-        phone=(phone or "").strip() or None,
+        phone=normalize_phone(phone or "") or None,
         email=(email or "").strip().lower() or None,
         address=(address or "").strip() or None,
         role=Role.CITIZEN.value,

@@ -45,6 +45,9 @@ from workflow.machine import Context
 from workflow.process import ProcessPlan, Step
 from workflow.states import FINAL_STATUSES, Action, Channel, ResultKind, Role, Status
 
+#: Guards that refuse a second time what may be done once (a rating, an apology): a conflict
+#: with what is already recorded (409), not a problem of the input (422).
+ONCE_ONLY_GUARDS = frozenset({"not_yet_rated", "not_yet_apologized"})
 
 @dataclass
 class ActionInput:
@@ -131,7 +134,8 @@ def apply_action(dossier: Dossier, action: Action | str, actor: User, data: Acti
     try:
         new_status = machine.apply(status, action, Role(actor.role), _context(dossier, data))
     except machine.GuardFailed as error:
-        raise DossierError(f"guard_{error.guard}", str(error)) from None
+        refusal = NotAllowed if error.guard in ONCE_ONLY_GUARDS else DossierError
+        raise refusal(f"guard_{error.guard}", str(error)) from None
 
     calendar = working_calendar(dossier.agency_id)
     handover: dict = {"step_due_at": None, "step_timeliness": None}

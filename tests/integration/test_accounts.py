@@ -26,6 +26,19 @@ def test_registration_creates_a_citizen_who_then_signs_in(pages, client):
     assert db.session.scalar(select(AuditEntry).where(AuditEntry.action == "account.registered")) is not None
 
 
+def test_registration_takes_the_phone_and_e_mail_as_people_type_them(pages, client):
+    typed = {**VALID, "phone": " 0912 345.678 ", "email": " Nhung@Example.VN"}
+    assert pages.submit("/dang-ky", typed).status_code == 302
+    user = db.session.scalar(select(User).where(User.username == "hongnhung"))
+    assert (user.phone, user.email) == ("0912345678", "nhung@example.vn")
+    api = {**VALID, "username": "nhung2", "id_number": "001099012345", "phone": "+84 987 654 321"}
+    api.pop("confirm")
+    assert client.post("/api/v1/auth/register", json=api).status_code in (201, 202)
+    assert db.session.scalar(select(User.phone).where(User.username == "nhung2")) == "0987654321"
+    bad = pages.submit("/dang-ky", {**VALID, "username": "nhung3", "id_number": "001099012346", "phone": "0912 345"})
+    assert bad.status_code == 422 and "Số điện thoại gồm 10 số" in bad.get_data(as_text=True)
+
+
 def test_registration_rejects_bad_id_numbers_with_clear_messages(pages):
     cases = {
         "01219012345": "đúng 12 chữ số",

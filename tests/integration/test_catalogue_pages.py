@@ -87,3 +87,11 @@ def test_security_headers(client):
 def test_pages_load_nothing_from_outside(client):
     html = client.get("/").get_data(as_text=True)
     assert "http://" not in html and "https://" not in html
+
+
+def test_every_page_footer_gives_a_phone_line(client, app, monkeypatch):
+    html = client.get("/").get_data(as_text=True)
+    assert 'href="tel:18001096"' in html and "Đường dây nóng" not in html
+    monkeypatch.setitem(app.config, "SUPPORT_HOTLINE", "0213 3 800 000")
+    html = client.get("/thu-tuc").get_data(as_text=True)
+    assert 'Đường dây nóng: <a href="tel:02133800000">0213 3 800 000</a>' in html

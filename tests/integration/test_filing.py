@@ -297,8 +297,11 @@ def test_rating_after_the_result_once(client, pages, office):
     rating = db.session.scalar(select(Rating).where(Rating.dossier_id == dossier.id))
     assert rating.level == "very_satisfied" and rating.comment == "Nhanh" and rating.user_id == office.citizen.id
     db.session.expire_all()
-    with pytest.raises(FilingError):
+    with pytest.raises(FilingError) as second:
         applicant.rate(dossier.id, office.citizen, "satisfied")
+    assert (second.value.code, second.value.status) == ("guard_not_yet_rated", 409)  # done already: a conflict
+    again = pages.submit(f"/ho-so/{dossier.id}/danh-gia", {"level": "satisfied"})
+    assert again.status_code == 409 and "Bạn đã đánh giá hồ sơ này." in again.get_data(as_text=True)
     assert count(Rating, Rating.dossier_id == dossier.id) == 1
 
 

@@ -57,7 +57,7 @@ def test_api_reports_tampered_unsigned_and_broken_files(client, signed_pdf):
     tampered = post_file(client, tamper(signed_pdf)).get_json()
     assert tampered["verdict"] == "invalid"
     unsigned = post_file(client, simple_pdf()).get_json()
-    assert unsigned["verdict"] == "indeterminate" and unsigned["signatures"] == []
+    assert unsigned["verdict"] == "unsigned" and unsigned["signatures"] == []
     broken = post_file(client, b"%PDF-1.7\n" + bytes(range(256)) * 20)
     assert broken.status_code == 200 and broken.get_json()["verdict"] == "invalid"
 
@@ -101,7 +101,8 @@ def test_page_shows_the_report_in_vietnamese(client, pages, signed_pdf, office):
     bad = submit_page(pages, tamper(signed_pdf)).get_data(as_text=True)
     assert "Kết quả: Không hợp lệ" in bad
     unsigned = submit_page(pages, simple_pdf()).get_data(as_text=True)
-    assert "Kết quả: Chưa xác định được" in unsigned and "Tài liệu không có chữ ký số." in unsigned
+    assert "Kết quả: Tài liệu không có chữ ký số" in unsigned and "Tài liệu không có chữ ký số." in unsigned
+    assert "Chưa xác định được" not in unsigned
 
 
 def test_page_refuses_garbage_without_a_500(pages):

@@ -189,25 +189,25 @@ def test_classify_needs_aware_datetimes():
 @pytest.mark.parametrize(
     ("now", "due", "vi", "en"),
     [
-        (vn(2025, 11, 17, 7, 0), vn(2025, 11, 18, 10, 0), "còn 1 ngày 3 giờ", "1 day 3 hours left"),
-        (vn(2025, 11, 17, 16, 15), vn(2025, 11, 17, 17, 0), "còn 45 phút", "45 minutes left"),
+        (vn(2025, 11, 17, 7, 0), vn(2025, 11, 18, 10, 0), "còn 1 ngày 3 giờ làm việc", "1 day 3 hours left (working time)"),
+        (vn(2025, 11, 17, 16, 15), vn(2025, 11, 17, 17, 0), "còn 45 phút làm việc", "45 minutes left (working time)"),
         (
             vn(2025, 11, 17, 7, 0),
             vn(2025, 11, 17, 9, 15),
-            "còn 2 giờ 15 phút",
-            "2 hours 15 minutes left",
+            "còn 2 giờ 15 phút làm việc",
+            "2 hours 15 minutes left (working time)",
         ),
-        (vn(2025, 11, 19, 17, 0), vn(2025, 11, 17, 17, 0), "quá hạn 2 ngày", "2 days overdue"),
+        (vn(2025, 11, 19, 17, 0), vn(2025, 11, 17, 17, 0), "quá hạn 2 ngày làm việc", "2 days overdue (working time)"),
         (
             vn(2025, 11, 20, 10, 0),
             vn(2025, 11, 17, 17, 0),
-            "quá hạn 2 ngày 3 giờ",
-            "2 days 3 hours overdue",
+            "quá hạn 2 ngày 3 giờ làm việc",
+            "2 days 3 hours overdue (working time)",
         ),
-        (vn(2025, 11, 21, 16, 0), vn(2025, 11, 24, 8, 0), "còn 2 giờ", "2 hours left"),
+        (vn(2025, 11, 21, 16, 0), vn(2025, 11, 24, 8, 0), "còn 2 giờ làm việc", "2 hours left (working time)"),
         (vn(2025, 11, 17, 9, 0), vn(2025, 11, 17, 9, 0), "đến hạn", "due now"),
         (vn(2025, 11, 22, 9, 0), vn(2025, 11, 21, 17, 0), "đã quá hạn", "past due"),
-        (vn(2025, 11, 17, 7, 0), vn(2025, 11, 17, 7, 1), "còn 1 phút", "1 minute left"),
+        (vn(2025, 11, 17, 7, 0), vn(2025, 11, 17, 7, 1), "còn 1 phút làm việc", "1 minute left (working time)"),
     ],
 )
 def test_remaining_text(now, due, vi, en):
