@@ -23,6 +23,14 @@ def select_locale() -> str:
     return "vi"
 
 
+def clear_session_keeping_language() -> None:
+    """Start a new session (sign-in, sign-out) without losing the language the person chose."""
+    chosen = session.get("lang")
+    session.clear()
+    if chosen in current_app.config["LANGUAGES"]:
+        session["lang"] = chosen
+
+
 def current_language() -> str:
     return str(get_locale() or "vi")
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 from flask import Flask, current_app, g, url_for
 from flask_babel import format_datetime
 from flask_babel import lazy_gettext as _l
@@ -41,6 +43,31 @@ def time_left(dossier) -> str:
     return remaining_text(utcnow(), dossier.due_at, calendars[dossier.agency_id], current_language())
 
 
+def form_value(spec: dict, value) -> str:
+    """A stored e-form value as people read it: the option's label (not its key), a date as
+    dd/mm/yyyy, an amount in đồng; "" when nothing was entered."""
+    if value is None or value == "":
+        return ""
+    kind = spec.get("type")
+    if kind == "select":
+        english = current_language() == "en"
+        for option in spec.get("options", []):
+            if option.get("value") == value:
+                return str((option.get("label_en") if english else None) or option.get("label_vi") or value)
+        return str(value)
+    if kind == "date":
+        try:
+            return date.fromisoformat(str(value)).strftime("%d/%m/%Y")
+        except ValueError:
+            return str(value)
+    if kind == "money":
+        try:
+            return format_vnd(int(value))
+        except (TypeError, ValueError):
+            return str(value)
+    return str(value)
+
+
 def has_endpoint(name: str) -> bool:
     return name in current_app.view_functions
 
@@ -48,6 +75,7 @@ def has_endpoint(name: str) -> bool:
 def init_app(app: Flask) -> None:
     app.add_template_global(filing_url, "filing_url")
     app.add_template_global(has_endpoint, "has_endpoint")
+    app.add_template_global(form_value, "form_value")
     app.add_template_global(time_left, "time_left")
     app.add_template_filter(format_vnd, "vnd")
     app.add_template_filter(lambda dt: format_datetime(dt, "dd/MM/yyyy HH:mm") if dt else "", "datetime_vn")

@@ -14,6 +14,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
 from portal.auth.forms import LoginForm, PasswordChangeForm, RegistrationForm
+from portal.i18n import clear_session_keeping_language
 from portal.messages import message_for
 from portal.operations import account_changes, accounts
 from portal.transaction import refused
@@ -68,7 +69,7 @@ def login():
     user, status = _authenticate(form) if form.validate_on_submit() else (None, 200)
     if user is None:
         return render_template("auth/login.html", form=form), status
-    session.clear()
+    clear_session_keeping_language()
     login_user(user)
     session.permanent = True
     return redirect(safe_next(url_for("office.index") if user.is_staff else url_for("auth.account")))
@@ -94,7 +95,7 @@ def logout():
     """Ends every web session and API token of the account, not only this cookie."""
     accounts.logout(current_user, address=client_address())
     logout_user()
-    session.clear()
+    clear_session_keeping_language()
     flash(_("Bạn đã đăng xuất."), "info")
     return redirect(url_for("catalogue.home"))
 

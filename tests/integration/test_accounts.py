@@ -85,6 +85,15 @@ def test_login_logout(pages, client, make_user):
     assert client.get("/tai-khoan").status_code == 302
 
 
+def test_the_language_chosen_before_signing_in_stays(pages, client, make_user):
+    make_user(username="lovanpa")
+    client.get("/ngon-ngu/en")
+    pages.login("lovanpa", PASSWORD)
+    assert 'lang="en"' in client.get("/tai-khoan").get_data(as_text=True)
+    pages.logout()
+    assert 'lang="en"' in client.get("/").get_data(as_text=True)
+
+
 def test_wrong_password_is_refused_and_recorded(pages, make_user):
     make_user(username="lovanpa")
     response = pages.login("lovanpa", "SaiMatKhau1")

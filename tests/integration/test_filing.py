@@ -439,3 +439,18 @@ def test_submission_without_documents_is_refused(office):
     version = dossier.version
     submitted, now = filing.submit(dossier.id, office.citizen)
     assert now and submitted.status == "submitted" and submitted.version == version + 1
+
+
+def test_the_review_page_reads_as_people_read_and_names_the_fee(client, pages, office):
+    proc = procedure("LC-21")
+    data = {**valid_data(proc), "birth_date": "1990-05-12", "degree": "dai-hoc-duoc"}
+    dossier, _ = filing.start_draft(office.citizen, proc, data)
+    db.session.commit()
+    login(pages, office.citizen)
+    html = client.get(f"/ho-so/{dossier.id}/kiem-tra").get_data(as_text=True)
+    assert "12/05/1990" in html and "1990-05-12" not in html
+    assert "Bằng tốt nghiệp đại học ngành dược" in html and "dai-hoc-duoc" not in html
+    assert "Phí, lệ phí" in html and "500.000 đ" in html
+    client.get("/ngon-ngu/en")
+    english = client.get(f"/ho-so/{dossier.id}/kiem-tra").get_data(as_text=True)
+    assert "University degree in pharmacy" in english and "Bằng tốt nghiệp đại học ngành dược" not in english
