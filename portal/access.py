@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from functools import wraps
 
-from flask import abort
+from flask import abort, request
 from flask_login import current_user, login_required
 from sqlalchemy import Select
 
@@ -36,3 +36,8 @@ def scope_to_agency(query: Select, agency_column, user) -> Select:
     if user.role == Role.ADMIN.value:
         return query
     return query.where(agency_column == user.agency_id)
+
+
+def client_address() -> str:
+    """The caller's address as the throttles count it (behind a proxy: see PROXY_FIX_HOPS)."""
+    return (request.remote_addr or "unknown")[:64]

@@ -104,6 +104,8 @@ def build_config(environment: str | None = None) -> dict:
         "LOGIN_MAX_FAILURES_PER_IP": _env_int("LOGIN_MAX_FAILURES_PER_IP", 20),
         "LOGIN_WINDOW_SECONDS": _env_int("LOGIN_WINDOW_SECONDS", 15 * 60),
         "LOGIN_ACCOUNT_SLOWDOWN": _env_int("LOGIN_ACCOUNT_SLOWDOWN", 20),
+        # Public look-ups by a code's last digits and a phone number, per address and window.
+        "LOOKUP_MAX_PER_WINDOW": _env_int("LOOKUP_MAX_PER_WINDOW", 10),
         "API_TOKEN_LIFETIME_SECONDS": _env_int("API_TOKEN_LIFETIME_SECONDS", 12 * 3600),
         "PASSWORD_MIN_LENGTH": _env_int("PASSWORD_MIN_LENGTH", 10),
         "CATALOGUE_PAGE_SIZE": _env_int("CATALOGUE_PAGE_SIZE", 20),

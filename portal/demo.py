@@ -198,6 +198,12 @@ def _commit_batch() -> None:
     db.session.commit()
 
 
+def _next_code(proc: ProcedureInfo, local_day, sequences, existing) -> str:
+    key = (proc.agency_id, local_day)
+    sequences[key] = sequences.get(key, existing.get(key, 0)) + 1
+    return format_code(proc.identifier, local_day, sequences[key])
+
+
 def _row(rng, proc: ProcedureInfo, channel, received, legal, outcome, now, cache: DueCache, sequences, existing) -> dict:
     a_name = _name(rng)
     place = rng.choice(PLACES)
@@ -217,18 +223,18 @@ def _row(rng, proc: ProcedureInfo, channel, received, legal, outcome, now, cache
         "last_event_hash": None,
     }
     if outcome in ("submitted", "not_accepted") or (outcome == "withdrawn" and rng.random() < 0.3):
-        # Never received: no code, no clock.
+        # Never received: no clock; an online filing has the code it was given at submission.
         row.update(received_at=None, budget_minutes=None)
+        if channel == Channel.ONLINE.value:
+            row["code"] = _next_code(proc, row["submitted_at"].date(), sequences, existing)
         if outcome == "not_accepted":
             row["finished_at"] = received + timedelta(hours=rng.uniform(0.5, 6))
         if outcome == "withdrawn":
             row["finished_at"] = received + timedelta(days=rng.uniform(0.1, 3))
         row["created_at"] = row["updated_at"] = row["submitted_at"]
         return _utc(row)
-    local_day = received.date()
-    key = (proc.agency_id, local_day)
-    sequences[key] = sequences.get(key, existing.get(key, 0)) + 1
-    row["code"] = format_code(proc.identifier, local_day, sequences[key])
+    row["code"] = _next_code(proc, (row["submitted_at"] if channel == Channel.ONLINE.value else received).date(),
+                             sequences, existing)
     due = cache.due(proc.agency_id, received, budget)
     row["due_at"] = row["original_due_at"] = due
     supplemented = rng.random() < 0.08

@@ -18,6 +18,8 @@ from flask_babel import lazy_gettext as _l
 MESSAGES = {
     # Dossiers and their files (citizens, office, API)
     "not_found": _l("Không tìm thấy hồ sơ hoặc tệp bạn yêu cầu."),
+    "lookup_phone_required": _l("Khi tra cứu bằng các số cuối của mã hồ sơ, vui lòng nhập cả số điện thoại đã khai khi nộp hồ sơ."),
+    "lookup_throttled": _l("Bạn đã tra cứu quá nhiều lần. Vui lòng thử lại sau %(minutes)s phút."),
     "unknown_procedure": _l("Không tìm thấy thủ tục này."),
     "not_online": _l("Thủ tục này không được nộp trực tuyến."),
     "not_editable": _l("Hồ sơ ở trạng thái này không thể sửa đổi."),

@@ -12,6 +12,7 @@ from __future__ import annotations
 from flask import current_app, g, jsonify, request
 from werkzeug.datastructures import MultiDict
 
+from portal.access import client_address
 from portal.api.blueprint import bp
 from portal.api.common import ApiAbort, iso, json_body, token_required
 from portal.api.openapi import (
@@ -151,7 +152,11 @@ def list_my_dossiers():
 
 @bp.get("/lookup/<path:code>")
 def public_lookup(code: str):
-    dossier = applicant.find_by_code(code)
+    try:
+        dossier = applicant.lookup(code, request.args.get("phone"), address=client_address())
+    except FilingError as error:
+        refused(error)
+        return api_error(error.status, filing_message(error), error.code)
     if dossier is None:
         return api_error(404, "Không tìm thấy hồ sơ với mã này.")
     return jsonify({"code": dossier.code, "status": dossier.status, "status_code": NATIONAL_CODE[Status(dossier.status)],
@@ -283,8 +288,13 @@ OPENAPI_PATHS = {
     "/api/v1/lookup/{code}": {
         "get": {
             "summary": "Tra cứu công khai theo mã hồ sơ (không có thông tin cá nhân)",
-            "parameters": [path_param("code")],
-            "responses": {"200": json_response(ref("Lookup")), **errors(s404="Unknown or malformed code")},
+            "description": "The full code, or its last groups (YYMMDD-XXXX) with the applicant's phone number; "
+                           "partial look-ups are limited per address (429 past the limit).",
+            "parameters": [path_param("code"),
+                           {"name": "phone", "in": "query", "required": False, "schema": {"type": "string", "maxLength": 20},
+                            "description": "The phone number given when filing (with a partial code)"}],
+            "responses": {"200": json_response(ref("Lookup")),
+                          **errors(429, s404="Unknown or malformed code", s422="A partial code without a phone number")},
         }
     },
     "/api/v1/payments/sandbox/callback": {

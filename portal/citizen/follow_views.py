@@ -17,6 +17,7 @@ from flask import (
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
+from portal.access import client_address
 from portal.citizen import forms
 from portal.citizen.common import (
     attempt,
@@ -29,11 +30,13 @@ from portal.citizen.common import (
 )
 from portal.downloads import form_pdf_response
 from portal.extensions import db
+from portal.messages import message_for
 from portal.models import DossierEvent
 from portal.operations import applicant, filing, notifications, payments
 from portal.operations.filing import FilingError
 from portal.operations.forms import FormNotAvailable
 from portal.storage import blob_path
+from portal.transaction import refused
 from workflow.states import NATIONAL_CODE, Role, Status
 
 
@@ -109,14 +112,22 @@ def outbox():
 @bp.get("/tra-cuu")
 def lookup():
     form = forms.LookupForm(request.args)
+    searched = request.args.get("code") is not None
     dossier, status = None, 200
-    if request.args.get("code") is not None:
-        if form.validate():
-            dossier = applicant.find_by_code(form.code.data)
-        if dossier is None:
-            status = 404 if form.validate() else 422
-    return render_template("citizen/lookup.html", form=form, dossier=dossier,
-                           searched=request.args.get("code") is not None), status
+    if searched and not form.validate():
+        status = 422
+    elif searched:
+        try:
+            dossier = applicant.lookup(form.code.data, form.phone.data, address=client_address())
+        except FilingError as error:
+            refused(error)
+            if error.code.startswith("lookup_"):
+                form.phone.errors.append(message_for(error))
+            status = error.status
+        else:
+            status = 200 if dossier is not None else 404
+    return render_template("citizen/lookup.html", form=form, dossier=dossier, searched=searched), status
+
 
 
 # ---------------------------------------------------------------------------------------------

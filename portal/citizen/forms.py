@@ -200,6 +200,8 @@ class LookupForm(FlaskForm):
         csrf = False
 
     code = SearchField(_l("Mã hồ sơ"), validators=[DataRequired(message=_l("Vui lòng nhập mã hồ sơ.")), Length(max=40)])
+    phone = TelField(_l("Số điện thoại đã khai khi nộp (khi chỉ nhập các số cuối của mã)"), filters=[normalize_phone],
+                     validators=[Optional(), Length(max=20)], render_kw=INPUT_HINTS["phone"])
 
 
 class PlainForm(FlaskForm):

@@ -8,13 +8,18 @@ Operations flush; the view (or the API endpoint) commits once. Each failure is a
 
 from __future__ import annotations
 
+import re
+from datetime import datetime, timedelta
+
+from flask import current_app
 from sqlalchemy import select
 
 from portal.extensions import db
 from portal.models import Dossier, DossierEvent, DossierFile, User
 from portal.models.files import FileKind
 from portal.models.filing import FEEDBACK_KINDS, RATING_LEVELS, Feedback, Rating
-from portal.operations import audit, dossiers
+from portal.models.types import utcnow
+from portal.operations import audit, dossiers, throttle
 from portal.operations.filing import (
     FilingError,
     active_files,
@@ -24,6 +29,7 @@ from portal.operations.filing import (
     own_dossier,
 )
 from portal.operations.lifecycle import ActionInput, perform
+from portal.text import normalize_phone
 from workflow.codes import parse_code
 from workflow.states import Action, Status
 
@@ -43,6 +49,49 @@ def find_by_code(code: str) -> Dossier | None:
     except ValueError:
         return None
     return db.session.scalar(select(Dossier).where(Dossier.code == code))
+
+
+#: The last groups of a code as people read them off a receipt or an SMS: "261130-0002".
+_CODE_TAIL = re.compile(r"^\d{6}-\d{4,8}$")
+
+
+class LookupMiss(FilingError):
+    """Nothing matches the code's last digits and the phone; the attempt stays counted."""
+
+    keeps_changes = True
+
+
+def lookup(reference: str, phone: str | None, *, address: str, now: datetime | None = None) -> Dossier | None:
+    """The public look-up (the page and the API): a full code finds its dossier; the last groups
+    of a code ("261130-0002") find it only with the phone number the applicant gave. Such partial
+    look-ups are counted per address (``LOOKUP_MAX_PER_WINDOW`` in ``LOGIN_WINDOW_SECONDS``), so
+    codes and phones cannot be guessed in bulk; a miss raises ``LookupMiss`` (404) and keeps the
+    count."""
+    reference = (reference or "").strip()
+    now = now or utcnow()
+    limit = int(current_app.config["LOOKUP_MAX_PER_WINDOW"])
+    window = timedelta(seconds=int(current_app.config["LOGIN_WINDOW_SECONDS"]))
+    if not _CODE_TAIL.match(reference):
+        return find_by_code(reference)
+    wanted = normalize_phone(phone or "")
+    if not wanted:
+        raise FilingError("lookup_phone_required", 422)
+    try:
+        throttle.count_attempt(throttle.LOOKUP, address, now, limit, window)
+    except throttle.Throttled as blocked:
+        raise FilingError("lookup_throttled", 429, minutes=max(1, -(-blocked.retry_after // 60))) from None
+    candidates = db.session.scalars(select(Dossier).where(Dossier.code.like(f"%-{reference}"))).all()
+    for dossier in candidates:
+        if wanted in _phones_of(dossier):
+            return dossier
+    raise LookupMiss("not_found", 404)
+
+
+def _phones_of(dossier: Dossier) -> set[str]:
+    given = [(dossier.applicant or {}).get("phone")]
+    if dossier.applicant_id is not None:
+        given.append(db.session.get(User, dossier.applicant_id).phone)
+    return {normalize_phone(str(p)) for p in given if p}
 
 
 # ---------------------------------------------------------------------------------------------

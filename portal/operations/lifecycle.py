@@ -234,7 +234,7 @@ def _accept(dossier: Dossier, plan: ProcessPlan, now: datetime, calendar: Workin
     clock = Clock.start(now, processing_days(dossier), calendar)
     dossier.received_at = now
     dossier.budget_minutes = clock.budget_minutes
-    dossier.code = assign_code(dossier, now)
+    dossier.code = dossier.code or assign_code(dossier, now)  # online filings have theirs since submission
     _store_clock(dossier, clock)
     dossier.original_due_at = dossier.due_at
     _enter_step(dossier, plan, plan.first, now, calendar, holder_id=actor.id)
@@ -251,6 +251,10 @@ def _apply_effects(dossier: Dossier, action: Action, status: Status, new_status:
     plan = plan_of(dossier.procedure)
     if action == Action.SUBMIT:
         dossier.submitted_at = now
+        # The code is given at submission, as the national portal does, so that the applicant
+        # has something to quote at once; reception (received_at, the legal clock, the
+        # receipt) still starts at acceptance.
+        dossier.code = dossier.code or assign_code(dossier, now)
         if dossier.channel != Channel.ONLINE.value:
             dossier.applicant.setdefault("registered_by", actor.id)
     elif action == Action.ACCEPT:

@@ -46,7 +46,7 @@ TITLES = {
     Action.WITHDRAW: _l("Hồ sơ đã được rút"),
 }
 BODIES = {
-    Action.SUBMIT: _l("Hồ sơ “%(procedure)s” đã được gửi lúc %(at)s. Bộ phận Một cửa sẽ kiểm tra và thông báo mã hồ sơ khi tiếp nhận."),
+    Action.SUBMIT: _l("Hồ sơ “%(procedure)s” đã được gửi lúc %(at)s, mã hồ sơ %(code)s. Bộ phận Một cửa sẽ kiểm tra và thông báo khi tiếp nhận."),
     Action.ACCEPT: _l("Hồ sơ “%(procedure)s” đã được tiếp nhận với mã %(code)s. Ngày hẹn trả kết quả: %(due)s."),
     Action.REFUSE_INTAKE: _l("Hồ sơ “%(procedure)s” không được tiếp nhận. Lý do: %(reason)s"),
     Action.REQUEST_SUPPLEMENT: _l("Hồ sơ %(code)s cần bổ sung: %(items)s. Lý do: %(reason)s. Thời hạn giải quyết tạm dừng đến khi bạn bổ sung."),

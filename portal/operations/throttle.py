@@ -139,3 +139,22 @@ def settle(username: str, address: str, now: datetime, policy: ThrottlePolicy, *
     if address_failures is not None and address_failures >= policy.max_failures_per_address:
         db.session.execute(update(LoginCounter).where(*_where(ADDRESS, username, address))
                            .values(blocked_until=now + policy.window))
+
+
+#: Public look-ups of a dossier by the last groups of its code and a phone number.
+LOOKUP = "lookup"
+
+
+def count_attempt(scope: str, address: str, now: datetime, limit: int, window: timedelta) -> None:
+    """Count one attempt of ``scope`` (e.g. ``LOOKUP``) from ``address``; past ``limit`` attempts
+    in ``window`` the address waits ``window`` (``Throttled``). One statement checks and counts."""
+    count = _count(scope, "", address, now, window)
+    if count is None:
+        raise Throttled(_retry_after_scope(scope, address, now))
+    if count >= limit:
+        db.session.execute(update(LoginCounter).where(*_where(scope, "", address)).values(blocked_until=now + window))
+
+
+def _retry_after_scope(scope: str, address: str, now: datetime) -> int:
+    until = db.session.scalar(select(LoginCounter.blocked_until).where(*_where(scope, "", address)))
+    return max(1, math.ceil((until - now).total_seconds())) if until and until > now else 1

@@ -81,7 +81,9 @@ def test_officer_accepts_forwards_leader_approves_desk_returns(live_server, brow
     login("one_stop_officer")
     page.goto(f"{base}/mot-cua/?queue=new")
     shot("queue-new")
-    page.get_by_role("link", name="Chưa cấp mã", exact=False).first.click()
+    code_at_submission = _status(live_server.app, dossier_id)[2]  # given at submission
+    assert code_at_submission
+    page.get_by_role("link", name=code_at_submission).click()
     page.wait_for_load_state()
     assert "Giàng Thị Dế" in page.content()
     shot("dossier-submitted")

@@ -336,6 +336,30 @@ def test_public_lookup_shows_status_without_personal_data(client, office):
     assert client.get("/ho-so/tra-cuu").status_code == 200
 
 
+def test_lookup_by_the_last_digits_needs_the_phone_and_is_limited(client, app, office, monkeypatch):
+    dossier = submitted_dossier(office.citizen)
+    code = db.session.get(Dossier, dossier.id).code  # given at submission
+    tail = code.split("-", 1)[1]  # "261123-0001"
+    phone = office.citizen.phone or "0912345678"
+    office.citizen.phone = phone
+    db.session.commit()
+    spaced = f"{phone[:4]} {phone[4:7]} {phone[7:]}"
+    page = client.get("/ho-so/tra-cuu", query_string={"code": tail, "phone": spaced})
+    assert page.status_code == 200 and code in page.get_data(as_text=True)
+    assert client.get(f"/api/v1/lookup/{tail}", query_string={"phone": phone}).get_json()["code"] == code
+    no_phone = client.get("/ho-so/tra-cuu", query_string={"code": tail})
+    assert no_phone.status_code == 422 and "số điện thoại đã khai" in no_phone.get_data(as_text=True)
+    assert client.get(f"/api/v1/lookup/{tail}").status_code == 422
+    monkeypatch.setitem(app.config, "LOOKUP_MAX_PER_WINDOW", 5)
+    answers = [client.get("/ho-so/tra-cuu", query_string={"code": tail, "phone": "0987000111"}).status_code
+               for _ in range(5)]
+    assert answers[:2] == [404, 404]  # a wrong phone finds nothing (and says nothing about the code)
+    assert 429 in answers  # the misses were counted although each answer was an error
+    blocked = client.get(f"/api/v1/lookup/{tail}", query_string={"phone": phone})
+    assert blocked.status_code == 429
+    assert client.get("/ho-so/tra-cuu", query_string={"code": code}).status_code == 200  # the full code still works
+
+
 def test_notifications_and_outbox(client, pages, office, make_user):
     citizen = make_user(username="cothu")
     citizen.email = "cothu@example.vn"

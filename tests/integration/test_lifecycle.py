@@ -22,8 +22,11 @@ def office(make_user):
 def test_a_dossier_walks_from_draft_to_returned(office):
     start = vn(2026, 11, 23, 8, 0)  # Monday morning
     dossier = new_submitted(office, start - timedelta(hours=1))
-    assert dossier.status == "submitted" and dossier.code is None
+    # The code is given at submission (the applicant can quote it at once); the clock waits for reception.
+    assert dossier.status == "submitted" and dossier.code and dossier.received_at is None and dossier.due_at is None
+    code_at_submission = dossier.code
     dossier = walk_to_result(office, dossier.id, start)
+    assert dossier.code == code_at_submission
     assert dossier.status == "processed" and dossier.timeliness == "early"
     dossier = act(dossier.id, "return_result", office.officer, start + timedelta(days=1))
     assert dossier.status == "returned" and dossier.returned_at is not None
