@@ -36,7 +36,11 @@ def test_registration_takes_the_phone_and_e_mail_as_people_type_them(pages, clie
     assert client.post("/api/v1/auth/register", json=api).status_code in (201, 202)
     assert db.session.scalar(select(User.phone).where(User.username == "nhung2")) == "0987654321"
     bad = pages.submit("/dang-ky", {**VALID, "username": "nhung3", "id_number": "001099012346", "phone": "0912 345"})
-    assert bad.status_code == 422 and "Số điện thoại gồm 10 số" in bad.get_data(as_text=True)
+    html = bad.get_data(as_text=True)
+    assert bad.status_code == 422 and "Số điện thoại gồm 10 số" in html
+    # The error summary lists what is wrong, each item a link to its field.
+    assert 'class="error-summary"' in html and "Có 1 mục cần sửa" in html
+    assert '<a href="#phone">Số điện thoại: Số điện thoại gồm 10 số' in html
 
 
 def test_registration_rejects_bad_id_numbers_with_clear_messages(pages):
