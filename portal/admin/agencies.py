@@ -85,7 +85,7 @@ def _fill(form: AgencyForm, agency: Agency) -> None:
     form.parent_id.data = agency.parent_id or 0
     form.one_stop_unit_id.data = agency.one_stop_unit_id or 0
     periods = agency_ops.working_hours_of(agency.id) or []
-    for (start, end), (a, b) in zip((("morning_start", "morning_end"), ("afternoon_start", "afternoon_end")), periods):
+    for (start, end), (a, b) in zip((("morning_start", "morning_end"), ("afternoon_start", "afternoon_end")), periods, strict=False):
         getattr(form, start).data, getattr(form, end).data = a, b
 
 

@@ -182,3 +182,10 @@ def test_a_department_prints_its_own_name_on_its_result_and_renaming_keeps_codes
 def test_an_unknown_agency_is_a_404(client, pages, make_user, path):
     as_admin(pages, make_user)
     assert client.get(path).status_code == 404
+
+
+def test_the_api_shows_the_competent_agency_with_its_header_and_one_stop_unit(client):
+    procedure = _procedure_of("ubnd-xa-tam-duong")
+    body = client.get(f"/api/v1/procedures/{procedure.code}").get_json()
+    assert body["agency"]["printed_name"] == "XÃ TAM ĐƯỜNG" and body["agency"]["level"] == "commune"
+    assert body["agency"]["one_stop_unit"]["code"] == "trung-tam-phvhcc-xa-tam-duong"
