@@ -142,6 +142,8 @@ MESSAGES = {
     "unknown_parent_agency": _l("Không tìm thấy cơ quan cấp trên đã chọn."),
     "agency_parent_level": _l("Cơ quan cấp trên không phù hợp với cấp của cơ quan: sở thuộc UBND tỉnh, xã và phường "
                               "thuộc tỉnh, trung tâm thuộc tỉnh, sở hoặc xã; cơ quan ngành dọc không thuộc UBND tỉnh."),
+    "agency_children_level": _l("Không đổi được cấp: các đơn vị trực thuộc cơ quan này không thể thuộc một cơ quan "
+                                "ở cấp mới. Hãy chuyển các đơn vị đó trước."),
     "agency_cycle": _l("Không thể chọn cơ quan cấp trên là chính cơ quan này hoặc một đơn vị trực thuộc nó."),
     "agency_one_stop_unit": _l("Đơn vị một cửa phải là một Trung tâm Phục vụ hành chính công."),
     "bad_agency_phone": _l("Số điện thoại không hợp lệ."),

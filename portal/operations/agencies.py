@@ -183,6 +183,8 @@ def _checked(values: AgencyInput, agency: Agency | None) -> dict:
     if agency is not None and identifier != agency.identifier and _carried_by_dossiers(identifier, own_id):
         raise AgencyError("agency_identifier_in_use", "identifier", value=identifier)
     _check_parent(values.level, values.parent_id, own_id)
+    if own_id is not None and values.level != agency.level:
+        _check_children(values.level, own_id)
     _check_one_stop_unit(values.one_stop_unit_id)
     phone, email = _text(values.phone, 32), _text(values.email, 255)
     if phone and not PHONE.match(phone):
@@ -217,6 +219,13 @@ def _check_parent(level: str, parent_id: int | None, own_id: int | None) -> None
             raise AgencyError("agency_cycle", "parent_id")
         seen.add(parent.id)
         parent = db.session.get(Agency, parent.parent_id) if parent.parent_id else None
+
+
+def _check_children(level: str, own_id: int) -> None:
+    """A new level must still suit the agencies under it."""
+    for child_level in db.session.scalars(select(Agency.level).where(Agency.parent_id == own_id).distinct()):
+        if level not in PARENT_LEVELS.get(child_level, (level,)):
+            raise AgencyError("agency_children_level", "level")
 
 
 def _check_one_stop_unit(unit_id: int | None) -> None:

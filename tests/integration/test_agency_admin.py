@@ -189,3 +189,26 @@ def test_the_api_shows_the_competent_agency_with_its_header_and_one_stop_unit(cl
     body = client.get(f"/api/v1/procedures/{procedure.code}").get_json()
     assert body["agency"]["printed_name"] == "XÃ TAM ĐƯỜNG" and body["agency"]["level"] == "commune"
     assert body["agency"]["one_stop_unit"]["code"] == "trung-tam-phvhcc-xa-tam-duong"
+
+
+def test_a_level_its_units_cannot_sit_under_is_refused(client, pages, make_user):
+    as_admin(pages, make_user)
+    home_affairs = agency("so-noi-vu")  # has the employment service centre (a department) under it
+    response = pages.submit(f"/quan-tri/co-quan/{home_affairs.id}", fields_of(home_affairs, level="centre"))
+    assert response.status_code == 422 and "Không đổi được cấp" in response.get_data(as_text=True)
+    db.session.expire_all()
+    assert agency("so-noi-vu").level == "department"
+
+
+def test_the_seed_data_refuses_a_commune_under_a_department(app, tmp_path):
+    import shutil
+
+    from portal.operations.catalogue import DATA_DIR, read_catalogue, validate_catalogue
+
+    shutil.copytree(DATA_DIR, tmp_path / "data")
+    target = tmp_path / "data" / "agencies.yaml"
+    text = target.read_text(encoding="utf-8")
+    start = text.index("- code: ubnd-xa-tam-duong")
+    target.write_text(text[:start] + text[start:].replace("parent: ubnd-tinh", "parent: so-y-te", 1), encoding="utf-8")
+    problems = validate_catalogue(read_catalogue(tmp_path / "data"))
+    assert problems == ["agencies.yaml: ubnd-xa-tam-duong: a commune cannot be under a department"]
