@@ -163,6 +163,16 @@ LEVEL_LABELS = {
     4: _l("Mức độ 4 · Toàn trình"),
 }
 
+#: Level of an agency (``agencies.level``); "district" only for rows made before 1/7/2025.
+AGENCY_LEVEL_LABELS = {
+    "province": _l("Tỉnh (UBND tỉnh)"),
+    "department": _l("Sở, ban, ngành hoặc đơn vị thuộc sở"),
+    "centre": _l("Trung tâm Phục vụ hành chính công"),
+    "commune": _l("Xã, phường (UBND cấp xã)"),
+    "vertical": _l("Cơ quan ngành dọc (Công an, Bảo hiểm xã hội, ...)"),
+    "district": _l("Huyện (trước 1/7/2025)"),
+}
+
 #: Which copy of a document the catalogue asks for (``documents[].original``).
 ORIGINAL_LABELS = {
     "original": _l("Bản chính"),
@@ -271,7 +281,8 @@ TABLES = {
     "DELIVERY_LABELS": DELIVERY_LABELS, "RESULT_KIND_LABELS": RESULT_KIND_LABELS,
     "FILE_KIND_LABELS": FILE_KIND_LABELS, "PAYMENT_STATUS_LABELS": PAYMENT_STATUS_LABELS,
     "BANK_STATUS_LABELS": BANK_STATUS_LABELS, "RATING_LABELS": RATING_LABELS,
-    "FEEDBACK_KIND_LABELS": FEEDBACK_KIND_LABELS, "LEVEL_LABELS": LEVEL_LABELS, "ORIGINAL_LABELS": ORIGINAL_LABELS,
+    "FEEDBACK_KIND_LABELS": FEEDBACK_KIND_LABELS, "LEVEL_LABELS": LEVEL_LABELS, "AGENCY_LEVEL_LABELS": AGENCY_LEVEL_LABELS,
+    "ORIGINAL_LABELS": ORIGINAL_LABELS,
     "QUEUE_LABELS": QUEUE_LABELS, "FORM_LABELS": FORM_LABELS, "FIGURE_LABELS": FIGURE_LABELS,
     "RATE_LABELS": RATE_LABELS, "GROUP_LABELS": GROUP_LABELS, "PERIOD_KIND_LABELS": PERIOD_KIND_LABELS,
     "PERIOD_TITLES": PERIOD_TITLES, "VERDICT_LABELS": VERDICT_LABELS,

@@ -130,6 +130,26 @@ MESSAGES = {
     "note_required": _l("Vui lòng ghi căn cứ."),
     "bad_kind": _l("Loại điều chỉnh không hợp lệ."),
     "bad_working_hours": _l("Giờ làm việc không hợp lệ: giờ kết thúc phải sau giờ bắt đầu, buổi chiều sau buổi sáng."),
+    # Agencies (administrators; portal.operations.agencies)
+    "bad_agency_code": _l("Mã quản trị chỉ gồm chữ thường không dấu, chữ số và dấu gạch ngang (ví dụ: so-y-te)."),
+    "bad_agency_identifier": _l("Mã định danh điện tử gồm các nhóm chữ in hoa và chữ số, cách nhau bằng dấu chấm "
+                                "(ví dụ: 000.00.07.H33), không có dấu gạch ngang."),
+    "agency_name_required": _l("Vui lòng nhập tên cơ quan bằng tiếng Việt và tiếng Anh."),
+    "bad_agency_level": _l("Cấp cơ quan không hợp lệ."),
+    "agency_code_taken": _l("Mã quản trị %(value)s đã được dùng cho một cơ quan khác."),
+    "agency_identifier_taken": _l("Mã định danh %(value)s đã được dùng cho một cơ quan khác: mỗi cơ quan có "
+                                  "một mã định danh riêng."),
+    "agency_identifier_in_use": _l("Mã định danh %(value)s đã có trong mã hồ sơ của một cơ quan khác nên không "
+                                   "dùng lại được."),
+    "unknown_parent_agency": _l("Không tìm thấy cơ quan cấp trên đã chọn."),
+    "agency_parent_level": _l("Cơ quan cấp trên không phù hợp với cấp của cơ quan: sở thuộc UBND tỉnh, xã và phường "
+                              "thuộc tỉnh, trung tâm thuộc tỉnh, sở hoặc xã; cơ quan ngành dọc không thuộc UBND tỉnh."),
+    "agency_children_level": _l("Không đổi được cấp: các đơn vị trực thuộc cơ quan này không thể thuộc một cơ quan "
+                                "ở cấp mới. Hãy chuyển các đơn vị đó trước."),
+    "agency_cycle": _l("Không thể chọn cơ quan cấp trên là chính cơ quan này hoặc một đơn vị trực thuộc nó."),
+    "agency_one_stop_unit": _l("Đơn vị một cửa phải là một Trung tâm Phục vụ hành chính công."),
+    "bad_agency_phone": _l("Số điện thoại không hợp lệ."),
+    "bad_agency_email": _l("Địa chỉ thư điện tử không hợp lệ."),
     # Reporting periods (dashboard and statistics API; portal.statistics.periods)
     "bad_date": _l("Ngày không hợp lệ: dùng dạng YYYY-MM-DD."),
     "end_not_after_start": _l("Ngày kết thúc phải sau ngày bắt đầu."),

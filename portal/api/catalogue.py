@@ -7,9 +7,22 @@ from portal.api.openapi import errors, json_response, nullable, path_param, quer
 from portal.catalogue.queries import ProcedureFilter, get_procedure, search_procedures
 from portal.catalogue.schema import form_json_schema
 from portal.errors import api_error
-from portal.models import Procedure
+from portal.models import Agency, Procedure
+from portal.models.agency import AGENCY_LEVELS
 
 MAX_PER_PAGE = 100
+
+
+def agency_info(agency: Agency) -> dict:
+    """The competent agency: names, level, printed header, contacts and its one-stop unit."""
+    unit = agency.one_stop_unit
+    return {
+        "code": agency.code, "identifier": agency.identifier, "name": agency.name_vi, "name_en": agency.name_en,
+        "level": agency.level, "governing_body": agency.governing_body, "printed_name": agency.printed_name,
+        "phone": agency.phone, "email": agency.email, "address": agency.address,
+        "one_stop_unit": {"code": unit.code, "identifier": unit.identifier, "name": unit.name_vi, "phone": unit.phone,
+                          "address": unit.address} if unit is not None else None,
+    }
 
 
 def procedure_summary(p: Procedure) -> dict:
@@ -18,7 +31,7 @@ def procedure_summary(p: Procedure) -> dict:
         "name": p.name_vi,
         "name_en": p.name_en,
         "field": {"code": p.field.code, "name": p.field.name_vi},
-        "agency": {"code": p.agency.code, "identifier": p.agency.identifier, "name": p.agency.name_vi},
+        "agency": agency_info(p.agency),
         "level": p.level,
         "level_name": {3: "một phần", 4: "toàn trình"}.get(p.level, "thông tin"),
         "processing_days": p.processing_days,
@@ -81,14 +94,27 @@ def show_procedure(code: str):
 _NAMED = {"type": "object", "properties": {"code": {"type": "string"}, "name": {"type": "string"}}}
 
 OPENAPI_SCHEMAS = {
+    "Agency": {
+        "type": "object",
+        "required": ["code", "identifier", "name", "level"],
+        "properties": {
+            "code": {"type": "string"}, "identifier": {"type": "string", "description": "national electronic identifier"},
+            "name": {"type": "string"}, "name_en": {"type": "string"},
+            "level": {"type": "string", "enum": list(AGENCY_LEVELS)},
+            "governing_body": nullable("string"), "printed_name": nullable("string"),
+            "phone": nullable("string"), "email": nullable("string"), "address": nullable("string"),
+            "one_stop_unit": {"type": ["object", "null"], "properties": {
+                "code": {"type": "string"}, "identifier": {"type": "string"}, "name": {"type": "string"},
+                "phone": nullable("string"), "address": nullable("string")}},
+        },
+    },
     "ProcedureSummary": {
         "type": "object",
         "required": ["code", "name", "field", "agency", "level", "processing_days", "fee"],
         "properties": {
             "code": {"type": "string"}, "name": {"type": "string"}, "name_en": {"type": "string"},
             "field": _NAMED,
-            "agency": {"type": "object", "properties": {"code": {"type": "string"}, "identifier": nullable("string"),
-                                                         "name": {"type": "string"}}},
+            "agency": ref("Agency"),
             "level": {"type": "integer", "enum": [2, 3, 4]}, "level_name": {"type": "string"},
             "processing_days": {"type": "integer"}, "online_processing_days": nullable("integer"),
             "fee": {"type": "object", "properties": {"amount": {"type": "integer"}, "text": {"type": "string"},

@@ -34,11 +34,14 @@ class DocumentLine:
 
 @dataclass(frozen=True)
 class Header:
-    managing_body: str  # e.g. "UBND TỈNH LAI CHÂU"
+    managing_body: str  # the governing body (cơ quan chủ quản), e.g. "UBND TỈNH LAI CHÂU"; may be empty
     unit: str = "BỘ PHẬN TIẾP NHẬN VÀ TRẢ KẾT QUẢ"
     place: str = "Lai Châu"
     number: str | None = None
     date: date = field(default_factory=date.today)
+    # The issuing unit as named inside a sentence ("Trung tâm Phục vụ hành chính công tỉnh Lai
+    # Châu tiếp nhận hồ sơ của: ..."); by default derived from ``unit``.
+    phrase: str | None = None
 
 
 @dataclass(frozen=True)

@@ -124,7 +124,7 @@ def render_receipt(data: ReceiptData, form_set: str = DEFAULT_FORM_SET) -> Rende
     qr = QrFlowable(data.lookup_url, qr_size, boxes)
     qr.hAlign = "CENTER"
     intro = [
-        Paragraph(f"{esc(unit_phrase(data.header.unit))} tiếp nhận hồ sơ của:", st.body),
+        Paragraph(f"{esc(unit_phrase(data.header.unit, data.header.phrase))} tiếp nhận hồ sơ của:", st.body),
         *_applicant_lines(st, data.applicant),
     ]
     qr_col = 34 * mm
@@ -247,7 +247,7 @@ def render_refusal(data: RefusalData, form_set: str = DEFAULT_FORM_SET) -> Rende
     st = Styles()
     boxes: dict[str, SignatureBox] = {}
     story, title = _opening(st, form_set, REFUSAL, data.header)
-    unit = unit_phrase(data.header.unit)
+    unit = unit_phrase(data.header.unit, data.header.phrase)
     story += [
         Paragraph(f"Mã hồ sơ: <b>{esc(data.dossier_code)}</b>", st.center),
         Spacer(1, 3 * mm),

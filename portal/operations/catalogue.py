@@ -19,6 +19,7 @@ from portal.models import Agency, Field, Procedure
 from portal.models.agency import AGENCY_LEVELS
 from portal.models.types import utcnow
 from portal.operations import audit
+from portal.operations.agencies import IDENTIFIER, PARENT_LEVELS
 from portal.text import fold
 from workflow.states import DeliveryMethod, Role
 
@@ -30,6 +31,7 @@ PROCEDURE_KEYS = {
     "conditions_en", "applicants_vi", "documents", "form", "steps", "result_vi", "result_en",
     "result_delivery", "source",
 }
+AGENCY_OPTIONAL_KEYS = ("governing_body", "printed_name", "phone", "email", "address")
 DOCUMENT_KEYS = {"key", "name_vi", "original", "quantity", "required"}
 FORM_TYPES = {"string", "text", "integer", "date", "email", "phone", "id_number", "select", "money"}
 STEP_ROLES = {r.value for r in Role} - {Role.CITIZEN.value, Role.ADMIN.value}
@@ -81,6 +83,7 @@ def validate_catalogue(data: CatalogueData) -> list[str]:
         if not isinstance(f, dict) or not {"code", "name_vi", "name_en"} <= f.keys():
             problems.append(f"fields.yaml: entry {f!r} needs code, name_vi, name_en")
     agency_codes = {a.get("code") for a in data.agencies if isinstance(a, dict)}
+    levels = {a.get("code"): a.get("level") for a in data.agencies if isinstance(a, dict)}
     identifiers: set[str] = set()
     for a in data.agencies:
         if not isinstance(a, dict) or not {"code", "identifier", "name_vi", "name_en", "level"} <= a.keys():
@@ -90,6 +93,13 @@ def validate_catalogue(data: CatalogueData) -> list[str]:
             problems.append(f"agencies.yaml: {a['code']}: unknown level {a['level']!r}")
         if a.get("parent") and a["parent"] not in agency_codes:
             problems.append(f"agencies.yaml: {a['code']}: unknown parent {a['parent']!r}")
+        parent_level = levels.get(a.get("parent")) if a.get("parent") else None
+        if a["level"] in PARENT_LEVELS and parent_level not in PARENT_LEVELS[a["level"]]:
+            problems.append(f"agencies.yaml: {a['code']}: a {a['level']} cannot be under a {parent_level}")
+        if not IDENTIFIER.match(str(a["identifier"])):
+            problems.append(f"agencies.yaml: {a['code']}: identifier {a['identifier']!r} is not a dotted national code")
+        if a.get("one_stop_unit") and levels.get(a["one_stop_unit"]) != "centre":
+            problems.append(f"agencies.yaml: {a['code']}: one-stop unit {a['one_stop_unit']!r} is not a known centre")
         if a["identifier"] in identifiers:
             problems.append(f"agencies.yaml: identifier {a['identifier']} used twice")
         identifiers.add(a["identifier"])
@@ -176,13 +186,20 @@ def load_catalogue(data_dir: Path = DATA_DIR) -> LoadReport:
     agencies_by_code = {}
     for a in data.agencies:
         values = {k: a[k] for k in ("code", "identifier", "name_vi", "name_en", "level")}
+        # The printed header and contacts only when the data states them: what administrators
+        # set on the agency pages stays unless the data says otherwise.
+        values.update({k: a[k] for k in AGENCY_OPTIONAL_KEYS if k in a})
         agencies_by_code[a["code"]] = _upsert(Agency, "agencies", "code", values, report)
     db.session.flush()
     for a in data.agencies:
-        parent = agencies_by_code.get(a.get("parent")) if a.get("parent") else None
         row = agencies_by_code[a["code"]]
+        parent = agencies_by_code.get(a.get("parent")) if a.get("parent") else None
         if row.parent_id != (parent.id if parent else None):
             row.parent_id = parent.id if parent else None
+        if "one_stop_unit" in a:
+            unit = agencies_by_code.get(a["one_stop_unit"]) if a["one_stop_unit"] else None
+            if row.one_stop_unit_id != (unit.id if unit else None):
+                row.one_stop_unit_id = unit.id if unit else None
     for _name, p in data.procedures:
         _load_procedure(p, fields_by_code, agencies_by_code, report)
     db.session.flush()

@@ -37,7 +37,6 @@ from workflow.calendar import VN_TZ
 from workflow.states import Channel, DeliveryMethod, ResultKind, Role, Status
 
 FORMS = ("receipt", "supplement_request", "refusal", "apology", "stop_notice", "control_sheet")
-UNIT = "BỘ PHẬN TIẾP NHẬN VÀ TRẢ KẾT QUẢ"
 ROLE_TITLES = {
     Role.ONE_STOP_OFFICER.value: "Bộ phận Tiếp nhận và Trả kết quả",
     Role.SPECIALIST.value: "Chuyên viên xử lý",
@@ -99,10 +98,29 @@ def _local_day(dt: datetime | None) -> date:
     return (dt or utcnow()).astimezone(VN_TZ).date()
 
 
+def desk_header(agency: Agency, at: datetime | None) -> docs.Header:
+    """The header of a form the receiving unit issues (receipt, supplement request, refusal,
+    control sheet, register): the agency's one-stop unit (Trung tâm Phục vụ hành chính công of
+    the province or of the commune), or the agency over its own desk."""
+    governing, unit = agency.desk_header()
+    return docs.Header(managing_body=governing, unit=unit, phrase=agency.desk_name(), place="Lai Châu",
+                       date=_local_day(at))
+
+
+def letter_header(agency: Agency, at: datetime | None) -> docs.Header:
+    """The header of a letter the deciding agency signs (result, apology, stop notice)."""
+    governing, name = agency.letter_header()
+    return docs.Header(managing_body=governing, unit=name, phrase=agency.name_vi, place="Lai Châu",
+                       date=_local_day(at))
+
+
 def _header(dossier: Dossier, at: datetime | None) -> docs.Header:
-    agency: Agency = dossier.agency
-    managing = agency.parent.name_vi if agency.parent is not None else agency.name_vi
-    return docs.Header(managing_body=managing, unit=UNIT, place="Lai Châu", date=_local_day(at))
+    return desk_header(dossier.agency, at)
+
+
+def _desk_phone(agency: Agency) -> str:
+    unit = agency.one_stop_unit
+    return (unit.phone if unit is not None else None) or agency.phone or str(current_app.config.get("OFFICE_PHONE", ""))
 
 
 def _applicant(dossier: Dossier) -> docs.Applicant:
@@ -157,10 +175,15 @@ def receipt_data(dossier: Dossier, events: list[DossierEvent]) -> docs.ReceiptDa
         procedure_name=dossier.procedure.name_vi, documents=lines, sets=1,
         processing_days=_processing_days(dossier), received_at=dossier.received_at,
         due_at=dossier.original_due_at or dossier.due_at,
-        collect_at=f"Bộ phận Tiếp nhận và Trả kết quả - {dossier.agency.name_vi}",
+        collect_at=_collect_at(dossier.agency),
         register_book=str(_local_day(dossier.received_at).year), register_entry=sequence,
         officer_name=accept.actor_name, lookup_url=lookup_url_for(dossier.code),
     )
+
+
+def _collect_at(agency: Agency) -> str:
+    unit = agency.one_stop_unit or agency
+    return ", ".join(x for x in (agency.desk_name(), unit.address) if x)
 
 
 def supplement_request_data(dossier: Dossier, events: list[DossierEvent]) -> docs.SupplementRequestData:
@@ -171,8 +194,7 @@ def supplement_request_data(dossier: Dossier, events: list[DossierEvent]) -> doc
     return docs.SupplementRequestData(
         header=_header(dossier, event.at), dossier_code=_code(dossier), applicant=_applicant(dossier),
         procedure_name=dossier.procedure.name_vi, items=items, reason=event.comment or "",
-        contact=f"Bộ phận Tiếp nhận và Trả kết quả - {dossier.agency.name_vi}",
-        phone=str(current_app.config.get("OFFICE_PHONE", "")), officer_name=event.actor_name,
+        contact=dossier.agency.desk_name(), phone=_desk_phone(dossier.agency), officer_name=event.actor_name,
     )
 
 
@@ -201,7 +223,7 @@ def apology_data(dossier: Dossier, events: list[DossierEvent]) -> docs.ApologyDa
     new_due = datetime.fromisoformat(event.payload["new_due_at"]) if (event.payload or {}).get("new_due_at") \
         else dossier.due_at
     return docs.ApologyData(
-        header=_header(dossier, event.at), addressee=_applicant(dossier).full_name,
+        header=letter_header(dossier.agency, event.at), addressee=_applicant(dossier).full_name,
         received_at=dossier.received_at, procedure_name=dossier.procedure.name_vi, dossier_code=_code(dossier),
         original_due_at=original, reason=event.comment or "", new_due_at=new_due,
         signer_name=event.actor_name, signer_title=_title_of(event), agency_name=dossier.agency.name_vi,
@@ -213,7 +235,7 @@ def stop_notice_data(dossier: Dossier, events: list[DossierEvent]) -> docs.StopN
     if event is None:
         raise FormNotAvailable("not_stopped")
     return docs.StopNoticeData(
-        header=_header(dossier, event.at), dossier_code=_code(dossier), applicant=_applicant(dossier),
+        header=letter_header(dossier.agency, event.at), dossier_code=_code(dossier), applicant=_applicant(dossier),
         procedure_name=dossier.procedure.name_vi, reason=event.comment or "", signer_name=event.actor_name,
         signer_title=_title_of(event), received_at=dossier.received_at, agency_name=dossier.agency.name_vi,
     )
@@ -382,8 +404,7 @@ def register_data(agency_id: int, field_id: int | None, period_from: date, perio
         ))
     agency = db.session.get(Agency, agency_id)
     field = db.session.get(Field, field_id) if field_id else None
-    header = docs.Header(managing_body=agency.parent.name_vi if agency.parent else agency.name_vi, unit=UNIT,
-                         place="Lai Châu", date=_local_day(None))
+    header = desk_header(agency, None)
     return docs.RegisterData(header=header, field_name=field.name_vi if field else "Tất cả lĩnh vực",
                              period_from=period_from, period_to=period_to, rows=rows)
 
@@ -394,7 +415,7 @@ def register_data(agency_id: int, field_id: int | None, period_from: date, perio
 
 def render_result_draft(dossier: Dossier, author: User) -> bytes:
     st = Styles()
-    header = _header(dossier, utcnow())
+    header = letter_header(dossier.agency, utcnow())
     story = [header_block(st, header, PORTRAIT_WIDTH), Spacer(1, 4 * mm),
              title_block(st, "DỰ THẢO KẾT QUẢ GIẢI QUYẾT HỒ SƠ"),
              Paragraph(f"Mã hồ sơ: <b>{esc(_code(dossier))}</b>", st.center), Spacer(1, 3 * mm),

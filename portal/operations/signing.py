@@ -174,10 +174,9 @@ def render_default_result(dossier: Dossier, leader: User, now: datetime):
 
     agency = dossier.agency
     applicant = dossier.applicant or {}
-    header = Header(
-        managing_body=agency.parent.name_vi if agency.parent is not None else "UBND tỉnh Lai Châu",
-        unit=agency.name_vi, place="Lai Châu", number=None, date=now.astimezone(VN_TZ).date(),
-    )
+    governing, name = agency.letter_header()
+    header = Header(managing_body=governing, unit=name, phrase=agency.name_vi, place="Lai Châu", number=None,
+                    date=now.astimezone(VN_TZ).date())
     return render_result(ResultData(
         header=header, dossier_code=dossier.code or str(dossier.id), procedure_name=dossier.procedure.name_vi,
         applicant_name=applicant.get("full_name") or "", applicant_id_number=applicant.get("id_number") or "",
