@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import hashlib
 from datetime import date
+from pathlib import Path
 
-from flask import Flask, current_app, g, url_for
+from flask import Flask, current_app, g, request, url_for
 from flask_babel import format_datetime
 from flask_babel import lazy_gettext as _l
 
@@ -68,6 +70,24 @@ def form_value(spec: dict, value) -> str:
     return str(value)
 
 
+def static_url(filename: str) -> str:
+    """A static file's address with its content's hash: browsers keep it for a year (see
+    ``init_app``) and fetch it again only when it changes."""
+    versions = current_app.extensions.setdefault("static_versions", {})
+    if filename not in versions:
+        path = Path(current_app.static_folder or "") / filename
+        versions[filename] = hashlib.sha256(path.read_bytes()).hexdigest()[:12] if path.is_file() else "0"
+    return url_for("static", filename=filename, v=versions[filename])
+
+
+def _cache_versioned_static(response):
+    """Static files addressed by content (``static_url``) are cached for a year: a phone on a
+    weak link does not fetch the style sheet again on every page."""
+    if request.endpoint == "static" and request.args.get("v") and response.status_code == 200:
+        response.headers["Cache-Control"] = "public, max-age=31536000, immutable"
+    return response
+
+
 def has_endpoint(name: str) -> bool:
     return name in current_app.view_functions
 
@@ -75,6 +95,8 @@ def has_endpoint(name: str) -> bool:
 def init_app(app: Flask) -> None:
     app.add_template_global(filing_url, "filing_url")
     app.add_template_global(has_endpoint, "has_endpoint")
+    app.add_template_global(static_url, "static_url")
+    app.after_request(_cache_versioned_static)
     app.add_template_global(form_value, "form_value")
     app.add_template_global(time_left, "time_left")
     app.add_template_filter(format_vnd, "vnd")

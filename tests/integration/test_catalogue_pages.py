@@ -95,3 +95,13 @@ def test_every_page_footer_gives_a_phone_line(client, app, monkeypatch):
     monkeypatch.setitem(app.config, "SUPPORT_HOTLINE", "0213 3 800 000")
     html = client.get("/thu-tuc").get_data(as_text=True)
     assert 'Đường dây nóng: <a href="tel:02133800000">0213 3 800 000</a>' in html
+
+
+def test_the_style_sheet_is_addressed_by_content_and_cached_for_a_year(client):
+    import re
+
+    html = client.get("/").get_data(as_text=True)
+    href = re.search(r'href="(/static/css/portal\.css\?v=[0-9a-f]{12})"', html).group(1)
+    sheet = client.get(href)
+    assert sheet.status_code == 200 and "immutable" in sheet.headers["Cache-Control"]
+    assert "immutable" not in client.get("/static/css/portal.css").headers.get("Cache-Control", "")
