@@ -196,6 +196,7 @@ class Feedback(db.Model):
     answered_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
+    user: Mapped[User] = relationship(foreign_keys=[user_id])
     dossier: Mapped[Dossier | None] = relationship()
     agency: Mapped[Agency | None] = relationship()
     assignee: Mapped[User | None] = relationship(foreign_keys=[assignee_id])

@@ -24,7 +24,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import and_, func, select
+from sqlalchemy import and_, false, func, select
 
 from portal.extensions import db
 from portal.models import Agency, Dossier, User
@@ -107,8 +107,11 @@ def answered_late(row: Feedback) -> bool:
 
 
 def _scoped(query, user: User):
+    """Staff see their agency's items, administrators every item, anyone else none."""
     if user.role == Role.ADMIN.value:
         return query
+    if user.role not in ACTING_ROLES:
+        return query.where(false())
     return query.where(Feedback.agency_id == user.agency_id)
 
 

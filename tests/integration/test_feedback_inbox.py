@@ -185,3 +185,29 @@ def test_holiday_names_and_override_notes_on_the_calendar_page(client, pages, ma
     for name in ("Tết Dương lịch", "Tết Nguyên Đán", "Ngày Giỗ Tổ Hùng Vương", "Ngày Quốc tế Lao động", "Quốc khánh"):
         assert name in html
     assert "Làm bù theo Thông báo 5/TB-UBND" in html.split('id="overrides-title"')[0]  # named in the holiday list too
+
+
+def test_the_api_assigns_and_answers_with_the_same_rules(client, office, citizen, make_user):
+    row = received(citizen, vn(2026, 11, 23, 8, 0), agency_code=office.procedure.agency.code)
+    outsider = make_user(role="specialist", agency="so-tai-chinh", username="chuyenvienkhac")
+
+    def token(user):
+        response = client.post("/api/v1/auth/token", json={"username": user.username, "password": PASSWORD})
+        return {"Authorization": f"Bearer {response.get_json()['token']}"}
+
+    officer, other = token(office.officer), token(outsider)
+    base = f"/api/v1/office/feedback/{row.id}"
+    listing = client.get("/api/v1/office/feedback?status=new", headers=officer).get_json()
+    assert [item["code"] for item in listing["items"]] == [row.code] and listing["counts"]["new"] == 1
+    assert client.get(base, headers=other).status_code == 404
+    assert client.get("/api/v1/office/feedback", headers=other).get_json()["items"] == []
+    assigned = client.post(base + "/assign", json={"assignee_id": office.specialist.id}, headers=officer)
+    assert assigned.status_code == 200 and assigned.get_json()["assignee"]["id"] == office.specialist.id
+    empty = client.post(base + "/answer", json={"answer": "  "}, headers=officer)
+    assert empty.status_code == 422 and empty.get_json()["error"]["code"] == "feedback_answer_empty"
+    assert client.post(base + "/answer", json={"answer": "Của cơ quan khác"}, headers=other).status_code == 404
+    answered = client.post(base + "/answer", json={"answer": "Đã xử lý."}, headers=officer).get_json()
+    assert answered["status"] == "answered" and answered["answer"] == "Đã xử lý." and not answered["overdue"]
+    assert client.post(base + "/answer", json={"answer": "Lần hai"}, headers=officer).status_code == 409
+    assert db.session.scalar(select(func.count()).select_from(Notification).where(
+        Notification.user_id == citizen.id, Notification.kind == "feedback_answered")) == 1
