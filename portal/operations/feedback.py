@@ -28,7 +28,7 @@ from sqlalchemy import and_, false, func, select
 
 from portal.extensions import db
 from portal.models import Agency, Dossier, User
-from portal.models.filing import Feedback, FeedbackStatus
+from portal.models.filing import FEEDBACK_STATUSES, Feedback, FeedbackStatus
 from portal.models.types import utcnow
 from portal.operations import audit, notifications
 from portal.operations.calendar import working_calendar
@@ -138,7 +138,7 @@ def inbox(user: User, status: str | None = None, overdue: bool = False, now: dat
         _scoped(select(func.count()).select_from(Feedback).where(_overdue_condition(now)), user)) or 0
     counts["all"] = sum(counts[s.value] for s in FeedbackStatus)
     query = _scoped(select(Feedback), user)
-    if status in counts and status in {s.value for s in FeedbackStatus}:
+    if status in FEEDBACK_STATUSES:
         query = query.where(Feedback.status == status)
     if overdue:
         query = query.where(_overdue_condition(now))

@@ -185,6 +185,9 @@ def test_holiday_names_and_override_notes_on_the_calendar_page(client, pages, ma
     for name in ("Tết Dương lịch", "Tết Nguyên Đán", "Ngày Giỗ Tổ Hùng Vương", "Ngày Quốc tế Lao động", "Quốc khánh"):
         assert name in html
     assert "Làm bù theo Thông báo 5/TB-UBND" in html.split('id="overrides-title"')[0]  # named in the holiday list too
+    client.get("/ngon-ngu/en")
+    english = client.get("/quan-tri/lich-lam-viec?year=2026").get_data(as_text=True)
+    assert "Lunar New Year" in english and "National Day" in english
 
 
 def test_the_api_assigns_and_answers_with_the_same_rules(client, office, citizen, make_user):
