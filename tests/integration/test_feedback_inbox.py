@@ -108,7 +108,7 @@ def test_feedback_about_a_dossier_is_assigned_answered_and_the_citizen_sees_the_
     mine = client.get("/ho-so/").get_data(as_text=True)
     assert "Phản ánh, kiến nghị của tôi" in mine and row.code in mine and answer in mine and "Đã trả lời" in mine
     notices = client.get("/ho-so/thong-bao").get_data(as_text=True)
-    assert "Phản ánh, kiến nghị của bạn đã được trả lời" in notices and row.code in notices
+    assert "Phản ánh, kiến nghị của bạn đã được trả lời" in notices and row.code in notices and "Xem trả lời" in notices
 
 
 def test_receipt_agency_and_due_date_in_working_days(office, citizen):
