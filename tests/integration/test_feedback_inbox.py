@@ -6,13 +6,14 @@ names of public holidays on the calendar page."""
 from __future__ import annotations
 
 import re
+import threading
 from datetime import date, timedelta
 
 import pytest
 from sqlalchemy import func, select
 
 from portal.extensions import db
-from portal.models import Agency, AuditEntry
+from portal.models import Agency, AuditEntry, User
 from portal.models.filing import Feedback, Notification, OutboxMessage
 from portal.operations import applicant
 from portal.operations import feedback as inbox
@@ -23,6 +24,7 @@ from tests.conftest import PASSWORD, csrf_token_from
 from tests.integration.filing_helpers import procedure, submitted_dossier
 from tests.integration.lifecycle_helpers import act, build_office, vn
 from tests.integration.office_helpers import fast_passwords  # noqa: F401
+from tests.integration.test_concurrency import committed_office  # noqa: F401
 
 
 @pytest.fixture
@@ -214,3 +216,35 @@ def test_the_api_assigns_and_answers_with_the_same_rules(client, office, citizen
     assert client.post(base + "/answer", json={"answer": "Lần hai"}, headers=officer).status_code == 409
     assert db.session.scalar(select(func.count()).select_from(Notification).where(
         Notification.user_id == citizen.id, Notification.kind == "feedback_answered")) == 1
+
+
+def test_officers_answering_at_once_answer_once(_app, committed_office):  # noqa: F811  (PostgreSQL)
+    office = committed_office
+    row = applicant.send_feedback(office.citizen, "complaint", "Trả chậm", "Nội dung",
+                                  agency_code=office.procedure.agency.code)
+    db.session.commit()
+    staff = [office.officer.id, office.unit_leader.id, office.specialist.id, office.agency_leader.id, office.clerk.id]
+    barrier, outcomes = threading.Barrier(len(staff)), [None] * len(staff)
+
+    def answer(i):
+        with _app.app_context():
+            barrier.wait()
+            try:
+                inbox.answer(row.id, db.session.get(User, staff[i]), f"Trả lời của cán bộ {i}")
+                db.session.commit()
+                outcomes[i] = "answered"
+            except inbox.FeedbackError as error:
+                db.session.rollback()
+                outcomes[i] = error.code
+            finally:
+                db.session.remove()
+
+    threads = [threading.Thread(target=answer, args=(i,)) for i in range(len(staff))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    assert sorted(outcomes) == ["answered"] + ["feedback_already_answered"] * (len(staff) - 1)
+    db.session.expire_all()
+    assert db.session.scalar(select(func.count()).select_from(Notification).where(
+        Notification.user_id == office.citizen.id, Notification.kind == "feedback_answered")) == 1
