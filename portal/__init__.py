@@ -58,6 +58,7 @@ def create_app(config: dict | None = None) -> Flask:
     from portal.catalogue.views import bp as catalogue_bp
     from portal.citizen.views import bp as citizen_bp
     from portal.dashboard.views import bp as dashboard_bp
+    from portal.office.feedback_views import bp as feedback_bp
     from portal.office.views import bp as office_bp
     from portal.statistics import daily  # noqa: F401  (keeps dossier_day_counts current on every flush)
     from portal.verify.views import bp as verify_bp
@@ -66,6 +67,7 @@ def create_app(config: dict | None = None) -> Flask:
     app.register_blueprint(auth_bp)
     app.register_blueprint(citizen_bp)
     app.register_blueprint(office_bp)
+    app.register_blueprint(feedback_bp)
     app.register_blueprint(dashboard_bp)
     app.register_blueprint(verify_bp)
     app.register_blueprint(anchors_bp)

@@ -18,7 +18,7 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 
 from portal.models.files import FileKind
-from portal.models.filing import FeedbackKind, PaymentStatus, RatingLevel
+from portal.models.filing import FeedbackKind, FeedbackStatus, PaymentStatus, RatingLevel
 from portal.payments.gateway import GatewayStatus
 from portal.statistics import formulas
 from workflow.states import Action, Channel, DeliveryMethod, ResultKind, Role, Status, Timeliness
@@ -156,6 +156,12 @@ FEEDBACK_KIND_LABELS = {
     FeedbackKind.COMPLAINT: _l("Phản ánh, khiếu nại"),
 }
 
+FEEDBACK_STATUS_LABELS = {
+    FeedbackStatus.NEW: _l("Mới, chưa phân công"),
+    FeedbackStatus.ASSIGNED: _l("Đã phân công, đang trả lời"),
+    FeedbackStatus.ANSWERED: _l("Đã trả lời"),
+}
+
 #: Level of online service of a procedure (``procedures.level``).
 LEVEL_LABELS = {
     2: _l("Mức độ 2"),
@@ -281,8 +287,8 @@ TABLES = {
     "DELIVERY_LABELS": DELIVERY_LABELS, "RESULT_KIND_LABELS": RESULT_KIND_LABELS,
     "FILE_KIND_LABELS": FILE_KIND_LABELS, "PAYMENT_STATUS_LABELS": PAYMENT_STATUS_LABELS,
     "BANK_STATUS_LABELS": BANK_STATUS_LABELS, "RATING_LABELS": RATING_LABELS,
-    "FEEDBACK_KIND_LABELS": FEEDBACK_KIND_LABELS, "LEVEL_LABELS": LEVEL_LABELS, "AGENCY_LEVEL_LABELS": AGENCY_LEVEL_LABELS,
-    "ORIGINAL_LABELS": ORIGINAL_LABELS,
+    "FEEDBACK_KIND_LABELS": FEEDBACK_KIND_LABELS, "FEEDBACK_STATUS_LABELS": FEEDBACK_STATUS_LABELS,
+    "LEVEL_LABELS": LEVEL_LABELS, "AGENCY_LEVEL_LABELS": AGENCY_LEVEL_LABELS, "ORIGINAL_LABELS": ORIGINAL_LABELS,
     "QUEUE_LABELS": QUEUE_LABELS, "FORM_LABELS": FORM_LABELS, "FIGURE_LABELS": FIGURE_LABELS,
     "RATE_LABELS": RATE_LABELS, "GROUP_LABELS": GROUP_LABELS, "PERIOD_KIND_LABELS": PERIOD_KIND_LABELS,
     "PERIOD_TITLES": PERIOD_TITLES, "VERDICT_LABELS": VERDICT_LABELS,

@@ -63,6 +63,13 @@ MESSAGES = {
     "feedback_kind_unknown": _l("Vui lòng chọn loại phản ánh."),
     "feedback_empty": _l("Vui lòng nhập tiêu đề và nội dung."),
     "feedback_dossier_unknown": _l("Không tìm thấy hồ sơ của bạn với mã này."),
+    "feedback_agency_unknown": _l("Vui lòng chọn cơ quan nhận phản ánh trong danh sách."),
+    # The agencies' feedback inbox (office pages, API)
+    "feedback_not_found": _l("Không tìm thấy phản ánh, kiến nghị này trong hộp thư của cơ quan bạn."),
+    "feedback_answer_empty": _l("Vui lòng nhập nội dung trả lời trước khi gửi."),
+    "feedback_already_answered": _l("Phản ánh, kiến nghị này đã được trả lời; không thể trả lời hay phân công lại."),
+    "feedback_assignee_unknown": _l("Người được phân công phải là cán bộ của cơ quan nhận phản ánh."),
+    "feedback_not_staff": _l("Chỉ cán bộ của cơ quan nhận phản ánh mới được phân công hoặc trả lời."),
     "payment_not_due": _l("Hồ sơ này hiện không có khoản phí cần nộp trực tuyến."),
     "payment_forged": _l("Kết quả thanh toán không hợp lệ (chữ ký hoặc nội dung không khớp)."),
     "payment_duplicate": _l("Giao dịch này đã được ghi nhận trước đó."),

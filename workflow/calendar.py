@@ -167,6 +167,13 @@ class VietnamHolidays:
 
         return set(holidays.country_holidays("VN", years=year).keys())
 
+    def names(self, year: int, language: str = "vi") -> dict[date, str]:
+        """The name of each public day off of ``year`` in ``language`` ("vi" or "en_US", the
+        package's translations)."""
+        import holidays
+
+        return dict(holidays.country_holidays("VN", years=year, language=language).items())
+
     def working_days(self, year: int) -> Iterable[date]:
         try:
             from holidays.countries.vietnam import VietnamStaticHolidays
@@ -223,6 +230,14 @@ class WorkingCalendar:
             self._days_off[year] = frozenset(self._holidays.days_off(year))
             self._swapped[year] = frozenset(self._holidays.working_days(year))
         return self._days_off[year]
+
+    def public_holiday_names(self, year: int, language: str = "vi") -> dict[date, str]:
+        """Public holidays of ``year``, in date order, with their names in ``language`` when the
+        provider has names (``VietnamHolidays.names``), else an empty name."""
+        days = sorted(self.public_days_off(year))
+        names = getattr(self._holidays, "names", None)
+        named = names(year, language) if callable(names) else {}
+        return {d: named.get(d, "") for d in days}
 
     def is_working_day(self, d: date | datetime) -> bool:
         """True if ``d`` (a date, or the VN-local date of an aware datetime) is a working day."""

@@ -11,6 +11,7 @@ from sqlalchemy.orm import joinedload
 from portal.access import roles_required
 from portal.admin.forms import CalendarOverrideForm, RemoveOverrideForm, WorkingHoursForm
 from portal.extensions import db
+from portal.i18n import current_language
 from portal.messages import TEXTS as CALENDAR_ERRORS  # code -> translated sentence
 from portal.models import User
 from portal.operations import calendar as calendar_ops
@@ -51,7 +52,8 @@ def calendar():
     status = 422 if request.method == "POST" else 200
     return render_template(
         "admin/calendar.html", year=year, form=form, hours_form=hours_form, remove_form=RemoveOverrideForm(),
-        public_days=sorted(working.public_days_off(year)), overrides=calendar_ops.list_overrides(year),
+        public_days=calendar_ops.named_public_holidays(year, current_language()),
+        overrides=calendar_ops.list_overrides(year),
     ), status
 
 

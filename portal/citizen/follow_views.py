@@ -33,6 +33,7 @@ from portal.extensions import db
 from portal.messages import message_for
 from portal.models import DossierEvent
 from portal.operations import applicant, filing, notifications, payments
+from portal.operations import feedback as feedback_inbox
 from portal.operations.filing import FilingError
 from portal.operations.forms import FormNotAvailable
 from portal.storage import blob_path
@@ -44,7 +45,8 @@ from workflow.states import NATIONAL_CODE, Role, Status
 @citizen_only
 def my_dossiers():
     return render_template("citizen/my_dossiers.html", dossiers=filing.my_dossiers(current_user),
-                           unread=notifications.unread_count(current_user))
+                           unread=notifications.unread_count(current_user),
+                           feedback=feedback_inbox.of_citizen(current_user), overdue=feedback_inbox.is_overdue)
 
 
 def _history(dossier):

@@ -191,6 +191,7 @@ class FeedbackForm(FlaskForm):
     kind = RadioField(_l("Loại"), choices=FEEDBACK_CHOICES, default=FeedbackKind.FEEDBACK.value,
                       validators=[DataRequired(message=_l("Vui lòng chọn loại."))])
     dossier_code = StringField(_l("Mã hồ sơ liên quan (nếu có)"), validators=[Optional(), Length(max=40)])
+    agency = SelectField(_l("Cơ quan nhận phản ánh"), validators=[Optional()], validate_choice=False)
     subject = StringField(_l("Tiêu đề"), validators=[DataRequired(message=_l("Vui lòng nhập tiêu đề.")), Length(max=255)])
     body = TextAreaField(_l("Nội dung"), validators=[DataRequired(message=_l("Vui lòng nhập nội dung.")), Length(max=8000)])
 

@@ -16,7 +16,9 @@ from portal.citizen.common import (
     to_detail,
     with_dossier,
 )
+from portal.i18n import current_language
 from portal.operations import applicant, payments
+from portal.operations import feedback as feedback_inbox
 from portal.operations.filing import FilingError
 from portal.payments import get_gateway
 from portal.transaction import refused
@@ -112,10 +114,12 @@ def rate(dossier):
 @citizen_only
 def feedback():
     form = forms.FeedbackForm()
+    form.agency.choices = [("", _("Không chọn (Trung tâm Phục vụ hành chính công tỉnh)"))] + [
+        (a.code, a.name(current_language())) for a in feedback_inbox.agencies()]
     if request.method == "GET" and request.args.get("ma"):
         form.dossier_code.data = request.args["ma"][:40]
     status = attempt(form.validate_on_submit(), lambda: applicant.send_feedback(
-        current_user, form.kind.data, form.subject.data, form.body.data, form.dossier_code.data))
+        current_user, form.kind.data, form.subject.data, form.body.data, form.dossier_code.data, form.agency.data))
     if status is None:
         flash(_("Đã gửi phản ánh, kiến nghị. Cơ quan sẽ trả lời trong 10 ngày làm việc."), "success")
         return redirect(url_for("citizen.my_dossiers"))

@@ -31,6 +31,7 @@ class Dashboard:
     targets: list
     qd766: list
     satisfaction: dict | None
+    feedback: dict
     trend_chart: object
     rates_chart: object
 
@@ -78,7 +79,8 @@ def build_dashboard(period: Period, resolved: ResolvedScope, group_by: str, loca
         period=period, scope_text=resolved.text(locale), group_by=group_by, table=table, months=months,
         summary=exports.summary_line(table), levels=queries.procedures_by_level(scope),
         targets=targets.evaluate(period, scope, table), qd766=qd766,
-        satisfaction=queries.satisfaction_breakdown(period, scope), trend_chart=trend, rates_chart=rates,
+        satisfaction=queries.satisfaction_breakdown(period, scope),
+        feedback=queries.feedback_answers(period, scope), trend_chart=trend, rates_chart=rates,
     )
 
 

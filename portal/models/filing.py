@@ -10,8 +10,10 @@ from sqlalchemy import CheckConstraint, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.extensions import db
+from portal.models.agency import Agency
 from portal.models.dossier import Dossier, _in
 from portal.models.types import JSONType, UTCDateTime, utcnow
+from portal.models.user import User
 from portal.payments.gateway import GatewayStatus
 
 
@@ -38,9 +40,18 @@ class FeedbackKind(StrEnum):
     COMPLAINT = "complaint"  # phản ánh, khiếu nại
 
 
+class FeedbackStatus(StrEnum):
+    """Where a citizen's feedback stands in the agency's inbox (``feedback.status``)."""
+
+    NEW = "new"  # received, nobody assigned yet
+    ASSIGNED = "assigned"  # an officer of the agency is answering it
+    ANSWERED = "answered"  # answered; the citizen was told
+
+
 RATING_LEVELS = tuple(r.value for r in RatingLevel)
 PAYMENT_STATUSES = tuple(s.value for s in PaymentStatus)
 FEEDBACK_KINDS = tuple(k.value for k in FeedbackKind)
+FEEDBACK_STATUSES = tuple(s.value for s in FeedbackStatus)
 
 
 class IdempotencyKey(db.Model):
@@ -153,10 +164,19 @@ class Rating(db.Model):
 
 
 class Feedback(db.Model):
-    """A complaint or a suggestion (phản ánh, kiến nghị) sent by a citizen."""
+    """A complaint or a suggestion (phản ánh, kiến nghị) sent by a citizen, answered by the agency
+    it is addressed to within 10 working days of receipt (``due_at``, from the working calendar).
+
+    ``code`` (PA-2026-000123) is set in the transaction that receives it; ``agency_id`` is the
+    agency chosen by the citizen, or the dossier's, or the province's one-stop centre.
+    """
 
     __tablename__ = "feedback"
-    __table_args__ = (CheckConstraint(_in("kind", FEEDBACK_KINDS), name="kind_known"),)
+    __table_args__ = (
+        CheckConstraint(_in("kind", FEEDBACK_KINDS), name="kind_known"),
+        CheckConstraint(_in("status", FEEDBACK_STATUSES), name="status_known"),
+        Index("ix_feedback_agency_status", "agency_id", "status"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
@@ -165,3 +185,19 @@ class Feedback(db.Model):
     subject: Mapped[str] = mapped_column(String(255))
     body: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    code: Mapped[str | None] = mapped_column(String(20), unique=True)
+    agency_id: Mapped[int | None] = mapped_column(ForeignKey("agencies.id"))
+    due_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    status: Mapped[str] = mapped_column(String(16), default=FeedbackStatus.NEW.value,
+                                        server_default=FeedbackStatus.NEW.value)
+    assignee_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    assigned_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    answer: Mapped[str | None] = mapped_column(Text)
+    answered_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    user: Mapped[User] = relationship(foreign_keys=[user_id])
+    dossier: Mapped[Dossier | None] = relationship()
+    agency: Mapped[Agency | None] = relationship()
+    assignee: Mapped[User | None] = relationship(foreign_keys=[assignee_id])
+    answered_by: Mapped[User | None] = relationship(foreign_keys=[answered_by_id])

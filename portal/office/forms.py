@@ -122,3 +122,28 @@ class RegisterBookForm(FlaskForm):
 
     def set_field_choices(self, pairs) -> None:
         self.field.choices = as_choices(pairs)
+
+
+class FeedbackFilterForm(FlaskForm):
+    """The feedback inbox's filters (GET, no CSRF)."""
+
+    class Meta:
+        csrf = False
+
+    status = SelectField(_l("Trạng thái"), choices=[], validators=[Optional()])
+    overdue = BooleanField(_l("Chỉ phản ánh quá hạn trả lời"))
+
+    def set_status_choices(self, pairs) -> None:
+        self.status.choices = as_choices(pairs)
+
+
+class FeedbackAssignForm(FlaskForm):
+    assignee = SelectField(_l("Cán bộ trả lời"), coerce=str, choices=[], validators=[Optional()], validate_choice=False)
+
+    def set_assignee_choices(self, pairs) -> None:
+        self.assignee.choices = as_choices(pairs)
+
+
+class FeedbackAnswerForm(FlaskForm):
+    # Emptiness is the use case's rule (the same refusal on every door); the form bounds the size.
+    answer = TextAreaField(_l("Nội dung trả lời"), validators=[Optional(), Length(max=8000)])

@@ -20,6 +20,7 @@ from portal.models.files import FileKind
 from portal.models.filing import FEEDBACK_KINDS, RATING_LEVELS, Feedback, Rating
 from portal.models.types import utcnow
 from portal.operations import audit, dossiers, throttle
+from portal.operations import feedback as feedback_inbox
 from portal.operations.filing import (
     FilingError,
     active_files,
@@ -195,20 +196,25 @@ def rating_of(dossier: Dossier) -> Rating | None:
     return db.session.scalar(select(Rating).where(Rating.dossier_id == dossier.id))
 
 
-def send_feedback(user: User, kind: str, subject: str, body: str, dossier_code: str | None = None) -> Feedback:
+def send_feedback(user: User, kind: str, subject: str, body: str, dossier_code: str | None = None,
+                  agency_code: str | None = None, now: datetime | None = None) -> Feedback:
+    """Feedback from ``user``, about one of their dossiers or addressed to an agency (see
+    ``portal.operations.feedback`` for where it goes and when it is due)."""
     if kind not in FEEDBACK_KINDS:
         raise FilingError("feedback_kind_unknown", 422)
     subject, body = (subject or "").strip(), (body or "").strip()
     if not subject or not body:
         raise FilingError("feedback_empty", 422)
-    dossier_id = None
+    dossier = None
     if dossier_code:
         dossier = find_by_code(dossier_code)
         if dossier is None or dossier.applicant_id != user.id:
             raise FilingError("feedback_dossier_unknown", 422)
-        dossier_id = dossier.id
-    row = Feedback(user_id=user.id, dossier_id=dossier_id, kind=kind, subject=subject[:255], body=body[:8000])
-    db.session.add(row)
-    db.session.flush()
-    audit.record("feedback.create", user=user, object_type="feedback", object_id=row.id, kind=kind, dossier_id=dossier_id)
+    agency = feedback_inbox.addressed_agency(dossier, agency_code)
+    if agency is None and agency_code:
+        raise FilingError("feedback_agency_unknown", 422)
+    row = feedback_inbox.receive(Feedback(user_id=user.id, dossier_id=dossier.id if dossier else None, kind=kind,
+                                          subject=subject[:255], body=body[:8000]), agency, now)
+    audit.record("feedback.create", user=user, object_type="feedback", object_id=row.id, kind=kind,
+                 dossier_id=row.dossier_id, agency_id=row.agency_id, code=row.code)
     return row

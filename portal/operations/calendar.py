@@ -94,6 +94,15 @@ def set_working_hours(periods: list[list[str]], agency_id: int | None = None, by
     return row
 
 
+#: The ``holidays`` package's language for each language of the portal.
+HOLIDAY_LANGUAGES = {"vi": "vi", "en": "en_US"}
+
+
+def named_public_holidays(year: int, locale: str = "vi") -> dict[date, str]:
+    """The statutory days off of ``year`` with their names in the reader's language."""
+    return working_calendar().public_holiday_names(year, HOLIDAY_LANGUAGES.get(locale, "vi"))
+
+
 def list_overrides(year: int | None = None) -> list[CalendarOverride]:
     query = select(CalendarOverride).order_by(CalendarOverride.day)
     if year:

@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 
 from portal.extensions import db
 from portal.models import Dossier, DossierEvent, User
-from portal.models.filing import Notification, OutboxMessage
+from portal.models.filing import Feedback, Notification, OutboxMessage
 from portal.models.types import utcnow
 from portal.text import format_vnd
 from workflow.calendar import VN_TZ
@@ -71,6 +71,13 @@ BODIES[DUPLICATE_REGISTRATION] = _l(  # type: ignore[index]
     "Nếu không phải bạn, tài khoản của bạn vẫn an toàn; nếu thấy điều bất thường, hãy báo Bộ phận Một cửa."
 )
 
+# The agency's answer to the citizen's feedback (phản ánh, kiến nghị): ``notify_feedback_answered``.
+FEEDBACK_ANSWERED = "feedback_answered"
+TITLES[FEEDBACK_ANSWERED] = _l("Phản ánh, kiến nghị của bạn đã được trả lời")  # type: ignore[index]
+BODIES[FEEDBACK_ANSWERED] = _l(  # type: ignore[index]
+    "Phản ánh, kiến nghị %(code)s “%(subject)s” đã được %(agency)s trả lời lúc %(at)s: %(answer)s"
+)
+
 
 def _local(dt) -> str:
     return dt.astimezone(VN_TZ).strftime("%H:%M %d/%m/%Y") if dt else ""
@@ -93,7 +100,8 @@ def body(notification: Notification) -> str:
     template = BODIES.get(notification.kind)
     if template is None:
         return ""
-    params = {key: "" for key in ("code", "procedure", "at", "due", "reason", "amount", "items", "username")}
+    params = {key: "" for key in ("code", "procedure", "at", "due", "reason", "amount", "items", "username",
+                                  "subject", "agency", "answer")}
     params.update(notification.params or {})
     return str(template) % params
 
@@ -107,6 +115,22 @@ def notify_account(user: User, kind: str) -> Notification:
     db.session.add(note)
     if user.email:
         _queue_mail(db.session, user.email, note)
+    return note
+
+
+def notify_feedback_answered(feedback: Feedback) -> Notification | None:
+    """Tell the citizen who sent ``feedback`` that it was answered (in the app, and by e-mail
+    when they gave an address); nobody to tell for feedback without a citizen's account."""
+    citizen = db.session.get(User, feedback.user_id) if feedback.user_id else None
+    if citizen is None or citizen.role != Role.CITIZEN:
+        return None
+    note = Notification(user_id=citizen.id, dossier_id=feedback.dossier_id, kind=FEEDBACK_ANSWERED, params={
+        "code": feedback.code or "", "subject": feedback.subject, "at": _local(feedback.answered_at),
+        "agency": feedback.agency.name_vi if feedback.agency else "", "answer": feedback.answer or ""},
+        created_at=feedback.answered_at or utcnow())
+    db.session.add(note)
+    if citizen.email:
+        _queue_mail(db.session, citizen.email, note)
     return note
 
 

@@ -3,10 +3,13 @@ the ratios of permits filed online, satisfaction, online payment and digitisatio
 
 from __future__ import annotations
 
-from sqlalchemy import and_, exists, func, select
+from datetime import datetime
+
+from sqlalchemy import and_, exists, func, or_, select
 
 from portal.extensions import db
-from portal.models import DossierFile
+from portal.models import DossierFile, Feedback
+from portal.models.types import utcnow
 from portal.statistics.figures import DC, D, P, Scope, dossiers_and_procedures, tally, utc_bound
 from portal.statistics.formulas import Ratio
 from portal.statistics.periods import Period
@@ -79,6 +82,36 @@ def satisfaction_breakdown(period: Period, scope: Scope | None = None) -> dict[s
     )
     counts.update({level: n for level, n in db.session.execute(statement)})
     return counts
+
+
+def feedback_answers(period: Period, scope: Scope | None = None, now: datetime | None = None) -> dict[str, int]:
+    """Citizens' feedback (phản ánh, kiến nghị) of the period in ``scope``: *received* in the
+    period; *answered on time* / *answered late* = answered in the period by / after its due
+    date; *overdue* = still unanswered at the end of the period (or now, if sooner) and due
+    before then. The agency is the feedback's receiving agency; a field or procedure counts the
+    feedback about dossiers of that field or procedure. A direct count (few rows)."""
+    feedback = Feedback.__table__
+    scope = scope or Scope()
+    start, end = utc_bound(period.start_at), utc_bound(period.end_at)
+    as_of = utc_bound(min(period.end_at, now or utcnow()))
+    answered = and_(feedback.c.answered_at >= start, feedback.c.answered_at < end)
+    conditions = []
+    if scope.agency_id is not None:
+        conditions.append(feedback.c.agency_id == scope.agency_id)
+    if scope.field_id is not None:
+        conditions.append(P.c.field_id == scope.field_id)
+    if scope.procedure_id is not None:
+        conditions.append(D.c.procedure_id == scope.procedure_id)
+    row = db.session.execute(
+        select(tally(and_(feedback.c.created_at >= start, feedback.c.created_at < end)).label("received"),
+               tally(and_(answered, feedback.c.answered_at <= feedback.c.due_at)).label("answered_on_time"),
+               tally(and_(answered, feedback.c.answered_at > feedback.c.due_at)).label("answered_late"),
+               tally(and_(feedback.c.created_at < end, feedback.c.due_at < as_of,
+                          or_(feedback.c.answered_at.is_(None), feedback.c.answered_at >= as_of))).label("overdue"))
+        .select_from(feedback.outerjoin(D, D.c.id == feedback.c.dossier_id).outerjoin(P, P.c.id == D.c.procedure_id))
+        .where(*conditions)
+    ).one()
+    return {key: int(row._mapping[key] or 0) for key in ("received", "answered_on_time", "answered_late", "overdue")}
 
 
 def online_payment_ratio(period: Period, scope: Scope | None = None) -> Ratio | None:

@@ -40,7 +40,7 @@ from schemathesis.specs.openapi.checks import (
 )
 
 from portal.extensions import db
-from portal.operations import filing
+from portal.operations import applicant, filing
 from tests.conftest import PASSWORD
 from tests.integration.filing_helpers import PDF, limits
 from tests.integration.lifecycle_helpers import act, build_office, new_submitted
@@ -61,6 +61,7 @@ MUST_SUCCEED = {
     ("GET /api/v1/dossiers/{dossier_id}/files/{file_id}", 200), ("GET /api/v1/dossiers/{dossier_id}/forms/{form}", 200),
     ("GET /api/v1/lookup/{code}", 200), ("GET /api/v1/office/dossiers", 200), ("GET /api/v1/stats", 200),
     ("POST /api/v1/verify", 200), ("POST /api/v1/dossiers", 201),
+    ("GET /api/v1/office/feedback", 200), ("GET /api/v1/office/feedback/{feedback_id}", 200),
 }
 
 
@@ -77,8 +78,8 @@ def _token(client, username: str) -> str:
 
 @pytest.fixture
 def world(app, make_user, fast_passwords):  # noqa: F811
-    """A citizen with a draft (one attachment) and an accepted dossier; a one-stop officer and the
-    leader of its agency (the leader only for the statistics)."""
+    """A citizen with a draft (one attachment), an accepted dossier and feedback about it; a one-stop
+    officer and the leader of its agency (the leader only for the statistics)."""
     office = build_office(make_user)
     citizen, officer = office.citizen, office.officer
     draft = filing.start_draft(citizen, office.procedure, {})[0]
@@ -86,14 +87,18 @@ def world(app, make_user, fast_passwords):  # noqa: F811
     attachment = filing.add_attachment(draft, citizen, document, "giay-to.pdf", PDF, limits())
     db.session.commit()
     accepted = act(new_submitted(office, None).id, "accept", officer)
+    feedback = applicant.send_feedback(citizen, "complaint", "Trả chậm", "Nội dung", accepted.code)
+    db.session.commit()
     client = app.test_client()
     return SimpleNamespace(
         tokens={"citizen": _token(client, citizen.username), "officer": _token(client, officer.username),
                 "leader": _token(client, office.agency_leader.username)},
         spare_token=_token(client, citizen.username),
         paths={
-            "citizen": {"dossier_id": draft.id, "file_id": attachment.id, "form": "receipt", "action": "withdraw"},
-            "officer": {"dossier_id": accepted.id, "file_id": attachment.id, "form": "receipt", "action": "forward"},
+            "citizen": {"dossier_id": draft.id, "file_id": attachment.id, "form": "receipt", "action": "withdraw",
+                        "feedback_id": feedback.id},
+            "officer": {"dossier_id": accepted.id, "file_id": attachment.id, "form": "receipt", "action": "forward",
+                        "feedback_id": feedback.id},
         },
         dossier_code=accepted.code, procedure_code=office.procedure.code,
     )

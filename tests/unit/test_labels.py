@@ -17,7 +17,7 @@ from flask_babel.speaklater import LazyString
 
 from portal import labels, messages
 from portal.models.files import FileKind
-from portal.models.filing import FeedbackKind, PaymentStatus, RatingLevel
+from portal.models.filing import FeedbackKind, FeedbackStatus, PaymentStatus, RatingLevel
 from portal.operations import notifications
 from portal.payments.gateway import GatewayStatus
 from workflow.states import Action, Channel, DeliveryMethod, ResultKind, Role, Status, Timeliness
@@ -40,6 +40,7 @@ ENUM_TABLES = [
     (labels.BANK_STATUS_LABELS, GatewayStatus),
     (labels.RATING_LABELS, RatingLevel),
     (labels.FEEDBACK_KIND_LABELS, FeedbackKind),
+    (labels.FEEDBACK_STATUS_LABELS, FeedbackStatus),
 ]
 
 
@@ -118,6 +119,7 @@ def _raised_codes(path: Path, error_names: set[str]) -> set[str]:
     ("portal/operations/payments.py", {"FilingError"}),
     ("portal/operations/accounts.py", {"AccountError"}),
     ("portal/operations/calendar.py", {"CalendarError"}),
+    ("portal/operations/feedback.py", {"FeedbackError"}),
     ("portal/operations/office.py", {"QueueError"}),
     ("portal/statistics/periods.py", {"PeriodError"}),
     ("portal/operations/certificates.py", {"KeyStoreUnavailable"}),
