@@ -23,8 +23,9 @@ from portal.errors import api_error, wants_json
 HOSTILE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
 
 
-def is_hostile(text: str) -> bool:
-    return HOSTILE.search(text) is not None
+def is_hostile(text: str | None) -> bool:
+    # A multipart part can come without a name or a file name (None): nothing to check there.
+    return text is not None and HOSTILE.search(text) is not None
 
 
 def json_strings(value: object) -> Iterator[str]:

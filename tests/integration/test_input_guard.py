@@ -257,3 +257,13 @@ def test_the_guard_answers_json_with_the_offending_part(client):
     response = client.post("/api/v1/auth/token", data=json.dumps({"username": {"k": ["\u0007"]}}),
                            content_type="application/json")
     assert response.status_code == 400 and response.get_json()["error"]["part"] == "json"
+
+
+def test_a_multipart_part_without_a_name_is_no_server_error(client):
+    """Found by schemathesis: a part with a file name but no field name reached the guard as None."""
+    body = (b"--b\r\nContent-Disposition: form-data; filename=\"a.pdf\"\r\nContent-Type: application/pdf\r\n\r\n"
+            b"%PDF-1.4\r\n--b--\r\n")
+    response = client.post("/api/v1/dossiers/1/attachments", data=body,
+                           headers={"Content-Type": "multipart/form-data; boundary=b"})
+    assert response.status_code < 500
+    assert not is_hostile(None)
