@@ -253,6 +253,16 @@ GROUP_LABELS = {
     "month": _l("Tháng"),
 }
 
+#: The groups of the service index of Quyết định 766/QĐ-TTg (``QD766_GROUPS`` of statistics.formulas).
+QD766_GROUP_LABELS = {
+    "transparency": _l("Công khai, minh bạch"),
+    "progress": _l("Tiến độ giải quyết"),
+    "online_services": _l("Dịch vụ công trực tuyến"),
+    "online_payment": _l("Thanh toán trực tuyến"),
+    "satisfaction": _l("Mức độ hài lòng"),
+    "digitisation": _l("Số hóa hồ sơ"),
+}
+
 #: Kinds of reporting period (``portal.statistics.periods.KINDS``), as the dashboard offers them.
 PERIOD_KIND_LABELS = {
     "month": _l("Tháng"),
@@ -289,7 +299,7 @@ TABLES = {
     "BANK_STATUS_LABELS": BANK_STATUS_LABELS, "RATING_LABELS": RATING_LABELS,
     "FEEDBACK_KIND_LABELS": FEEDBACK_KIND_LABELS, "FEEDBACK_STATUS_LABELS": FEEDBACK_STATUS_LABELS,
     "LEVEL_LABELS": LEVEL_LABELS, "AGENCY_LEVEL_LABELS": AGENCY_LEVEL_LABELS, "ORIGINAL_LABELS": ORIGINAL_LABELS,
-    "QUEUE_LABELS": QUEUE_LABELS, "FORM_LABELS": FORM_LABELS, "FIGURE_LABELS": FIGURE_LABELS,
+    "QD766_GROUP_LABELS": QD766_GROUP_LABELS, "QUEUE_LABELS": QUEUE_LABELS, "FORM_LABELS": FORM_LABELS, "FIGURE_LABELS": FIGURE_LABELS,
     "RATE_LABELS": RATE_LABELS, "GROUP_LABELS": GROUP_LABELS, "PERIOD_KIND_LABELS": PERIOD_KIND_LABELS,
     "PERIOD_TITLES": PERIOD_TITLES, "VERDICT_LABELS": VERDICT_LABELS,
 }

@@ -12,6 +12,7 @@ from flask_login import current_user
 
 from portal.access import roles_required
 from portal.admin.forms import AgencyForm
+from portal.i18n import current_language
 from portal.labels import AGENCY_LEVEL_LABELS
 from portal.messages import message_for
 from portal.models import Agency
@@ -72,9 +73,9 @@ def _form(agency: Agency | None) -> AgencyForm:
     levels = NEW_AGENCY_LEVELS + ((agency.level,) if agency is not None and agency.level not in NEW_AGENCY_LEVELS else ())
     form.level.choices = [(level, AGENCY_LEVEL_LABELS[level]) for level in levels]
     tree = agency_ops.agency_tree()
-    form.parent_id.choices = [(0, _("(Không có)"))] + [(a.id, "· " * depth + a.name_vi) for a, depth in tree]
+    form.parent_id.choices = [(0, _("(Không có)"))] + [(a.id, "· " * depth + a.name(current_language())) for a, depth in tree]
     form.one_stop_unit_id.choices = [(0, _("(Tiếp nhận tại bộ phận một cửa của chính cơ quan)"))] + [
-        (a.id, a.name_vi) for a, _depth in tree if a.level == "centre"]
+        (a.id, a.name(current_language())) for a, _depth in tree if a.level == "centre"]
     return form
 
 

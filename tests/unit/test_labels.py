@@ -211,3 +211,9 @@ def test_stored_strings_still_match_enum_keys():
     assert {s.value for s in PaymentStatus} == {"pending", "paid", "failed"}
     assert {r.value for r in ResultKind} == {"granted", "refused"}
     assert all(isinstance(e, Enum) for e in (Status.DRAFT, FileKind.SCAN))
+
+
+def test_every_service_index_group_has_a_label():
+    from portal.statistics.formulas import QD766_GROUPS
+
+    assert set(labels.QD766_GROUP_LABELS) == set(QD766_GROUPS)
