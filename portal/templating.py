@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import mimetypes
 from datetime import date
 from pathlib import Path
 
@@ -97,6 +98,7 @@ def init_app(app: Flask) -> None:
     app.add_template_global(has_endpoint, "has_endpoint")
     app.add_template_global(static_url, "static_url")
     app.after_request(_cache_versioned_static)
+    mimetypes.add_type("application/manifest+json", ".webmanifest")
     app.add_template_global(form_value, "form_value")
     app.add_template_global(time_left, "time_left")
     app.add_template_filter(format_vnd, "vnd")

@@ -97,7 +97,10 @@ def logout():
     logout_user()
     clear_session_keeping_language()
     flash(_("Bạn đã đăng xuất."), "info")
-    return redirect(url_for("catalogue.home"))
+    response = redirect(url_for("catalogue.home"))
+    # The offline reader's copies of this person's pages leave the device with the session.
+    response.headers["Clear-Site-Data"] = '"cache", "storage"'
+    return response
 
 
 @bp.get("/tai-khoan")

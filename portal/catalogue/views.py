@@ -7,6 +7,7 @@ from flask import (
     redirect,
     render_template,
     request,
+    send_from_directory,
     session,
     url_for,
 )
@@ -68,3 +69,18 @@ def switch_language(lang: str):
     if not target.startswith("/") or target.startswith("//"):
         target = url_for("catalogue.home")
     return redirect(target)
+
+
+@bp.get("/sw.js")
+def service_worker():
+    """The offline reader, served from the root so that it may serve every page (scope "/")."""
+    response = send_from_directory(current_app.static_folder, "js/sw.js", mimetype="text/javascript",
+                                   max_age=0)
+    response.headers["Cache-Control"] = "no-cache"
+    return response
+
+
+@bp.get("/ngoai-tuyen")
+def offline():
+    """What the offline reader shows for a page it has not kept."""
+    return render_template("catalogue/offline.html")

@@ -85,8 +85,9 @@ def test_login_logout(pages, client, make_user):
     response = pages.login("lovanpa", PASSWORD)
     assert response.status_code == 302 and response.headers["Location"].endswith("/tai-khoan")
     assert client.get("/tai-khoan").status_code == 200
-    pages.logout()
+    out = pages.logout()
     assert client.get("/tai-khoan").status_code == 302
+    assert out.headers.get("Clear-Site-Data") == '"cache", "storage"'  # the offline reader's copies go too
 
 
 def test_the_language_chosen_before_signing_in_stays(pages, client, make_user):

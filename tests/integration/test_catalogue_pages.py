@@ -105,3 +105,12 @@ def test_the_style_sheet_is_addressed_by_content_and_cached_for_a_year(client):
     sheet = client.get(href)
     assert sheet.status_code == 200 and "immutable" in sheet.headers["Cache-Control"]
     assert "immutable" not in client.get("/static/css/portal.css").headers.get("Cache-Control", "")
+
+
+def test_the_offline_reader_is_served_from_the_root(client):
+    worker = client.get("/sw.js")
+    assert worker.status_code == 200 and worker.mimetype == "text/javascript"
+    assert worker.headers["Cache-Control"] == "no-cache" and b"request.method !== \"GET\"" in worker.data
+    assert client.get("/ngoai-tuyen").status_code == 200
+    manifest = client.get("/static/manifest.webmanifest")
+    assert manifest.mimetype == "application/manifest+json" and manifest.get_json(force=True)["lang"] == "vi"
