@@ -154,6 +154,15 @@ def targets():
     return render_template("dashboard/targets.html", rows=rows, forms=forms)
 
 
+@bp.post("/chi-tieu/nap")
+@roles_required(Role.ADMIN)
+def load_targets():
+    report = stats_ops.load_plan_targets(current_user, address=request.remote_addr)
+    flash(_("Đã nạp %(n)s chỉ tiêu từ kế hoạch của tỉnh (các chỉ tiêu đã có được giữ nguyên).", n=report["created"]),
+          "success")
+    return redirect(url_for("dashboard.targets"))
+
+
 @bp.post("/chi-tieu/<int:target_id>")
 @roles_required(Role.ADMIN)
 def update_target(target_id: int):

@@ -32,3 +32,13 @@ def update_target(target_id: int, actor: User, *, comparator: str, target_value:
                  address=address, before=before,
                  after={"comparator": comparator, "target_value": str(target_value), "deadline_year": deadline_year})
     return target
+
+
+def load_plan_targets(actor: User | None, address: str | None = None) -> dict[str, int]:
+    """Load the province's plan targets shipped with the catalogue (those that do not exist yet;
+    edited ones are kept), as ``flask stats load-targets`` does; audited."""
+    from portal.statistics.targets import load_targets
+
+    report = load_targets()
+    audit.record("plan_target.load", user=actor, object_type="plan_target", address=address, **report)
+    return report

@@ -7,7 +7,7 @@ import io
 
 import pytest
 from openpyxl import load_workbook
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from portal.extensions import db
 from portal.models import AuditEntry, PlanTarget, Procedure
@@ -142,3 +142,17 @@ def test_load_targets_is_idempotent(runner, app):
     second = runner.invoke(args=["stats", "load-targets"])
     assert "3 mới" in first.output or "0 mới" in first.output
     assert "0 mới, 0 cập nhật, 3 không đổi" in second.output
+
+
+def test_an_administrator_loads_the_plan_targets_from_the_page(client, pages, make_user):
+    db.session.execute(PlanTarget.__table__.delete())
+    db.session.commit()
+    make_user(role="admin", username="quantri")
+    pages.login("quantri", PASSWORD)
+    page = client.get("/thong-ke/chi-tieu").get_data(as_text=True)
+    assert "Chưa có chỉ tiêu nào." in page and "flask" not in page
+    loaded = client.post("/thong-ke/chi-tieu/nap", data={"csrf_token": csrf_token_from(page)})
+    assert loaded.status_code == 302
+    assert db.session.scalar(select(func.count()).select_from(PlanTarget)) == 3
+    assert db.session.scalar(select(AuditEntry).where(AuditEntry.action == "plan_target.load")).details["created"] == 3
+    assert client.post("/thong-ke/chi-tieu/nap").status_code == 400  # no CSRF token: refused
