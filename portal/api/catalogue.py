@@ -36,6 +36,7 @@ def procedure_detail(p: Procedure) -> dict:
         "documents": [{**document, "name": document.get("name_vi")} for document in p.documents],
         "form": form_json_schema(p.form_schema, p.name_vi),
         "form_version": p.form_version,
+        "version": p.version,
         "steps": p.steps,
         "result": p.result_vi,
         "result_delivery": p.result_delivery,
@@ -103,9 +104,14 @@ OPENAPI_SCHEMAS = {
             "documents": {"type": "array", "items": {"type": "object", "required": ["key", "name", "required"], "properties": {
                 "key": {"type": "string"}, "name": {"type": "string"}, "name_vi": {"type": "string"},
                 "name_en": {"type": "string"}, "required": {"type": "boolean"}, "multiple": {"type": "boolean"},
-                "quantity": {"type": "integer"}, "original": {"type": "string"}, "template": {"type": ["string", "null"]}}}},
+                "quantity": {"type": "integer"}, "original": {"type": "string"}, "template": {"type": ["string", "null"]},
+                "template_file": {"type": ["object", "null"], "description": "the template file (mẫu đơn, tờ khai), "
+                                  "downloadable from the procedure's public page", "properties": {
+                                      "name": {"type": "string"}, "sha256": {"type": "string"},
+                                      "content_type": {"type": "string"}, "size": {"type": "integer"}}}}}},
             "form": {"type": "object", "description": "JSON Schema (2020-12) of the e-form fields"},
             "form_version": {"type": "integer"},
+            "version": {"type": "integer", "description": "the procedure's live version (changes made by administrators)"},
             "steps": {"type": "array", "items": {"type": "object"}},
             "result": {"type": "string"}, "result_delivery": {"type": "array"}, "source": {"type": "object"},
         },
