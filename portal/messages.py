@@ -132,6 +132,8 @@ MESSAGES = {
     # (portal.operations.catalogue.procedure_problems, the same for the YAML files)
     "reason_too_long": _l("Lý do dài tối đa %(limit)s ký tự."),
     "procedure_invalid": _l("Thủ tục chưa được lưu vì còn lỗi."),
+    "procedure_changed_meanwhile": _l("Thủ tục vừa được người khác thay đổi (nay là phiên bản %(version)s). "
+                                      "Hãy mở lại trang để xem thay đổi đó rồi sửa lại."),
     "procedure_unchanged": _l("Không có gì thay đổi so với phiên bản hiện hành."),
     "template_type": _l("Mẫu đơn, tờ khai chỉ nhận tệp PDF, DOC, DOCX, XLS, XLSX hoặc ODT (kiểm tra theo nội dung "
                         "tệp, không theo tên tệp)."),

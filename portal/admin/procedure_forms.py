@@ -12,7 +12,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
-from wtforms import BooleanField, SelectField, StringField, TextAreaField
+from wtforms import BooleanField, HiddenField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional, Regexp
 
@@ -69,6 +69,7 @@ class ProcedureForm(ReasonMixin, FlaskForm):
     form_fields = TextAreaField(_l("Các trường của tờ khai điện tử"))
     steps = TextAreaField(_l("Quy trình nội bộ (vai trò, số giờ)"))
     is_published = BooleanField(_l("Công bố trên Cổng Dịch vụ công"))
+    base_version = HiddenField(validators=[Regexp(r"^\d{1,9}$")])
 
     def show(self, procedure: Procedure) -> None:
         """Fill the form with the live procedure."""
@@ -76,6 +77,7 @@ class ProcedureForm(ReasonMixin, FlaskForm):
         for name in ("name_vi", "name_en", "fee_text_vi", "fee_text_en", "fee_basis", "conditions_vi",
                      "conditions_en", "applicants_vi", "result_vi", "result_en", "is_published"):
             getattr(self, name).data = getattr(p, name)
+        self.base_version.data = str(p.version)
         self.national_code.data = p.national_code or ""
         self.level.data = str(p.level)
         self.processing_days.data = str(p.processing_days)

@@ -54,23 +54,22 @@ def index():
 @bp.route("/<code>", methods=["GET", "POST"])
 @roles_required(Role.ADMIN)
 def edit(code: str):
-    procedure = _procedure(code)
+    procedure = _procedure(code, for_change=request.method == "POST")
     form = ProcedureForm()
-    template_form = _template_form(procedure)
-    problems = []
     if request.method == "GET":
         form.show(procedure)
-    elif form.validate() and (changes := form.changes()) is not None:
-        try:
-            version = procedure_ops.change_procedure(procedure, changes, form.reason.data, current_user)
-        except procedure_ops.ProcedureError as error:
-            refused(error)
-            problems = _place(form, error)
-        else:
-            flash(_("Đã lưu phiên bản %(n)s. Đã thay đổi: %(what)s.", n=version.number,
-                    what=_changed_labels(procedure_ops.history(procedure)[0][1])), "success")
-            return redirect(url_for("admin_procedures.edit", code=procedure.code))
-    return _edit_page(procedure, form, template_form, problems, 422 if request.method == "POST" else 200)
+        return _edit_page(procedure, form, _template_form(procedure), [], 200)
+    if not form.validate() or (changes := form.changes()) is None:
+        return _edit_page(procedure, form, _template_form(procedure), [], 422)
+    try:
+        version = procedure_ops.change_procedure(procedure, changes, form.reason.data, current_user,
+                                                 base_version=int(form.base_version.data))
+    except procedure_ops.ProcedureError as error:
+        refused(error)
+        return _edit_page(procedure, form, _template_form(procedure), _place(form, error), error.status)
+    flash(_("Đã lưu phiên bản %(n)s. Đã thay đổi: %(what)s.", n=version.number,
+            what=_changed_labels(procedure_ops.history(procedure)[0][1])), "success")
+    return redirect(url_for("admin_procedures.edit", code=procedure.code))
 
 
 def _template_form(procedure) -> TemplateForm:
@@ -103,7 +102,7 @@ def _changed_labels(changes: dict) -> str:
 @bp.post("/<code>/mau-don")
 @roles_required(Role.ADMIN)
 def upload_template(code: str):
-    procedure = _procedure(code)
+    procedure = _procedure(code, for_change=True)
     form = _template_form(procedure)
     upload = form.file.data
     if not form.validate() or not getattr(upload, "filename", ""):
@@ -132,9 +131,9 @@ def _edit_page(procedure, form: ProcedureForm, template_form: TemplateForm, prob
                            problems=problems, versions=procedure_ops.version_count(procedure)), status
 
 
-def _procedure(code: str):
+def _procedure(code: str, for_change: bool = False):
     try:
-        return procedure_ops.find_procedure(code)
+        return procedure_ops.find_procedure(code, for_change=for_change)
     except procedure_ops.ProcedureNotFound:
         abort(404)
 

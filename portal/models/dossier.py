@@ -120,10 +120,13 @@ class Dossier(db.Model):
 
     @property
     def terms(self) -> Procedure | ProcedureTerms:
-        """The procedure as the dossier was filed under it (the live row while it has not
-        changed since, or for a dossier older than versions)."""
+        """The procedure as the dossier was filed under it: the live row while it has not
+        changed since (no query), else the version the dossier was filed under."""
+        procedure = self.procedure
+        if self.procedure_version is None or self.procedure_version == procedure.version:
+            return procedure
         filed = self.filed_version
-        return filed.terms if filed is not None else self.procedure
+        return filed.terms if filed is not None else procedure
 
     @property
     def status_enum(self) -> Status:

@@ -63,6 +63,10 @@ class ProcedureNotFound(ProcedureError):
     status = 404
 
 
+class ProcedureChangedMeanwhile(ProcedureError):
+    status = 409
+
+
 @dataclass(frozen=True)
 class AdminFilter:
     q: str = ""
@@ -86,8 +90,11 @@ def list_procedures(criteria: AdminFilter) -> list[Procedure]:
     return list(db.session.scalars(query.order_by(Procedure.seed_item, Procedure.code).limit(500)))
 
 
-def find_procedure(code: str) -> Procedure:
-    row = db.session.scalar(select(Procedure).where(Procedure.code == code))
+def find_procedure(code: str, *, for_change: bool = False) -> Procedure:
+    """The procedure ``code``; locked (PostgreSQL) when it is about to change, so two saves
+    of the same procedure run one after the other."""
+    query = select(Procedure).where(Procedure.code == code)
+    row = db.session.scalar(query.with_for_update() if for_change else query)
     if row is None:
         raise ProcedureNotFound("unknown_procedure")
     return row
@@ -121,10 +128,14 @@ def version_count(procedure: Procedure) -> int:
 # Changing a procedure
 
 
-def change_procedure(procedure: Procedure, changes: dict, reason: str, by: User) -> ProcedureVersion:
+def change_procedure(procedure: Procedure, changes: dict, reason: str, by: User,
+                     base_version: int | None = None) -> ProcedureVersion:
     """Apply ``changes`` (entry key -> new value, keys of ``EDITABLE``) as a new version by ``by``
     for ``reason``; refused (nothing written) when a rule of the catalogue is broken, the reason
-    is missing or nothing changes."""
+    is missing, nothing changes, or the procedure is no longer at ``base_version`` (the version
+    the editor started from: someone else's change is never overwritten unseen)."""
+    if base_version is not None and base_version != procedure.version:
+        raise ProcedureChangedMeanwhile("procedure_changed_meanwhile", version=procedure.version)
     reason = (reason or "").strip()
     if not reason:
         raise ProcedureError("reason_required")

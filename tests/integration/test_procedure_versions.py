@@ -35,7 +35,7 @@ def edit_payload(p: Procedure, **overrides) -> dict:
         "conditions_en": p.conditions_en, "applicants_vi": p.applicants_vi, "result_vi": p.result_vi,
         "result_en": p.result_en, "is_published": "y" if p.is_published else "",
         "documents": as_lines([{k: v for k, v in d.items() if k != "template_file"} for d in p.documents]),
-        "form_fields": as_lines(p.form_schema), "steps": as_lines(p.steps), "reason": "",
+        "form_fields": as_lines(p.form_schema), "steps": as_lines(p.steps), "reason": "", "base_version": str(p.version),
     }
     data.update(overrides)
     return {k: v for k, v in data.items() if v != "" or k in ("reason",)}
@@ -110,11 +110,12 @@ def test_a_fee_change_is_a_new_version_and_a_dossier_filed_before_keeps_its_term
     ({"fee_amount": "-1"}, "Số tiền phí, lệ phí phải là số nguyên không âm"),
     ({"fee_amount": "1000", "reason": ""}, "Vui lòng nêu lý do thay đổi"),
     ({}, "Không có gì thay đổi so với phiên bản hiện hành"),
+    ({"fee_amount": "1000", "base_version": "0"}, "Thủ tục vừa được người khác thay đổi (nay là phiên bản 1)"),
 ])
 def test_an_invalid_edit_is_refused_with_a_clear_message_and_changes_nothing(pages, admin, overrides, message):
     before, written = procedure().version, counts()
     response = save(pages, **{"reason": "Quyết định số 9/QĐ-UBND", **overrides})
-    assert response.status_code == 422
+    assert response.status_code == (409 if "base_version" in overrides else 422)
     assert message in response.get_data(as_text=True)
     assert procedure().version == before and counts() == written
 
