@@ -96,7 +96,23 @@ def _place(form: ProcedureForm, error: procedure_ops.ProcedureError) -> list[str
 
 
 def _changed_labels(changes: dict) -> str:
-    return ", ".join(str(PROCEDURE_ATTRIBUTE_LABELS.get(key, key)) for key in changes)
+    """The diff summary: each changed attribute, with its values when they are short."""
+    return "; ".join(f"{PROCEDURE_ATTRIBUTE_LABELS.get(key, key)}{_values(before, after)}"
+                     for key, (before, after) in changes.items())
+
+
+def _values(before, after) -> str:
+    if isinstance(before, dict) and isinstance(after, dict):
+        parts = [f"{k} {_short(before.get(k))} → {_short(after.get(k))}" for k in after if before.get(k) != after.get(k)]
+        return f" ({', '.join(parts)})"
+    if isinstance(before, list) and isinstance(after, list):
+        return " (" + _("%(before)s → %(after)s mục", before=len(before), after=len(after)) + ")"
+    return f" ({_short(before)} → {_short(after)})"
+
+
+def _short(value) -> str:
+    text = "—" if value in (None, "") else str(value)
+    return text if len(text) <= 60 else text[:57] + "…"
 
 
 @bp.post("/<code>/mau-don")

@@ -73,7 +73,8 @@ def test_a_fee_change_is_a_new_version_and_a_dossier_filed_before_keeps_its_term
                     reason="Quyết định số 123/QĐ-UBND ngày 01/12/2026")
     assert response.status_code == 302, response.get_data(as_text=True)
     summary = client.get(response.headers["Location"]).get_data(as_text=True)
-    assert f"Đã lưu phiên bản {old[0] + 1}" in summary and "Phí, lệ phí" in summary and "Quy trình nội bộ" in summary
+    assert f"Đã lưu phiên bản {old[0] + 1}" in summary and "Phí, lệ phí (amount 0 → 50000" in summary
+    assert "Thời hạn giải quyết (15 → 14)" in summary and "Thành phần hồ sơ (7 → 6 mục)" in summary
 
     live = procedure()
     assert (live.version, live.fee_amount, live.processing_days) == (old[0] + 1, 50_000, 14)
