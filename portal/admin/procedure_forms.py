@@ -20,6 +20,7 @@ from portal.models import Procedure
 
 WHOLE = r"^\s*-?\d{1,12}\s*$"
 NUMBER_MESSAGE = _l("Nhập một số nguyên.")
+LONG_NAME = _l("Tên dài tối đa 500 ký tự.")
 LIST_FIELDS = {"documents": "documents", "form": "form_fields", "steps": "steps"}
 
 
@@ -38,14 +39,17 @@ class ProcedureFilterForm(FlaskForm):
 
 class ReasonMixin:
     reason = StringField(_l("Lý do thay đổi (số, ngày quyết định công bố)"), validators=[
-        DataRequired(_l("Vui lòng nêu lý do thay đổi, ví dụ số quyết định của UBND tỉnh.")), Length(max=500)])
+        DataRequired(_l("Vui lòng nêu lý do thay đổi, ví dụ số quyết định của UBND tỉnh.")),
+        Length(max=500, message=_l("Lý do dài tối đa 500 ký tự."))])
 
 
 class ProcedureForm(ReasonMixin, FlaskForm):
-    name_vi = StringField(_l("Tên thủ tục"), validators=[DataRequired(_l("Vui lòng nhập tên thủ tục.")), Length(max=500)])
+    name_vi = StringField(_l("Tên thủ tục"), validators=[DataRequired(_l("Vui lòng nhập tên thủ tục.")),
+                                                         Length(max=500, message=LONG_NAME)])
     name_en = StringField(_l("Tên thủ tục (tiếng Anh)"), validators=[DataRequired(_l("Vui lòng nhập tên tiếng Anh.")),
-                                                                      Length(max=500)])
-    national_code = StringField(_l("Mã thủ tục trên Cơ sở dữ liệu quốc gia"), validators=[Optional(), Length(max=32)])
+                                                                      Length(max=500, message=LONG_NAME)])
+    national_code = StringField(_l("Mã thủ tục trên Cơ sở dữ liệu quốc gia"),
+                                validators=[Optional(), Length(max=32, message=_l("Mã dài tối đa 32 ký tự."))])
     level = SelectField(_l("Mức độ dịch vụ công"), choices=[
         SelectChoice("2", _l("Mức độ 2 (thông tin)")), SelectChoice("3", _l("Mức độ 3 (một phần)")),
         SelectChoice("4", _l("Mức độ 4 (toàn trình)"))])
@@ -118,10 +122,26 @@ def as_lines(items: list[dict]) -> str:
                                          width=1_000_000) for item in items)
 
 
+class _ListLoader(yaml.SafeLoader):
+    """YAML as the catalogue files use it, without aliases (no "billion laughs") and without
+    dates (a date-like value stays text, so the entry stays JSON)."""
+
+    def compose_node(self, parent, index):
+        if self.check_event(yaml.AliasEvent):
+            raise yaml.composer.ComposerError(None, None, "aliases are not allowed", self.peek_event().start_mark)
+        return super().compose_node(parent, index)
+
+
+_ListLoader.yaml_implicit_resolvers = {
+    first: [(tag, pattern) for tag, pattern in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+
+
 def parse_lines(field) -> list | None:
     """The list written in ``field``; None, with an error naming the line, when it does not read."""
     try:
-        value = yaml.safe_load(field.data or "")
+        value = yaml.load(field.data or "", Loader=_ListLoader)  # a SafeLoader, see above
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None) or getattr(error, "context_mark", None)
         line = mark.line + 1 if mark is not None else 1

@@ -108,6 +108,7 @@ def test_a_fee_change_is_a_new_version_and_a_dossier_filed_before_keeps_its_term
     ({"steps": "- {key: a, name_vi: Bước, name_en: Step, role: janitor, hours: 120}"},
      "bước “a” có vai trò hoặc số giờ không hợp lệ"),
     ({"steps": "- {key: a, role: specialist, hours: 60}\n- {key: b: c}\n"}, "Dòng 2: không đọc được"),
+    ({"steps": "- &a {key: a, role: specialist, hours: 60}\n- *a\n"}, "Dòng 2: không đọc được"),
     ({"fee_amount": "-1"}, "Số tiền phí, lệ phí phải là số nguyên không âm"),
     ({"fee_amount": "1000", "reason": ""}, "Vui lòng nêu lý do thay đổi"),
     ({}, "Không có gì thay đổi so với phiên bản hiện hành"),
