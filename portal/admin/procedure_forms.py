@@ -18,7 +18,7 @@ from wtforms.validators import DataRequired, Length, Optional, Regexp
 
 from portal.models import Procedure
 
-WHOLE = r"^\s*-?\d{1,12}\s*$"
+WHOLE = r"^\s*-?\d{1,10}\s*$"
 NUMBER_MESSAGE = _l("Nhập một số nguyên.")
 LONG_NAME = _l("Tên dài tối đa 500 ký tự.")
 LIST_FIELDS = {"documents": "documents", "form": "form_fields", "steps": "steps"}

@@ -125,8 +125,13 @@ class Problem(str):
         return problem
 
 
-def _count(value, low: int) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool) and value >= low
+MAX_DAYS = 365
+MAX_FEE = 1_000_000_000  # VND; also keeps the value inside the INTEGER column
+
+
+def _count(value, low: int, high: int | None = None) -> bool:
+    return (isinstance(value, int) and not isinstance(value, bool) and value >= low
+            and (high is None or value <= high))
 
 
 def procedure_problems(p: dict, field_codes: set, agency_codes: set) -> list[Problem]:
@@ -142,16 +147,19 @@ def procedure_problems(p: dict, field_codes: set, agency_codes: set) -> list[Pro
             problems.append(Problem("catalogue_name_required", f"{key} must be a non-empty text"))
     if p["level"] not in (2, 3, 4):
         problems.append(Problem("catalogue_bad_level", "level must be 2, 3 or 4"))
-    if not _count(p["processing_days"], 1):
-        problems.append(Problem("catalogue_bad_days", "processing_days must be a positive integer"))
+    if not _count(p["processing_days"], 1, MAX_DAYS):
+        problems.append(Problem("catalogue_bad_days", f"processing_days must be an integer from 1 to {MAX_DAYS}",
+                                max=MAX_DAYS))
     online = p["online_processing_days"]
-    if online is not None and not _count(online, 1):
-        problems.append(Problem("catalogue_bad_online_days", "online_processing_days must be empty or a positive integer"))
+    if online is not None and not _count(online, 1, MAX_DAYS):
+        problems.append(Problem("catalogue_bad_online_days",
+                                f"online_processing_days must be empty or an integer from 1 to {MAX_DAYS}", max=MAX_DAYS))
     fee = p["fee"]
     if not isinstance(fee, dict) or not isinstance(fee.get("text_vi"), str) or not fee["text_vi"].strip():
         problems.append(Problem("catalogue_fee_text_required", "fee needs text_vi"))
-    elif fee.get("amount") is not None and not _count(fee["amount"], 0):
-        problems.append(Problem("catalogue_bad_fee", "fee amount must be an integer of at least 0"))
+    elif fee.get("amount") is not None and not _count(fee["amount"], 0, MAX_FEE):
+        problems.append(Problem("catalogue_bad_fee", f"fee amount must be an integer from 0 to {MAX_FEE}",
+                                max=f"{MAX_FEE:,}".replace(",", ".")))
     if not isinstance(p["legal_basis"], list) or not all(isinstance(x, str) and x.strip() for x in p["legal_basis"]):
         problems.append(Problem("catalogue_bad_legal_basis", "legal_basis must be a list of texts"))
     national = p.get("national_code")
@@ -217,7 +225,7 @@ def _step_problems(steps, processing_days) -> list[Problem]:
             problems.append(Problem("catalogue_bad_step", f"step {s.get('key')!r} has a bad role or duration",
                                     key=s.get("key"), roles=", ".join(sorted(STEP_ROLES))))
     total = sum(s.get("hours", 0) for s in steps if isinstance(s.get("hours"), (int, float)))
-    if _count(processing_days, 1) and total != processing_days * 8:
+    if _count(processing_days, 1, MAX_DAYS) and total != processing_days * 8:
         problems.append(Problem("catalogue_step_hours", f"steps add up to {total} h, processing time is "
                                 f"{processing_days * 8} h", total=total, expected=processing_days * 8))
     return problems
