@@ -364,9 +364,24 @@ def new_version(row: Procedure, entry: dict, is_published: bool, field_row: Fiel
     return version
 
 
+def _last_loaded_hash(row: Procedure) -> str | None:
+    """The hash of the catalogue file's entry as it was last loaded (its newest version by the
+    catalogue file)."""
+    snapshot = db.session.scalar(
+        select(ProcedureVersion.snapshot).where(ProcedureVersion.procedure_id == row.id,
+                                                ProcedureVersion.author_id.is_(None),
+                                                ProcedureVersion.reason == CATALOGUE_FILE)
+        .order_by(ProcedureVersion.number.desc()).limit(1))
+    if snapshot is None:
+        return None
+    return _hash({k: v for k, v in snapshot.items() if k != "is_published"})
+
+
 def _load_procedure(p: dict, fields_by_code, agencies_by_code, report: LoadReport) -> None:
     row = db.session.scalar(select(Procedure).where(Procedure.code == p["code"]))
-    if row is not None and row.content_hash == _hash(p):
+    if row is not None and _hash(p) in (row.content_hash, _last_loaded_hash(row)):
+        # the same as the live row, or the file has not changed since it was last loaded (the
+        # administrators' changes made since then stay)
         report.unchanged["procedures"] += 1
         return
     field_row, agency_row = fields_by_code[p["field"]], agencies_by_code[p["agency"]]

@@ -135,6 +135,9 @@ def test_the_yaml_export_loads_back_without_any_change(app, pages, admin, tmp_pa
     assert counts() == written and procedure().fee_amount == 25_000
     assert procedure().national_code == "1.009645.000.00.00.H33"
 
+    unchanged_files = load_catalogue()  # the shipped files have not changed since they were loaded
+    assert not unchanged_files.changed and procedure().fee_amount == 25_000
+
     archive = zipfile.ZipFile(io.BytesIO(pages.client.get("/quan-tri/thu-tuc/xuat-danh-muc.zip").data))
     assert "data/fields.yaml" in archive.namelist() and len(archive.namelist()) == 32
 
