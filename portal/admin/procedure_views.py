@@ -19,7 +19,7 @@ from portal.labels import PROCEDURE_ATTRIBUTE_LABELS
 from portal.messages import Refusal, message_for
 from portal.models import Agency
 from portal.operations import procedures as procedure_ops
-from portal.operations.catalogue import export_catalogue
+from portal.operations.catalogue import CATALOGUE_FILE, export_catalogue
 from portal.transaction import refused
 from workflow.states import Role
 
@@ -62,13 +62,13 @@ def edit(code: str):
     if not form.validate() or (changes := form.changes()) is None:
         return _edit_page(procedure, form, _template_form(procedure), [], 422)
     try:
-        version = procedure_ops.change_procedure(procedure, changes, form.reason.data, current_user,
-                                                 base_version=int(form.base_version.data))
+        saved = procedure_ops.change_procedure(procedure, changes, form.reason.data, current_user,
+                                               base_version=int(form.base_version.data))
     except procedure_ops.ProcedureError as error:
         refused(error)
         return _edit_page(procedure, form, _template_form(procedure), _place(form, error), error.status)
-    flash(_("Đã lưu phiên bản %(n)s. Đã thay đổi: %(what)s.", n=version.number,
-            what=_changed_labels(procedure_ops.history(procedure)[0][1])), "success")
+    flash(_("Đã lưu phiên bản %(n)s. Đã thay đổi: %(what)s.", n=saved.version.number,
+            what=_changed_labels(saved.changes)), "success")
     return redirect(url_for("admin_procedures.edit", code=procedure.code))
 
 
@@ -158,7 +158,7 @@ def _procedure(code: str, for_change: bool = False):
 @roles_required(Role.ADMIN)
 def history(code: str):
     procedure = _procedure(code)
-    return render_template("admin/procedure_history.html", procedure=procedure,
+    return render_template("admin/procedure_history.html", procedure=procedure, catalogue_file=CATALOGUE_FILE,
                            versions=procedure_ops.history(procedure), labels=PROCEDURE_ATTRIBUTE_LABELS)
 
 

@@ -68,6 +68,14 @@ class ProcedureChangedMeanwhile(ProcedureError):
 
 
 @dataclass(frozen=True)
+class SavedChange:
+    """A saved change: the new version and what it changed (attribute -> (before, after))."""
+
+    version: ProcedureVersion
+    changes: dict
+
+
+@dataclass(frozen=True)
 class AdminFilter:
     q: str = ""
     agency: str = ""
@@ -129,7 +137,7 @@ def version_count(procedure: Procedure) -> int:
 
 
 def change_procedure(procedure: Procedure, changes: dict, reason: str, by: User,
-                     base_version: int | None = None) -> ProcedureVersion:
+                     base_version: int | None = None) -> SavedChange:
     """Apply ``changes`` (entry key -> new value, keys of ``EDITABLE``) as a new version by ``by``
     for ``reason``; refused (nothing written) when a rule of the catalogue is broken, the reason
     is missing, nothing changes, or the procedure is no longer at ``base_version`` (the version
@@ -164,7 +172,7 @@ def change_procedure(procedure: Procedure, changes: dict, reason: str, by: User,
     audit.record("procedure.changed", user=by, object_type="procedure", object_id=procedure.code,
                  version=version.number, before={k: b for k, (b, _a) in changed.items()},
                  after={k: a for k, (_b, a) in changed.items()}, reason=reason)
-    return version
+    return SavedChange(version, changed)
 
 
 def _keep_templates(before: list[dict], documents: list) -> list:
@@ -206,7 +214,7 @@ def _template_name(filename: str, content_type: str) -> str:
 
 
 def attach_template(procedure: Procedure, document_key: str, filename: str, data: bytes, reason: str,
-                    by: User) -> ProcedureVersion:
+                    by: User) -> SavedChange:
     """Store ``data`` as the template file of the document ``document_key`` (a new version)."""
     if not any(d.get("key") == document_key for d in procedure.documents):
         raise ProcedureError("unknown_document")

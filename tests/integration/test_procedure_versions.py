@@ -101,6 +101,7 @@ def test_a_fee_change_is_a_new_version_and_a_dossier_filed_before_keeps_its_term
 
     history = client.get(f"{URL}/lich-su").get_data(as_text=True)
     assert "Quản trị Tỉnh" in history and "Quyết định số 123/QĐ-UBND" in history and "amount: 50000" in history
+    assert "Lý do: tệp danh mục" in history and "7 mục → 6 mục" in history
 
 
 @pytest.mark.parametrize(("overrides", "message"), [
