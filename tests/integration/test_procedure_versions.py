@@ -181,6 +181,10 @@ def test_a_template_uploaded_is_downloadable_from_the_public_page(client, pages,
     assert download.mimetype == "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
     assert "attachment" in download.headers["Content-Disposition"] and ".docx" in download.headers["Content-Disposition"]
     assert client.get(f"/thu-tuc/{CODE}/mau/tu-cach-phap-ly").status_code == 404
+    documents = {d["key"]: d for d in client.get(f"/api/v1/procedures/{CODE}").get_json()["documents"]}
+    assert documents["van-ban-de-nghi"]["template_url"].endswith(link)
+    assert documents["van-ban-de-nghi"]["template_file"]["name"] == "Mẫu A.I.1.docx"
+    assert documents["tu-cach-phap-ly"]["template_url"] is None
     # the template stays when the documents are edited as text
     assert save(pages, fee_amount="1000", reason="Quyết định số 6/QĐ-UBND").status_code == 302
     assert client.get(link).data == content
