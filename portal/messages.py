@@ -134,6 +134,7 @@ MESSAGES = {
     "procedure_invalid": _l("Thủ tục chưa được lưu vì còn lỗi."),
     "procedure_changed_meanwhile": _l("Thủ tục vừa được người khác thay đổi (nay là phiên bản %(version)s). "
                                       "Hãy mở lại trang để xem thay đổi đó rồi sửa lại."),
+    "no_template": _l("Thành phần hồ sơ này chưa có tệp mẫu."),
     "procedure_unchanged": _l("Không có gì thay đổi so với phiên bản hiện hành."),
     "template_type": _l("Mẫu đơn, tờ khai chỉ nhận tệp PDF, DOC, DOCX, XLS, XLSX hoặc ODT (kiểm tra theo nội dung "
                         "tệp, không theo tên tệp)."),

@@ -160,3 +160,4 @@ def parse_lines(field) -> list | None:
 class TemplateForm(ReasonMixin, FlaskForm):
     document = SelectField(_l("Thành phần hồ sơ"), choices=[], validate_choice=False)
     file = FileField(_l("Tệp mẫu đơn, tờ khai (PDF, DOC, DOCX, XLS, XLSX, ODT)"))
+    remove = BooleanField(_l("Bỏ tệp mẫu hiện có của thành phần này (không tải tệp mới)"))

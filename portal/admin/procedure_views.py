@@ -121,13 +121,18 @@ def upload_template(code: str):
     procedure = _procedure(code, for_change=True)
     form = _template_form(procedure)
     upload = form.file.data
-    if not form.validate() or not getattr(upload, "filename", ""):
-        if not getattr(upload, "filename", ""):
-            form.file.errors = [*form.file.errors, _("Vui lòng chọn tệp mẫu đơn, tờ khai.")]
+    chosen = bool(getattr(upload, "filename", ""))
+    if not form.validate() or chosen == bool(form.remove.data):
+        if chosen == bool(form.remove.data):
+            form.file.errors = [*form.file.errors, _("Vui lòng chọn tệp mẫu đơn, tờ khai, hoặc chỉ đánh dấu bỏ tệp "
+                                                     "mẫu hiện có.")]
         return _edit_page(procedure, _shown(procedure), form, [], 422)
     try:
-        procedure_ops.attach_template(procedure, form.document.data, upload.filename, upload.read(),
-                                      form.reason.data, current_user)
+        if form.remove.data:
+            procedure_ops.remove_template(procedure, form.document.data, form.reason.data, current_user)
+        else:
+            procedure_ops.attach_template(procedure, form.document.data, upload.filename, upload.read(),
+                                          form.reason.data, current_user)
     except procedure_ops.ProcedureError as error:
         refused(error)
         form.file.errors = [*form.file.errors, message_for(error)]

@@ -137,7 +137,7 @@ def version_count(procedure: Procedure) -> int:
 
 
 def change_procedure(procedure: Procedure, changes: dict, reason: str, by: User,
-                     base_version: int | None = None) -> SavedChange:
+                     base_version: int | None = None, *, keep_templates: bool = True) -> SavedChange:
     """Apply ``changes`` (entry key -> new value, keys of ``EDITABLE``) as a new version by ``by``
     for ``reason``; refused (nothing written) when a rule of the catalogue is broken, the reason
     is missing, nothing changes, or the procedure is no longer at ``base_version`` (the version
@@ -156,7 +156,7 @@ def change_procedure(procedure: Procedure, changes: dict, reason: str, by: User,
     after = {**before, **changes}
     if after.get("national_code") in (None, ""):
         after.pop("national_code", None)
-    if "documents" in changes and isinstance(changes["documents"], list):
+    if keep_templates and isinstance(changes.get("documents"), list):
         after["documents"] = _keep_templates(before["documents"], changes["documents"])
     is_published = after.pop("is_published")
     problems = procedure_problems(after, {procedure.field.code}, {procedure.agency.code})
@@ -238,6 +238,16 @@ def attach_template(procedure: Procedure, document_key: str, filename: str, data
     documents = [{**d, "template_file": template_file} if d.get("key") == document_key else d
                  for d in procedure.documents]
     return change_procedure(procedure, {"documents": documents}, reason, by)
+
+
+def remove_template(procedure: Procedure, document_key: str, reason: str, by: User) -> SavedChange:
+    """The document ``document_key`` no longer has a template file (a new version; the stored
+    file stays, earlier versions refer to it)."""
+    if template_of(procedure, document_key) is None:
+        raise ProcedureError("no_template")
+    documents = [{k: v for k, v in d.items() if k != "template_file"} if d.get("key") == document_key else d
+                 for d in procedure.documents]
+    return change_procedure(procedure, {"documents": documents}, reason, by, keep_templates=False)
 
 
 def template_of(procedure: Procedure, document_key: str) -> dict | None:

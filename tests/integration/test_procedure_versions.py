@@ -188,6 +188,12 @@ def test_a_template_uploaded_is_downloadable_from_the_public_page(client, pages,
     # the template stays when the documents are edited as text
     assert save(pages, fee_amount="1000", reason="Quyết định số 6/QĐ-UBND").status_code == 302
     assert client.get(link).data == content
+    page = client.get(URL).get_data(as_text=True)
+    removed = client.post(f"{URL}/mau-don", data={"csrf_token": csrf_token_from(page), "template-remove": "y",
+                                                  "template-document": "van-ban-de-nghi",
+                                                  "template-reason": "Quyết định số 10/QĐ-UBND"})
+    assert removed.status_code == 302 and client.get(link).status_code == 404
+    assert "Tải mẫu:" not in client.get(f"/thu-tuc/{CODE}").get_data(as_text=True)
 
 
 def test_a_template_of_a_wrong_type_is_refused(pages, admin):
