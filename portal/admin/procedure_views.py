@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import io
+import re
 import zipfile
 
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
@@ -89,10 +90,22 @@ def _place(form: ProcedureForm, error: procedure_ops.ProcedureError) -> list[str
     for problem in error.problems:
         text = message_for(Refusal(problem.code, problem.params))  # a Problem is also its English text
         field = getattr(form, PROBLEM_FIELDS.get(problem.code, ""), None)
+        line = _line_of(field, problem.params) if field is not None else None
+        if line is not None:
+            text = _("Dòng %(line)s: %(problem)s", line=line, problem=text)
         if field is not None:
             field.errors = [*field.errors, text]
         messages.append(text)
     return messages
+
+
+def _line_of(field, params: dict) -> int | None:
+    """The line of a list editor that holds the item a problem names (by its key or name)."""
+    item = params.get("key") or params.get("name")
+    if item is None or not isinstance(field.data, str):
+        return None
+    pattern = re.compile(r"\b(key|name):\s*[\"']?" + re.escape(str(item)) + r"[\"']?\s*[,}]")
+    return next((n for n, text in enumerate(field.data.splitlines(), 1) if pattern.search(text)), None)
 
 
 def _changed_labels(changes: dict) -> str:

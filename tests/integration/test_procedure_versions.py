@@ -106,8 +106,9 @@ def test_a_fee_change_is_a_new_version_and_a_dossier_filed_before_keeps_its_term
 
 @pytest.mark.parametrize(("overrides", "message"), [
     ({"processing_days": "-3"}, "Thời hạn giải quyết phải là số ngày làm việc nguyên"),
-    ({"steps": "- {key: a, name_vi: Bước, name_en: Step, role: janitor, hours: 120}"},
-     "bước “a” có vai trò hoặc số giờ không hợp lệ"),
+    ({"steps": "- {key: a, name_vi: Bước, name_en: Step, role: specialist, hours: 60}\n"
+               "- {key: b, name_vi: Bước, name_en: Step, role: janitor, hours: 60}"},
+     "Dòng 2: Quy trình nội bộ: bước “b” có vai trò hoặc số giờ không hợp lệ"),
     ({"steps": "- {key: a, role: specialist, hours: 60}\n- {key: b: c}\n"}, "Dòng 2: không đọc được"),
     ({"steps": "- &a {key: a, role: specialist, hours: 60}\n- *a\n"}, "Dòng 2: không đọc được"),
     ({"fee_amount": "-1"}, "Số tiền phí, lệ phí phải là số nguyên từ 0 đến 1.000.000.000"),
