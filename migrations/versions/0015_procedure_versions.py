@@ -46,11 +46,12 @@ def upgrade():
 
 
 def downgrade():
+    # The versions first: on SQLite the batch below rebuilds "procedures", which they reference.
+    with op.batch_alter_table("procedure_versions", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_procedure_versions_procedure_id"))
+    op.drop_table("procedure_versions")
     with op.batch_alter_table("dossiers", schema=None) as batch_op:
         batch_op.drop_column("procedure_version")
     with op.batch_alter_table("procedures", schema=None) as batch_op:
         batch_op.drop_column("version")
         batch_op.drop_column("national_code")
-    with op.batch_alter_table("procedure_versions", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_procedure_versions_procedure_id"))
-    op.drop_table("procedure_versions")

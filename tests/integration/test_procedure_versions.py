@@ -7,7 +7,7 @@ import io
 import zipfile
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 
 from portal.admin.procedure_forms import as_lines
 from portal.extensions import db
@@ -224,3 +224,16 @@ def test_the_list_searches_and_filters(client, pages, admin):
     assert "Cấp giấy phép xây dựng mới đối với nhà ở riêng lẻ" in found.get_data(as_text=True)
     assert "Cấp giấy phép xây dựng" not in client.get("/quan-tri/thu-tuc/?q=giay+phep+xay+dung&level=4").get_data(as_text=True)
     assert client.get("/quan-tri/thu-tuc/khong-co").status_code == 404
+
+
+def test_a_procedure_loaded_before_versions_gets_its_state_kept_at_its_first_change(pages, admin, make_user):
+    db.session.execute(delete(ProcedureVersion).where(ProcedureVersion.procedure_id == procedure().id))
+    db.session.commit()
+    draft = dossiers.create_draft(make_user(), procedure(), {})
+    db.session.commit()
+    assert save(pages, fee_amount="1000", reason="Quyết định số 11/QĐ-UBND").status_code == 302
+    versions = db.session.scalars(select(ProcedureVersion).where(ProcedureVersion.procedure_id == procedure().id)
+                                  .order_by(ProcedureVersion.number)).all()
+    assert [(v.number, v.reason, v.author_id) for v in versions] == [
+        (1, "catalogue file", None), (2, "Quyết định số 11/QĐ-UBND", admin.id)]
+    assert db.session.get(Dossier, draft.id).terms.fee_amount == 0
