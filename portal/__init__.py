@@ -51,6 +51,7 @@ def create_app(config: dict | None = None) -> Flask:
 
     from portal import models  # noqa: F401  (registers the mappers)
     from portal.admin.agencies import bp as agencies_bp
+    from portal.admin.procedure_views import bp as admin_procedures_bp
     from portal.admin.views import bp as admin_bp
     from portal.anchors.views import bp as anchors_bp
     from portal.api import bp as api_bp
@@ -73,6 +74,7 @@ def create_app(config: dict | None = None) -> Flask:
     app.register_blueprint(anchors_bp)
     app.register_blueprint(admin_bp)
     app.register_blueprint(agencies_bp)
+    app.register_blueprint(admin_procedures_bp)
     app.register_blueprint(api_bp)
     csrf.exempt(api_bp)  # the API authenticates with bearer tokens, never with cookies
 

@@ -6,6 +6,8 @@ rolls back when it fails (a ``click.ClickException`` included), so a refused com
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import click
 from flask import Flask, current_app
 from sqlalchemy import func, select
@@ -13,7 +15,7 @@ from sqlalchemy import func, select
 from portal.dossier_commands import dossier_group
 from portal.extensions import db
 from portal.operations import accounts
-from portal.operations.catalogue import CatalogueError, load_catalogue
+from portal.operations.catalogue import CatalogueError, load_catalogue, write_export
 from portal.transaction import command_boundary
 from workflow.states import Role
 
@@ -65,6 +67,15 @@ def catalogue_load():
     for kind in ("fields", "agencies", "procedures"):
         click.echo(f"{kind}: {report.created[kind]} mới, {report.updated[kind]} cập nhật, "
                    f"{report.unchanged[kind]} không đổi")
+
+
+@catalogue_group.command("export", help="Ghi danh mục hiện hành (kể cả thay đổi trên trang quản trị) ra thư mục DIR, "
+                         "cùng cấu trúc portal/catalogue/data; nạp lại các tệp này không thay đổi gì.")
+@click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
+@command_boundary
+def catalogue_export(directory: Path):
+    count = write_export(directory)
+    click.echo(f"Đã ghi {count} tệp vào {directory}")
 
 
 @click.command("create-user", help="Tạo tài khoản cán bộ hoặc quản trị.")

@@ -290,6 +290,21 @@ VERDICT_LABELS = {
     formulas.NO_DATA: _l("Chưa có số liệu"),
 }
 
+#: The attributes of a procedure an administrator changes (keys of its catalogue entry).
+PROCEDURE_ATTRIBUTE_LABELS = {
+    "name_vi": _l("Tên thủ tục"), "name_en": _l("Tên thủ tục (tiếng Anh)"),
+    "national_code": _l("Mã thủ tục trên Cơ sở dữ liệu quốc gia"), "level": _l("Mức độ dịch vụ công"),
+    "processing_days": _l("Thời hạn giải quyết"), "online_processing_days": _l("Thời hạn khi nộp trực tuyến"),
+    "fee": _l("Phí, lệ phí"), "legal_basis": _l("Căn cứ pháp lý"), "conditions_vi": _l("Yêu cầu, điều kiện"),
+    "conditions_en": _l("Yêu cầu, điều kiện (tiếng Anh)"), "applicants_vi": _l("Đối tượng thực hiện"),
+    "result_vi": _l("Kết quả thực hiện"), "result_en": _l("Kết quả thực hiện (tiếng Anh)"),
+    "documents": _l("Thành phần hồ sơ"), "form": _l("Các trường của tờ khai điện tử"),
+    "steps": _l("Quy trình nội bộ"), "is_published": _l("Công bố trên Cổng Dịch vụ công"),
+    "field": _l("Lĩnh vực"), "agency": _l("Cơ quan"), "result_delivery": _l("Cách nhận kết quả"),
+    "source": _l("Nguồn"), "seed_item": _l("Số thứ tự trong danh mục"), "seed_name": _l("Tên trong danh mục gốc"),
+    "code": _l("Mã thủ tục"),
+}
+
 #: Every table by the name templates know it by (``portal.templating`` makes them globals).
 TABLES = {
     "STATUS_LABELS": STATUS_LABELS, "CHANNEL_LABELS": CHANNEL_LABELS, "TIMELINESS_LABELS": TIMELINESS_LABELS,
@@ -302,4 +317,5 @@ TABLES = {
     "QD766_GROUP_LABELS": QD766_GROUP_LABELS, "QUEUE_LABELS": QUEUE_LABELS, "FORM_LABELS": FORM_LABELS, "FIGURE_LABELS": FIGURE_LABELS,
     "RATE_LABELS": RATE_LABELS, "GROUP_LABELS": GROUP_LABELS, "PERIOD_KIND_LABELS": PERIOD_KIND_LABELS,
     "PERIOD_TITLES": PERIOD_TITLES, "VERDICT_LABELS": VERDICT_LABELS,
+    "PROCEDURE_ATTRIBUTE_LABELS": PROCEDURE_ATTRIBUTE_LABELS,
 }

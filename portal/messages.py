@@ -157,6 +157,42 @@ MESSAGES = {
     "agency_one_stop_unit": _l("Đơn vị một cửa phải là một Trung tâm Phục vụ hành chính công."),
     "bad_agency_phone": _l("Số điện thoại không hợp lệ."),
     "bad_agency_email": _l("Địa chỉ thư điện tử không hợp lệ."),
+    # Procedures changed by administrators (portal.operations.procedures) and the catalogue's rules
+    # (portal.operations.catalogue.procedure_problems, the same for the YAML files)
+    "reason_too_long": _l("Lý do dài tối đa %(limit)s ký tự."),
+    "procedure_invalid": _l("Thủ tục chưa được lưu vì còn lỗi."),
+    "procedure_changed_meanwhile": _l("Thủ tục vừa được người khác thay đổi (nay là phiên bản %(version)s). "
+                                      "Hãy mở lại trang để xem thay đổi đó rồi sửa lại."),
+    "no_template": _l("Thành phần hồ sơ này chưa có tệp mẫu."),
+    "procedure_unchanged": _l("Không có gì thay đổi so với phiên bản hiện hành."),
+    "template_type": _l("Mẫu đơn, tờ khai chỉ nhận tệp PDF, DOC, DOCX, XLS, XLSX hoặc ODT (kiểm tra theo nội dung "
+                        "tệp, không theo tên tệp)."),
+    "catalogue_unknown_field": _l("Không có lĩnh vực mã %(code)s."),
+    "catalogue_unknown_agency": _l("Không có cơ quan mã %(code)s."),
+    "catalogue_name_required": _l("Cần tên thủ tục bằng tiếng Việt và tiếng Anh."),
+    "catalogue_bad_level": _l("Mức độ dịch vụ công phải là 2, 3 hoặc 4."),
+    "catalogue_bad_days": _l("Thời hạn giải quyết phải là số ngày làm việc nguyên, từ 1 đến %(max)s."),
+    "catalogue_bad_online_days": _l("Thời hạn khi nộp trực tuyến để trống hoặc là số ngày nguyên, từ 1 đến %(max)s."),
+    "catalogue_fee_text_required": _l("Cần mô tả phí, lệ phí (ghi “Không thu phí, lệ phí” nếu miễn)."),
+    "catalogue_bad_fee": _l("Số tiền phí, lệ phí phải là số nguyên từ 0 đến %(max)s (đồng)."),
+    "catalogue_bad_legal_basis": _l("Căn cứ pháp lý là danh sách văn bản, mỗi văn bản một dòng."),
+    "catalogue_bad_national_code": _l("Mã thủ tục quốc gia dài tối đa 32 ký tự."),
+    "catalogue_not_a_list": _l("Cần một danh sách, mỗi mục một dòng dạng - {khóa: giá trị}."),
+    "catalogue_document_keys_repeat": _l("Thành phần hồ sơ: hai giấy tờ trùng mã (key)."),
+    "catalogue_document_incomplete": _l("Thành phần hồ sơ: giấy tờ “%(key)s” cần đủ các khóa %(keys)s."),
+    "catalogue_bad_document": _l("Thành phần hồ sơ: giấy tờ “%(key)s” có mã, tên, số lượng (số nguyên từ 1) hoặc "
+                                 "“required” (true/false) không hợp lệ."),
+    "catalogue_bad_template_file": _l("Thành phần hồ sơ: tệp mẫu của giấy tờ “%(key)s” không hợp lệ."),
+    "catalogue_form_names_repeat": _l("Tờ khai điện tử: hai trường trùng tên (name)."),
+    "catalogue_bad_form_field": _l("Tờ khai điện tử: trường “%(name)s” có tên hoặc kiểu không hợp lệ (tên không dấu, "
+                                   "không khoảng trắng; kiểu là một trong: %(types)s)."),
+    "catalogue_select_without_options": _l("Tờ khai điện tử: trường chọn “%(name)s” chưa có lựa chọn (options)."),
+    "catalogue_no_steps": _l("Quy trình nội bộ cần ít nhất một bước."),
+    "catalogue_bad_step": _l("Quy trình nội bộ: bước “%(key)s” có vai trò hoặc số giờ không hợp lệ (vai trò là một "
+                             "trong: %(roles)s; số giờ lớn hơn 0)."),
+    "catalogue_step_hours": _l("Quy trình nội bộ: tổng số giờ các bước là %(total)s, phải bằng thời hạn giải quyết "
+                               "(%(expected)s giờ làm việc)."),
+    "catalogue_bad_delivery": _l("Cách nhận kết quả không hợp lệ."),
     # Reporting periods (dashboard and statistics API; portal.statistics.periods)
     "bad_date": _l("Ngày không hợp lệ: dùng dạng YYYY-MM-DD."),
     "end_not_after_start": _l("Ngày kết thúc phải sau ngày bắt đầu."),

@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0016_feedback_inbox"
-down_revision = "0014_agency_admin"
+down_revision = "0015_procedure_versions"
 branch_labels = None
 depends_on = None
 

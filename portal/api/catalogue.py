@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from flask import jsonify, request
+from flask import jsonify, request, url_for
 
 from portal.api.blueprint import bp
 from portal.api.openapi import errors, json_response, nullable, path_param, query_param, ref
@@ -46,14 +46,21 @@ def procedure_detail(p: Procedure) -> dict:
         "legal_basis": p.legal_basis,
         "conditions": p.conditions_vi,
         "applicants": p.applicants_vi,
-        "documents": [{**document, "name": document.get("name_vi")} for document in p.documents],
+        "documents": [_document(p, document) for document in p.documents],
         "form": form_json_schema(p.form_schema, p.name_vi),
         "form_version": p.form_version,
+        "version": p.version,
         "steps": p.steps,
         "result": p.result_vi,
         "result_delivery": p.result_delivery,
         "source": p.source,
     }
+
+
+def _document(p: Procedure, document: dict) -> dict:
+    template_url = (url_for("catalogue.template_file", code=p.code, key=document["key"], _external=True)
+                    if document.get("template_file") else None)
+    return {**document, "name": document.get("name_vi"), "template_url": template_url}
 
 
 def _int_arg(name: str, default: int | None, low: int, high: int):
@@ -129,9 +136,16 @@ OPENAPI_SCHEMAS = {
             "documents": {"type": "array", "items": {"type": "object", "required": ["key", "name", "required"], "properties": {
                 "key": {"type": "string"}, "name": {"type": "string"}, "name_vi": {"type": "string"},
                 "name_en": {"type": "string"}, "required": {"type": "boolean"}, "multiple": {"type": "boolean"},
-                "quantity": {"type": "integer"}, "original": {"type": "string"}, "template": {"type": ["string", "null"]}}}},
+                "quantity": {"type": "integer"}, "original": {"type": "string"}, "template": {"type": ["string", "null"]},
+                "template_file": {"type": ["object", "null"], "description": "the template file (mẫu đơn, tờ khai), "
+                                  "downloadable from the procedure's public page", "properties": {
+                                      "name": {"type": "string"}, "sha256": {"type": "string"},
+                                      "content_type": {"type": "string"}, "size": {"type": "integer"}}},
+                "template_url": {"type": ["string", "null"], "format": "uri",
+                                 "description": "where to download the template file, if any"}}}},
             "form": {"type": "object", "description": "JSON Schema (2020-12) of the e-form fields"},
             "form_version": {"type": "integer"},
+            "version": {"type": "integer", "description": "the procedure's live version (changes made by administrators)"},
             "steps": {"type": "array", "items": {"type": "object"}},
             "result": {"type": "string"}, "result_delivery": {"type": "array"}, "source": {"type": "object"},
         },

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import io
+
 from flask import (
     Blueprint,
     abort,
@@ -7,6 +9,7 @@ from flask import (
     redirect,
     render_template,
     request,
+    send_file,
     send_from_directory,
     session,
     url_for,
@@ -23,6 +26,8 @@ from portal.catalogue.queries import (
     search_procedures,
 )
 from portal.i18n import current_language
+from portal.operations.procedures import template_of
+from portal.storage import read_blob
 
 bp = Blueprint("catalogue", __name__, template_folder="templates")
 
@@ -58,6 +63,21 @@ def detail(code: str):
     if procedure is None:
         abort(404)
     return render_template("catalogue/detail.html", procedure=procedure)
+
+
+@bp.get("/thu-tuc/<code>/mau/<key>")
+def template_file(code: str, key: str):
+    """The template file (mẫu đơn, tờ khai) of a document of a published procedure."""
+    procedure = get_procedure(code)
+    template = template_of(procedure, key) if procedure is not None else None
+    if template is None:
+        abort(404)
+    try:
+        data = read_blob(template["sha256"])
+    except OSError:
+        abort(404)
+    return send_file(io.BytesIO(data), mimetype=template["content_type"], as_attachment=True,
+                     download_name=template["name"], max_age=0)
 
 
 @bp.get("/ngon-ngu/<lang>")

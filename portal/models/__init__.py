@@ -21,7 +21,7 @@ from portal.models.filing import (
     SandboxBankTransaction,
 )
 from portal.models.office import ix_agency_id as _queue_indexes  # noqa: F401  (0005_office)
-from portal.models.procedure import Field, Procedure
+from portal.models.procedure import Field, Procedure, ProcedureVersion
 from portal.models.signing import RemoteSigningSession, SigningCertificate
 from portal.models.statistics import DossierDayCount, PlanTarget
 from portal.models.user import ApiToken, LoginAttempt, LoginCounter, User
@@ -31,4 +31,4 @@ __all__ = [
     "DossierDayCount", "Field", "LoginAttempt", "LoginCounter", "PlanTarget", "Procedure", "User", "WorkingHoursSetting",
 ]
 __all__ += ["Feedback", "IdempotencyKey", "Notification", "OutboxMessage", "Payment", "Rating", "SandboxBankTransaction"]
-__all__ += ["AuditAnchor", "RemoteSigningSession", "SigningCertificate"]
+__all__ += ["ProcedureVersion", "AuditAnchor", "RemoteSigningSession", "SigningCertificate"]

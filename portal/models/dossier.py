@@ -14,11 +14,11 @@ from sqlalchemy import (
     event,
     false,
 )
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, foreign, mapped_column, relationship
 
 from portal.extensions import db
 from portal.models.agency import Agency
-from portal.models.procedure import Procedure
+from portal.models.procedure import Procedure, ProcedureTerms, ProcedureVersion
 from portal.models.types import JSONType, UTCDateTime, utcnow
 from portal.models.user import User
 from portal.text import fold
@@ -63,6 +63,9 @@ class Dossier(db.Model):
     channel: Mapped[str] = mapped_column(String(16))
     status: Mapped[str] = mapped_column(String(32), default=Status.DRAFT.value, index=True)
     form_version: Mapped[int] = mapped_column(Integer)
+    # The procedure's version the dossier was filed under (procedure_versions.number): its
+    # documents, steps, time limits and fee stay those of that version (``terms``).
+    procedure_version: Mapped[int | None] = mapped_column(Integer)
     form_snapshot: Mapped[list] = mapped_column(JSONType, default=list)
     form_data: Mapped[dict] = mapped_column(JSONType, default=dict)
     # Internal process: the current step's key, who holds it, and when that step is due.
@@ -101,6 +104,11 @@ class Dossier(db.Model):
     last_event_hash: Mapped[str | None] = mapped_column(String(64))
 
     procedure: Mapped[Procedure] = relationship()
+    filed_version: Mapped[ProcedureVersion | None] = relationship(
+        primaryjoin=lambda: (foreign(Dossier.procedure_id) == ProcedureVersion.procedure_id)
+        & (foreign(Dossier.procedure_version) == ProcedureVersion.number),
+        viewonly=True, uselist=False,
+    )
     agency: Mapped[Agency] = relationship()
     applicant_user: Mapped[User | None] = relationship(foreign_keys=[applicant_id])
     holder: Mapped[User | None] = relationship(foreign_keys=[holder_id])
@@ -109,6 +117,16 @@ class Dossier(db.Model):
     )
 
     __mapper_args__ = {"version_id_col": version}
+
+    @property
+    def terms(self) -> Procedure | ProcedureTerms:
+        """The procedure as the dossier was filed under it: the live row while it has not
+        changed since (no query), else the version the dossier was filed under."""
+        procedure = self.procedure
+        if self.procedure_version is None or self.procedure_version == procedure.version:
+            return procedure
+        filed = self.filed_version
+        return filed.terms if filed is not None else procedure
 
     @property
     def status_enum(self) -> Status:

@@ -1,8 +1,9 @@
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Integer, String, Text
+from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.extensions import db
@@ -73,6 +74,10 @@ class Procedure(db.Model):
     # Lower-case text without diacritics, so "giay phep xay dung" finds "Giấy phép xây dựng".
     search_text: Mapped[str] = mapped_column(Text)
     content_hash: Mapped[str] = mapped_column(String(64))
+    # The national code of the procedure (Cơ sở dữ liệu quốc gia về TTHC), when known.
+    national_code: Mapped[str | None] = mapped_column(String(32))
+    # The number of the live version (procedure_versions.number); dossiers keep the one they were filed under.
+    version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
     is_published: Mapped[bool] = mapped_column(Boolean, default=True)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
@@ -92,3 +97,47 @@ class Procedure(db.Model):
 
     def __repr__(self) -> str:
         return f"<Procedure {self.code}>"
+
+
+@dataclass(frozen=True)
+class ProcedureTerms:
+    """What a dossier is handled by, as its procedure stood when the dossier was filed: the
+    documents to bring, the e-form, the internal steps, the time limits and the fee."""
+
+    documents: list
+    form_schema: list
+    steps: list
+    processing_days: int
+    online_processing_days: int | None
+    fee_amount: int
+
+    @property
+    def total_step_hours(self) -> float:
+        return sum(step["hours"] for step in self.steps)
+
+
+class ProcedureVersion(db.Model):
+    """One version of a procedure: the full catalogue entry (the same mapping as its YAML file,
+    plus ``is_published``) as it stood after a change, who made it (no author: the catalogue
+    file) and why (a decision number, "catalogue file"). Append-only."""
+
+    __tablename__ = "procedure_versions"
+    __table_args__ = (UniqueConstraint("procedure_id", "number", name="uq_procedure_versions_procedure_number"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    procedure_id: Mapped[int] = mapped_column(ForeignKey("procedures.id"), index=True)
+    number: Mapped[int] = mapped_column(Integer)
+    snapshot: Mapped[dict] = mapped_column(JSONType)
+    author_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    reason: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    author = relationship("User")
+
+    @property
+    def terms(self) -> ProcedureTerms:
+        s = self.snapshot
+        return ProcedureTerms(documents=s["documents"], form_schema=s["form"], steps=s["steps"],
+                              processing_days=s["processing_days"],
+                              online_processing_days=s["online_processing_days"],
+                              fee_amount=int(s["fee"].get("amount") or 0))

@@ -133,7 +133,7 @@ def index():
 
 def _action_form(dossier: Dossier) -> ActionForm:
     form = ActionForm()
-    form.set_document_choices([(d["key"], d["name_vi"]) for d in dossier.procedure.documents])
+    form.set_document_choices([(d["key"], d["name_vi"]) for d in dossier.terms.documents])
     role = commands.target_role(dossier)
     people = commands.assignees(dossier, role) if role else []
     form.set_assignee_choices([("", _("Bất kỳ ai có vai trò %(role)s", role=str(ROLE_LABELS.get(role or "", ""))))]

@@ -71,7 +71,7 @@ class Accept(Command):
     checked: tuple[str, ...] = ()
 
     def to_input(self, dossier: Dossier, actor: User, now: datetime) -> ActionInput:
-        documents = dossier.procedure.documents
+        documents = dossier.terms.documents
         unknown = sorted(set(self.checked) - {doc["key"] for doc in documents})
         if unknown:
             raise DossierError("unknown_document", f"unknown document keys: {unknown}")
@@ -340,7 +340,7 @@ def _replay(dossier_id: int, actor: User, key: str, request: str) -> Outcome | N
 
 def target_role(dossier: Dossier, action: Action = Action.FORWARD) -> str | None:
     """The role of the step a forward (or send-back) hands the dossier to."""
-    plan = plan_of(dossier.procedure)
+    plan = plan_of(dossier.terms)
     if action == Action.SEND_BACK:
         following = plan.previous_step(dossier.step_key) if dossier.step_key else None
     else:

@@ -74,6 +74,7 @@ def register_at_desk(officer: User, registration: DeskRegistration, now: datetim
     dossier = Dossier(
         procedure=procedure, agency_id=procedure.agency_id, applicant_id=None, applicant=applicant,
         channel=registration.channel, status=Status.DRAFT.value, form_version=procedure.form_version,
+        procedure_version=procedure.version,
         form_snapshot=procedure.form_schema, form_data=form_data, fee_amount=procedure.fee_amount,
     )
     db.session.add(dossier)

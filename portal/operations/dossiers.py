@@ -140,6 +140,7 @@ def create_draft(applicant: User, procedure: Procedure, form_data: dict, *, chan
     dossier = Dossier(
         procedure=procedure, agency_id=procedure.agency_id, applicant_id=applicant.id, applicant=details,
         channel=channel.value, status=Status.DRAFT.value, form_version=procedure.form_version,
+        procedure_version=procedure.version,
         form_snapshot=procedure.form_schema, form_data=form_data, fee_amount=procedure.fee_amount,
     )
     db.session.add(dossier)

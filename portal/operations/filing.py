@@ -138,7 +138,7 @@ def missing_fields(dossier: Dossier) -> list[dict]:
 
 
 def document_spec(dossier: Dossier, key: str) -> dict | None:
-    return next((d for d in dossier.procedure.documents if d.get("key") == key), None)
+    return next((d for d in dossier.terms.documents if d.get("key") == key), None)
 
 
 def allowed_types(document: dict) -> tuple[str, ...]:
@@ -161,7 +161,7 @@ def files_by_document(dossier: Dossier) -> dict[str, list[DossierFile]]:
 
 def missing_documents(dossier: Dossier) -> list[dict]:
     present = files_by_document(dossier)
-    return [d for d in dossier.procedure.documents if d.get("required") and not present.get(d["key"])]
+    return [d for d in dossier.terms.documents if d.get("required") and not present.get(d["key"])]
 
 
 def dossier_bytes(dossier: Dossier) -> int:
@@ -245,7 +245,7 @@ def add_attachment(dossier: Dossier, user: User, document_key: str, filename: st
 def reusable_documents(dossier: Dossier, user: User) -> dict[str, list[DossierFile]]:
     """Files the citizen already gave in earlier dossiers, per document key of this dossier
     (the once-only principle: a paper given once is not asked for again)."""
-    keys = [d["key"] for d in dossier.procedure.documents]
+    keys = [d["key"] for d in dossier.terms.documents]
     rows = db.session.scalars(
         select(DossierFile).join(Dossier, Dossier.id == DossierFile.dossier_id)
         .where(Dossier.applicant_id == user.id, Dossier.id != dossier.id, Dossier.status != Status.DRAFT.value,
@@ -373,7 +373,7 @@ def supplement_request(dossier: Dossier) -> SupplementRequest | None:
         return None
     items = tuple(str(i) for i in (event.payload or {}).get("items", []))
     field_names = {f["name"] for f in dossier.form_snapshot}
-    document_keys = {d["key"] for d in dossier.procedure.documents}
+    document_keys = {d["key"] for d in dossier.terms.documents}
     named = {i.strip() for i in items}
     fields, documents = named & field_names, named & document_keys
     if not fields and not documents:

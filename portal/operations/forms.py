@@ -135,7 +135,7 @@ def _code(dossier: Dossier) -> str:
 
 
 def _processing_days(dossier: Dossier) -> int:
-    procedure: Procedure = dossier.procedure
+    procedure = dossier.terms  # as the dossier was filed
     days = procedure.processing_days
     if dossier.channel == Channel.ONLINE.value and procedure.online_processing_days:
         days = min(days, procedure.online_processing_days)
@@ -147,7 +147,7 @@ def _person(event: DossierEvent) -> str:
 
 
 def _step_role(dossier: Dossier, step_key: str | None) -> str | None:
-    for step in dossier.procedure.steps:
+    for step in dossier.terms.steps:
         if step["key"] == step_key:
             return step["role"]
     return None
@@ -166,7 +166,7 @@ def receipt_data(dossier: Dossier, events: list[DossierEvent]) -> docs.ReceiptDa
     checked = set((accept.payload or {}).get("checked", [])) | set((accept.payload or {}).get("paper", []))
     lines = [
         docs.DocumentLine(d["name_vi"], ORIGINALS.get(d.get("original"), "Bản chính"), int(d.get("quantity") or 1))
-        for d in dossier.procedure.documents
+        for d in dossier.terms.documents
         if d["key"] in provided or d["key"] in checked or (d.get("required") and not provided and not checked)
     ]
     sequence = (dossier.code or "").rsplit("-", 1)[-1]

@@ -90,7 +90,7 @@ def authorize(dossier: Dossier, action: Action, actor: User, version: int | None
         raise NotAllowed("action_not_allowed", f"'{action}' is not allowed from status '{status}'")
     if not any(role in row.roles for row in rows):
         raise Forbidden("role_not_allowed", f"role '{role}' may not perform '{action}' from status '{status}'")
-    refusal = process.step_refusal(action, status, role, actor.id, plan_of(dossier.procedure),
+    refusal = process.step_refusal(action, status, role, actor.id, plan_of(dossier.terms),
                                    dossier.step_key, dossier.holder_id)
     if refusal == "not_your_step":
         raise Forbidden(refusal, f"the dossier is at step {dossier.step_key}, held by someone else or another role")
@@ -103,7 +103,7 @@ def offered_actions(dossier: Dossier, user: User) -> list[Action]:
     if user.role in (Role.ADMIN.value, Role.CITIZEN.value) or dossier.agency_id != user.agency_id:
         return []
     return [action for action in process.offered_actions(
-        Status(dossier.status), Role(user.role), user.id, plan_of(dossier.procedure), dossier.step_key,
+        Status(dossier.status), Role(user.role), user.id, plan_of(dossier.terms), dossier.step_key,
         dossier.holder_id) if action not in (Action.SUBMIT, Action.RATE)]
 
 
@@ -223,7 +223,7 @@ def _finish(dossier: Dossier, now: datetime) -> None:
 
 def processing_days(dossier: Dossier) -> float:
     """The legal time limit: an online filing gets the procedure's shorter online limit, if any."""
-    procedure = dossier.procedure
+    procedure = dossier.terms  # as the dossier was filed
     days = procedure.processing_days
     if dossier.channel == Channel.ONLINE.value and procedure.online_processing_days:
         days = min(days, procedure.online_processing_days)
@@ -248,7 +248,7 @@ def _move(dossier: Dossier, plan: ProcessPlan, step: Step | None, now: datetime,
 
 def _apply_effects(dossier: Dossier, action: Action, status: Status, new_status: Status, data: ActionInput,
                    now: datetime, calendar: WorkingCalendar, handover: dict, actor: User) -> None:
-    plan = plan_of(dossier.procedure)
+    plan = plan_of(dossier.terms)
     if action == Action.SUBMIT:
         dossier.submitted_at = now
         # The code is given at submission, as the national portal does, so that the applicant
