@@ -16,6 +16,7 @@ from wtforms.fields.choices import SelectChoice
 from portal.access import roles_required
 from portal.admin.procedure_forms import ProcedureFilterForm, ProcedureForm, TemplateForm
 from portal.extensions import db
+from portal.i18n import current_language
 from portal.labels import PROCEDURE_ATTRIBUTE_LABELS
 from portal.messages import Refusal, message_for
 from portal.models import Agency
@@ -44,7 +45,7 @@ PROBLEM_FIELDS = {
 def index():
     form = ProcedureFilterForm(request.args)
     agencies = db.session.scalars(select(Agency).order_by(Agency.name_vi)).all()
-    form.agency.choices = [SelectChoice("", _("Tất cả cơ quan"))] + [SelectChoice(a.code, a.name_vi) for a in agencies]
+    form.agency.choices = [SelectChoice("", _("Tất cả cơ quan"))] + [SelectChoice(a.code, a.name(current_language())) for a in agencies]
     criteria = procedure_ops.AdminFilter(
         q=(form.q.data or "")[:200], agency=form.agency.data or "",
         level=int(form.level.data) if form.level.data in ("2", "3", "4") else None,
@@ -75,7 +76,8 @@ def edit(code: str):
 
 def _template_form(procedure) -> TemplateForm:
     form = TemplateForm(prefix="template")
-    form.document.choices = [SelectChoice(d["key"], d["name_vi"]) for d in procedure.documents]
+    form.document.choices = [SelectChoice(d["key"], (current_language() == "en" and d.get("name_en")) or d["name_vi"])
+                             for d in procedure.documents]
     return form
 
 
