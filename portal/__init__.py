@@ -57,6 +57,7 @@ def create_app(config: dict | None = None) -> Flask:
     from portal.citizen.views import bp as citizen_bp
     from portal.dashboard.views import bp as dashboard_bp
     from portal.office.views import bp as office_bp
+    from portal.operations import national  # noqa: F401  (reports dossier events to the national portal)
     from portal.statistics import daily  # noqa: F401  (keeps dossier_day_counts current on every flush)
     from portal.verify.views import bp as verify_bp
 

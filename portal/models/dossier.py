@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from enum import StrEnum
 
 from sqlalchemy import (
     CheckConstraint,
@@ -29,6 +30,16 @@ CHANNEL_VALUES = tuple(c.value for c in Channel)
 TIMELINESS_VALUES = tuple(t.value for t in Timeliness)
 
 
+class DossierSource(StrEnum):
+    """Which system the dossier was filed through (``dossiers.source``)."""
+
+    PORTAL = "portal"  # this portal: the citizen's own filing, or the one-stop desk
+    NATIONAL = "national"  # handed over by the national public-service portal
+
+
+SOURCE_VALUES = tuple(s.value for s in DossierSource)
+
+
 def _in(column: str, values: tuple[str, ...]) -> str:
     return f"{column} IN (" + ", ".join(f"'{v}'" for v in values) + ")"
 
@@ -45,6 +56,7 @@ class Dossier(db.Model):
     __table_args__ = (
         CheckConstraint(_in("status", STATUS_VALUES), name="status_known"),
         CheckConstraint(_in("channel", CHANNEL_VALUES), name="channel_known"),
+        CheckConstraint(_in("source", SOURCE_VALUES), name="source_known"),
         CheckConstraint("timeliness IS NULL OR " + _in("timeliness", TIMELINESS_VALUES), name="timeliness_known"),
         CheckConstraint("due_at IS NULL OR received_at IS NULL OR due_at >= received_at", name="due_after_received"),
         Index("ix_dossiers_agency_status_due", "agency_id", "status", "due_at"),
@@ -61,6 +73,12 @@ class Dossier(db.Model):
     # The applicant's name in lower case without diacritics, for search ("nguyen van a").
     applicant_search: Mapped[str] = mapped_column(String(255), default="")
     channel: Mapped[str] = mapped_column(String(16))
+    source: Mapped[str] = mapped_column(String(16), default=DossierSource.PORTAL.value,
+                                        server_default=DossierSource.PORTAL.value)
+    # The national portal's code of a dossier it handed over, and the SHA-256 of that request
+    # (the same code again with another body is a conflict).
+    national_code: Mapped[str | None] = mapped_column(String(64), unique=True)
+    national_digest: Mapped[str | None] = mapped_column(String(64))
     status: Mapped[str] = mapped_column(String(32), default=Status.DRAFT.value, index=True)
     form_version: Mapped[int] = mapped_column(Integer)
     form_snapshot: Mapped[list] = mapped_column(JSONType, default=list)
