@@ -109,3 +109,16 @@ def edited(built: dict, change) -> tuple[bytes, dict]:
     change(body)
     raw = json.dumps(body, ensure_ascii=False).encode()
     return raw, signed_headers(SECRET, raw)
+
+
+def national_dossier(client, simulator: Simulator, procedure, **extra) -> int:
+    """A dossier handed over by the simulator (through the application's endpoint): its id."""
+    from portal.extensions import db
+    from tests.integration.filing_helpers import valid_data
+
+    answer = hand_over(client, simulator.dossier_request(**filing_spec(procedure, valid_data(procedure), **extra)))
+    assert answer.status_code == 201, answer.get_json()
+    # End the test session's savepoint, which the request's own work is nested in: a later
+    # rollback in the test (a killed command) must not take the request's dossier with it.
+    db.session.commit()
+    return answer.get_json()["id"]
