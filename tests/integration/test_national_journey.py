@@ -70,3 +70,10 @@ def test_a_national_dossier_from_filing_to_result(client, pages, office, simulat
         if message["status_code"] in (9, 10):
             assert message["result"]["sha256"] == sha256 and message["result"]["signed_at"]
             assert message["result"]["url"].endswith(f"/ho-so/{dossier_id}/ket-qua")
+
+    # The citizen's rating is an event too: one more message, with the rating.
+    pages.submit(f"/ho-so/{dossier_id}/danh-gia", {"level": "very_satisfied", "comment": "Nhanh, gọn"})
+    assert runner.invoke(args=["national", "sync", "--no-daily"]).exit_code == 0
+    rating = simulator.events(dossier.national_code)[-1]
+    assert rating["action"] == "rate" and rating["status_code"] == 10
+    assert rating["rating"] == {"level": "very_satisfied", "comment": "Nhanh, gọn"}
