@@ -11,11 +11,12 @@ from portal.models import AuditEntry, Dossier, DossierEvent
 from portal.models.filing import OutboxMessage
 from portal.models.types import utcnow
 from portal.national_commands import sync_once
-from portal.operations import national
+from portal.operations import national, outbox
 from tests.conftest import PASSWORD, csrf_token_from
 from tests.integration.lifecycle_helpers import act, build_office, walk_to_result
 from tests.integration.national_helpers import national_dossier, national_simulator, simulator  # noqa: F401
 from tests.integration.office_helpers import fast_passwords  # noqa: F401
+from tests.integration.test_concurrency import _submitted, committed_office  # noqa: F401
 from workflow.calendar import VN_TZ
 
 
@@ -150,3 +151,27 @@ def test_daily_statistics_once_per_agency_and_day(client, office, simulator, run
     assert mine.payload["counts"]["received"] >= 1 and mine.payload["counts"]["received_online"] >= 1
     assert runner.invoke(args=["national", "sync", "--no-daily"]).exit_code == 0
     assert len(simulator.events("statistics")) == len(rows)
+
+
+def test_two_workers_never_share_a_message_nor_break_a_dossiers_order(_app, committed_office):  # noqa: F811
+    """PostgreSQL, real commits: what one worker holds, another skips, and a dossier's next message
+    waits until the earlier one is recorded delivered."""
+    first, _ = _submitted(committed_office, None)
+    other, _ = _submitted(committed_office, None)
+    rows = [OutboxMessage(channel="national", dossier_id=dossier_id, seq=seq, payload={"n": n})
+            for n, (dossier_id, seq) in enumerate([(first, 1), (first, 2), (other, 1)])]
+    db.session.add_all(rows)
+    db.session.commit()
+    ids = [row.id for row in rows]
+    now = utcnow()
+    held = outbox.claim("national", 10, now)  # worker 1 holds the two heads
+    assert sorted(m.id for m in held) == [ids[0], ids[2]]
+    with _app.app_context():  # worker 2, its own connection
+        assert outbox.claim("national", 10, now) == []  # locked heads skipped; the second waits behind its head
+        db.session.rollback()
+    outbox.record(held, [None, "HTTP 503"], outbox.policy("national"), now)
+    db.session.commit()
+    with _app.app_context():
+        (after,) = outbox.claim("national", 10, now)
+        assert after.id == ids[1]  # the first dossier moves on; the failed one waits for its back-off
+        db.session.rollback()
