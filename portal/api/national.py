@@ -19,7 +19,8 @@ from portal.api.openapi import json_body as body_doc
 from portal.errors import api_error
 from portal.models import Dossier
 from portal.operations import national
-from portal.operations.filing import Limits
+from portal.operations.filing import FilingError, Limits
+from portal.transaction import refused
 from signatures.webhook import SIGNATURE_HEADER, TIMESTAMP_HEADER, is_authentic
 from workflow.states import NATIONAL_CODE, Status
 
@@ -88,7 +89,16 @@ def national_dossier():
         return _answer(earlier, 200)
     procedure = national.procedure_for(received.procedure)
     data = validated_data(procedure.form_schema, received.data, final=True)
-    dossier = national.receive(received, procedure, data, Limits.from_config(current_app.config))
+    try:
+        dossier = national.receive(received, procedure, data, Limits.from_config(current_app.config))
+    except FilingError as error:
+        if error.code != "national_code_conflict":
+            raise
+        refused(error)  # received by a concurrent request meanwhile: answer as a replay when it is the same
+        earlier = national.earlier_filing(received.national_code, received.digest)
+        if earlier is None:
+            raise
+        return _answer(earlier, 200)
     return _answer(dossier, 201)
 
 

@@ -25,6 +25,7 @@ from datetime import date, datetime, timedelta
 import requests
 from flask import current_app, has_app_context
 from sqlalchemy import event, func, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from portal.extensions import db
@@ -155,10 +156,14 @@ def receive(request: NationalFiling, procedure: Procedure, data: dict, limits: L
                for key in ("full_name", "id_number", "phone", "email", "address")}
     if request.payment:
         details["payment"] = {key: request.payment.get(key) for key in ("amount", "paid_at", "transaction_id")}
-    dossier.applicant = details
-    dossier.source = DossierSource.NATIONAL.value
-    dossier.national_code, dossier.national_digest = request.national_code, request.digest
-    db.session.flush()
+    try:
+        with db.session.begin_nested():  # the same national code being received at this moment
+            dossier.applicant = details
+            dossier.source = DossierSource.NATIONAL.value
+            dossier.national_code, dossier.national_digest = request.national_code, request.digest
+            db.session.flush()
+    except IntegrityError:
+        raise FilingError("national_code_conflict", 409) from None
     for document in request.documents:
         _attach(dossier, user, document, limits)
     delivery = request.delivery or {}
