@@ -175,3 +175,18 @@ def test_two_workers_never_share_a_message_nor_break_a_dossiers_order(_app, comm
         (after,) = outbox.claim("national", 10, now)
         assert after.id == ids[1]  # the first dossier moves on; the failed one waits for its back-off
         db.session.rollback()
+
+
+def test_a_fee_payment_is_reported_with_its_receipt(client, pages, make_user, app, monkeypatch, fast_passwords):  # noqa: F811
+    from tests.integration.filing_helpers import procedure
+    from tests.integration.test_payments import awaiting_fee, decide, start
+
+    monkeypatch.setitem(app.config, "NATIONAL_SYNC_ALL", True)
+    office = build_office(make_user, procedure("LC-05"))
+    dossier = awaiting_fee(office)
+    assert client.get(decide(client, start(client, pages, office, dossier), "approve")).status_code == 302
+    db.session.expire_all()
+    rows = messages(dossier.id)
+    assert [m.payload["status_code"] for m in rows] == [1, 2, 4, 6, 4]  # submitted, accepted, forwarded, fee asked, paid
+    payment = rows[-1].payload["payment"]
+    assert rows[-1].payload["action"] == "pay_fee" and payment["amount"] == 7000 and payment["receipt_number"]
