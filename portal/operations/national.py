@@ -123,7 +123,10 @@ def applicant_account(details: dict) -> User:
         if user.role != Role.CITIZEN.value:
             raise FilingError("national_applicant_invalid", 422)
         return user
-    user = User(username=f"cd{number}", full_name=full_name[:255], id_number=number, role=Role.CITIZEN.value,
+    username = f"cd{number}"
+    if db.session.scalar(select(User.id).where(User.username == username)) is not None:
+        username = f"cd{number}-{uuid.uuid4().hex[:6]}"  # someone chose that name: any free one will do
+    user = User(username=username, full_name=full_name[:255], id_number=number, role=Role.CITIZEN.value,
                 phone=(str(details.get("phone") or "").strip() or None), address=str(details.get("address") or "")[:500] or None,
                 email=(str(details.get("email") or "").strip().lower() or None),
                 password_hash="!national-portal: no local password")
