@@ -3,6 +3,8 @@ event id, through failures, a killed run and parking."""
 
 from __future__ import annotations
 
+import time
+
 import pytest
 from sqlalchemy import select
 
@@ -105,6 +107,22 @@ def test_a_killed_run_loses_nothing(client, office, simulator, app):  # noqa: F8
     (received,) = simulator.events(first.payload["dossier"])
     assert received["event_id"] == first.event_id and received["deliveries"] == 2  # sent twice, counted once
     assert simulator.stats()["distinct"] == 1
+
+
+def test_a_timeout_is_retried_and_the_repeat_counted_once(client, office, simulator, app, monkeypatch):  # noqa: F811
+    monkeypatch.setitem(app.config, "NATIONAL_TIMEOUT_SECONDS", 0.5)
+    dossier_id = national_dossier(client, simulator, office.procedure)
+    simulator.control(sleep_next=1, sleep_seconds=1.5)  # it answers, but too late
+    assert sync_once(10).failed == 1
+    db.session.expire_all()
+    (row,) = messages(dossier_id)
+    assert row.sent_at is None and "Timeout" in row.last_error
+    deadline = time.monotonic() + 30
+    while simulator.stats()["received"] < 1 and time.monotonic() < deadline:
+        time.sleep(0.1)  # the late answer's request is still being handled by the simulator
+    assert sync_once(10).delivered == 1
+    (received,) = simulator.events(row.payload["dossier"])
+    assert received["event_id"] == row.event_id and received["deliveries"] == 2
 
 
 def test_parked_messages_are_listed_and_retried_from_the_page(
