@@ -53,17 +53,16 @@ def upgrade():
         batch_op.add_column(sa.Column("source", sa.String(length=16), server_default="portal", nullable=False))
         batch_op.add_column(sa.Column("national_code", sa.String(length=64), nullable=True))
         batch_op.add_column(sa.Column("national_digest", sa.String(length=64), nullable=True))
-        batch_op.create_unique_constraint(batch_op.f("uq_dossiers_national_code"), ["national_code"])
-        batch_op.create_check_constraint("source_known", "source IN ('portal', 'national')")
+        # Added columns and an index only: SQLite does not rebuild this much-referenced table.
+        batch_op.create_index("ix_dossiers_national_code", ["national_code"], unique=True)
 
 
 def downgrade():
-    with op.batch_alter_table("dossiers", schema=None) as batch_op:
-        batch_op.drop_constraint(batch_op.f("ck_dossiers_source_known"), type_="check")
-        batch_op.drop_constraint(batch_op.f("uq_dossiers_national_code"), type_="unique")
-        batch_op.drop_column("national_digest")
-        batch_op.drop_column("national_code")
-        batch_op.drop_column("source")
+    # Plain ALTER TABLE ... DROP COLUMN (SQLite 3.35+): a batch rebuild of dossiers would fail on
+    # the rows that reference it.
+    op.drop_index("ix_dossiers_national_code", table_name="dossiers")
+    for column in ("national_digest", "national_code", "source"):
+        op.drop_column("dossiers", column)
     op.execute("DELETE FROM outbox_messages WHERE channel <> 'email'")
     with op.batch_alter_table("outbox_messages", schema=None) as batch_op:
         batch_op.drop_constraint(batch_op.f("ck_outbox_messages_channel_known"), type_="check")

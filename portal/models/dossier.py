@@ -37,8 +37,6 @@ class DossierSource(StrEnum):
     NATIONAL = "national"  # handed over by the national public-service portal
 
 
-SOURCE_VALUES = tuple(s.value for s in DossierSource)
-
 
 def _in(column: str, values: tuple[str, ...]) -> str:
     return f"{column} IN (" + ", ".join(f"'{v}'" for v in values) + ")"
@@ -56,11 +54,12 @@ class Dossier(db.Model):
     __table_args__ = (
         CheckConstraint(_in("status", STATUS_VALUES), name="status_known"),
         CheckConstraint(_in("channel", CHANNEL_VALUES), name="channel_known"),
-        CheckConstraint(_in("source", SOURCE_VALUES), name="source_known"),
         CheckConstraint("timeliness IS NULL OR " + _in("timeliness", TIMELINESS_VALUES), name="timeliness_known"),
         CheckConstraint("due_at IS NULL OR received_at IS NULL OR due_at >= received_at", name="due_after_received"),
         Index("ix_dossiers_agency_status_due", "agency_id", "status", "due_at"),
         Index("ix_dossiers_agency_received", "agency_id", "received_at"),
+        # A unique index, not a constraint: adding it does not make SQLite rebuild the table.
+        Index("ix_dossiers_national_code", "national_code", unique=True),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -73,11 +72,12 @@ class Dossier(db.Model):
     # The applicant's name in lower case without diacritics, for search ("nguyen van a").
     applicant_search: Mapped[str] = mapped_column(String(255), default="")
     channel: Mapped[str] = mapped_column(String(16))
+    # A DossierSource value (no CHECK constraint: adding one would rebuild the table on SQLite).
     source: Mapped[str] = mapped_column(String(16), default=DossierSource.PORTAL.value,
                                         server_default=DossierSource.PORTAL.value)
     # The national portal's code of a dossier it handed over, and the SHA-256 of that request
     # (the same code again with another body is a conflict).
-    national_code: Mapped[str | None] = mapped_column(String(64), unique=True)
+    national_code: Mapped[str | None] = mapped_column(String(64))
     national_digest: Mapped[str | None] = mapped_column(String(64))
     status: Mapped[str] = mapped_column(String(32), default=Status.DRAFT.value, index=True)
     form_version: Mapped[int] = mapped_column(Integer)
