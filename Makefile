@@ -8,7 +8,7 @@ HOST   ?= 127.0.0.1
 PORT   ?= 5000
 STAMP  := $(VENV)/.installed
 
-.PHONY: install run test translations messages lint clean-db
+.PHONY: install run test translations messages lint clean-db national-simulator
 
 $(STAMP): setup.cfg pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -31,13 +31,21 @@ run: install
 	@echo "Cổng Dịch vụ công: http://$(HOST):$(PORT)/"
 	$(FLASK) run --host $(HOST) --port $(PORT)
 
+# The national-portal simulator for the demo (docs/national-portal.md), then in another terminal:
+#   NATIONAL_PORTAL_URL=http://127.0.0.1:8765 NATIONAL_PORTAL_SECRET=dev-national-secret make run
+NATIONAL_SIM_PORT ?= 8765
+NATIONAL_SECRET   ?= dev-national-secret
+national-simulator: $(STAMP)
+	$(BIN)/python -m simulators.national_portal --port $(NATIONAL_SIM_PORT) --secret $(NATIONAL_SECRET) \
+		--province-url http://$(HOST):$(PORT)
+
 # The whole suite on SQLite, then the database-backed tests again on PostgreSQL.
 test: install
 	$(BIN)/python -m tests.run_suite --postgres-url "$(PG_URL)"
 
 # ruff on all the code, then mypy (setup.cfg [mypy]: strict optional) on the pure packages.
 lint: $(STAMP)
-	$(BIN)/ruff check portal workflow signatures tests benchmarks scripts
+	$(BIN)/ruff check portal workflow signatures tests benchmarks scripts simulators
 	$(BIN)/mypy signatures workflow
 
 clean-db:

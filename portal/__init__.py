@@ -52,6 +52,7 @@ def create_app(config: dict | None = None) -> Flask:
     from portal import models  # noqa: F401  (registers the mappers)
     from portal.admin.agencies import bp as agencies_bp
     from portal.admin.procedure_views import bp as admin_procedures_bp
+    from portal.admin.sync_views import bp as sync_bp
     from portal.admin.views import bp as admin_bp
     from portal.anchors.views import bp as anchors_bp
     from portal.api import bp as api_bp
@@ -61,6 +62,7 @@ def create_app(config: dict | None = None) -> Flask:
     from portal.dashboard.views import bp as dashboard_bp
     from portal.office.feedback_views import bp as feedback_bp
     from portal.office.views import bp as office_bp
+    from portal.operations import national  # noqa: F401  (reports dossier events to the national portal)
     from portal.statistics import daily  # noqa: F401  (keeps dossier_day_counts current on every flush)
     from portal.verify.views import bp as verify_bp
 
@@ -75,6 +77,7 @@ def create_app(config: dict | None = None) -> Flask:
     app.register_blueprint(admin_bp)
     app.register_blueprint(agencies_bp)
     app.register_blueprint(admin_procedures_bp)
+    app.register_blueprint(sync_bp)
     app.register_blueprint(api_bp)
     csrf.exempt(api_bp)  # the API authenticates with bearer tokens, never with cookies
 

@@ -48,6 +48,9 @@ def register_commands(app: Flask) -> None:
     from portal.statistics.cli import stats_group
 
     app.cli.add_command(stats_group)
+    from portal.national_commands import national_group
+
+    app.cli.add_command(national_group)
 
 
 @click.group("catalogue", help="Danh mục thủ tục hành chính.")

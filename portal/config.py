@@ -99,6 +99,21 @@ def build_config(environment: str | None = None) -> dict:
         "MAIL_USERNAME": os.environ.get("MAIL_USERNAME", ""),
         "MAIL_PASSWORD": os.environ.get("MAIL_PASSWORD", ""),
         "MAIL_SENDER": os.environ.get("MAIL_SENDER", "dichvucong@laichau.gov.vn"),
+        # The outbox of background deliveries (portal/operations/outbox.py): a failed delivery
+        # is retried after base * 2^(attempts-1) seconds, at most cap seconds, and parked after
+        # the channel's number of attempts (MAIL_MAX_ATTEMPTS, NATIONAL_MAX_ATTEMPTS).
+        "OUTBOX_RETRY_BASE_SECONDS": _env_int("OUTBOX_RETRY_BASE_SECONDS", 30),
+        "OUTBOX_RETRY_CAP_SECONDS": _env_int("OUTBOX_RETRY_CAP_SECONDS", 3600),
+        "MAIL_MAX_ATTEMPTS": _env_int("MAIL_MAX_ATTEMPTS", 8),
+        # The national public-service portal (docs/national-portal.md): empty URL = seam off.
+        "NATIONAL_PORTAL_URL": os.environ.get("NATIONAL_PORTAL_URL", "").rstrip("/"),
+        "NATIONAL_PORTAL_SECRET": os.environ.get("NATIONAL_PORTAL_SECRET", ""),
+        "NATIONAL_MAX_ATTEMPTS": _env_int("NATIONAL_MAX_ATTEMPTS", 8),
+        "NATIONAL_TIMEOUT_SECONDS": _env_int("NATIONAL_TIMEOUT_SECONDS", 10),
+        # Report every dossier to the national portal, not only those it handed over.
+        "NATIONAL_SYNC_ALL": _env_bool("NATIONAL_SYNC_ALL", False),
+        # This portal's public address, for links in outbound messages (the result's URL).
+        "PORTAL_BASE_URL": os.environ.get("PORTAL_BASE_URL", "").rstrip("/"),
         # Login throttling: failures per username and per client address in a sliding window.
         "LOGIN_MAX_FAILURES_PER_USER": _env_int("LOGIN_MAX_FAILURES_PER_USER", 5),
         "LOGIN_MAX_FAILURES_PER_IP": _env_int("LOGIN_MAX_FAILURES_PER_IP", 20),

@@ -17,8 +17,9 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 
+from portal.models.dossier import DossierSource
 from portal.models.files import FileKind
-from portal.models.filing import FeedbackKind, FeedbackStatus, PaymentStatus, RatingLevel
+from portal.models.filing import FeedbackKind, FeedbackStatus, OutboxChannel, PaymentStatus, RatingLevel
 from portal.payments.gateway import GatewayStatus
 from portal.statistics import formulas
 from workflow.states import Action, Channel, DeliveryMethod, ResultKind, Role, Status, Timeliness
@@ -41,6 +42,18 @@ CHANNEL_LABELS = {
     Channel.ONLINE: _l("Trực tuyến"),
     Channel.IN_PERSON: _l("Trực tiếp"),
     Channel.POST: _l("Bưu chính công ích"),
+}
+
+#: Which system a dossier was filed through; shown as a badge when it is the national portal.
+SOURCE_LABELS = {
+    DossierSource.PORTAL: _l("Cổng DVC tỉnh"),
+    DossierSource.NATIONAL: _l("Cổng DVC quốc gia"),
+}
+
+#: Where an outbox message goes (the administrators' synchronisation page).
+OUTBOX_CHANNEL_LABELS = {
+    OutboxChannel.EMAIL: _l("Thư điện tử"),
+    OutboxChannel.NATIONAL: _l("Cổng DVC quốc gia"),
 }
 
 TIMELINESS_LABELS = {
@@ -318,4 +331,6 @@ TABLES = {
     "RATE_LABELS": RATE_LABELS, "GROUP_LABELS": GROUP_LABELS, "PERIOD_KIND_LABELS": PERIOD_KIND_LABELS,
     "PERIOD_TITLES": PERIOD_TITLES, "VERDICT_LABELS": VERDICT_LABELS,
     "PROCEDURE_ATTRIBUTE_LABELS": PROCEDURE_ATTRIBUTE_LABELS,
+    "SOURCE_LABELS": SOURCE_LABELS,
+    "OUTBOX_CHANNEL_LABELS": OUTBOX_CHANNEL_LABELS,
 }

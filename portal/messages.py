@@ -31,6 +31,14 @@ MESSAGES = {
     "wrong_type": _l("Chỉ nhận tệp PDF, JPEG hoặc PNG (kiểm tra theo nội dung tệp, không theo tên tệp)."),
     "file_type": _l("Chỉ nhận tệp PDF, PNG hoặc JPEG (dự thảo kết quả: PDF)."),
     "too_many_files": _l("Mỗi thành phần hồ sơ có tối đa %(n)s tệp."),
+    # Dossiers handed over by the national portal (portal.operations.national)
+    "national_code_conflict": _l("Mã hồ sơ quốc gia này đã được gửi với nội dung khác."),
+    "national_applicant_invalid": _l("Thông tin người nộp không hợp lệ: cần họ tên và số định danh cá nhân 12 số "
+                                     "của một công dân."),
+    "national_document_invalid": _l("Tệp của giấy tờ %(key)s không đọc được (nội dung base64 không hợp lệ)."),
+    "national_sha256_mismatch": _l("Mã băm SHA-256 của tệp %(key)s không khớp với nội dung tệp."),
+    # The outbox (administrators)
+    "outbox_not_parked": _l("Thông điệp này không ở trạng thái tạm dừng nên không cần gửi lại."),
     # What the structural check of an upload found (portal.operations.uploads, pdf_check)
     "file_has_markup": _l("Tệp có chứa mã trang web (HTML hoặc script) nên không được nhận, vì có thể gây hại cho "
                           "người mở tệp. Hãy lưu (xuất) lại tài liệu thành PDF hoặc chụp lại ảnh rồi tải lên."),

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from flask import jsonify
 
-from portal.api import auth, catalogue, dossiers, feedback, filing, office, serialize, stats, verify
+from portal.api import auth, catalogue, dossiers, feedback, filing, national, office, serialize, stats, verify
 from portal.api.blueprint import bp
 from portal.api.openapi import ERROR_SCHEMA, error, json_response
 
@@ -39,7 +39,7 @@ SPEC = {
 
 
 #: Every module of the API, in the order of the published document.
-MODULES = (auth, catalogue, dossiers, filing, office, feedback, verify, stats)
+MODULES = (auth, catalogue, dossiers, filing, office, feedback, verify, stats, national)
 
 
 def full_spec() -> dict:

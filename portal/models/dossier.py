@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from enum import StrEnum
 
 from sqlalchemy import (
     CheckConstraint,
@@ -29,6 +30,14 @@ CHANNEL_VALUES = tuple(c.value for c in Channel)
 TIMELINESS_VALUES = tuple(t.value for t in Timeliness)
 
 
+class DossierSource(StrEnum):
+    """Which system the dossier was filed through (``dossiers.source``)."""
+
+    PORTAL = "portal"  # this portal: the citizen's own filing, or the one-stop desk
+    NATIONAL = "national"  # handed over by the national public-service portal
+
+
+
 def _in(column: str, values: tuple[str, ...]) -> str:
     return f"{column} IN (" + ", ".join(f"'{v}'" for v in values) + ")"
 
@@ -49,6 +58,8 @@ class Dossier(db.Model):
         CheckConstraint("due_at IS NULL OR received_at IS NULL OR due_at >= received_at", name="due_after_received"),
         Index("ix_dossiers_agency_status_due", "agency_id", "status", "due_at"),
         Index("ix_dossiers_agency_received", "agency_id", "received_at"),
+        # A unique index, not a constraint: adding it does not make SQLite rebuild the table.
+        Index("ix_dossiers_national_code", "national_code", unique=True),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -61,6 +72,13 @@ class Dossier(db.Model):
     # The applicant's name in lower case without diacritics, for search ("nguyen van a").
     applicant_search: Mapped[str] = mapped_column(String(255), default="")
     channel: Mapped[str] = mapped_column(String(16))
+    # A DossierSource value (no CHECK constraint: adding one would rebuild the table on SQLite).
+    source: Mapped[str] = mapped_column(String(16), default=DossierSource.PORTAL.value,
+                                        server_default=DossierSource.PORTAL.value)
+    # The national portal's code of a dossier it handed over, and the SHA-256 of that request
+    # (the same code again with another body is a conflict).
+    national_code: Mapped[str | None] = mapped_column(String(64))
+    national_digest: Mapped[str | None] = mapped_column(String(64))
     status: Mapped[str] = mapped_column(String(32), default=Status.DRAFT.value, index=True)
     form_version: Mapped[int] = mapped_column(Integer)
     # The procedure's version the dossier was filed under (procedure_versions.number): its

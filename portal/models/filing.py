@@ -1,8 +1,9 @@
-"""Online filing: idempotency keys, fee payments, notifications, the e-mail outbox, ratings and
+"""Online filing: idempotency keys, fee payments, notifications, the outbox, ratings and
 feedback (the citizen side of the portal)."""
 
 from __future__ import annotations
 
+import uuid
 from datetime import datetime
 from enum import StrEnum
 
@@ -127,24 +128,59 @@ class Notification(db.Model):
     read_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
-class OutboxMessage(db.Model):
-    """An e-mail to send, written in the same transaction as the change it reports.
+class OutboxChannel(StrEnum):
+    """Where an outbox message goes (``outbox_messages.channel``)."""
 
-    ``flask outbox send`` (run every minute by the scheduler) delivers pending messages through
-    SMTP and records the outcome, so a mail server that is down delays a message but never loses
-    it. Without MAIL_SERVER (development) messages stay here, readable at /ho-so/hop-thu-di.
+    EMAIL = "email"  # an e-mail to a person, through SMTP
+    NATIONAL = "national"  # a message to the national public-service portal
+
+
+OUTBOX_CHANNELS = tuple(c.value for c in OutboxChannel)
+
+
+def _event_id() -> str:
+    return str(uuid.uuid4())
+
+
+class OutboxMessage(db.Model):
+    """A message to deliver to an outside system, written in the same transaction as the change it
+    reports (the transactional outbox of every background delivery: e-mail, the national portal).
+
+    ``portal.operations.outbox`` drains one channel at a time with one retry policy: a failure
+    sets ``next_attempt_at`` (exponential back-off with a cap), and after the channel's number of
+    attempts the message is parked (``parked_at``) until an administrator retries it. Messages of
+    one dossier are delivered in ``seq`` order: an undelivered earlier one holds the later ones
+    back. ``event_id`` stays the same across retries, so a receiver can drop a repeat. E-mails
+    keep their address, subject and body in their own columns (without MAIL_SERVER they stay
+    here, readable at /ho-so/hop-thu-di); other channels carry a JSON ``payload``.
     """
 
     __tablename__ = "outbox_messages"
+    __table_args__ = (
+        CheckConstraint(_in("channel", OUTBOX_CHANNELS), name="channel_known"),
+        UniqueConstraint("channel", "dossier_id", "seq", name="uq_outbox_messages_channel_dossier_seq"),
+        Index("ix_outbox_messages_channel_pending", "channel", "sent_at", "parked_at"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    to_address: Mapped[str] = mapped_column(String(255))
-    subject: Mapped[str] = mapped_column(String(255))
-    body: Mapped[str] = mapped_column(Text)
+    channel: Mapped[str] = mapped_column(String(16), default=OutboxChannel.EMAIL.value,
+                                         server_default=OutboxChannel.EMAIL.value)
+    event_id: Mapped[str] = mapped_column(String(36), unique=True, default=_event_id)
+    # A message that must exist once (e.g. one day's statistics of one agency).
+    dedup_key: Mapped[str | None] = mapped_column(String(100), unique=True)
+    dossier_id: Mapped[int | None] = mapped_column(ForeignKey("dossiers.id"), index=True)
+    seq: Mapped[int | None] = mapped_column(Integer)
+    payload: Mapped[dict | None] = mapped_column(JSONType)
+    to_address: Mapped[str | None] = mapped_column(String(255))
+    subject: Mapped[str | None] = mapped_column(String(255))
+    body: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Delivered (a 2xx, or accepted by the mail server).
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
     attempts: Mapped[int] = mapped_column(default=0)
     last_error: Mapped[str | None] = mapped_column(String(500))
+    next_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    parked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class Rating(db.Model):

@@ -4,7 +4,8 @@ Every dossier event that matters to the applicant (whoever caused it: the citize
 the payment gateway) adds a ``Notification`` row in the same transaction: a session hook watches
 new ``DossierEvent`` rows, so no use case can forget it. E-mails go through SMTP when
 ``MAIL_SERVER`` is configured, and only after the transaction commits (a rolled-back action sends
-nothing); without a mail server they are written to the ``outbox_messages`` table, which
+nothing); they are written to the shared outbox (``portal.operations.outbox``, channel
+``email``); without a mail server they stay there, which
 administrators (and everyone in development) can read at /ho-so/hop-thu-di.
 """
 
@@ -22,8 +23,9 @@ from sqlalchemy.orm import Session
 
 from portal.extensions import db
 from portal.models import Dossier, DossierEvent, User
-from portal.models.filing import Feedback, Notification, OutboxMessage
+from portal.models.filing import Feedback, Notification, OutboxChannel, OutboxMessage
 from portal.models.types import utcnow
+from portal.operations import outbox
 from portal.text import format_vnd
 from workflow.calendar import VN_TZ
 from workflow.states import Action, Role
@@ -153,8 +155,9 @@ def mark_all_read(user: User) -> int:
     return result.rowcount or 0
 
 
-def outbox(limit: int = 200) -> list[OutboxMessage]:
-    return list(db.session.scalars(select(OutboxMessage).order_by(OutboxMessage.id.desc()).limit(limit)))
+def mail_outbox(limit: int = 200) -> list[OutboxMessage]:
+    return list(db.session.scalars(select(OutboxMessage).where(OutboxMessage.channel == OutboxChannel.EMAIL.value)
+                                   .order_by(OutboxMessage.id.desc()).limit(limit)))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -186,37 +189,23 @@ def _queue_mail(session: Session, address: str, note: Notification) -> None:
     with force_locale("vi"):
         subject = "[Dịch vụ công Lai Châu] " + title(note)
         text = body(note)
-    session.add(OutboxMessage(to_address=address, subject=subject, body=text))
-
-
-MAX_ATTEMPTS = 8
+    session.add(OutboxMessage(channel=OutboxChannel.EMAIL.value, to_address=address, subject=subject, body=text))
 
 
 def deliver_outbox(limit: int = 200) -> tuple[int, int]:
-    """Send pending outbox messages through SMTP; returns (sent, failed). The caller commits.
+    """Send one batch of due e-mails through SMTP; returns (sent, failed). The caller commits.
 
-    Rows are locked with SKIP LOCKED on PostgreSQL, so several workers never send one message
-    twice. A failure is recorded on the row and retried later, up to MAX_ATTEMPTS times.
+    The e-mail channel of the shared outbox (``portal.operations.outbox``): locked with SKIP
+    LOCKED on PostgreSQL, a failure retried later with back-off, parked after MAIL_MAX_ATTEMPTS.
     """
     if not current_app.config.get("MAIL_SERVER"):
         return 0, 0
-    query = (select(OutboxMessage).where(OutboxMessage.sent_at.is_(None), OutboxMessage.attempts < MAX_ATTEMPTS)
-             .order_by(OutboxMessage.id).limit(limit))
-    if db.session.get_bind().dialect.name == "postgresql":
-        query = query.with_for_update(skip_locked=True)
-    rows = list(db.session.scalars(query))
-    if not rows:
-        return 0, 0
-    outcome = send_mail([(row.to_address, row.subject, row.body) for row in rows])
-    now = utcnow()
-    for row, error in zip(rows, outcome, strict=True):
-        row.attempts += 1
-        if error is None:
-            row.sent_at, row.last_error = now, None
-        else:
-            row.last_error = error[:500]
-    failed = sum(1 for error in outcome if error is not None)
-    return len(rows) - failed, failed
+    result = outbox.drain_batch(OutboxChannel.EMAIL, _mail_transport, limit)
+    return result.delivered, result.failed
+
+
+def _mail_transport(rows: list[OutboxMessage]) -> list[str | None]:
+    return send_mail([(row.to_address or "", row.subject or "", row.body or "") for row in rows])
 
 
 def send_mail(messages: list[tuple[str, str, str]]) -> list[str | None]:

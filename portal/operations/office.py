@@ -123,7 +123,7 @@ def queue_statement(user: User, flt: QueueFilter, now: datetime, due_soon_until:
     applicant_name = d.applicant["full_name"].as_string()
     query = (
         select(
-            d.id, d.code, d.status, d.channel, d.agency_id, d.procedure_id, d.due_at, d.received_at,
+            d.id, d.code, d.status, d.channel, d.source, d.agency_id, d.procedure_id, d.due_at, d.received_at,
             d.submitted_at, d.finished_at, d.paused_since, d.step_key, d.step_due_at, d.holder_role,
             d.holder_id, d.version, applicant_name.label("applicant_name"),
             Procedure.code.label("procedure_code"), Procedure.name_vi.label("procedure_name"),

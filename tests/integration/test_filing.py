@@ -417,8 +417,13 @@ def test_mail_waits_in_the_outbox_until_the_worker_delivers_it(app, monkeypatch,
     assert result.exit_code == 1 and "1 thư lỗi" in result.output
     row = db.session.scalars(select(OutboxMessage)).one()
     assert row.sent_at is None and row.attempts == 1 and "down" in row.last_error
-    # Back up: delivered once, and not again.
+    # Retried after the back-off delay, not before (the shared outbox's retry policy).
+    assert row.next_attempt_at > row.created_at and row.channel == "email"
     monkeypatch.setattr(FakeSMTP, "down", False)
+    assert runner.invoke(args=["outbox", "send"]).exit_code == 0 and FakeSMTP.sent == []
+    row.next_attempt_at = row.created_at  # the delay has passed
+    db.session.commit()
+    # Back up: delivered once, and not again.
     assert runner.invoke(args=["outbox", "send"]).exit_code == 0
     assert runner.invoke(args=["outbox", "send"]).exit_code == 0
     db.session.refresh(row)

@@ -12,37 +12,15 @@ from sqlalchemy import func, select
 from portal.extensions import db
 from portal.models import Dossier, DossierEvent, DossierFile
 from portal.models.types import utcnow
-from tests.conftest import PASSWORD, csrf_token_from
+from tests.conftest import csrf_token_from
 from tests.integration.filing_helpers import PDF
 from tests.integration.lifecycle_helpers import act, build_office, new_submitted, vn
-from tests.integration.office_helpers import fast_passwords, pdf_text  # noqa: F401
+from tests.integration.office_helpers import fast_passwords, login, pdf_text, post_action, status_of  # noqa: F401
 
 
 @pytest.fixture
 def office(make_user, fast_passwords):  # noqa: F811
     return build_office(make_user)
-
-
-def login(pages, user):
-    pages.logout() if pages.client.get("/tai-khoan").status_code == 200 else None
-    response = pages.login(user.username, PASSWORD)
-    assert response.status_code == 302
-
-
-def post_action(client, dossier_id, action, data=None, version=None):
-    page = client.get(f"/mot-cua/ho-so/{dossier_id}")
-    token = csrf_token_from(page.get_data(as_text=True))
-    if version is None:
-        db.session.expire_all()
-        version = db.session.get(Dossier, dossier_id).version
-    return client.post(f"/mot-cua/ho-so/{dossier_id}/thao-tac/{action}",
-                       data={"csrf_token": token, "version": version, **(data or {})},
-                       content_type="multipart/form-data", follow_redirects=True)
-
-
-def status_of(dossier_id):
-    db.session.expire_all()
-    return db.session.get(Dossier, dossier_id)
 
 
 def test_queue_home_lists_the_agency_dossiers_with_time_left(client, pages, office, make_user):

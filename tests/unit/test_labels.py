@@ -16,8 +16,9 @@ from flask_babel import Babel, force_locale
 from flask_babel.speaklater import LazyString
 
 from portal import labels, messages
+from portal.models.dossier import DossierSource
 from portal.models.files import FileKind
-from portal.models.filing import FeedbackKind, FeedbackStatus, PaymentStatus, RatingLevel
+from portal.models.filing import FeedbackKind, FeedbackStatus, OutboxChannel, PaymentStatus, RatingLevel
 from portal.operations import notifications
 from portal.payments.gateway import GatewayStatus
 from workflow.states import Action, Channel, DeliveryMethod, ResultKind, Role, Status, Timeliness
@@ -41,6 +42,8 @@ ENUM_TABLES = [
     (labels.RATING_LABELS, RatingLevel),
     (labels.FEEDBACK_KIND_LABELS, FeedbackKind),
     (labels.FEEDBACK_STATUS_LABELS, FeedbackStatus),
+    (labels.SOURCE_LABELS, DossierSource),
+    (labels.OUTBOX_CHANNEL_LABELS, OutboxChannel),
 ]
 
 

@@ -16,6 +16,8 @@ ROOT = Path(__file__).resolve().parents[2]
 FORBIDDEN = {
     "workflow": {"flask", "portal", "signatures", "flask_sqlalchemy", "flask_login", "flask_wtf", "flask_babel"},
     "signatures": {"flask", "portal", "workflow", "flask_sqlalchemy", "flask_login", "flask_wtf", "flask_babel"},
+    # Outside systems' simulators run as their own processes: they share only signatures/ rules.
+    "simulators": {"portal", "workflow", "flask_sqlalchemy", "flask_login", "flask_wtf", "flask_babel"},
 }
 
 
@@ -38,6 +40,12 @@ def test_package_does_not_import_upwards(package):
         if bad:
             offenders[str(path.relative_to(ROOT))] = sorted(bad)
     assert offenders == {}
+
+
+def test_portal_never_imports_a_simulator():
+    offenders = [str(path.relative_to(ROOT)) for path in (ROOT / "portal").rglob("*.py")
+                 if "simulators" in imported_roots(path)]
+    assert offenders == []
 
 
 def test_the_checker_catches_an_upward_import(tmp_path):
