@@ -19,7 +19,13 @@ from flask_babel import lazy_gettext as _l
 
 from portal.models.dossier import DossierSource
 from portal.models.files import FileKind
-from portal.models.filing import FeedbackKind, FeedbackStatus, OutboxChannel, PaymentStatus, RatingLevel
+from portal.models.filing import (
+    FeedbackKind,
+    FeedbackStatus,
+    OutboxChannel,
+    PaymentStatus,
+    RatingLevel,
+)
 from portal.payments.gateway import GatewayStatus
 from portal.statistics import formulas
 from workflow.states import Action, Channel, DeliveryMethod, ResultKind, Role, Status, Timeliness

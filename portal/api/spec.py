@@ -11,7 +11,18 @@ from __future__ import annotations
 
 from flask import jsonify
 
-from portal.api import auth, catalogue, dossiers, feedback, filing, national, office, serialize, stats, verify
+from portal.api import (
+    auth,
+    catalogue,
+    dossiers,
+    feedback,
+    filing,
+    national,
+    office,
+    serialize,
+    stats,
+    verify,
+)
 from portal.api.blueprint import bp
 from portal.api.openapi import ERROR_SCHEMA, error, json_response
 

@@ -18,7 +18,13 @@ from flask_babel.speaklater import LazyString
 from portal import labels, messages
 from portal.models.dossier import DossierSource
 from portal.models.files import FileKind
-from portal.models.filing import FeedbackKind, FeedbackStatus, OutboxChannel, PaymentStatus, RatingLevel
+from portal.models.filing import (
+    FeedbackKind,
+    FeedbackStatus,
+    OutboxChannel,
+    PaymentStatus,
+    RatingLevel,
+)
 from portal.operations import notifications
 from portal.payments.gateway import GatewayStatus
 from workflow.states import Action, Channel, DeliveryMethod, ResultKind, Role, Status, Timeliness
