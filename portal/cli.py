@@ -81,6 +81,44 @@ def catalogue_export(directory: Path):
     click.echo(f"Đã ghi {count} tệp vào {directory}")
 
 
+@catalogue_group.command("import-national", help="Cập nhật mã, tên, thời hạn, phí của các thủ tục từ tệp xuất (XLSX/CSV) "
+                         "của CSDL quốc gia về TTHC, mỗi thay đổi là một phiên bản mới; chạy lại không thay đổi gì.")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--dry-run", is_flag=True, help="Chỉ báo cáo, không ghi gì.")
+@command_boundary
+def catalogue_import_national(path: Path, dry_run: bool):
+    from portal.messages import message_for
+    from portal.operations import national_catalogue
+
+    try:
+        rows = national_catalogue.read_export(path.name, path.read_bytes())
+    except national_catalogue.NationalExportError as error:
+        raise click.ClickException(message_for(error)) from None
+    report = national_catalogue.import_export(rows, source=path.name)
+    for code, changed in report.changed.items():
+        click.echo(f"{code}:")
+        for attribute, (before, after) in changed.items():
+            click.echo(f"  {attribute}: {_short(before)} -> {_short(after)}")
+    for code, reason in report.refused.items():
+        click.echo(f"{code}: không cập nhật được ({reason})", err=True)
+    for row in report.unmatched:
+        click.echo(f"dòng {row.line}: {row.national_code} “{row.name_vi}” không có trong danh mục của tỉnh")
+    for note in report.notes:
+        click.echo(f"lưu ý: {note}")
+    click.echo(f"{len(rows)} dòng, {report.matched} khớp với danh mục, {len(report.changed)} thủ tục thay đổi"
+               + (" (chạy thử: không ghi gì)" if dry_run else ""))
+    if dry_run:
+        db.session.rollback()
+
+
+def _short(value) -> str:
+    if isinstance(value, dict) and "amount" in value:
+        return f"{value['amount']:,}".replace(",", ".") + " đ"
+    if isinstance(value, list):
+        return f"{len(value)} mục: " + ", ".join(f"{v.get('key')} {v.get('hours')} h" for v in value if isinstance(v, dict))
+    return "(trống)" if value in (None, "") else str(value)
+
+
 @click.command("create-user", help="Tạo tài khoản cán bộ hoặc quản trị.")
 @click.argument("username")
 @click.option("--role", required=True, type=click.Choice([r.value for r in Role]))

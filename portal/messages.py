@@ -16,6 +16,11 @@ from dataclasses import dataclass, field
 from flask_babel import lazy_gettext as _l
 
 MESSAGES = {
+    # The national procedure database's export (flask catalogue import-national)
+    "national_export_type": _l("Tệp “%(name)s” không phải tệp XLSX hoặc CSV xuất từ CSDL quốc gia về TTHC."),
+    "national_export_unreadable": _l("Không đọc được tệp: tệp hỏng, hoặc không phải XLSX hay CSV mã hóa UTF-8."),
+    "national_export_columns": _l("Không tìm thấy dòng tiêu đề có cột “Mã thủ tục” và “Tên thủ tục” trong 10 dòng đầu của tệp."),
+    "national_export_too_long": _l("Tệp có quá %(limit)s dòng."),
     # Dossiers and their files (citizens, office, API)
     "not_found": _l("Không tìm thấy hồ sơ hoặc tệp bạn yêu cầu."),
     "lookup_phone_required": _l("Khi tra cứu bằng các số cuối của mã hồ sơ, vui lòng nhập cả số điện thoại đã khai khi nộp hồ sơ."),
