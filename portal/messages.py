@@ -103,6 +103,8 @@ MESSAGES = {
     "guard_fee_paid": _l("Người nộp chưa nộp phí, lệ phí."),
     "guard_fee_due": _l("Thủ tục không có phí, lệ phí phải nộp."),
     "guard_not_yet_rated": _l("Bạn đã đánh giá hồ sơ này."),
+    "guard_apology_early_enough": _l("Thư xin lỗi và hẹn lại ngày trả kết quả phải được gửi chậm nhất 01 ngày làm "
+                                     "việc trước ngày hẹn trả; nay đã quá thời điểm đó."),
     # The office's own inputs (desk registration, action forms)
     "applicant_name_required": _l("Cần họ tên người nộp."),
     "bad_id_number": _l("Số định danh gồm 9 hoặc 12 chữ số."),

@@ -30,8 +30,9 @@ Decisions
 * **fees.** ``request_fee`` (*in_process* -> *awaiting_fee*, guard ``fee_due``) and ``pay_fee``
   (-> *in_process*, guard ``fee_paid``: the payment is confirmed). A fee collected when the result
   is handed over is checked by ``return_result``'s ``fee_paid`` guard.
-* **apologize** (unit or agency leader, with a reason and a new date; at most once:
-  ``not_yet_apologized``; the new date must be later: ``new_due_after_current``) keeps the status.
+* **apologize** (the agency leader only, with a reason and a new date; at most once:
+  ``not_yet_apologized``; at the latest one working day before the due date:
+  ``apology_early_enough``; the new date must be later: ``new_due_after_current``) keeps the status.
 * **stop / withdraw** carry a reason. A draft is not withdrawn (the citizen deletes it). One-stop
   officers may record a withdrawal handed in on paper.
 * **rate** on *returned* keeps the status, once per dossier (``not_yet_rated``).
@@ -102,6 +103,9 @@ class Context:
     result_proposed: bool = False
     result_signed: bool = False
     apologized: bool = False
+    # The apology comes at least one working day before the due date (the caller computes it
+    # with its working calendar: ``workflow.deadlines.apology_in_time``).
+    apology_early_enough: bool = False
     current_due: datetime | None = None
     new_due: datetime | None = None
     resume_status: Status | None = None
@@ -123,6 +127,7 @@ GUARDS: dict[str, Callable[[Context], bool]] = {
     "result_proposed": lambda ctx: ctx.result_proposed,
     "result_signed": lambda ctx: ctx.result_signed,
     "not_yet_apologized": lambda ctx: not ctx.apologized,
+    "apology_early_enough": lambda ctx: ctx.apology_early_enough,
     "new_due_after_current": lambda ctx: (
         ctx.current_due is not None and ctx.new_due is not None and ctx.new_due > ctx.current_due
     ),
@@ -160,6 +165,9 @@ class Transition:
 _CITIZEN = frozenset({Role.CITIZEN})
 _DESK = frozenset({Role.ONE_STOP_OFFICER})
 _LEADERS = frozenset({Role.UNIT_LEADER, Role.AGENCY_LEADER})
+# The apology and its new appointment are signed by the head of the agency (Nghị định 61/2018,
+# Điều 19; Lai Châu QĐ 88/2025), not by a unit leader.
+_AGENCY_HEAD = frozenset({Role.AGENCY_LEADER})
 _PROCESSORS = PROCESSING_ROLES
 
 
@@ -212,8 +220,8 @@ def _rows() -> Iterable[Transition]:
             source,
             A.APOLOGIZE,
             source,
-            _LEADERS,
-            ("reason_given", "not_yet_apologized", "new_due_after_current"),
+            _AGENCY_HEAD,
+            ("reason_given", "not_yet_apologized", "apology_early_enough", "new_due_after_current"),
         )
     yield T(S.PROCESSED, A.RETURN_RESULT, S.RETURNED, _DESK, ("fee_paid",))
     yield T(S.RETURNED, A.RATE, S.RETURNED, _CITIZEN, ("not_yet_rated",))

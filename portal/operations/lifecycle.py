@@ -107,7 +107,7 @@ def offered_actions(dossier: Dossier, user: User) -> list[Action]:
         dossier.holder_id) if action not in (Action.SUBMIT, Action.RATE)]
 
 
-def _context(dossier: Dossier, data: ActionInput) -> Context:
+def _context(dossier: Dossier, data: ActionInput, now: datetime, calendar: WorkingCalendar) -> Context:
     return Context(
         reason=data.reason or "",
         documents_complete=data.documents_complete,
@@ -116,6 +116,7 @@ def _context(dossier: Dossier, data: ActionInput) -> Context:
         result_proposed=dossier.result_proposed,
         result_signed=dossier.result_signed,
         apologized=dossier.extended_at is not None,
+        apology_early_enough=dossier.due_at is not None and apology_in_time(now, dossier.due_at, calendar),
         current_due=dossier.due_at,
         new_due=data.new_due_at,
         resume_status=Status(dossier.resume_status) if dossier.resume_status else None,
@@ -131,13 +132,13 @@ def apply_action(dossier: Dossier, action: Action | str, actor: User, data: Acti
     action = as_action(action)
     authorize(dossier, action, actor, data.version)
     status = Status(dossier.status)
+    calendar = working_calendar(dossier.agency_id)
     try:
-        new_status = machine.apply(status, action, Role(actor.role), _context(dossier, data))
+        new_status = machine.apply(status, action, Role(actor.role), _context(dossier, data, now, calendar))
     except machine.GuardFailed as error:
         refusal = NotAllowed if error.guard in ONCE_ONLY_GUARDS else DossierError
         raise refusal(f"guard_{error.guard}", str(error)) from None
 
-    calendar = working_calendar(dossier.agency_id)
     handover: dict = {"step_due_at": None, "step_timeliness": None}
     from_step = dossier.step_key
     with db.session.no_autoflush:  # one UPDATE of the dossier, so its version moves by one

@@ -103,19 +103,27 @@ def test_supplement_rounds_stop_the_clock(office):
     assert len(d.pauses) == 3
 
 
-def test_apology_sets_a_new_date_once(office):
+def test_apology_by_the_agency_head_once_and_at_least_a_working_day_ahead(office):
     start = vn(2026, 11, 23, 8, 0)
     dossier = new_submitted(office, start)
     act(dossier.id, "accept", office.officer, start)
     act(dossier.id, "forward", office.officer, start + timedelta(minutes=5))
     d = db.session.get(Dossier, dossier.id)
     new_due = d.due_at + timedelta(days=7)
-    d = act(dossier.id, "apologize", office.unit_leader, start + timedelta(days=1), reason="Cần xác minh thực địa",
+    with pytest.raises(dossiers.Forbidden):  # a unit leader may not apologize for the agency
+        act(dossier.id, "apologize", office.unit_leader, start + timedelta(days=1), reason="Cần xác minh thực địa",
+            new_due_at=new_due)
+    calendar = working_calendar(d.agency_id)
+    too_late = calendar.add_working_minutes(d.due_at - timedelta(hours=1), 0)  # less than a working day left
+    with pytest.raises(dossiers.DossierError) as late:
+        act(dossier.id, "apologize", office.agency_leader, too_late, reason="Cần xác minh thực địa", new_due_at=new_due)
+    assert late.value.code == "guard_apology_early_enough"
+    d = act(dossier.id, "apologize", office.agency_leader, start + timedelta(days=1), reason="Cần xác minh thực địa",
             new_due_at=new_due)
     assert d.due_at.replace(second=0, microsecond=0) == new_due.replace(second=0, microsecond=0)
     assert d.original_due_at < d.due_at
     with pytest.raises(dossiers.DossierError):
-        lifecycle.perform(dossier.id, "apologize", office.unit_leader,
+        lifecycle.perform(dossier.id, "apologize", office.agency_leader,
                          lifecycle.ActionInput(reason="lần hai", new_due_at=new_due + timedelta(days=3)))
 
 

@@ -120,7 +120,7 @@ def test_every_action_by_every_role(client, office, action, stage, body, allowed
     ("send_back", "tham-dinh", "specialist", {}),
     ("refuse", "phe-duyet", "agency_leader", {"reason": "   "}),
     ("stop", "tham-dinh", "unit_leader", {}),
-    ("apologize", "tham-dinh", "unit_leader", {"new_due_at": "2027-01-20T16:00:00+07:00"}),
+    ("apologize", "tham-dinh", "agency_leader", {"new_due_at": "2027-01-20T16:00:00+07:00"}),
 ])
 def test_missing_reason_is_422_and_changes_nothing(client, office, action, stage, role, body):
     dossier_id = at_stage(office, stage)

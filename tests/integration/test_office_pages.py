@@ -138,7 +138,9 @@ def test_supplement_refusal_and_apology_from_the_page(client, pages, office):
 
     slow = new_submitted(office, utcnow() - timedelta(hours=1))
     act(slow.id, "accept", office.officer)
-    login(pages, office.unit_leader)
+    login(pages, office.unit_leader)  # the apology is the agency head's: a unit leader is not offered it
+    assert 'id="action-apologize"' not in client.get(f"/mot-cua/ho-so/{slow.id}").get_data(as_text=True)
+    login(pages, office.agency_leader)
     due = status_of(slow.id).due_at.astimezone(vn(2026, 1, 1).tzinfo)
     new_day = (due + timedelta(days=10)).date()
     html = post_action(client, slow.id, "apologize", {"reason": "Chờ ý kiến phối hợp"}).get_data(as_text=True)

@@ -27,7 +27,7 @@ from workflow.states import Action, Role, Status
 
 CITIZEN_DESK = "citizen one_stop_officer"
 LEADERS = "unit_leader agency_leader"
-APOLOGY_GUARDS = "reason_given not_yet_apologized new_due_after_current"
+APOLOGY_GUARDS = "reason_given not_yet_apologized apology_early_enough new_due_after_current"
 
 # status, action, roles allowed, target status, guards
 LIFECYCLE = [
@@ -40,7 +40,7 @@ LIFECYCLE = [
     ("accepted", "forward", "one_stop_officer", "in_process", ""),
     ("accepted", "stop", LEADERS, "stopped", "reason_given"),
     ("accepted", "withdraw", CITIZEN_DESK, "withdrawn", "reason_given"),
-    ("accepted", "apologize", LEADERS, "accepted", APOLOGY_GUARDS),
+    ("accepted", "apologize", "agency_leader", "accepted", APOLOGY_GUARDS),
     ("in_process", "request_supplement", "specialist unit_leader", "supplement_requested", "reason_given"),
     ("in_process", "forward", "one_stop_officer specialist unit_leader agency_leader clerk", "in_process", ""),
     ("in_process", "send_back", "specialist unit_leader agency_leader clerk", "in_process", "reason_given"),
@@ -51,7 +51,7 @@ LIFECYCLE = [
     ("in_process", "request_fee", "one_stop_officer specialist", "awaiting_fee", "fee_due"),
     ("in_process", "stop", LEADERS, "stopped", "reason_given"),
     ("in_process", "withdraw", CITIZEN_DESK, "withdrawn", "reason_given"),
-    ("in_process", "apologize", LEADERS, "in_process", APOLOGY_GUARDS),
+    ("in_process", "apologize", "agency_leader", "in_process", APOLOGY_GUARDS),
     ("supplement_requested", "supplement", CITIZEN_DESK, "submitted", "resume_is_submitted"),
     ("supplement_requested", "supplement", CITIZEN_DESK, "accepted", "resume_is_accepted"),
     ("supplement_requested", "supplement", CITIZEN_DESK, "in_process", "resume_is_in_process"),
@@ -60,7 +60,7 @@ LIFECYCLE = [
     ("awaiting_fee", "pay_fee", CITIZEN_DESK, "in_process", "fee_paid"),
     ("awaiting_fee", "stop", LEADERS, "stopped", "reason_given"),
     ("awaiting_fee", "withdraw", CITIZEN_DESK, "withdrawn", "reason_given"),
-    ("awaiting_fee", "apologize", LEADERS, "awaiting_fee", APOLOGY_GUARDS),
+    ("awaiting_fee", "apologize", "agency_leader", "awaiting_fee", APOLOGY_GUARDS),
     ("processed", "return_result", "one_stop_officer", "returned", "fee_paid"),
     ("returned", "rate", "citizen", "returned", "not_yet_rated"),
     # not_accepted, withdrawn and stopped accept nothing; administrators never act.
@@ -89,6 +89,7 @@ HOLDS = {
     "result_proposed": {"result_proposed": True},
     "result_signed": {"result_signed": True},
     "not_yet_apologized": {"apologized": False},
+    "apology_early_enough": {"apology_early_enough": True},
     "new_due_after_current": {"new_due": DUE.replace(day=17)},
     "not_yet_rated": {"rated": False},
     "resume_is_submitted": {"resume_status": Status.SUBMITTED},
@@ -103,6 +104,7 @@ FAILS = {
     "result_proposed": {"result_proposed": False},
     "result_signed": {"result_signed": False},
     "not_yet_apologized": {"apologized": True},
+    "apology_early_enough": {"apology_early_enough": False},
     "new_due_after_current": {"new_due": DUE},
     "not_yet_rated": {"rated": True},
     "resume_is_submitted": {"resume_status": None},

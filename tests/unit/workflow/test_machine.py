@@ -160,11 +160,16 @@ def test_fee_round_trip():
         apply(Status.IN_PROCESS, Action.REQUEST_FEE, Role.SPECIALIST, Context(fee_amount=0))
 
 
-def test_apology_once_and_only_with_a_later_date():
-    ctx = Context(reason="Chờ xác minh", current_due=CURRENT_DUE, new_due=vn(2026, 3, 17, 17, 0))
-    assert apply(Status.IN_PROCESS, Action.APOLOGIZE, Role.UNIT_LEADER, ctx) is Status.IN_PROCESS
+def test_apology_by_the_agency_head_once_early_enough_and_only_with_a_later_date():
+    ctx = Context(reason="Chờ xác minh", current_due=CURRENT_DUE, new_due=vn(2026, 3, 17, 17, 0),
+                  apology_early_enough=True)
+    assert apply(Status.IN_PROCESS, Action.APOLOGIZE, Role.AGENCY_LEADER, ctx) is Status.IN_PROCESS
+    with pytest.raises(RoleNotAllowed):  # the head of the agency apologizes, not a unit leader
+        apply(Status.IN_PROCESS, Action.APOLOGIZE, Role.UNIT_LEADER, ctx)
     with pytest.raises(GuardFailed, match="not_yet_apologized"):
-        apply(Status.IN_PROCESS, Action.APOLOGIZE, Role.UNIT_LEADER, replace(ctx, apologized=True))
+        apply(Status.IN_PROCESS, Action.APOLOGIZE, Role.AGENCY_LEADER, replace(ctx, apologized=True))
+    with pytest.raises(GuardFailed, match="apology_early_enough"):
+        apply(Status.IN_PROCESS, Action.APOLOGIZE, Role.AGENCY_LEADER, replace(ctx, apology_early_enough=False))
     earlier = replace(ctx, new_due=vn(2026, 3, 9, 17, 0))
     with pytest.raises(GuardFailed, match="new_due_after_current"):
         apply(Status.IN_PROCESS, Action.APOLOGIZE, Role.AGENCY_LEADER, earlier)
