@@ -6,14 +6,18 @@ from __future__ import annotations
 
 import base64
 import io
+from datetime import timedelta
+from pathlib import Path
 
 import pytest
 from PIL import Image
+from pypdf import PdfReader
 from sqlalchemy import func, select
 
 from portal.extensions import db
 from portal.models import DossierFile, UploadSession
 from portal.operations import filing, pdf_check
+from portal.storage import read_blob
 from tests.conftest import PASSWORD, Pages, csrf_token_from
 from tests.integration.filing_helpers import limits, pdf, procedure, upload
 from tests.integration.lifecycle_helpers import build_office
@@ -105,8 +109,21 @@ def test_a_dropped_upload_resumes_from_the_servers_offset_and_is_checked_like_a_
     assert row.document_key == key and row.original_name == "to-khai.pdf" and row.blob.size == len(content)
     assert db.session.scalar(select(func.count()).select_from(UploadSession)) == 0
     assert client.head(location).status_code == 404
-    assert not any((app.config["STORAGE_DIR"] and p.is_file()) for p in
-                   __import__("pathlib").Path(app.config["STORAGE_DIR"], "partial").glob("*"))
+    assert list(Path(app.config["STORAGE_DIR"], "partial").glob("*")) == []
+
+
+def test_an_abandoned_upload_expires(app, client, draft, runner):
+    token = token_for(client, draft)
+    location = create(client, draft, token, 100, draft.procedure.documents[0]["key"]).headers["Location"]
+    assert patch(client, location, token, 0, pdf()[:40]).status_code == 204
+    upload = db.session.scalar(select(UploadSession))
+    upload.expires_at -= timedelta(days=2)
+    db.session.commit()
+    assert client.head(location).status_code == 404
+    result = runner.invoke(args=["files", "gc"])
+    assert result.exit_code == 0 and "1 lượt tải lên dở dang" in result.output
+    assert db.session.scalar(select(func.count()).select_from(UploadSession)) == 0
+    assert list(Path(app.config["STORAGE_DIR"], "partial").glob("*")) == []
 
 
 def test_refused_uploads_store_nothing_and_name_the_file_and_the_document(client, draft):
@@ -147,10 +164,8 @@ def test_a_camera_photo_for_a_document_wanted_as_pdf_becomes_a_small_pdf(client,
     assert row.original_name == "IMG_0042.pdf" and row.blob.content_type == "application/pdf"
     stored = row.blob
     assert stored.size < len(shot) // 3
-    from portal.storage import read_blob
     data = read_blob(stored.sha256)
     pdf_check.check_pdf(data)  # the same structural check as any uploaded PDF
-    from pypdf import PdfReader
     [page] = PdfReader(io.BytesIO(data)).pages
     images = list(page.images)
     assert len(images) == 1 and max(images[0].image.size) == 2000

@@ -121,6 +121,11 @@
     var fresh = page.getElementById(slot.id + "-files");
     var current = document.getElementById(slot.id + "-files");
     if (fresh && current) { current.replaceWith(fresh); }
+    // The dossier's version moved with the new file: a form of the page that sends it stays current.
+    document.querySelectorAll("input[type=hidden][name$=version]").forEach(function (input) {
+      var same = input.id && page.getElementById(input.id);
+      if (same) { input.value = same.value; }
+    });
   }
 
   async function next() {
