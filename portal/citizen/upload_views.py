@@ -26,6 +26,7 @@ from flask import Response, jsonify, request, url_for
 from flask_login import current_user
 
 from portal.citizen.common import bp, citizen_only, limits, upload_refused, with_dossier
+from portal.messages import message_for
 from portal.operations import upload_sessions
 from portal.operations.filing import FilingError
 
@@ -112,9 +113,9 @@ def upload_offset(dossier, upload_id: str):
 @with_dossier
 def upload_chunk(dossier, upload_id: str):
     try:
-        upload = upload_sessions.own_upload(dossier, current_user, upload_id)
+        upload = upload_sessions.own_upload(dossier, current_user, upload_id, lock=True)
     except FilingError as error:
-        return _refusal(dossier, "", None, error)
+        return _tus(jsonify({"error": error.code, "message": message_for(error)}), error.status)
     key, filename = upload.document_key, upload.filename
     offset = _number(request.headers.get("Upload-Offset"))
     if request.headers.get("Tus-Resumable") != TUS_VERSION or offset is None:

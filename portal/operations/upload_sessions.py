@@ -61,9 +61,10 @@ def start(dossier: Dossier, user: User, document_key: str, filename: str | None,
     return upload
 
 
-def own_upload(dossier: Dossier, user: User, upload_id: str) -> UploadSession:
-    """The citizen's own upload to this dossier; anyone else's, an ended or expired one is a 404."""
-    upload = db.session.get(UploadSession, upload_id)
+def own_upload(dossier: Dossier, user: User, upload_id: str, *, lock: bool = False) -> UploadSession:
+    """The citizen's own upload to this dossier; anyone else's, an ended or expired one is a 404.
+    With ``lock`` the row is locked (PostgreSQL) so that two chunks of one upload never overlap."""
+    upload = db.session.get(UploadSession, upload_id[:32], with_for_update=lock)
     if (upload is None or upload.owner_id != user.id or upload.dossier_id != dossier.id
             or upload.expires_at <= utcnow()):
         raise FilingError("not_found", 404)

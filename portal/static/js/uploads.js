@@ -85,6 +85,9 @@
 
   async function serverOffset(item) {
     var xhr = await request("HEAD", item.location, item.token, {});
+    if (xhr.status === 404) {  // ended: expired, or completed while its answer was lost (the list shows it)
+      throw new Refused(say(texts.dataset.lost, { file: item.file.name }));
+    }
     if (xhr.status !== 200) { throw refusal(xhr); }
     return parseInt(xhr.getResponseHeader("Upload-Offset"), 10);
   }
@@ -145,6 +148,7 @@
       if (item.location && !error.network) {
         request("DELETE", item.location, item.token, {}).catch(function () { return null; });
       }
+      await refresh(item.form).catch(function () { return null; });
     }
     announce(item.status.textContent);
     busy = false;
