@@ -1,6 +1,7 @@
 """Filing a dossier's documents from a phone on a weak signal (issue 17): on one page, each file
 with its progress bar, one after another, without a reload; one chunk is lost on the way (the
-connection drops) and the upload resumes from the server's offset and completes."""
+connection drops) and the upload resumes from the server's offset and completes; a camera photo
+of several megabytes is scaled down in the browser before it is sent."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ import pytest
 
 from tests.e2e.conftest import axe_check
 from tests.e2e.test_citizen_journey import fill_e_form, procedure_info, register
-from tests.integration.filing_helpers import pdf, png
+from tests.integration.filing_helpers import camera_photo, pdf, png
 
 pytestmark = [pytest.mark.browser, pytest.mark.sqlite_only]
 
@@ -41,7 +42,7 @@ def test_documents_upload_on_one_page_and_resume_after_a_drop(live_server, brows
 
     def network(route):
         request = route.request
-        seen.append((request.method, request.headers.get("upload-offset")))
+        seen.append((request.method, request.url, request.headers.get("upload-offset")))
         if request.method == "PATCH" and request.headers.get("upload-offset") != "0" and not dropped:
             dropped.append(request.url)
             route.abort("internetdisconnected")
@@ -55,20 +56,26 @@ def test_documents_upload_on_one_page_and_resume_after_a_drop(live_server, brows
         {"name": "to-khai-ct01.pdf", "mimeType": "application/pdf", "buffer": declaration}])
     page.set_input_files(f"#doc-{proof_doc}-camera", files=[
         {"name": "hop-dong-thue.png", "mimeType": "image/png", "buffer": png(40, 60)}])
+    photo = camera_photo()
+    page.set_input_files(f"#doc-{proof_doc}-camera", files=[
+        {"name": "so-do-nha.jpg", "mimeType": "image/jpeg", "buffer": photo}])
     progress = page.locator(f"#doc-{form_doc}-progress progress")
     assert progress.get_attribute("aria-label") == "Tiến độ tải lên to-khai-ct01.pdf"
     page.wait_for_selector(f"#doc-{form_doc} .upload-status:has-text('Mất kết nối')")
     page.wait_for_selector(f"#doc-{form_doc} .upload-status:has-text('Đã tải lên to-khai-ct01.pdf')")
     page.wait_for_selector(f"#doc-{proof_doc} .upload-status:has-text('Đã tải lên hop-dong-thue.png')")
+    page.wait_for_selector(f"#doc-{proof_doc} .upload-status:has-text('Đã tải lên so-do-nha.jpg')")
     assert progress.get_attribute("value") == "100"
 
-    assert dropped and ("HEAD", None) in seen  # it asked the server where to resume
-    patches = [offset for method, offset in seen if method == "PATCH"]
-    assert patches.count("262144") == 2 and patches.index("262144") < patches.index("524288")
+    assert dropped and ("HEAD", dropped[0], None) in seen  # it asked the server where to resume
+    assert [offset for method, url, offset in seen if method == "PATCH" and url == dropped[0]] == [
+        "0", "262144", "262144", "524288"]
     assert page.evaluate("window.samePage") is True  # no reload
     assert page.locator(f"#doc-{form_doc}-files a", has_text="to-khai-ct01.pdf").count() == 1
     assert page.locator(f"#doc-{proof_doc}-files a", has_text="hop-dong-thue.png").count() == 1
-    assert page.locator("#upload-announcer").text_content() == "Đã tải lên hop-dong-thue.png."
+    assert page.locator("#upload-announcer").text_content() == "Đã tải lên so-do-nha.jpg."
     assert stored_files(app, dossier_id)[form_doc] == [("to-khai-ct01.pdf", len(declaration))]
-    assert [name for name, _size in stored_files(app, dossier_id)[proof_doc]] == ["hop-dong-thue.png"]
+    proofs = stored_files(app, dossier_id)[proof_doc]
+    assert [name for name, _size in proofs] == ["hop-dong-thue.png", "so-do-nha.jpg"]
+    assert proofs[1][1] < len(photo) // 3  # scaled down before it was sent (the server keeps a JPEG's size)
     axe_check(page, "citizen-phone-uploads")

@@ -10,7 +10,6 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from PIL import Image
 from pypdf import PdfReader
 from sqlalchemy import func, select
 
@@ -19,7 +18,7 @@ from portal.models import DossierFile, UploadSession
 from portal.operations import filing, pdf_check
 from portal.storage import read_blob
 from tests.conftest import PASSWORD, Pages, csrf_token_from
-from tests.integration.filing_helpers import limits, pdf, procedure, upload
+from tests.integration.filing_helpers import camera_photo, limits, pdf, procedure, upload
 from tests.integration.lifecycle_helpers import build_office
 
 
@@ -61,14 +60,6 @@ def patch(client, location, token, offset: int, chunk: bytes):
 def files_of(dossier) -> list[DossierFile]:
     db.session.expire_all()
     return filing.active_files(dossier)
-
-
-def photo(width: int = 4000, height: int = 3000) -> bytes:
-    """A camera-sized JPEG with some detail (noise compresses like a real photo)."""
-    image = Image.effect_noise((width // 4, height // 4), 40).convert("RGB").resize((width, height))
-    out = io.BytesIO()
-    image.save(out, "JPEG", quality=95)
-    return out.getvalue()
 
 
 def test_a_dropped_upload_resumes_from_the_servers_offset_and_is_checked_like_a_form_upload(
@@ -155,7 +146,7 @@ def test_a_camera_photo_for_a_document_wanted_as_pdf_becomes_a_small_pdf(client,
     document = draft.procedure.documents[0]
     draft.procedure.documents = [{**document, "accept": ["application/pdf"]}, *draft.procedure.documents[1:]]
     db.session.commit()
-    shot = photo()
+    shot = camera_photo()
     token = token_for(client, draft)
     response = client.post(f"/ho-so/{draft.id}/giay-to/{document['key']}", content_type="multipart/form-data",
                            data={"csrf_token": token, "file": upload("IMG_0042.jpg", shot)})

@@ -3,7 +3,7 @@
 // file starts at once: each file gets a <progress> and a status text, files go one after
 // another, and each is sent in chunks with the tus 1.0 protocol (portal/citizen/upload_views.py).
 // After a network error the upload asks the server how much it holds (HEAD) and resumes from
-// there, waiting longer after each failure. When a file is in, the slot's file list is
+// there, waiting longer after each failure. A large camera photo is scaled down first. When a file is in, the slot's file list is
 // refreshed from the page; a refusal shows the server's sentence (it names the file and slot).
 (function () {
   "use strict";
@@ -12,6 +12,7 @@
   var endpoint = texts.dataset.endpoint;
   var chunkSize = parseInt(texts.dataset.chunk, 10) || 262144;
   var announcer = document.getElementById("upload-announcer");
+  var PHOTO_SIDE = 2000, PHOTO_QUALITY = 0.8, SHRINK_ABOVE = 500 * 1024;  // as portal/operations/uploads.py
   var delays = [1, 2, 4, 8, 15, 30, 30, 30, 30, 30];  // seconds between attempts after a drop
   var queue = [];
   var busy = false;
@@ -106,7 +107,31 @@
     }
   }
 
+  async function smaller(file) {
+    // A camera photo scaled to at most PHOTO_SIDE pixels and re-encoded as JPEG before it is
+    // sent (a few hundred kilobytes instead of several megabytes on a weak link); anything else,
+    // or a photo the browser cannot decode (HEIC), is sent as chosen and checked by the server.
+    if (!/^image\/(jpeg|png)$/.test(file.type) || file.size < SHRINK_ABOVE || !window.createImageBitmap) { return file; }
+    try {
+      var bitmap = await createImageBitmap(file, { imageOrientation: "from-image" });
+      var scale = Math.min(1, PHOTO_SIDE / Math.max(bitmap.width, bitmap.height));
+      var canvas = document.createElement("canvas");
+      canvas.width = Math.round(bitmap.width * scale);
+      canvas.height = Math.round(bitmap.height * scale);
+      var context = canvas.getContext("2d");
+      context.fillStyle = "#fff";  // a transparent PNG on white, as on paper
+      context.fillRect(0, 0, canvas.width, canvas.height);
+      context.drawImage(bitmap, 0, 0, canvas.width, canvas.height);
+      var blob = await new Promise(function (resolve) { canvas.toBlob(resolve, "image/jpeg", PHOTO_QUALITY); });
+      if (!blob || blob.size >= file.size) { return file; }
+      return new File([blob], file.name.replace(/\.[^.]*$/, "") + ".jpg", { type: "image/jpeg" });
+    } catch (error) {
+      return file;
+    }
+  }
+
   async function upload(item) {
+    item.file = await smaller(item.file);
     item.location = await patiently(item, function () { return create(item); });
     var first = true;
     await patiently(item, async function () {
