@@ -79,6 +79,9 @@ def test_a_dropped_upload_resumes_from_the_servers_offset_and_is_checked_like_a_
     assert client.head(location).headers["Upload-Offset"] == str(half)
     assert patch(client, location, token, half + 10, content[half + 10:]).status_code == 409  # a gap
     assert patch(client, location, token, half, content[half:] + b"extra").status_code == 413  # beyond the size
+    assert client.patch(location, data=content[half:], headers={  # forged: no CSRF token
+        "Tus-Resumable": "1.0.0", "Upload-Offset": str(half), "Content-Type": "application/offset+octet-stream"}
+    ).status_code == 400
     assert files_of(draft) == []
     assert client.head(location).headers["Upload-Offset"] == str(half)
 
