@@ -288,12 +288,16 @@ def files_group():
     pass
 
 
-@files_group.command("gc", help="Xóa các tệp không còn bản ghi nào tham chiếu (do sự cố giữa chừng).")
+@files_group.command("gc", help="Xóa các tệp không còn bản ghi nào tham chiếu (do sự cố giữa chừng) và các lượt "
+                                   "tải lên dở dang đã hết hạn.")
 @click.option("--dry-run", is_flag=True, help="Chỉ liệt kê, không xóa.")
 @command_boundary
 def files_gc(dry_run):
+    from portal.operations import upload_sessions
     from portal.storage import orphan_paths
 
+    if not dry_run:
+        click.echo(f"{upload_sessions.expire()} lượt tải lên dở dang đã hết hạn được xóa.")
     orphans = orphan_paths()
     for path in orphans:
         click.echo(str(path))

@@ -44,6 +44,12 @@ MESSAGES = {
     "national_sha256_mismatch": _l("Mã băm SHA-256 của tệp %(key)s không khớp với nội dung tệp."),
     # The outbox (administrators)
     "outbox_not_parked": _l("Thông điệp này không ở trạng thái tạm dừng nên không cần gửi lại."),
+    # Resumable uploads (portal.operations.upload_sessions)
+    "upload_offset_mismatch": _l("Phần tệp vừa gửi không nối tiếp phần đã nhận (có thể do mất kết nối): máy chủ "
+                                 "đã nhận %(offset)s byte. Hãy tiếp tục tải lên từ chỗ đó."),
+    "upload_beyond_size": _l("Phần tệp vừa gửi vượt quá dung lượng đã khai cho tệp này. Hãy tải lên lại tệp."),
+    "upload_request_invalid": _l("Yêu cầu tải lên thiếu hoặc sai thông tin về tệp (dung lượng, tên tệp, "
+                                 "giấy tờ hoặc vị trí phần tệp)."),
     # What the structural check of an upload found (portal.operations.uploads, pdf_check)
     "file_has_markup": _l("Tệp có chứa mã trang web (HTML hoặc script) nên không được nhận, vì có thể gây hại cho "
                           "người mở tệp. Hãy lưu (xuất) lại tài liệu thành PDF hoặc chụp lại ảnh rồi tải lên."),
@@ -220,6 +226,17 @@ MESSAGES = {
     "unknown_period_kind": _l("Kỳ báo cáo không hợp lệ."),
 }
 
+#: A refusal of one uploaded file, naming the file and the document it was for.
+UPLOAD_REFUSAL = _l("Tệp “%(file)s” (Giấy tờ: %(document)s) không được nhận: %(reason)s")
+#: The file is of a type the document does not take.
+UPLOAD_WRONG_TYPE = _l("Tệp “%(file)s” (Giấy tờ: %(document)s) không phải %(types)s.")
+#: The kinds of file a document takes, as words (``UPLOAD_WRONG_TYPE``).
+TYPE_WORDS = {
+    ("pdf", "photo"): _l("PDF hoặc ảnh JPEG/PNG"),
+    ("pdf",): _l("tệp PDF"),
+    ("photo",): _l("ảnh JPEG/PNG"),
+}
+
 #: Why a citizen ID number is not valid (``workflow.citizen_id.InvalidCitizenId.reason``).
 CITIZEN_ID_MESSAGES = {
     "digits": _l("Số định danh cá nhân chỉ gồm chữ số."),
@@ -253,6 +270,17 @@ def message_for(error) -> str:
         return str(template) % params
     except (KeyError, TypeError, ValueError):
         return str(template)
+
+
+def upload_refusal(error, file: str, document: str, types: tuple[str, ...] = ()) -> str:
+    """The sentence for a refused upload, naming the file and the document (slot) it was for;
+    ``types`` are the content types the document takes (for a file of another type)."""
+    if getattr(error, "code", None) == "wrong_type":
+        kinds = tuple(k for k, present in (("pdf", "application/pdf" in types),
+                                           ("photo", any(t.startswith("image/") for t in types))) if present)
+        words = TYPE_WORDS.get(kinds or ("pdf", "photo"))
+        return str(UPLOAD_WRONG_TYPE) % {"file": file, "document": document, "types": words}
+    return str(UPLOAD_REFUSAL) % {"file": file, "document": document, "reason": message_for(error)}
 
 
 class _Texts(Mapping):

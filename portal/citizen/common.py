@@ -16,7 +16,8 @@ from flask_login import current_user
 
 from portal.access import roles_required
 from portal.citizen import forms
-from portal.messages import message_for
+from portal.i18n import current_language
+from portal.messages import message_for, upload_refusal
 from portal.operations import filing
 from portal.operations.filing import FilingError, Limits
 from portal.payments.views import bp as sandbox_bank_bp
@@ -37,6 +38,28 @@ def fail(error: FilingError) -> None:
     """The use case refused: nothing it wrote is kept (``refused``), and the citizen is told why."""
     refused(error)
     flash(message_for(error), "error")
+
+
+def accepted_types(document: dict) -> tuple[str, ...]:
+    """What the citizen's pages take for ``document``: a photo for a PDF is converted."""
+    return filing.accepted_types(document, photos_as_pdf=True)
+
+
+def document_name(dossier, key: str) -> str:
+    """The name of the document ``key`` of the dossier's procedure, in the reader's language."""
+    document = filing.document_spec(dossier, key) or {}
+    if current_language() == "en" and document.get("name_en"):
+        return document["name_en"]
+    return document.get("name_vi") or key[:64]
+
+
+def upload_refused(dossier, key: str, filename: str | None, error: FilingError) -> str:
+    """Why the upload of ``filename`` to the document ``key`` was refused, naming both; nothing
+    the request wrote is kept."""
+    refused(error)
+    document = filing.document_spec(dossier, key) or {}
+    return upload_refusal(error, filing.clean_filename(filename), document_name(dossier, key),
+                          accepted_types(document) if document else ())
 
 
 def with_dossier(view):

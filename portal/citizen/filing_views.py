@@ -17,6 +17,7 @@ from wtforms.fields.choices import SelectChoice
 
 from portal.citizen import forms
 from portal.citizen.common import (
+    accepted_types,
     attempt,
     bp,
     citizen_only,
@@ -25,6 +26,7 @@ from portal.citizen.common import (
     plain_post,
     posted_version,
     to_detail,
+    upload_refused,
     with_dossier,
 )
 from portal.extensions import db
@@ -130,7 +132,7 @@ def _documents_page(dossier, status: int = 200):
     return render_template(
         "citizen/documents.html", dossier=dossier, files=filing.files_by_document(dossier),
         reusable=filing.reusable_documents(dossier, current_user), form=forms.PlainForm(),
-        editable=filing.editable_items(dossier), limits=limits(), allowed=filing.allowed_types,
+        editable=filing.editable_items(dossier), limits=limits(), allowed=accepted_types,
     ), status
 
 
@@ -148,24 +150,21 @@ def upload(dossier, key: str):
     if not uploads:
         flash(_("Vui lòng chọn tệp để tải lên."), "error")
         return _back_to_documents(dossier)
-    try:
-        _attach(dossier, key, uploads)
-    except FilingError as error:
-        return _upload_refused(dossier, error)
+    limit = limits()
+    for item in uploads:  # every file or none: a refusal part-way leaves none of them
+        try:
+            filing.add_attachment(dossier, current_user, key, item.filename, item.stream.read(limit.max_file + 1),
+                                  limit, photos_as_pdf=True)
+        except FilingError as error:
+            return _upload_refused(dossier, error, key, item.filename)
     flash(_("Đã tải lên %(n)s tệp.", n=len(uploads)), "success")
     return _back_to_documents(dossier)
 
 
-def _attach(dossier, key: str, uploads) -> None:
-    """Every file or none: a refusal part-way leaves none of them (the boundary rolls back)."""
-    limit = limits()
-    for item in uploads:
-        filing.add_attachment(dossier, current_user, key, item.filename, item.stream.read(limit.max_file + 1), limit)
-
-
-def _upload_refused(dossier, error: FilingError):
-    """Too large or not an accepted type: the page again with that status; otherwise back to it."""
-    fail(error)
+def _upload_refused(dossier, error: FilingError, key: str, filename: str | None):
+    """Too large or not an accepted type: the page again with that status; otherwise back to it.
+    The message names the file and the document."""
+    flash(upload_refused(dossier, key, filename, error), "error")
     if error.status not in (413, 415):
         return _back_to_documents(dossier)
     dossier = filing.own_dossier(dossier.id, current_user)
@@ -280,4 +279,4 @@ def _supplement_page(dossier, form, note, status: int = 200):
     note.version.data = dossier.version
     return render_template("citizen/supplement.html", dossier=dossier, form=form, note=note,
                            request_info=filing.editable_items(dossier), files=filing.files_by_document(dossier),
-                           upload_form=forms.PlainForm(), limits=limits(), allowed=filing.allowed_types), status
+                           upload_form=forms.PlainForm(), limits=limits(), allowed=accepted_types), status

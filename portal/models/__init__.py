@@ -10,7 +10,7 @@ from portal.models.dossier import (
     DossierEvent,
     WorkingHoursSetting,
 )
-from portal.models.files import DossierFile, FileBlob
+from portal.models.files import DossierFile, FileBlob, UploadSession
 from portal.models.filing import (
     Feedback,
     IdempotencyKey,
@@ -32,3 +32,4 @@ __all__ = [
 ]
 __all__ += ["Feedback", "IdempotencyKey", "Notification", "OutboxMessage", "Payment", "Rating", "SandboxBankTransaction"]
 __all__ += ["ProcedureVersion", "AuditAnchor", "RemoteSigningSession", "SigningCertificate"]
+__all__ += ["UploadSession"]

@@ -50,3 +50,22 @@ class DossierFile(db.Model):
     superseded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     blob: Mapped[FileBlob] = relationship()
+
+
+class UploadSession(db.Model):
+    """A resumable upload under way (``portal.operations.upload_sessions``): the citizen sends
+    a file to a document slot in chunks; ``received`` bytes are in a partial file under the
+    storage directory (``partial/<id>``) until the last chunk arrives and the file goes through
+    the normal attachment checks. ``id`` is random: it is the upload's address."""
+
+    __tablename__ = "upload_sessions"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    owner_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    dossier_id: Mapped[int] = mapped_column(ForeignKey("dossiers.id"), index=True)
+    document_key: Mapped[str] = mapped_column(String(64))
+    filename: Mapped[str] = mapped_column(String(255))
+    declared_size: Mapped[int] = mapped_column(Integer)
+    received: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)

@@ -24,11 +24,13 @@ from portal.models.types import utcnow
 from portal.operations import dossiers, idempotency
 from portal.operations.errors import DomainError
 from portal.operations.lifecycle import ActionInput, perform
-from portal.operations.uploads import checked_content
+from portal.operations.uploads import checked_content, photo_as_pdf
 from portal.storage import put_blob, sniff_content_type
 from workflow.states import Action, DeliveryMethod, Status
 
-DEFAULT_TYPES = ("application/pdf", "image/jpeg", "image/png")
+PDF = "application/pdf"
+PHOTO_TYPES = ("image/jpeg", "image/png")
+DEFAULT_TYPES = (PDF, *PHOTO_TYPES)
 MAX_FILES_PER_DOCUMENT = 10
 DELIVERY_METHODS = frozenset(DeliveryMethod)  # for ``in`` tests of stored strings
 
@@ -145,6 +147,15 @@ def allowed_types(document: dict) -> tuple[str, ...]:
     return tuple(document.get("accept") or DEFAULT_TYPES)
 
 
+def accepted_types(document: dict, photos_as_pdf: bool = False) -> tuple[str, ...]:
+    """What an upload to ``document`` may be: its own types, and with ``photos_as_pdf`` a photo
+    for a document wanted as a PDF (it is converted, ``portal.operations.uploads.photo_as_pdf``)."""
+    types = allowed_types(document)
+    if photos_as_pdf and PDF in types:
+        types = (*types, *(t for t in PHOTO_TYPES if t not in types))
+    return types
+
+
 def active_files(dossier: Dossier, kind: str = FileKind.DOCUMENT) -> list[DossierFile]:
     return list(db.session.scalars(
         select(DossierFile).where(DossierFile.dossier_id == dossier.id, DossierFile.kind == kind,
@@ -189,6 +200,11 @@ class Limits:
         return cls(int(config["MAX_UPLOAD_BYTES"]), int(config["MAX_DOSSIER_BYTES"]))
 
 
+def editable_document(dossier: Dossier, key: str) -> dict:
+    """The document ``key`` of the dossier, if the applicant may change its files now."""
+    return _check_editable_document(dossier, key)
+
+
 def _check_editable_document(dossier: Dossier, key: str) -> dict:
     document = document_spec(dossier, key)
     if document is None:
@@ -214,9 +230,11 @@ def _place(dossier: Dossier, document: dict, size: int, limits: Limits, now: dat
 
 
 def add_attachment(dossier: Dossier, user: User, document_key: str, filename: str | None, data: bytes,
-                   limits: Limits) -> DossierFile:
+                   limits: Limits, *, photos_as_pdf: bool = False) -> DossierFile:
     """Attach one file to a document slot of the dossier; the type is read from the content and
-    the structure checked (``portal.operations.uploads``: an image is kept re-encoded)."""
+    the structure checked (``portal.operations.uploads``: an image is kept re-encoded). With
+    ``photos_as_pdf`` (the citizen's pages) a JPEG or PNG photo for a document wanted as a PDF
+    is stored as a one-page PDF."""
     if dossier.applicant_id != user.id:
         raise FilingError("not_found", 404)
     document = _check_editable_document(dossier, document_key or "")
@@ -224,22 +242,32 @@ def add_attachment(dossier: Dossier, user: User, document_key: str, filename: st
         raise FilingError("empty_file", 422)
     if len(data) > limits.max_file:
         raise FilingError("file_too_large", 413, limit=limits.max_file // (1024 * 1024))
-    content_type = sniff_content_type(data)
-    if content_type is None or content_type not in allowed_types(document):
-        raise FilingError("wrong_type", 415)
-    try:
-        data = checked_content(data, content_type)  # the structure; images re-encoded
-    except dossiers.DossierError as error:
-        raise FilingError(error.code, error.status, **error.params) from None
+    data, content_type, filename = _checked_upload(document, data, filename, photos_as_pdf)
     now = utcnow()
     _place(dossier, document, len(data), limits, now)
     blob = put_blob(data, content_type)
     row = DossierFile(dossier_id=dossier.id, kind=FileKind.DOCUMENT.value, document_key=document["key"], blob=blob,
-                      original_name=clean_filename(filename), uploaded_by_id=user.id, uploaded_at=now)
+                      original_name=filename, uploaded_by_id=user.id, uploaded_at=now)
     db.session.add(row)
     dossier.updated_at = now
     db.session.flush()
     return row
+
+
+def _checked_upload(document: dict, data: bytes, filename: str | None,
+                    photos_as_pdf: bool) -> tuple[bytes, str, str]:
+    """The bytes to store, their type and the file's name, after the checks of its type."""
+    content_type = sniff_content_type(data)
+    if content_type is None or content_type not in accepted_types(document, photos_as_pdf):
+        raise FilingError("wrong_type", 415)
+    name = clean_filename(filename)
+    try:
+        if content_type not in allowed_types(document):  # a photo for a PDF
+            data, content_type = photo_as_pdf(data, content_type), PDF
+            name = (name.rsplit(".", 1)[0] if "." in name else name)[:250] + ".pdf"
+        return checked_content(data, content_type), content_type, name  # the structure; images re-encoded
+    except dossiers.DossierError as error:
+        raise FilingError(error.code, error.status, **error.params) from None
 
 
 def reusable_documents(dossier: Dossier, user: User) -> dict[str, list[DossierFile]]:

@@ -13,6 +13,11 @@ The first bytes only say what a file claims to be (``portal.storage.sniff_conten
   from its header, before anything is decoded (a decompression bomb), and so is one Pillow
   itself flags as a bomb.
 
+A photo for a document the procedure wants as a PDF (a citizen's phone camera) is turned into a
+one-page PDF by :func:`photo_as_pdf`: checked and re-encoded as above, scaled down to at most
+``PHOTO_MAX_SIDE`` pixels on its longest side (readable on A4) and kept as a JPEG of quality
+``PHOTO_QUALITY`` inside the PDF, so a 4 MB camera shot becomes a few hundred kilobytes.
+
 Refusals are ``DossierError`` subclasses whose code names what is wrong (``portal.messages``).
 """
 
@@ -27,6 +32,9 @@ from portal.operations.dossiers import DossierError
 from portal.operations.pdf_check import check_pdf
 
 MAX_IMAGE_PIXELS = 50_000_000
+PHOTO_MAX_SIDE = 2000
+PHOTO_QUALITY = 75
+A4_LONG_SIDE_INCHES = 11.69
 _FORMATS = {"image/png": "PNG", "image/jpeg": "JPEG"}
 _ORIENTATION = 0x0112
 
@@ -46,6 +54,17 @@ def checked_content(data: bytes, content_type: str) -> bytes:
     if content_type in _FORMATS:
         return reencoded_image(data, _FORMATS[content_type])
     raise DossierError("file_type", f"no structural check for {content_type}")
+
+
+def photo_as_pdf(data: bytes, content_type: str) -> bytes:
+    """A JPEG or PNG photo as a one-page PDF, scaled down so that it stays small (see above)."""
+    checked = reencoded_image(data, _FORMATS[content_type])  # the same checks; EXIF orientation applied
+    with Image.open(io.BytesIO(checked)) as image:
+        page = image.convert("RGB")
+    page.thumbnail((PHOTO_MAX_SIDE, PHOTO_MAX_SIDE))
+    out = io.BytesIO()
+    page.save(out, "PDF", quality=PHOTO_QUALITY, resolution=max(page.size) / A4_LONG_SIDE_INCHES)
+    return out.getvalue()
 
 
 def reencoded_image(data: bytes, fmt: str) -> bytes:

@@ -132,10 +132,8 @@ def file_dossier(page, base: str, code: str, schema, documents, delivery: str) -
         content = png(3, 3) if index == 0 else pdf(doc["key"])
         name = "anh-chup.png" if index == 0 else f"{doc['key']}.pdf"
         page.set_input_files(f"#doc-{doc['key']}-file", files=[{"name": name, "mimeType": "application/octet-stream",
-                                                                "buffer": content}])
-        page.click(f"#doc-{doc['key']} button:has-text('Tải lên')")
-        page.wait_for_load_state()
-        assert "Đã tải lên" in page.content()
+                                                                "buffer": content}])  # the upload starts at once
+        page.wait_for_selector(f"#doc-{doc['key']} .upload-status:has-text('Đã tải lên')")
     check_page(page, f"{code}-2-documents")
     page.click("text=Tiếp tục: kiểm tra và nộp")
     page.wait_for_url("**/kiem-tra")
@@ -157,8 +155,7 @@ def answer_supplement(page, base: str, code: str, dossier_id: int, field: str, d
     check_page(page, f"{code}-6-supplement")
     page.set_input_files(f"#doc-{doc_key}-file", files=[{"name": "ban-moi.pdf", "mimeType": "application/pdf",
                                                           "buffer": pdf("ban moi")}])
-    page.click(f"#doc-{doc_key} button:has-text('Tải lên')")
-    page.wait_for_load_state()
+    page.wait_for_selector(f"#doc-{doc_key} .upload-status:has-text('Đã tải lên')")
     page.fill(f"#{field}", "Số 12, tổ 3, phường Tân Phong")
     page.click("button:has-text('Gửi phần bổ sung')")
     page.wait_for_selector("text=Đã gửi phần bổ sung")

@@ -39,6 +39,14 @@ def jpeg(width: int = 2, height: int = 2) -> bytes:
     return out.getvalue()
 
 
+def camera_photo(width: int = 4000, height: int = 3000) -> bytes:
+    """A camera-sized JPEG with some detail (noise compresses like a real photo: a few MB)."""
+    image = Image.effect_noise((width // 4, height // 4), 40).convert("RGB").resize((width, height))
+    out = io.BytesIO()
+    image.save(out, "JPEG", quality=95)
+    return out.getvalue()
+
+
 PDF = pdf()
 JPEG = jpeg()
 EXE = b"MZ\x90\x00\x03\x00\x00\x00\x04\x00\x00\x00\xff\xff" + b"\x00" * 64

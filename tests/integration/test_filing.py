@@ -133,9 +133,9 @@ def test_save_a_draft_and_resume_it(client, pages, office):
 
 
 @pytest.mark.parametrize(("name", "content", "status", "message"), [
-    ("to-khai.pdf", b"just some text, not a pdf", 415, "Chỉ nhận tệp PDF, JPEG hoặc PNG"),
-    ("hop-dong.pdf", EXE, 415, "Chỉ nhận tệp PDF, JPEG hoặc PNG"),
-    ("rong.pdf", b"", 422, "không có nội dung"),
+    ("to-khai.pdf", b"just some text, not a pdf", 415, "Tệp “to-khai.pdf” (Giấy tờ: Tờ khai"),
+    ("hop-dong.pdf", EXE, 415, "không phải PDF hoặc ảnh JPEG/PNG."),
+    ("rong.pdf", b"", 422, "Tệp “rong.pdf” (Giấy tờ: Tờ khai"),
 ])
 def test_bad_uploads_are_refused_with_a_clear_message(client, pages, office, app, name, content, status, message):
     login(pages, office.citizen)
