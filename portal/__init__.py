@@ -49,6 +49,7 @@ def create_app(config: dict | None = None) -> Flask:
     templating.init_app(app)
 
     from portal import models  # noqa: F401  (registers the mappers)
+    from portal.admin.accounts import bp as accounts_admin_bp
     from portal.admin.views import bp as admin_bp
     from portal.anchors.views import bp as anchors_bp
     from portal.api import bp as api_bp
@@ -68,6 +69,7 @@ def create_app(config: dict | None = None) -> Flask:
     app.register_blueprint(verify_bp)
     app.register_blueprint(anchors_bp)
     app.register_blueprint(admin_bp)
+    app.register_blueprint(accounts_admin_bp)
     app.register_blueprint(api_bp)
     csrf.exempt(api_bp)  # the API authenticates with bearer tokens, never with cookies
 
