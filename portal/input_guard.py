@@ -46,9 +46,10 @@ def _request_texts() -> Iterable[tuple[str, Iterable[str]]]:
     yield "path", (request.path,)
     yield "query", (text for key, value in request.args.items(multi=True) for text in (key, value))
     yield "headers", (text for key, value in request.headers.items() for text in (key, value))
-    yield "form", (text for key, value in request.form.items(multi=True) for text in (key, value))
+    # A multipart part without a name comes with the key None.
+    yield "form", (text for key, value in request.form.items(multi=True) for text in (key or "", value))
     yield "file_name", (text for key, upload in request.files.items(multi=True)
-                        for text in (key, upload.filename or ""))
+                        for text in (key or "", upload.filename or ""))
     if request.is_json:
         yield "json", json_strings(request.get_json(silent=True))
 

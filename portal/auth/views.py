@@ -124,8 +124,10 @@ def _start_again():
 @bp.route("/dang-nhap/ma-xac-thuc", methods=["GET", "POST"])
 def second_factor():
     user = _half_signed_in()
-    if user is None or not two_factor.enrolled(user):
+    if user is None:
         return _start_again()
+    if not two_factor.enrolled(user):
+        return redirect(url_for("auth.enrol_second_factor"))
     form = TotpCodeForm()
     if form.validate_on_submit() and _code_accepted(form, lambda code, **kw: two_factor.check_code(user, code, **kw)):
         return _signed_in(user, session[HALF_SIGNED_IN]["next"])
@@ -137,8 +139,10 @@ def enrol_second_factor():
     """The first sign-in of an account that must use a second factor: the secret (QR code and
     text) and a code that confirms the authenticator app has it."""
     user = _half_signed_in()
-    if user is None or two_factor.enrolled(user):
+    if user is None:
         return _start_again()
+    if two_factor.enrolled(user):
+        return redirect(url_for("auth.second_factor"))
     form = TotpCodeForm()
     if form.validate_on_submit() and _code_accepted(
             form, lambda code, **kw: two_factor.confirm_enrolment(user, code, **kw)):

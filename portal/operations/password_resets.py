@@ -21,7 +21,12 @@ from portal.models import PasswordReset, User
 from portal.models.types import utcnow
 from portal.models.user import normalize_username
 from portal.operations import audit, notifications, throttle
-from portal.operations.accounts import AccountError, LoginThrottled, check_password_strength, end_all_sessions
+from portal.operations.accounts import (
+    AccountError,
+    LoginThrottled,
+    check_password_strength,
+    end_all_sessions,
+)
 from portal.operations.throttle import ThrottlePolicy
 from workflow.calendar import VN_TZ
 
