@@ -124,6 +124,9 @@ def build_config(environment: str | None = None) -> dict:
         # The portal's public address, for links written outside a request (``flask user create``'s e-mail).
         "PUBLIC_URL": os.environ.get("PUBLIC_URL", "https://dichvucong.laichau.gov.vn" if env == "production"
                                      else "http://127.0.0.1:5000"),
+        # The key that encrypts TOTP secrets at rest; without it one is derived from SECRET_KEY
+        # (changing either makes every enrolled person enrol again after an administrator's reset).
+        "TOTP_ENCRYPTION_KEY": os.environ.get("TOTP_ENCRYPTION_KEY") or None,
         # How long a password reset link or code started by an administrator stays valid.
         "PASSWORD_RESET_LIFETIME_SECONDS": _env_int("PASSWORD_RESET_LIFETIME_SECONDS", 24 * 3600),
         "CATALOGUE_PAGE_SIZE": _env_int("CATALOGUE_PAGE_SIZE", 20),
