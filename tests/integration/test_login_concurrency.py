@@ -15,6 +15,7 @@ from portal.extensions import db
 from portal.models import AuditEntry, LoginAttempt, LoginCounter, User
 from portal.operations import accounts
 from portal.operations.throttle import ThrottlePolicy
+from tests.conftest import rechain_audit_log
 
 THREADS = 30
 USERNAME = "conc_lanhdao"
@@ -36,6 +37,7 @@ def committed_user(_app):
         db.session.execute(delete(LoginAttempt).where(LoginAttempt.username == USERNAME))
         db.session.execute(delete(AuditEntry).where(or_(AuditEntry.user_id == user_id, AuditEntry.actor == USERNAME)))
         db.session.execute(delete(User).where(User.id == user_id))
+        rechain_audit_log()
         db.session.commit()
 
 
