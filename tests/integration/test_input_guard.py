@@ -257,3 +257,13 @@ def test_the_guard_answers_json_with_the_offending_part(client):
     response = client.post("/api/v1/auth/token", data=json.dumps({"username": {"k": ["\u0007"]}}),
                            content_type="application/json")
     assert response.status_code == 400 and response.get_json()["error"]["part"] == "json"
+
+
+def test_a_multipart_part_without_a_name_is_no_server_error(client):
+    """Werkzeug gives a part without a name the key None (found by the API fuzzing): refused."""
+    body = (b"--b\r\nContent-Disposition: form-data\r\n\r\nnull\r\n"
+            b"--b\r\nContent-Disposition: form-data; name=\"username\"\r\n\r\nlovanpa\r\n--b--\r\n")
+    response = client.post("/dang-nhap", data=body, content_type="multipart/form-data; boundary=b")
+    assert response.status_code == 400
+    api = client.post("/api/v1/dossiers/1/attachments", data=body, content_type="multipart/form-data; boundary=b")
+    assert api.status_code == 400 and api.get_json()["error"]["code"] == "control_characters"
