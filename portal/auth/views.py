@@ -150,7 +150,7 @@ def enrol_second_factor():
         return _signed_in(user, session[HALF_SIGNED_IN]["next"])
     secret = two_factor.enrolment_secret(user)
     qr = segno.make(two_factor.provisioning_uri(user, secret), error="m")
-    svg = Markup(qr.svg_inline(scale=5, title=_("Mã QR để thêm tài khoản vào ứng dụng xác thực")))
+    svg = Markup(qr.svg_inline(scale=5, omitsize=True, title=_("Mã QR để thêm tài khoản vào ứng dụng xác thực")))
     return render_template("auth/enrol_second_factor.html", form=form, qr=svg,
                            secret=" ".join(secret[i:i + 4] for i in range(0, len(secret), 4))), (422 if form.errors else 200)
 

@@ -96,3 +96,45 @@ def test_admin_creates_an_officer_who_resets_signs_in_and_is_locked_out(live_ser
     assert "Khóa tài khoản" in page.content() and "Đang hoạt động → Đã khóa" in page.content()
     axe_check(page, "admin-audit-log")
     officer.context.close()
+
+
+def test_a_leader_enrols_in_two_step_sign_in_and_signs_in_with_a_code(live_server, browser_page):
+    import re
+    import time
+
+    import pyotp
+
+    from portal.extensions import db
+    from portal.operations import accounts
+
+    page, base, config = browser_page, live_server.url, live_server.app.config
+    with live_server.app.app_context():
+        accounts.create_staff_user(username="e2elanhdao2fa", password=PASSWORD, role="agency_leader",
+                                   agency_code="so-tai-chinh", full_name="Lê Văn Thắng")
+        db.session.commit()
+    previous = config["TWO_FACTOR_ROLES"]
+    config["TWO_FACTOR_ROLES"] = ("agency_leader",)
+    try:
+        _sign_in(page, base, "e2elanhdao2fa", PASSWORD)
+        assert page.url.endswith("/dang-nhap/dang-ky-xac-thuc")
+        assert page.locator(".qr-code svg").count() == 1
+        axe_check(page, "two-step-enrolment")
+        secret = re.sub(r"\s", "", page.locator("#totp-secret").inner_text())
+        page.goto(f"{base}/tai-khoan")
+        assert "/dang-nhap" in page.url  # half signed in: no page
+        page.goto(f"{base}/dang-nhap/dang-ky-xac-thuc")
+        page.fill("#code", pyotp.TOTP(secret).now())
+        page.locator("main button[type=submit]").click()
+        page.wait_for_load_state()
+        assert "/mot-cua" in page.url
+        page.locator("form[action$='/dang-xuat'] button").first.click()
+        page.wait_for_load_state()
+        _sign_in(page, base, "e2elanhdao2fa", PASSWORD)
+        assert page.url.endswith("/dang-nhap/ma-xac-thuc")
+        axe_check(page, "two-step-code")
+        page.fill("#code", pyotp.TOTP(secret).at(time.time() + 30))
+        page.locator("main button[type=submit]").click()
+        page.wait_for_load_state()
+        assert "/mot-cua" in page.url
+    finally:
+        config["TWO_FACTOR_ROLES"] = previous
