@@ -282,6 +282,7 @@ AUDIT_ACTION_LABELS = {
     "account.totp_enrolled": _l("Bật xác thực hai bước"),
     "account.totp_reset": _l("Đặt lại xác thực hai bước"),
     "auth.login": _l("Đăng nhập"),
+    "auth.password_accepted": _l("Mật khẩu đúng, chờ mã xác thực"),
     "auth.logout": _l("Đăng xuất"),
     "auth.failed": _l("Đăng nhập sai"),
     "auth.throttled": _l("Đăng nhập bị tạm chặn"),

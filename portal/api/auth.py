@@ -36,7 +36,8 @@ def issue_token():
         return api_error(422, "totp phải là chuỗi 6 chữ số.", "invalid")
     policy = accounts.ThrottlePolicy.from_config(current_app.config)
     try:
-        user = accounts.authenticate(username, password, client_address=_client_address(), policy=policy)
+        user = accounts.authenticate(username, password, client_address=_client_address(), policy=policy,
+                                     two_factor_roles=current_app.config["TWO_FACTOR_ROLES"])
         _second_factor(user, totp, policy)
     except accounts.AccountError as error:
         return _sign_in_refused(error)

@@ -173,6 +173,7 @@ def _authenticate(form: LoginForm):
         return accounts.authenticate(
             form.username.data, form.password.data, client_address=client_address(),
             policy=accounts.ThrottlePolicy.from_config(current_app.config),
+            two_factor_roles=current_app.config["TWO_FACTOR_ROLES"],
         ), 200
     except accounts.AccountError as error:
         refused(error)

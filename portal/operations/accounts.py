@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 import math
 import secrets
+from collections.abc import Iterable
 from datetime import datetime, timedelta
 from functools import lru_cache
 
@@ -170,10 +171,18 @@ def _dummy_hash() -> str:
     return generate_password_hash(secrets.token_urlsafe(16))
 
 
+def needs_second_factor(user: User, two_factor_roles: Iterable[str]) -> bool:
+    """Whether ``user`` signs in with a TOTP code after the password (``two_factor``): their role
+    is one of ``two_factor_roles`` (the setting ``TWO_FACTOR_ROLES``), or they enrolled."""
+    return user.totp_enrolled_at is not None or user.role in set(two_factor_roles)
+
+
 def authenticate(username: str, password: str, *, client_address: str,
-                 policy: ThrottlePolicy, now: datetime | None = None) -> User:
+                 policy: ThrottlePolicy, now: datetime | None = None,
+                 two_factor_roles: Iterable[str] = ()) -> User:
     """Check a username and password, throttled per (account, address), per account and per
-    address (``portal.operations.throttle``).
+    address (``portal.operations.throttle``). For an account that needs a second factor the
+    sign-in is not complete yet: it is recorded when the code is accepted (``two_factor``).
 
     An unknown or locked account costs the same as a known one: a password hash is checked in
     every case (a dummy one when there is no account). The attempt is recorded whatever the
@@ -195,6 +204,9 @@ def authenticate(username: str, password: str, *, client_address: str,
     if not ok:
         audit.record("auth.failed", actor=username or "?", address=client_address)
         raise InvalidCredentials("invalid_credentials")
+    if needs_second_factor(user, two_factor_roles):
+        audit.record("auth.password_accepted", user=user, address=client_address)
+        return user
     user.last_login_at = now
     audit.record("auth.login", user=user, address=client_address)
     return user

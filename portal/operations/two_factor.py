@@ -15,7 +15,6 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
-from collections.abc import Iterable
 from datetime import datetime
 
 import pyotp
@@ -27,7 +26,12 @@ from portal.extensions import db
 from portal.models import User
 from portal.models.types import utcnow
 from portal.operations import audit, throttle
-from portal.operations.accounts import AccountError, LoginThrottled, end_all_sessions
+from portal.operations.accounts import (
+    AccountError,
+    LoginThrottled,
+    end_all_sessions,
+    needs_second_factor,
+)
 from portal.operations.throttle import ThrottlePolicy
 
 ISSUER = "Dịch vụ công Lai Châu"
@@ -41,9 +45,7 @@ class WrongCode(TwoFactorRefused):
     keeps_changes = True  # counted by the sign-in throttle, like a wrong password
 
 
-def required(user: User, roles: Iterable[str]) -> bool:
-    """Whether ``user`` signs in with a code: their role is one of ``roles``, or they enrolled."""
-    return user.totp_enrolled_at is not None or user.role in set(roles)
+required = needs_second_factor
 
 
 def enrolled(user: User) -> bool:
@@ -113,6 +115,8 @@ def check_code(user: User, code: str, *, address: str, policy: ThrottlePolicy, n
     if problem is not None:
         audit.record("auth.totp_failed", user=user, address=address, reason=problem)
         raise WrongCode(problem)
+    user.last_login_at = now
+    audit.record("auth.login", user=user, address=address, second_factor=True)
 
 
 def confirm_enrolment(user: User, code: str, *, address: str, policy: ThrottlePolicy,

@@ -59,6 +59,8 @@ def test_enrolment_then_sign_in_with_a_code(app, client, pages, leader):
     assert pages.submit("/dang-nhap/ma-xac-thuc", {"code": next_code}).status_code == 302
     assert _signed_in(client)
     assert db.session.query(AuditEntry).filter_by(action="auth.totp_failed").count() == 1
+    db.session.expire_all()
+    assert leader.last_login_at is not None
 
 
 def test_half_signed_in_opens_no_page(app, client, pages, leader):
@@ -68,6 +70,10 @@ def test_half_signed_in_opens_no_page(app, client, pages, leader):
         assert response.status_code in (302, 401, 403, 404), url
         assert not response.headers.get("Location", "").startswith(url), url
     assert client.get("/tai-khoan").headers["Location"].startswith("/dang-nhap")
+    # Not a sign-in yet: no last sign-in time, no "auth.login" in the log.
+    assert db.session.scalar(select(User.last_login_at).where(User.id == leader.id)) is None
+    actions = set(db.session.scalars(select(AuditEntry.action).where(AuditEntry.user_id == leader.id)))
+    assert "auth.password_accepted" in actions and "auth.login" not in actions
 
 
 def test_a_code_is_accepted_only_once(app, client, pages, leader):
