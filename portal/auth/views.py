@@ -107,9 +107,10 @@ def _half_signed_in() -> User | None:
     """The account whose password was right a moment ago and whose code is awaited; None when
     there is none, it took too long, or the account was locked or its sessions ended since."""
     state = session.get(HALF_SIGNED_IN)
-    if not isinstance(state, dict) or time.time() - state.get("since", 0) > HALF_SIGNED_IN_SECONDS:
+    if not isinstance(state, dict) or not isinstance(state.get("user"), int) \
+            or time.time() - state.get("since", 0) > HALF_SIGNED_IN_SECONDS:
         return None
-    user = db.session.get(User, state.get("user"))
+    user = db.session.get(User, state["user"])
     if user is None or not user.is_active or user.session_generation != state.get("generation"):
         return None
     return user
