@@ -50,6 +50,7 @@ def create_app(config: dict | None = None) -> Flask:
     templating.init_app(app)
 
     from portal import models  # noqa: F401  (registers the mappers)
+    from portal.admin.accounts import bp as accounts_admin_bp
     from portal.admin.agencies import bp as agencies_bp
     from portal.admin.procedure_views import bp as admin_procedures_bp
     from portal.admin.sync_views import bp as sync_bp
@@ -78,6 +79,7 @@ def create_app(config: dict | None = None) -> Flask:
     app.register_blueprint(agencies_bp)
     app.register_blueprint(admin_procedures_bp)
     app.register_blueprint(sync_bp)
+    app.register_blueprint(accounts_admin_bp)
     app.register_blueprint(api_bp)
     csrf.exempt(api_bp)  # the API authenticates with bearer tokens, never with cookies
 

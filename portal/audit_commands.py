@@ -1,5 +1,5 @@
-"""``flask audit``: the hash chains of the dossier events and the daily public audit anchor
-(docs/audit.md).
+"""``flask audit``: the hash chains of the dossier events and of the administrators' audit log,
+and the daily public audit anchor (docs/audit.md).
 
     flask audit verify               # every chain, every anchored root, signature and timestamp
     flask audit anchor [--day D]     # anchor every finished day not anchored yet (daily, scheduler)
@@ -12,7 +12,7 @@ import json
 
 import click
 
-from portal.operations import anchors
+from portal.operations import anchors, audit
 from portal.operations.errors import DomainError
 from portal.operations.events import verify_chains
 from portal.transaction import command_boundary
@@ -23,8 +23,8 @@ def audit_group():
     pass
 
 
-@audit_group.command("verify", help="Tính lại chuỗi băm của nhật ký mọi hồ sơ và gốc Merkle của mọi ngày đã neo "
-                                    "(cùng chữ ký và dấu thời gian), báo chỗ bị sửa, xóa.")
+@audit_group.command("verify", help="Tính lại chuỗi băm của nhật ký mọi hồ sơ, của nhật ký quản trị và gốc Merkle "
+                                    "của mọi ngày đã neo (cùng chữ ký và dấu thời gian), báo chỗ bị sửa, xóa.")
 @command_boundary
 def audit_verify():
     checked, breaks = verify_chains()
@@ -33,11 +33,16 @@ def audit_verify():
     days, problems = anchors.verify_anchors()
     for item in problems:
         click.echo(f"NGÀY {item.day:%Y-%m-%d}: {item.problem}", err=True)
-    if breaks or problems:
+    entries, log_breaks = audit.verify_chain()
+    for entry in log_breaks:
+        click.echo(f"NHẬT KÝ QUẢN TRỊ, mục {entry.entry_id or '-'} (#{entry.seq or '-'}): {entry.problem}", err=True)
+    if breaks or problems or log_breaks:
         raise click.ClickException(f"{len(breaks)} chỗ hỏng trong {checked} sự kiện, "
-                                   f"{len(problems)} chỗ hỏng trong {days} ngày đã neo.")
+                                   f"{len(problems)} chỗ hỏng trong {days} ngày đã neo, "
+                                   f"{len(log_breaks)} chỗ hỏng trong {entries} mục nhật ký quản trị.")
     click.echo(f"Toàn vẹn: {checked} sự kiện đã kiểm tra, không có chỗ hỏng; "
-               f"{days} ngày đã neo khớp gốc, chữ ký và dấu thời gian.")
+               f"{days} ngày đã neo khớp gốc, chữ ký và dấu thời gian; "
+               f"{entries} mục nhật ký quản trị khớp chuỗi băm.")
 
 
 @audit_group.command("anchor", help="Neo nhật ký: gốc Merkle của mọi sự kiện trong ngày, đóng dấu thời gian và ký. "

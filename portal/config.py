@@ -38,6 +38,17 @@ def _env_int(name: str, default: int) -> int:
     return int(value) if value not in (None, "") else default
 
 
+def _env_list(name: str, default: tuple[str, ...]) -> tuple[str, ...]:
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    return tuple(item.strip() for item in value.split(",") if item.strip())
+
+
+#: Roles that must sign in with a second factor (TOTP) in production (docs/accounts.md).
+PRODUCTION_TWO_FACTOR_ROLES = ("unit_leader", "agency_leader", "admin")
+
+
 def _development_secret_key() -> str:
     """A random key kept under instance/, so sessions survive a restart of ``make run``."""
     INSTANCE_DIR.mkdir(exist_ok=True)
@@ -123,6 +134,18 @@ def build_config(environment: str | None = None) -> dict:
         "LOOKUP_MAX_PER_WINDOW": _env_int("LOOKUP_MAX_PER_WINDOW", 10),
         "API_TOKEN_LIFETIME_SECONDS": _env_int("API_TOKEN_LIFETIME_SECONDS", 12 * 3600),
         "PASSWORD_MIN_LENGTH": _env_int("PASSWORD_MIN_LENGTH", 10),
+        # Roles (values of workflow.states.Role) that sign in with a TOTP code after the password;
+        # comma-separated in the environment, e.g. TWO_FACTOR_ROLES=admin,unit_leader. Development
+        # and tests: none, so the demo accounts sign in with a password only.
+        "TWO_FACTOR_ROLES": _env_list("TWO_FACTOR_ROLES", PRODUCTION_TWO_FACTOR_ROLES if env == "production" else ()),
+        # The portal's public address, for links written outside a request (``flask user create``'s e-mail).
+        "PUBLIC_URL": os.environ.get("PUBLIC_URL", "https://dichvucong.laichau.gov.vn" if env == "production"
+                                     else "http://127.0.0.1:5000"),
+        # The key that encrypts TOTP secrets at rest; without it one is derived from SECRET_KEY
+        # (changing either makes every enrolled person enrol again after an administrator's reset).
+        "TOTP_ENCRYPTION_KEY": os.environ.get("TOTP_ENCRYPTION_KEY") or None,
+        # How long a password reset link or code started by an administrator stays valid.
+        "PASSWORD_RESET_LIFETIME_SECONDS": _env_int("PASSWORD_RESET_LIFETIME_SECONDS", 24 * 3600),
         "CATALOGUE_PAGE_SIZE": _env_int("CATALOGUE_PAGE_SIZE", 20),
         # Behind a reverse proxy, how many X-Forwarded-For hops to trust (0: none).
         "PROXY_FIX_HOPS": _env_int("PROXY_FIX_HOPS", 0),

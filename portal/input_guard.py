@@ -42,14 +42,20 @@ def json_strings(value: object) -> Iterator[str]:
             pending.extend(item)
 
 
+def _name(key: str | None) -> str:
+    """A multipart part without a name comes with the key None: refused like a hostile character
+    (no form has such a field, and Flask-WTF's CSRF check would fail on it with a server error)."""
+    return "\x00" if key is None else key
+
+
 def _request_texts() -> Iterable[tuple[str, Iterable[str]]]:
     """Where a request carries text, lazily (the body is parsed only if the earlier parts pass)."""
     yield "path", (request.path,)
     yield "query", (text for key, value in request.args.items(multi=True) for text in (key, value))
     yield "headers", (text for key, value in request.headers.items() for text in (key, value))
-    yield "form", (text for key, value in request.form.items(multi=True) for text in (key, value))
+    yield "form", (text for key, value in request.form.items(multi=True) for text in (_name(key), value))
     yield "file_name", (text for key, upload in request.files.items(multi=True)
-                        for text in (key, upload.filename or ""))
+                        for text in (_name(key), upload.filename or ""))
     if request.is_json:
         yield "json", json_strings(request.get_json(silent=True))
 

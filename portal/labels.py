@@ -324,6 +324,60 @@ PROCEDURE_ATTRIBUTE_LABELS = {
     "code": _l("Mã thủ tục"),
 }
 
+#: What an audit entry records (``portal.operations.audit``), as the administrators' log shows it.
+AUDIT_ACTION_LABELS = {
+    "account.created": _l("Tạo tài khoản"),
+    "account.updated": _l("Sửa thông tin tài khoản"),
+    "account.role_changed": _l("Đổi vai trò, cơ quan"),
+    "account.locked": _l("Khóa tài khoản"),
+    "account.unlocked": _l("Mở khóa tài khoản"),
+    "account.registered": _l("Công dân đăng ký tài khoản"),
+    "account.duplicate_registration": _l("Đăng ký trùng số định danh"),
+    "account.password_changed": _l("Đổi mật khẩu"),
+    "account.password_change_failed": _l("Đổi mật khẩu không thành công"),
+    "account.password_reset_started": _l("Cấp mã đặt lại mật khẩu"),
+    "account.password_reset_completed": _l("Đặt lại mật khẩu"),
+    "account.password_reset_refused": _l("Mã đặt lại mật khẩu sai"),
+    "account.sessions_ended": _l("Kết thúc mọi phiên đăng nhập"),
+    "account.totp_enrolled": _l("Bật xác thực hai bước"),
+    "account.totp_reset": _l("Đặt lại xác thực hai bước"),
+    "auth.login": _l("Đăng nhập"),
+    "auth.password_accepted": _l("Mật khẩu đúng, chờ mã xác thực"),
+    "auth.logout": _l("Đăng xuất"),
+    "auth.failed": _l("Đăng nhập sai"),
+    "auth.throttled": _l("Đăng nhập bị tạm chặn"),
+    "auth.totp_failed": _l("Mã xác thực sai"),
+    "api.token_issued": _l("Cấp mã truy cập API"),
+    "api.token_revoked": _l("Thu hồi mã truy cập API"),
+    "audit.anchored": _l("Neo nhật ký hồ sơ"),
+    "calendar.override_set": _l("Điều chỉnh lịch làm việc"),
+    "calendar.override_removed": _l("Bỏ điều chỉnh lịch làm việc"),
+    "calendar.working_hours_set": _l("Đặt giờ làm việc"),
+    "catalogue.loaded": _l("Nạp danh mục thủ tục"),
+    "pki.ca_created": _l("Tạo CA ký số"),
+    "pki.certificate_issued": _l("Cấp chứng thư số"),
+    "pki.certificate_imported": _l("Nhập chứng thư số"),
+    "pki.certificate_revoked": _l("Thu hồi chứng thư số"),
+}
+
+#: The fields an audit entry's before/after shows (``account_changes.snapshot``, ``two_factor.reset``).
+AUDIT_FIELD_LABELS = {
+    "full_name": _l("Họ và tên"),
+    "position": _l("Chức vụ"),
+    "role": _l("Vai trò"),
+    "agency": _l("Cơ quan"),
+    "email": _l("Thư điện tử"),
+    "phone": _l("Số điện thoại"),
+    "is_active": _l("Trạng thái"),
+    "two_factor": _l("Xác thực hai bước"),
+}
+
+#: Yes/no values of the audit log's fields.
+AUDIT_VALUE_LABELS = {
+    ("is_active", True): _l("Đang hoạt động"), ("is_active", False): _l("Đã khóa"),
+    ("two_factor", True): _l("Đã bật"), ("two_factor", False): _l("Chưa bật"),
+}
+
 #: Every table by the name templates know it by (``portal.templating`` makes them globals).
 TABLES = {
     "STATUS_LABELS": STATUS_LABELS, "CHANNEL_LABELS": CHANNEL_LABELS, "TIMELINESS_LABELS": TIMELINESS_LABELS,
@@ -339,4 +393,6 @@ TABLES = {
     "PROCEDURE_ATTRIBUTE_LABELS": PROCEDURE_ATTRIBUTE_LABELS,
     "SOURCE_LABELS": SOURCE_LABELS,
     "OUTBOX_CHANNEL_LABELS": OUTBOX_CHANNEL_LABELS,
+    "AUDIT_ACTION_LABELS": AUDIT_ACTION_LABELS, "AUDIT_FIELD_LABELS": AUDIT_FIELD_LABELS,
+    "AUDIT_VALUE_LABELS": AUDIT_VALUE_LABELS,
 }

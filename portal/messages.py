@@ -154,6 +154,22 @@ MESSAGES = {
     "agency_required": _l("Cán bộ phải thuộc một cơ quan."),
     "invalid_credentials": _l("Tên đăng nhập hoặc mật khẩu không đúng."),
     "throttled": _l("Bạn đã đăng nhập sai quá nhiều lần. Vì an toàn, vui lòng thử lại sau %(minutes)s phút."),
+    # Administrators' changes to accounts, password resets, two-factor sign-in
+    "last_admin": _l("Không thực hiện được: đây là tài khoản quản trị hệ thống duy nhất đang hoạt động. Hãy tạo hoặc "
+                     "mở khóa một tài khoản quản trị khác trước."),
+    "citizen_not_editable": _l("Thông tin cá nhân của công dân do chính công dân quản lý; cán bộ không sửa được."),
+    "citizen_role_fixed": _l("Không đổi được tài khoản công dân thành tài khoản cán bộ (hoặc ngược lại); hãy tạo "
+                             "tài khoản cán bộ riêng."),
+    "reset_unknown": _l("Mã hoặc đường dẫn đặt lại mật khẩu không đúng. Hãy kiểm tra tên đăng nhập và mã đã nhận."),
+    "reset_used": _l("Mã đặt lại mật khẩu này đã được dùng hoặc đã được thay bằng mã mới. Hãy đề nghị quản trị "
+                     "hệ thống cấp mã mới."),
+    "reset_expired": _l("Mã đặt lại mật khẩu này đã hết hạn. Hãy đề nghị quản trị hệ thống cấp mã mới."),
+    "totp_wrong": _l("Mã xác thực không đúng. Hãy nhập mã 6 chữ số đang hiện trên ứng dụng xác thực."),
+    "totp_reused": _l("Mã xác thực này vừa được dùng. Hãy chờ mã mới hiện trên ứng dụng xác thực rồi nhập."),
+    "totp_required": _l("Tài khoản này đăng nhập hai bước: cần gửi kèm mã xác thực 6 chữ số (totp)."),
+    "totp_enrolment_required": _l("Tài khoản này phải đăng ký xác thực hai bước: hãy đăng nhập trên trang web một "
+                                  "lần để đăng ký, rồi lấy mã truy cập kèm mã xác thực."),
+    "totp_already_enrolled": _l("Tài khoản đã đăng ký xác thực hai bước."),
     # The working calendar (administrators)
     "note_required": _l("Vui lòng ghi căn cứ."),
     "bad_kind": _l("Loại điều chỉnh không hợp lệ."),

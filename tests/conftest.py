@@ -200,6 +200,29 @@ def make_user(app):
     return make
 
 
+def rechain_audit_log() -> None:
+    """Chain the audit log again after a test deleted the entries it had really committed (the
+    PostgreSQL concurrency tests clean up after themselves); otherwise every later
+    ``flask audit verify`` of the session would report the gap. The caller commits."""
+    from sqlalchemy import select
+
+    from portal.extensions import db
+    from portal.models import AuditChainHead, AuditEntry
+    from portal.operations.audit import GENESIS, HEAD_ID, _fields, entry_digest
+
+    seq, last = 0, GENESIS
+    entries = list(db.session.scalars(select(AuditEntry).where(AuditEntry.seq.is_not(None)).order_by(AuditEntry.seq)))
+    for entry in entries:  # two passes: seq is unique
+        entry.seq = -entry.id
+    db.session.flush()
+    for entry in entries:
+        seq += 1
+        entry.seq, entry.prev_hash = seq, last
+        entry.hash = last = entry_digest(last, _fields(entry))
+    head = db.session.get(AuditChainHead, HEAD_ID)
+    head.seq, head.hash = seq, last
+
+
 ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
 
 

@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0014_agency_admin"
-down_revision = "0012_audit_anchors"
+down_revision = "0013_staff_accounts"
 branch_labels = None
 depends_on = None
 

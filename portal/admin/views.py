@@ -5,31 +5,16 @@ from datetime import date
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import select
-from sqlalchemy.orm import joinedload
 
 from portal.access import roles_required
 from portal.admin.forms import CalendarOverrideForm, RemoveOverrideForm, WorkingHoursForm
-from portal.extensions import db
 from portal.i18n import current_language
 from portal.messages import TEXTS as CALENDAR_ERRORS  # code -> translated sentence
-from portal.models import User
 from portal.operations import calendar as calendar_ops
 from portal.transaction import refused
 from workflow.states import Role
 
 bp = Blueprint("admin", __name__, url_prefix="/quan-tri", template_folder="templates")
-
-
-@bp.get("/nguoi-dung")
-@roles_required(Role.ADMIN)
-def users():
-    role = request.args.get("role", "")
-    query = select(User).options(joinedload(User.agency)).order_by(User.role, User.username)
-    if role in {r.value for r in Role}:
-        query = query.where(User.role == role)
-    users_ = db.session.scalars(query.limit(500)).all()
-    return render_template("admin/users.html", users=users_, role=role, roles=list(Role))
 
 
 def _year() -> int:

@@ -11,7 +11,7 @@ from portal.api.openapi import json_body as body_doc
 from portal.auth.forms import RegistrationForm
 from portal.errors import api_error
 from portal.messages import message_for
-from portal.operations import accounts
+from portal.operations import accounts, two_factor
 from portal.transaction import refused
 from workflow.states import Role
 
@@ -31,13 +31,29 @@ def issue_token():
     username, password = body.get("username"), body.get("password")
     if not isinstance(username, str) or not isinstance(password, str) or not username or not password:
         return api_error(422, "Cần có username và password (chuỗi ký tự).", "invalid")
+    totp = body.get("totp")
+    if totp is not None and not isinstance(totp, str):
+        return api_error(422, "totp phải là chuỗi 6 chữ số.", "invalid")
+    policy = accounts.ThrottlePolicy.from_config(current_app.config)
     try:
-        user = accounts.authenticate(username, password, client_address=_client_address(),
-                                     policy=accounts.ThrottlePolicy.from_config(current_app.config))
+        user = accounts.authenticate(username, password, client_address=_client_address(), policy=policy,
+                                     two_factor_roles=current_app.config["TWO_FACTOR_ROLES"])
+        _second_factor(user, totp, policy)
     except accounts.AccountError as error:
         return _sign_in_refused(error)
     token, row = accounts.issue_api_token(user, timedelta(seconds=current_app.config["API_TOKEN_LIFETIME_SECONDS"]))
     return jsonify({"token": token, "expires_at": iso(row.expires_at), "role": user.role})
+
+
+def _second_factor(user, totp: str | None, policy: accounts.ThrottlePolicy) -> None:
+    """The code of an account that signs in with two factors (``TWO_FACTOR_ROLES``, or enrolled)."""
+    if not two_factor.required(user, current_app.config["TWO_FACTOR_ROLES"]):
+        return
+    if not two_factor.enrolled(user):
+        raise two_factor.TwoFactorRefused("totp_enrolment_required")
+    if not totp:
+        raise two_factor.TwoFactorRefused("totp_required")
+    two_factor.check_code(user, totp, address=_client_address(), policy=policy)
 
 
 def _sign_in_refused(error: accounts.AccountError):
@@ -111,11 +127,20 @@ OPENAPI_PATHS = {
     "/api/v1/auth/token": {
         "post": {
             "summary": "Đăng nhập, nhận mã truy cập (Bearer)",
+            "description": "Accounts that sign in with two factors (roles in the setting TWO_FACTOR_ROLES, "
+                           "by default leaders and administrators in production, and every account that "
+                           "enrolled) send `totp`, the current 6-digit code of their authenticator app "
+                           "(RFC 6238; one 30-second step early or late, each code once). Without it the "
+                           "answer is 401 `totp_required`; a wrong or reused code is 401 `totp_wrong` or "
+                           "`totp_reused` and counts as a failed sign-in; an account that has not enrolled "
+                           "yet gets 401 `totp_enrolment_required` (enrol by signing in on the web once).",
             "requestBody": body_doc({"type": "object", "required": ["username", "password"], "properties": {
-                "username": {"type": "string", "minLength": 1}, "password": {"type": "string", "minLength": 1}}}),
+                "username": {"type": "string", "minLength": 1}, "password": {"type": "string", "minLength": 1},
+                "totp": {"type": "string", "pattern": r"^\d{6}$",
+                         "description": "TOTP code; required for two-factor accounts"}}}),
             "responses": {
                 "200": json_response(ref("Token")),
-                **errors(*JSON_BODY_ERRORS, s401="Wrong username or password"),
+                **errors(*JSON_BODY_ERRORS, s401="Wrong username or password, or the TOTP code missing or wrong"),
                 "429": {**errors(429)["429"], "headers": {"Retry-After": {"schema": {"type": "integer"}}}},
             },
         },

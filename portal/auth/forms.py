@@ -56,3 +56,19 @@ class PasswordChangeForm(FlaskForm):
     password = PasswordField(_l("Mật khẩu mới"), validators=[DataRequired(_l("Vui lòng nhập mật khẩu mới.")), Length(max=256)])
     confirm = PasswordField(_l("Nhập lại mật khẩu mới"),
                             validators=[DataRequired(_l("Vui lòng nhập lại mật khẩu.")), EqualTo("password", _l("Hai mật khẩu không giống nhau."))])
+
+
+class TotpCodeForm(FlaskForm):
+    code = StringField(_l("Mã xác thực (6 chữ số)"),
+                       validators=[DataRequired(_l("Vui lòng nhập mã xác thực.")), Length(max=12)])
+
+
+class NewPasswordForm(FlaskForm):
+    password = PasswordField(_l("Mật khẩu mới"), validators=[DataRequired(_l("Vui lòng nhập mật khẩu mới.")), Length(max=256)])
+    confirm = PasswordField(_l("Nhập lại mật khẩu mới"),
+                            validators=[DataRequired(_l("Vui lòng nhập lại mật khẩu.")), EqualTo("password", _l("Hai mật khẩu không giống nhau."))])
+
+
+class ResetCodeForm(NewPasswordForm):
+    username = StringField(_l("Tên đăng nhập"), validators=[DataRequired(_l("Vui lòng nhập tên đăng nhập.")), Length(max=64)])
+    code = StringField(_l("Mã đặt lại mật khẩu"), validators=[DataRequired(_l("Vui lòng nhập mã đặt lại mật khẩu.")), Length(max=64)])

@@ -1,5 +1,8 @@
 from __future__ import annotations
 
+import time
+
+import segno
 from flask import (
     Blueprint,
     current_app,
@@ -12,11 +15,21 @@ from flask import (
 )
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
+from markupsafe import Markup
 
-from portal.auth.forms import LoginForm, PasswordChangeForm, RegistrationForm
+from portal.auth.forms import (
+    LoginForm,
+    NewPasswordForm,
+    PasswordChangeForm,
+    RegistrationForm,
+    ResetCodeForm,
+    TotpCodeForm,
+)
+from portal.extensions import db
 from portal.i18n import clear_session_keeping_language
 from portal.messages import message_for
-from portal.operations import account_changes, accounts
+from portal.models import User
+from portal.operations import account_changes, accounts, password_resets, two_factor
 from portal.transaction import refused
 
 bp = Blueprint("auth", __name__, template_folder="templates")
@@ -69,10 +82,90 @@ def login():
     user, status = _authenticate(form) if form.validate_on_submit() else (None, 200)
     if user is None:
         return render_template("auth/login.html", form=form), status
+    target = safe_next(url_for("office.index") if user.is_staff else url_for("auth.account"))
+    clear_session_keeping_language()
+    if two_factor.required(user, current_app.config["TWO_FACTOR_ROLES"]):
+        # Half signed in: the signed session names the account and its session generation, but
+        # nobody is logged in until the code is right (no page but the code's page is open).
+        session[HALF_SIGNED_IN] = {"user": user.id, "generation": user.session_generation,
+                                   "since": int(time.time()), "next": target}
+        return redirect(url_for("auth.second_factor" if two_factor.enrolled(user) else "auth.enrol_second_factor"))
+    return _signed_in(user, target)
+
+
+def _signed_in(user: User, target: str):
     clear_session_keeping_language()
     login_user(user)
     session.permanent = True
-    return redirect(safe_next(url_for("office.index") if user.is_staff else url_for("auth.account")))
+    return redirect(target)
+
+
+HALF_SIGNED_IN = "half_signed_in"
+HALF_SIGNED_IN_SECONDS = 600
+
+
+def _half_signed_in() -> User | None:
+    """The account whose password was right a moment ago and whose code is awaited; None when
+    there is none, it took too long, or the account was locked or its sessions ended since."""
+    state = session.get(HALF_SIGNED_IN)
+    if not isinstance(state, dict) or not isinstance(state.get("user"), int) \
+            or time.time() - state.get("since", 0) > HALF_SIGNED_IN_SECONDS:
+        return None
+    user = db.session.get(User, state["user"])
+    if user is None or not user.is_active or user.session_generation != state.get("generation"):
+        return None
+    return user
+
+
+def _start_again():
+    session.pop(HALF_SIGNED_IN, None)
+    flash(_("Phiên đăng nhập đã hết hạn. Vui lòng đăng nhập lại."), "info")
+    return redirect(url_for("auth.login"))
+
+
+@bp.route("/dang-nhap/ma-xac-thuc", methods=["GET", "POST"])
+def second_factor():
+    user = _half_signed_in()
+    if user is None:
+        return _start_again()
+    if not two_factor.enrolled(user):
+        return redirect(url_for("auth.enrol_second_factor"))
+    form = TotpCodeForm()
+    if form.validate_on_submit() and _code_accepted(form, lambda code, **kw: two_factor.check_code(user, code, **kw)):
+        return _signed_in(user, session[HALF_SIGNED_IN]["next"])
+    return render_template("auth/second_factor.html", form=form), (422 if form.errors else 200)
+
+
+@bp.route("/dang-nhap/dang-ky-xac-thuc", methods=["GET", "POST"])
+def enrol_second_factor():
+    """The first sign-in of an account that must use a second factor: the secret (QR code and
+    text) and a code that confirms the authenticator app has it."""
+    user = _half_signed_in()
+    if user is None:
+        return _start_again()
+    if two_factor.enrolled(user):
+        return redirect(url_for("auth.second_factor"))
+    form = TotpCodeForm()
+    if form.validate_on_submit() and _code_accepted(
+            form, lambda code, **kw: two_factor.confirm_enrolment(user, code, **kw)):
+        flash(_("Đã bật xác thực hai bước cho tài khoản."), "success")
+        return _signed_in(user, session[HALF_SIGNED_IN]["next"])
+    secret = two_factor.enrolment_secret(user)
+    qr = segno.make(two_factor.provisioning_uri(user, secret), error="m")
+    svg = Markup(qr.svg_inline(scale=5, omitsize=True, title=_("Mã QR để thêm tài khoản vào ứng dụng xác thực")))
+    return render_template("auth/enrol_second_factor.html", form=form, qr=svg,
+                           secret=" ".join(secret[i:i + 4] for i in range(0, len(secret), 4))), (422 if form.errors else 200)
+
+
+def _code_accepted(form: TotpCodeForm, check) -> bool:
+    try:
+        check(form.code.data, address=client_address(),
+              policy=accounts.ThrottlePolicy.from_config(current_app.config))
+    except accounts.AccountError as error:
+        refused(error)  # a wrong code is kept: the throttle counts it
+        form.code.errors.append(message_for(error))
+        return False
+    return True
 
 
 def _authenticate(form: LoginForm):
@@ -82,6 +175,7 @@ def _authenticate(form: LoginForm):
         return accounts.authenticate(
             form.username.data, form.password.data, client_address=client_address(),
             policy=accounts.ThrottlePolicy.from_config(current_app.config),
+            two_factor_roles=current_app.config["TWO_FACTOR_ROLES"],
         ), 200
     except accounts.AccountError as error:
         refused(error)
@@ -134,4 +228,43 @@ def _change_password(form: PasswordChangeForm) -> bool:
         refused(error)  # a wrong current password is kept: the throttle counts it
         getattr(form, error.field or "current_password").errors.append(message_for(error))
         return False
+    return True
+
+
+@bp.route("/tai-khoan/dat-lai-mat-khau", methods=["GET", "POST"])
+def reset_with_code():
+    """The code an administrator handed over, typed with the username; wrong codes are throttled."""
+    form = ResetCodeForm()
+    if form.validate_on_submit():
+        def find():
+            return password_resets.check_code(form.username.data, form.code.data, address=client_address(),
+                                              policy=accounts.ThrottlePolicy.from_config(current_app.config))
+        if _password_reset(form, find, "code"):
+            return redirect(url_for("auth.login"))
+    return render_template("auth/reset_password.html", form=form, with_code=True,
+                           min_length=current_app.config["PASSWORD_MIN_LENGTH"]), (422 if form.errors else 200)
+
+
+@bp.route("/tai-khoan/dat-lai-mat-khau/<token>", methods=["GET", "POST"])
+def reset_with_link(token: str):
+    try:
+        password_resets.find_reset(token)
+    except password_resets.ResetRefused as error:
+        return render_template("auth/reset_refused.html", message=message_for(error)), 410
+    form = NewPasswordForm()
+    if form.validate_on_submit() and _password_reset(form, lambda: password_resets.find_reset(token), "password"):
+        return redirect(url_for("auth.login"))
+    return render_template("auth/reset_password.html", form=form, with_code=False,
+                           min_length=current_app.config["PASSWORD_MIN_LENGTH"]), (422 if form.errors else 200)
+
+
+def _password_reset(form: NewPasswordForm, find, field: str) -> bool:
+    try:
+        password_resets.complete_reset(find(), form.password.data, address=client_address(),
+                                       min_length=current_app.config["PASSWORD_MIN_LENGTH"])
+    except accounts.AccountError as error:
+        refused(error)
+        getattr(form, error.field or field).errors.append(message_for(error))
+        return False
+    flash(_("Đã đặt mật khẩu mới. Mời bạn đăng nhập."), "success")
     return True

@@ -2,7 +2,7 @@
 
 from portal.models.agency import Agency
 from portal.models.anchor import AuditAnchor
-from portal.models.audit import AuditEntry
+from portal.models.audit import AuditChainHead, AuditEntry
 from portal.models.dossier import (
     CalendarOverride,
     Dossier,
@@ -24,7 +24,7 @@ from portal.models.office import ix_agency_id as _queue_indexes  # noqa: F401  (
 from portal.models.procedure import Field, Procedure, ProcedureVersion
 from portal.models.signing import RemoteSigningSession, SigningCertificate
 from portal.models.statistics import DossierDayCount, PlanTarget
-from portal.models.user import ApiToken, LoginAttempt, LoginCounter, User
+from portal.models.user import ApiToken, LoginAttempt, LoginCounter, PasswordReset, User
 
 __all__ = [
     "Agency", "ApiToken", "AuditEntry", "CalendarOverride", "Dossier", "DossierCodeCounter", "DossierEvent", "DossierFile", "FileBlob",
@@ -32,4 +32,4 @@ __all__ = [
 ]
 __all__ += ["Feedback", "IdempotencyKey", "Notification", "OutboxMessage", "Payment", "Rating", "SandboxBankTransaction"]
 __all__ += ["ProcedureVersion", "AuditAnchor", "RemoteSigningSession", "SigningCertificate"]
-__all__ += ["UploadSession"]
+__all__ += ["UploadSession", "AuditChainHead", "PasswordReset"]

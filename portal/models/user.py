@@ -47,6 +47,12 @@ class User(UserMixin, db.Model):
     # Raised by logout, a password change, a lock or a role change: every web session and API
     # token carries the generation it was opened under and stops working when it differs.
     session_generation: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # Two-factor sign-in (TOTP, portal.operations.two_factor): the secret encrypted with a key
+    # derived from SECRET_KEY; enrolled once the owner confirmed a code; the time step of the last
+    # code accepted (a code is refused a second time).
+    totp_secret: Mapped[str | None] = mapped_column(String(255))
+    totp_enrolled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    totp_last_step: Mapped[int | None] = mapped_column(Integer)
 
     agency: Mapped[Agency | None] = relationship()
 
@@ -108,6 +114,27 @@ class ApiToken(db.Model):
     session_generation: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
     user: Mapped[User] = relationship()
+
+
+class PasswordReset(db.Model):
+    """A one-time password reset an administrator started (``portal.operations.password_resets``).
+
+    Only the SHA-256 of the secret is stored; the secret reaches the person as a link (e-mail)
+    and as a code (printed). It ends when used, when it expires, or when a newer reset replaces it.
+    """
+
+    __tablename__ = "password_resets"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    replaced_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+
+    user: Mapped[User] = relationship(foreign_keys=[user_id])
 
 
 class LoginCounter(db.Model):

@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 import math
 import secrets
+from collections.abc import Iterable
 from datetime import datetime, timedelta
 from functools import lru_cache
 
@@ -117,24 +118,37 @@ def role_and_agency(role: str, agency_code: str | None) -> tuple[Role, Agency | 
     return role_enum, agency
 
 
-def create_staff_user(*, username: str, password: str, role: str, agency_code: str | None,
+def create_staff_user(*, username: str, password: str | None, role: str, agency_code: str | None,
                       full_name: str | None = None, position: str | None = None,
-                      email: str | None = None, min_password_length: int = 10,
+                      email: str | None = None, phone: str | None = None, min_password_length: int = 10,
                       created_by: User | None = None) -> User:
+    """A staff or administrator account. Without a ``password`` it gets an unknown one: the
+    person sets theirs through a password reset (``account_changes.create_staff_account``)."""
     username = normalize_username(username)
     check_username(username)
-    check_password_strength(password, min_password_length, username=username)
+    if password is not None:
+        check_password_strength(password, min_password_length, username=username)
     role_enum, agency = role_and_agency(role, agency_code)
+    if role_enum is Role.CITIZEN:
+        raise AccountError("unknown_role", "role")
     if _username_taken(username):
         raise DuplicateAccount("username_taken", "username")
-    user = User(username=username, full_name=full_name or username, role=role_enum.value,
-                agency=agency, position=position, email=email)
-    user.set_password(password)
+    user = User(username=username, full_name=" ".join((full_name or "").split()) or username, role=role_enum.value,
+                agency=agency, position=(position or "").strip() or None, email=(email or "").strip().lower() or None,
+                phone=(phone or "").strip() or None)
+    user.set_password(password if password is not None else secrets.token_urlsafe(32))
     db.session.add(user)
     db.session.flush()
     audit.record("account.created", user=created_by, object_type="user", object_id=user.id,
-                 role=role_enum.value, agency=agency_code)
+                 before={}, after=snapshot(user))
     return user
+
+
+def snapshot(user: User) -> dict:
+    """The administered fields of an account, as the audit log records them (before/after)."""
+    return {"full_name": user.full_name, "position": user.position, "role": user.role,
+            "agency": user.agency.code if user.agency else None, "email": user.email, "phone": user.phone,
+            "is_active": user.is_active_account}
 
 
 USERNAME_CHARS = set("abcdefghijklmnopqrstuvwxyz0123456789._-")
@@ -158,10 +172,18 @@ def _dummy_hash() -> str:
     return generate_password_hash(secrets.token_urlsafe(16))
 
 
+def needs_second_factor(user: User, two_factor_roles: Iterable[str]) -> bool:
+    """Whether ``user`` signs in with a TOTP code after the password (``two_factor``): their role
+    is one of ``two_factor_roles`` (the setting ``TWO_FACTOR_ROLES``), or they enrolled."""
+    return user.totp_enrolled_at is not None or user.role in set(two_factor_roles)
+
+
 def authenticate(username: str, password: str, *, client_address: str,
-                 policy: ThrottlePolicy, now: datetime | None = None) -> User:
+                 policy: ThrottlePolicy, now: datetime | None = None,
+                 two_factor_roles: Iterable[str] = ()) -> User:
     """Check a username and password, throttled per (account, address), per account and per
-    address (``portal.operations.throttle``).
+    address (``portal.operations.throttle``). For an account that needs a second factor the
+    sign-in is not complete yet: it is recorded when the code is accepted (``two_factor``).
 
     An unknown or locked account costs the same as a known one: a password hash is checked in
     every case (a dummy one when there is no account). The attempt is recorded whatever the
@@ -183,6 +205,9 @@ def authenticate(username: str, password: str, *, client_address: str,
     if not ok:
         audit.record("auth.failed", actor=username or "?", address=client_address)
         raise InvalidCredentials("invalid_credentials")
+    if needs_second_factor(user, two_factor_roles):
+        audit.record("auth.password_accepted", user=user, address=client_address)
+        return user
     user.last_login_at = now
     audit.record("auth.login", user=user, address=client_address)
     return user

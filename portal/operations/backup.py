@@ -221,6 +221,7 @@ class RestoreReport:
 def check_restored(manifest: Manifest, storage_dir: Path) -> RestoreReport:
     """Compare the database the session is bound to (the restored one) and ``storage_dir`` with
     the manifest, and run the integrity checks: audit chains, day counts, stored files."""
+    from portal.operations import audit
     from portal.operations.events import verify_chains
 
     session = db.session
@@ -240,6 +241,8 @@ def check_restored(manifest: Manifest, storage_dir: Path) -> RestoreReport:
     problems += check_files(storage_dir, manifest.files)
     report.events_checked, breaks = verify_chains()
     problems += [f"nhật ký hồ sơ {b.dossier_id}, sự kiện #{b.seq}: {b.problem}" for b in breaks]
+    _, log_breaks = audit.verify_chain()
+    problems += [f"nhật ký quản trị, mục {b.entry_id or '-'} (#{b.seq or '-'}): {b.problem}" for b in log_breaks]
     report.years_checked = statistics_years()
     problems += statistics_problems(report.years_checked)
     return report

@@ -187,9 +187,15 @@ def _notify_applicants(session: Session, _context, _instances) -> None:
 def _queue_mail(session: Session, address: str, note: Notification) -> None:
     """Write the e-mail to the outbox, in the transaction of the change it reports."""
     with force_locale("vi"):
-        subject = "[Dịch vụ công Lai Châu] " + title(note)
-        text = body(note)
-    session.add(OutboxMessage(channel=OutboxChannel.EMAIL.value, to_address=address, subject=subject, body=text))
+        subject, text = title(note), body(note)
+    queue_mail(session, address, subject, text)
+
+
+def queue_mail(session: Session, address: str, subject: str, text: str) -> OutboxMessage:
+    """An e-mail in the outbox, in the caller's transaction (delivered by ``flask outbox send``)."""
+    message = OutboxMessage(channel=OutboxChannel.EMAIL.value, to_address=address, subject="[Dịch vụ công Lai Châu] " + subject, body=text)
+    session.add(message)
+    return message
 
 
 def deliver_outbox(limit: int = 200) -> tuple[int, int]:

@@ -17,6 +17,7 @@ from portal.models import Dossier, DossierCodeCounter, DossierEvent, LoginAttemp
 from portal.operations import dossiers, lifecycle
 from portal.operations.lifecycle import ActionInput
 from portal.statistics import daily
+from tests.conftest import rechain_audit_log
 from tests.integration.lifecycle_helpers import build_office, vn
 
 THREADS = 12
@@ -64,6 +65,8 @@ def _delete_referencing(table_name: str, ids: list[int]) -> None:
         for fk in table.foreign_keys:
             if fk.column.table.name == table_name and table.name != table_name:
                 db.session.execute(table.delete().where(fk.parent.in_(ids)))
+    if table_name == "users":
+        rechain_audit_log()  # its entries went with the users
 
 
 def _run_threads(app, target, count):

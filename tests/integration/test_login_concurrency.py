@@ -15,6 +15,7 @@ from portal.extensions import db
 from portal.models import AuditEntry, LoginAttempt, LoginCounter, User
 from portal.operations import accounts
 from portal.operations.throttle import ThrottlePolicy
+from tests.conftest import rechain_audit_log
 
 THREADS = 30
 USERNAME = "conc_lanhdao"
@@ -36,6 +37,7 @@ def committed_user(_app):
         db.session.execute(delete(LoginAttempt).where(LoginAttempt.username == USERNAME))
         db.session.execute(delete(AuditEntry).where(or_(AuditEntry.user_id == user_id, AuditEntry.actor == USERNAME)))
         db.session.execute(delete(User).where(User.id == user_id))
+        rechain_audit_log()
         db.session.commit()
 
 
@@ -72,3 +74,35 @@ def test_parallel_wrong_passwords_get_no_more_guesses_than_the_limit(_app, commi
     assert sorted(outcomes).count(401) == 5, outcomes
     assert sorted(outcomes).count(429) == THREADS - 5, outcomes
     assert len(guesses) == 5
+
+
+def test_parallel_writers_chain_the_audit_log_one_after_the_other(_app, committed_user):
+    """Parallel transactions that write audit entries (and nothing else they could queue on) take
+    the chain's head row one at a time at commit: no fork, gap or wrong hash."""
+    from portal.operations import audit
+
+    writers = 8  # within the connection pool: every writer holds a connection at the barrier
+    barrier = threading.Barrier(writers, timeout=60)
+    failures: list = []
+
+    def write(i):
+        with _app.app_context():
+            try:
+                audit.record("auth.failed", actor=USERNAME, address=f"198.51.100.{i}")
+                db.session.flush()
+                barrier.wait()  # every transaction is open; all commit at once
+                db.session.commit()
+            except Exception as error:  # noqa: BLE001  (reported below)
+                failures.append(repr(error))
+            finally:
+                db.session.remove()
+
+    threads = [threading.Thread(target=write, args=(i,)) for i in range(writers)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(120)
+    assert failures == []
+    with _app.app_context():
+        assert db.session.query(AuditEntry).filter_by(actor=USERNAME).count() == writers
+        assert audit.verify_chain()[1] == []
