@@ -358,6 +358,19 @@ AUDIT_ACTION_LABELS = {
     "pki.certificate_issued": _l("Cấp chứng thư số"),
     "pki.certificate_imported": _l("Nhập chứng thư số"),
     "pki.certificate_revoked": _l("Thu hồi chứng thư số"),
+    "account.created_for_national_dossier": _l("Tạo tài khoản cho người nộp qua Cổng DVC quốc gia"),
+    "agency.created": _l("Thêm cơ quan"),
+    "agency.updated": _l("Sửa thông tin cơ quan"),
+    "dossier.result_draft": _l("Tải lên dự thảo kết quả"),
+    "feedback.create": _l("Công dân gửi phản ánh, kiến nghị"),
+    "feedback.assign": _l("Phân công xử lý phản ánh, kiến nghị"),
+    "feedback.answer": _l("Trả lời phản ánh, kiến nghị"),
+    "outbox.retry": _l("Gửi lại thông điệp đồng bộ"),
+    "plan_target.load": _l("Nạp chỉ tiêu kế hoạch"),
+    "plan_target.update": _l("Sửa chỉ tiêu kế hoạch"),
+    "procedure.changed": _l("Sửa thủ tục (phiên bản mới)"),
+    "signing.remote_prepared": _l("Chuẩn bị ký số từ xa"),
+    "signing.remote_completed": _l("Hoàn tất ký số từ xa"),
 }
 
 #: The fields an audit entry's before/after shows (``account_changes.snapshot``, ``two_factor.reset``).

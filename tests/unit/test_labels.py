@@ -229,3 +229,14 @@ def test_every_service_index_group_has_a_label():
     from portal.statistics.formulas import QD766_GROUPS
 
     assert set(labels.QD766_GROUP_LABELS) == set(QD766_GROUPS)
+
+
+def test_every_audited_action_has_a_label():
+    """The administrators' log words every action the code records (labels, never keys)."""
+    import re
+    from pathlib import Path
+
+    recorded = set()
+    for path in (Path(__file__).resolve().parents[2] / "portal").rglob("*.py"):
+        recorded |= set(re.findall(r'record\(\s*"([a-z_]+\.[a-z_.]+)"', path.read_text(encoding="utf-8")))
+    assert recorded and sorted(recorded - set(labels.AUDIT_ACTION_LABELS)) == []
