@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from urllib.parse import parse_qsl, urlencode, urlsplit
+from urllib.parse import parse_qsl, urlencode
 
 import pytest
 from sqlalchemy import func, select
@@ -11,7 +11,13 @@ from portal.extensions import db
 from portal.models import AuditEntry, User
 from portal.operations import account_changes
 from tests.conftest import PASSWORD
-from tests.integration.vneid_helpers import identity, oidc_provider, provider_answer, vneid, vneid_sign_in  # noqa: F401
+from tests.integration.vneid_helpers import (  # noqa: F401
+    identity,
+    oidc_provider,
+    provider_answer,
+    vneid,
+    vneid_sign_in,
+)
 
 NUMBER = "012190000555"
 
@@ -26,14 +32,14 @@ def user_with(number: str) -> User:
     return db.session.scalar(select(User).where(User.id_number == number))
 
 
-def test_the_button_shows_only_when_an_issuer_is_set(app, client, vneid, monkeypatch):
+def test_the_button_shows_only_when_an_issuer_is_set(app, client, vneid, monkeypatch):  # noqa: F811
     assert "Đăng nhập bằng VNeID" in client.get("/dang-nhap").get_data(as_text=True)
     monkeypatch.setitem(app.config, "OIDC_ISSUER", "")
     assert "Đăng nhập bằng VNeID" not in client.get("/dang-nhap").get_data(as_text=True)
     assert client.get("/dang-nhap/vneid").status_code == 404
 
 
-def test_a_new_citizen_gets_one_account_without_a_password(client, pages, vneid):
+def test_a_new_citizen_gets_one_account_without_a_password(client, pages, vneid):  # noqa: F811
     person = identity(NUMBER, "Tòng Thị Hoa", phone_number="0912 000 555", email="Hoa@Example.vn")
     response = vneid_sign_in(client, vneid, person)
     assert response.status_code == 302 and response.location.endswith("/tai-khoan")
@@ -53,14 +59,14 @@ def test_a_new_citizen_gets_one_account_without_a_password(client, pages, vneid)
 
 
 @pytest.mark.parametrize("tamper", ["nonce", "signature", "issuer", "audience", "expired"])
-def test_an_id_token_that_fails_verification_is_refused(client, vneid, tamper):
+def test_an_id_token_that_fails_verification_is_refused(client, vneid, tamper):  # noqa: F811
     response = vneid_sign_in(client, vneid, identity(NUMBER), tamper=tamper)
     assert response.status_code == 403
     assert "Không xác minh được kết quả đăng nhập từ VNeID" in response.get_data(as_text=True)
     assert accounts_with(NUMBER) == 0 and client.get("/tai-khoan").status_code == 302
 
 
-def test_a_tampered_or_replayed_state_is_refused(client, vneid):
+def test_a_tampered_or_replayed_state_is_refused(client, vneid):  # noqa: F811
     callback = provider_answer(client, vneid, identity(NUMBER))
     path, query = callback.split("?")
     params = dict(parse_qsl(query))
@@ -72,7 +78,7 @@ def test_a_tampered_or_replayed_state_is_refused(client, vneid):
     assert client.get(replay_of_another).status_code == 403  # the state is used once
 
 
-def test_a_local_account_is_linked_only_after_its_password(client, pages, vneid, make_user):
+def test_a_local_account_is_linked_only_after_its_password(client, pages, vneid, make_user):  # noqa: F811
     local = make_user(username="lovanpa", id_number=NUMBER)
     response = vneid_sign_in(client, vneid, identity(NUMBER))
     assert response.status_code == 302 and response.location.endswith("/dang-nhap/vneid/lien-ket")
@@ -89,7 +95,7 @@ def test_a_local_account_is_linked_only_after_its_password(client, pages, vneid,
     assert again.location.endswith("/tai-khoan") and accounts_with(NUMBER) == 1
 
 
-def test_staff_and_locked_accounts_stay_out(client, vneid, make_user):
+def test_staff_and_locked_accounts_stay_out(client, vneid, make_user):  # noqa: F811
     admin = make_user("admin", username="quantri")
     admin.id_number = "012190000666"
     db.session.commit()
@@ -104,6 +110,6 @@ def test_staff_and_locked_accounts_stay_out(client, vneid, make_user):
     assert client.get("/tai-khoan").status_code == 302
 
 
-def test_a_malformed_id_number_creates_nothing(client, vneid):
+def test_a_malformed_id_number_creates_nothing(client, vneid):  # noqa: F811
     response = vneid_sign_in(client, vneid, identity("999190000555"))
     assert response.status_code == 403 and accounts_with("999190000555") == 0
