@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import time
+
 from flask import (
     Blueprint,
     abort,
@@ -89,6 +91,7 @@ def _vneid_refused(error: vneid.VneidRefused):
 
 
 LINK_KEY = "vneid_link"  # the local account waiting for its password, and the verified ID number
+LINK_SECONDS = 15 * 60  # how long the verified number waits for the local password
 
 
 @bp.get("/dang-nhap/vneid")
@@ -114,7 +117,7 @@ def vneid_callback():
         return _open_session(outcome.user)
     clear_session_keeping_language()
     session[LINK_KEY] = {"user_id": outcome.user.id, "id_number": outcome.user.id_number,
-                         "username": outcome.user.username}
+                         "username": outcome.user.username, "until": time.time() + LINK_SECONDS}
     return redirect(url_for("auth.vneid_link"))
 
 
@@ -123,7 +126,9 @@ def vneid_link():
     """The citizen signed in with VNeID and a local account has the same ID number: its password,
     once, links them."""
     pending = session.get(LINK_KEY)
-    if not pending:
+    if not pending or pending["until"] < time.time():
+        session.pop(LINK_KEY, None)
+        flash(message_for("vneid_link_expired"), "error")
         return redirect(url_for("auth.login"))
     form = VneidLinkForm()
     if form.validate_on_submit():

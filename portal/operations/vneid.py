@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from portal.extensions import db
 from portal.models import User
@@ -74,9 +75,8 @@ def sign_in(identity: VneidIdentity, *, client_address: str, now: datetime | Non
     except InvalidCitizenId:
         audit.record("auth.vneid_refused", actor="vneid", address=client_address, reason="id_number")
         raise VneidRefused("vneid_id_number") from None
-    user = db.session.scalar(select(User).where(User.id_number == number))
-    if user is None:
-        user = _create_citizen(identity, number, client_address)
+    user = db.session.scalar(select(User).where(User.id_number == number)) or _create_citizen(
+        identity, number, client_address)
     _check_may_open(user, client_address)
     if user.identity_provider != PROVIDER:
         audit.record("auth.vneid_link_needed", user=user, object_type="user", object_id=user.id,
@@ -121,8 +121,11 @@ def _create_citizen(identity: VneidIdentity, number: str, client_address: str) -
                 email=email if "@" in email and len(email) <= 255 else None, role=Role.CITIZEN.value,
                 identity_provider=PROVIDER)
     user.set_no_password()
-    db.session.add(user)
-    db.session.flush()
+    try:
+        with db.session.begin_nested():  # the same person's first sign-in twice at once: one account
+            db.session.add(user)
+    except IntegrityError:
+        return db.session.scalars(select(User).where(User.id_number == number)).one()
     audit.record("account.registered", user=user, object_type="user", object_id=user.id,
                  address=client_address, provider=PROVIDER)
     return user

@@ -80,6 +80,7 @@ def test_a_tampered_or_replayed_state_is_refused(client, vneid):  # noqa: F811
 
 def test_a_local_account_is_linked_only_after_its_password(client, pages, vneid, make_user):  # noqa: F811
     local = make_user(username="lovanpa", id_number=NUMBER)
+    assert client.get("/dang-nhap/vneid/lien-ket").location.endswith("/dang-nhap")  # nothing to link
     response = vneid_sign_in(client, vneid, identity(NUMBER))
     assert response.status_code == 302 and response.location.endswith("/dang-nhap/vneid/lien-ket")
     assert client.get("/tai-khoan").status_code == 302  # nothing is signed in yet
@@ -101,6 +102,9 @@ def test_staff_and_locked_accounts_stay_out(client, vneid, make_user):  # noqa: 
     db.session.commit()
     refused = vneid_sign_in(client, vneid, identity("012190000666"))
     assert refused.status_code == 403 and "Tài khoản cán bộ" in refused.get_data(as_text=True)
+    db.session.commit()
+    kept = db.session.scalars(select(AuditEntry.details).where(AuditEntry.action == "auth.vneid_refused")).all()
+    assert [entry["reason"] for entry in kept] == ["staff"] and accounts_with("012190000666") == 1
     assert vneid_sign_in(client, vneid, identity(NUMBER)).status_code == 302
     client.delete_cookie("session")
     account_changes.set_active(user_with(NUMBER), False)
