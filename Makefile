@@ -8,7 +8,7 @@ HOST   ?= 127.0.0.1
 PORT   ?= 5000
 STAMP  := $(VENV)/.installed
 
-.PHONY: install run test translations messages lint clean-db national-simulator
+.PHONY: install run test translations messages lint clean-db national-simulator vneid-simulator
 
 $(STAMP): setup.cfg pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -38,6 +38,13 @@ NATIONAL_SECRET   ?= dev-national-secret
 national-simulator: $(STAMP)
 	$(BIN)/python -m simulators.national_portal --port $(NATIONAL_SIM_PORT) --secret $(NATIONAL_SECRET) \
 		--province-url http://$(HOST):$(PORT)
+
+# The test OpenID provider standing in for VNeID (docs/accounts.md, "VNeID"), then in another terminal:
+#   OIDC_ISSUER=http://127.0.0.1:8766 OIDC_CLIENT_ID=cong-dvc-lai-chau OIDC_CLIENT_SECRET=vneid-demo-secret make run
+VNEID_SIM_PORT ?= 8766
+vneid-simulator: $(STAMP)
+	$(BIN)/python -m simulators.oidc_provider --port $(VNEID_SIM_PORT) \
+		--client-id cong-dvc-lai-chau --client-secret vneid-demo-secret
 
 # The whole suite on SQLite, then the database-backed tests again on PostgreSQL.
 test: install

@@ -123,6 +123,14 @@ def build_config(environment: str | None = None) -> dict:
         "NATIONAL_TIMEOUT_SECONDS": _env_int("NATIONAL_TIMEOUT_SECONDS", 10),
         # Report every dossier to the national portal, not only those it handed over.
         "NATIONAL_SYNC_ALL": _env_bool("NATIONAL_SYNC_ALL", False),
+        # VNeID sign-in (OpenID Connect, docs/accounts.md): discovery at
+        # OIDC_ISSUER/.well-known/openid-configuration; empty issuer = no VNeID button.
+        "OIDC_ISSUER": os.environ.get("OIDC_ISSUER", "").rstrip("/"),
+        "OIDC_CLIENT_ID": os.environ.get("OIDC_CLIENT_ID", ""),
+        "OIDC_CLIENT_SECRET": os.environ.get("OIDC_CLIENT_SECRET", ""),
+        # The ID token's claim carrying the 12-digit personal identification number.
+        "OIDC_ID_NUMBER_CLAIM": os.environ.get("OIDC_ID_NUMBER_CLAIM", "personal_identification_number"),
+        "OIDC_TIMEOUT_SECONDS": _env_int("OIDC_TIMEOUT_SECONDS", 10),
         # This portal's public address, for links in outbound messages (the result's URL).
         "PORTAL_BASE_URL": os.environ.get("PORTAL_BASE_URL", "").rstrip("/"),
         # Login throttling: failures per username and per client address in a sliding window.

@@ -170,6 +170,14 @@ MESSAGES = {
     "totp_enrolment_required": _l("Tài khoản này phải đăng ký xác thực hai bước: hãy đăng nhập trên trang web một "
                                   "lần để đăng ký, rồi lấy mã truy cập kèm mã xác thực."),
     "totp_already_enrolled": _l("Tài khoản đã đăng ký xác thực hai bước."),
+    # Sign-in with VNeID (portal.operations.vneid)
+    "vneid_failed": _l("Không xác minh được kết quả đăng nhập từ VNeID (phiên đăng nhập đã hết hạn hoặc dữ liệu không hợp lệ). Chưa có gì thay đổi; vui lòng đăng nhập bằng VNeID lại."),
+    "vneid_unavailable": _l("Hiện không kết nối được với VNeID. Vui lòng thử lại sau hoặc đăng nhập bằng tên đăng nhập và mật khẩu."),
+    "vneid_id_number": _l("VNeID không trả về số định danh cá nhân hợp lệ, nên không thể đăng nhập."),
+    "vneid_staff": _l("Tài khoản cán bộ không đăng nhập bằng VNeID. Vui lòng đăng nhập bằng tên đăng nhập và mật khẩu."),
+    "vneid_locked": _l("Tài khoản gắn với số định danh này đang bị khóa. Vui lòng liên hệ Bộ phận Một cửa."),
+    "vneid_link_expired": _l("Yêu cầu liên kết tài khoản không còn hiệu lực. Vui lòng đăng nhập bằng VNeID lại."),
+    "signs_in_with_vneid": _l("Tài khoản này đăng nhập bằng VNeID và không có mật khẩu riêng."),
     # The working calendar (administrators)
     "note_required": _l("Vui lòng ghi căn cứ."),
     "bad_kind": _l("Loại điều chỉnh không hợp lệ."),

@@ -28,6 +28,12 @@ class LoginForm(FlaskForm):
     password = PasswordField(_l("Mật khẩu"), validators=[DataRequired(_l("Vui lòng nhập mật khẩu.")), Length(max=256)])
 
 
+class VneidLinkForm(FlaskForm):
+    """The local account's password, given once before VNeID opens that account."""
+
+    password = PasswordField(_l("Mật khẩu của tài khoản"), validators=[DataRequired(_l("Vui lòng nhập mật khẩu.")), Length(max=256)])
+
+
 class RegistrationForm(FlaskForm):
     full_name = StringField(_l("Họ và tên"), validators=[DataRequired(_l("Vui lòng nhập họ và tên.")), Length(max=255)])
     id_number = StringField(

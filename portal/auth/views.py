@@ -5,6 +5,7 @@ import time
 import segno
 from flask import (
     Blueprint,
+    abort,
     current_app,
     flash,
     redirect,
@@ -17,6 +18,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 from markupsafe import Markup
 
+from portal.auth import vneid as vneid_client
 from portal.auth.forms import (
     LoginForm,
     NewPasswordForm,
@@ -24,12 +26,13 @@ from portal.auth.forms import (
     RegistrationForm,
     ResetCodeForm,
     TotpCodeForm,
+    VneidLinkForm,
 )
 from portal.extensions import db
 from portal.i18n import clear_session_keeping_language
 from portal.messages import message_for
 from portal.models import User
-from portal.operations import account_changes, accounts, password_resets, two_factor
+from portal.operations import account_changes, accounts, password_resets, two_factor, vneid
 from portal.transaction import refused
 
 bp = Blueprint("auth", __name__, template_folder="templates")
@@ -168,6 +171,73 @@ def _code_accepted(form: TotpCodeForm, check) -> bool:
     return True
 
 
+def _open_session(user: User):
+    """A VNeID sign-in: citizens only (staff never sign in with VNeID), so no second factor."""
+    return _signed_in(user, safe_next(url_for("office.index") if user.is_staff else url_for("auth.account")))
+
+
+def _vneid_refused(error: vneid.VneidRefused):
+    refused(error)
+    flash(message_for(error), "error")
+    return render_template("auth/login.html", form=LoginForm()), error.status
+
+
+LINK_KEY = "vneid_link"  # the local account waiting for its password, and the verified ID number
+LINK_SECONDS = 15 * 60  # how long the verified number waits for the local password
+
+
+@bp.get("/dang-nhap/vneid")
+def vneid_start():
+    if not vneid_client.enabled():
+        abort(404)
+    try:
+        return vneid_client.authorize_redirect(url_for("auth.vneid_callback", _external=True))
+    except vneid.VneidRefused as error:
+        return _vneid_refused(error)
+
+
+@bp.get("/dang-nhap/vneid/ket-qua")
+def vneid_callback():
+    if not vneid_client.enabled():
+        abort(404)
+    try:
+        identity = vneid_client.verified_identity()
+        outcome = vneid.sign_in(identity, client_address=client_address())
+    except vneid.VneidRefused as error:
+        return _vneid_refused(error)
+    if not outcome.needs_link:
+        return _open_session(outcome.user)
+    clear_session_keeping_language()
+    session[LINK_KEY] = {"user_id": outcome.user.id, "id_number": outcome.user.id_number,
+                         "username": outcome.user.username, "until": time.time() + LINK_SECONDS}
+    return redirect(url_for("auth.vneid_link"))
+
+
+@bp.route("/dang-nhap/vneid/lien-ket", methods=["GET", "POST"])
+def vneid_link():
+    """The citizen signed in with VNeID and a local account has the same ID number: its password,
+    once, links them."""
+    pending = session.get(LINK_KEY)
+    if not pending or pending["until"] < time.time():
+        session.pop(LINK_KEY, None)
+        flash(message_for("vneid_link_expired"), "error")
+        return redirect(url_for("auth.login"))
+    form = VneidLinkForm()
+    if form.validate_on_submit():
+        try:
+            user = vneid.link_local_account(
+                pending["user_id"], pending["id_number"], form.password.data, client_address=client_address(),
+                policy=accounts.ThrottlePolicy.from_config(current_app.config))
+        except accounts.AccountError as error:
+            refused(error)
+            form.password.errors.append(message_for(error))
+        else:
+            flash(_("Đã liên kết tài khoản với VNeID. Từ nay bạn có thể đăng nhập bằng VNeID."), "success")
+            return _open_session(user)
+    return render_template("auth/vneid_link.html", form=form, username=pending["username"]), \
+        (422 if form.errors else 200)
+
+
 def _authenticate(form: LoginForm):
     """(the user, 200), or (None, the refusal's status) with the reason flashed. A failed attempt
     is kept although the answer is an error (``keeps_changes``): the throttle counts it."""
@@ -208,6 +278,8 @@ def account():
 def change_password():
     """A new password ends every other session and API token; this browser stays signed in."""
     form = PasswordChangeForm()
+    if not current_user.has_password:
+        return render_template("auth/change_password.html", form=None)
     if form.validate_on_submit() and _change_password(form):
         login_user(current_user._get_current_object())  # the session, under the new generation
         session.permanent = True

@@ -13,6 +13,8 @@ from portal.models.types import UTCDateTime, utcnow
 from workflow.states import Role
 
 ROLE_VALUES = tuple(role.value for role in Role)
+#: Not a werkzeug hash (no "$"): ``check_password_hash`` is False for every password.
+NO_PASSWORD = "!no-local-password"
 STAFF_ROLE_VALUES = tuple(role.value for role in Role if role not in (Role.CITIZEN,))
 
 
@@ -53,6 +55,9 @@ class User(UserMixin, db.Model):
     totp_secret: Mapped[str | None] = mapped_column(String(255))
     totp_enrolled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     totp_last_step: Mapped[int | None] = mapped_column(Integer)
+    # "vneid": VNeID sign-in opens this account (created by it, or linked after the owner gave
+    # the local password once); None: a local-password account only.
+    identity_provider: Mapped[str | None] = mapped_column(String(16))
 
     agency: Mapped[Agency | None] = relationship()
 
@@ -79,6 +84,14 @@ class User(UserMixin, db.Model):
 
     def check_password(self, password: str) -> bool:
         return check_password_hash(self.password_hash, password)
+
+    def set_no_password(self) -> None:
+        """An account without a local password (opened by VNeID only): a hash no password matches."""
+        self.password_hash = NO_PASSWORD
+
+    @property
+    def has_password(self) -> bool:
+        return self.password_hash != NO_PASSWORD
 
     def __repr__(self) -> str:
         return f"<User {self.username} {self.role}>"

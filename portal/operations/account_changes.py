@@ -49,6 +49,8 @@ def change_password(user: User, *, current: str, new: str, min_length: int, addr
     With a ``policy`` (the owner's change) the current password must be given, and wrong ones
     are throttled as sign-ins are (a borrowed session cannot try passwords freely); without
     one (an administrator's reset, ``flask user set-password``) it is not asked for."""
+    if policy is not None and not user.has_password:  # nothing to give as the current password
+        raise AccountError("signs_in_with_vneid", "current_password")
     if policy is not None:
         _check_current(user, current, address, policy)
     check_password_strength(new, min_length, username=user.username, id_number=user.id_number)

@@ -197,7 +197,9 @@ def authenticate(username: str, password: str, *, client_address: str,
         audit.record("auth.throttled", actor=username or "?", address=client_address)
         raise LoginThrottled(blocked.retry_after) from None
     user = db.session.scalar(select(User).where(User.username == username))
-    matches = check_password_hash(user.password_hash if user is not None else _dummy_hash(), password or "")
+    # An account without a local password (VNeID only) costs the same check and never matches.
+    stored = user.password_hash if user is not None and user.has_password else _dummy_hash()
+    matches = check_password_hash(stored, password or "") and user is not None and user.has_password
     ok = matches and user is not None and user.is_active
     throttle.settle(username, client_address, now, policy, pair_failures=pair_failures, succeeded=ok)
     db.session.add(LoginAttempt(username=username, address=client_address, succeeded=ok,
