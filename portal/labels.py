@@ -371,6 +371,9 @@ AUDIT_ACTION_LABELS = {
     "procedure.changed": _l("Sửa thủ tục (phiên bản mới)"),
     "signing.remote_prepared": _l("Chuẩn bị ký số từ xa"),
     "signing.remote_completed": _l("Hoàn tất ký số từ xa"),
+    "account.vneid_linked": _l("Liên kết tài khoản với VNeID"),
+    "auth.vneid_link_needed": _l("Đăng nhập VNeID chờ liên kết tài khoản"),
+    "auth.vneid_refused": _l("Đăng nhập VNeID bị từ chối"),
 }
 
 #: The fields an audit entry's before/after shows (``account_changes.snapshot``, ``two_factor.reset``).
