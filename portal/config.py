@@ -7,6 +7,7 @@ environment variable of the same name; ``DATABASE_URL`` selects PostgreSQL.
 
 from __future__ import annotations
 
+import json
 import os
 import secrets
 from pathlib import Path
@@ -31,6 +32,11 @@ def _env_bool(name: str, default: bool) -> bool:
     if value is None:
         return default
     return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _env_json(name: str, default: dict) -> dict:
+    value = os.environ.get(name)
+    return json.loads(value) if value not in (None, "") else default
 
 
 def _env_int(name: str, default: int) -> int:
@@ -112,6 +118,22 @@ def build_config(environment: str | None = None) -> dict:
         "NATIONAL_TIMEOUT_SECONDS": _env_int("NATIONAL_TIMEOUT_SECONDS", 10),
         # Report every dossier to the national portal, not only those it handed over.
         "NATIONAL_SYNC_ALL": _env_bool("NATIONAL_SYNC_ALL", False),
+        # SMS and Zalo notices (docs/notifications.md): without a URL a channel's messages stay in
+        # the outbox, readable at /ho-so/hop-thu-di as "would be sent" (the development sink).
+        "SMS_GATEWAY_URL": os.environ.get("SMS_GATEWAY_URL", "").rstrip("/"),
+        "SMS_GATEWAY_KEY": os.environ.get("SMS_GATEWAY_KEY", ""),
+        "SMS_GATEWAY_SECRET": os.environ.get("SMS_GATEWAY_SECRET", ""),  # signs delivery receipts
+        "SMS_BRANDNAME": os.environ.get("SMS_BRANDNAME", "DVC LAICHAU"),
+        # Many brandname gateways take only text without diacritics.
+        "SMS_ASCII_ONLY": _env_bool("SMS_ASCII_ONLY", True),
+        "SMS_MAX_ATTEMPTS": _env_int("SMS_MAX_ATTEMPTS", 8),
+        "ZALO_API_URL": os.environ.get("ZALO_API_URL", "").rstrip("/"),
+        "ZALO_OA_TOKEN": os.environ.get("ZALO_OA_TOKEN", ""),
+        # JSON: message kind (a dossier action, e.g. "accept") -> the OA's template id; a kind
+        # without a template is not sent by Zalo.
+        "ZALO_TEMPLATE_IDS": _env_json("ZALO_TEMPLATE_IDS", {}),
+        "ZALO_MAX_ATTEMPTS": _env_int("ZALO_MAX_ATTEMPTS", 8),
+        "MESSAGING_TIMEOUT_SECONDS": _env_int("MESSAGING_TIMEOUT_SECONDS", 10),
         # This portal's public address, for links in outbound messages (the result's URL).
         "PORTAL_BASE_URL": os.environ.get("PORTAL_BASE_URL", "").rstrip("/"),
         # Login throttling: failures per username and per client address in a sliding window.

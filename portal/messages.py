@@ -44,6 +44,8 @@ MESSAGES = {
     "national_sha256_mismatch": _l("Mã băm SHA-256 của tệp %(key)s không khớp với nội dung tệp."),
     # The outbox (administrators)
     "outbox_not_parked": _l("Thông điệp này không ở trạng thái tạm dừng nên không cần gửi lại."),
+    "receipt_unknown_message": _l("Không có tin nhắn SMS nào được gửi với mã tham chiếu này."),
+    "receipt_invalid": _l("Trạng thái gửi tin không hợp lệ."),
     # What the structural check of an upload found (portal.operations.uploads, pdf_check)
     "file_has_markup": _l("Tệp có chứa mã trang web (HTML hoặc script) nên không được nhận, vì có thể gây hại cho "
                           "người mở tệp. Hãy lưu (xuất) lại tài liệu thành PDF hoặc chụp lại ảnh rồi tải lên."),

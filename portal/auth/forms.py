@@ -1,6 +1,6 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import EmailField, PasswordField, StringField, TelField
+from wtforms import BooleanField, EmailField, PasswordField, StringField, TelField
 from wtforms.validators import (
     DataRequired,
     Email,
@@ -56,3 +56,11 @@ class PasswordChangeForm(FlaskForm):
     password = PasswordField(_l("Mật khẩu mới"), validators=[DataRequired(_l("Vui lòng nhập mật khẩu mới.")), Length(max=256)])
     confirm = PasswordField(_l("Nhập lại mật khẩu mới"),
                             validators=[DataRequired(_l("Vui lòng nhập lại mật khẩu.")), EqualTo("password", _l("Hai mật khẩu không giống nhau."))])
+
+
+class NotificationChannelsForm(FlaskForm):
+    """Where the citizen wants notices about their dossiers (the in-app notice always comes)."""
+
+    email = BooleanField(_l("Thư điện tử"))
+    sms = BooleanField(_l("Tin nhắn SMS"))
+    zalo = BooleanField(_l("Zalo"))

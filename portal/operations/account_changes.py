@@ -82,3 +82,15 @@ def change_role(user: User, role: str, agency_code: str | None, *, by: User | No
     audit.record("account.role_changed", user=by, object_type="user", object_id=user.id,
                  old=old, new=role_enum.value, agency=agency_code)
     end_all_sessions(user, "role_changed", by=by)
+
+
+def set_notification_channels(user: User, *, email: bool, sms: bool, zalo: bool) -> bool:
+    """The channels ``user`` wants notices on (audited); whether anything changed."""
+    before = {"email": user.notify_email, "sms": user.notify_sms, "zalo": user.notify_zalo}
+    after = {"email": bool(email), "sms": bool(sms), "zalo": bool(zalo)}
+    if before == after:
+        return False
+    user.notify_email, user.notify_sms, user.notify_zalo = after["email"], after["sms"], after["zalo"]
+    audit.record("account.notification_channels", user=user, object_type="user", object_id=user.id,
+                 before=before, after=after)
+    return True
