@@ -63,4 +63,4 @@ class NotificationChannelsForm(FlaskForm):
 
     email = BooleanField(_l("Thư điện tử"))
     sms = BooleanField(_l("Tin nhắn SMS"))
-    zalo = BooleanField(_l("Zalo"))
+    zalo = BooleanField(_l("Tin nhắn Zalo"))
