@@ -34,6 +34,11 @@ def _env_bool(name: str, default: bool) -> bool:
     return value.strip().lower() in {"1", "true", "yes", "on"}
 
 
+#: Placeholder Zalo templates of the development profile (its sink shows what would be sent).
+DEVELOPMENT_ZALO_TEMPLATES = {kind: f"dev-{kind}" for kind in (
+    "accept", "request_supplement", "request_fee", "issue_result", "refuse", "return_result")}
+
+
 def _env_json(name: str, default: dict) -> dict:
     value = os.environ.get(name)
     return json.loads(value) if value not in (None, "") else default
@@ -130,8 +135,8 @@ def build_config(environment: str | None = None) -> dict:
         "ZALO_API_URL": os.environ.get("ZALO_API_URL", "").rstrip("/"),
         "ZALO_OA_TOKEN": os.environ.get("ZALO_OA_TOKEN", ""),
         # JSON: message kind (a dossier action, e.g. "accept") -> the OA's template id; a kind
-        # without a template is not sent by Zalo.
-        "ZALO_TEMPLATE_IDS": _env_json("ZALO_TEMPLATE_IDS", {}),
+        # without a template is not sent by Zalo. Development: placeholders, for the sink.
+        "ZALO_TEMPLATE_IDS": _env_json("ZALO_TEMPLATE_IDS", DEVELOPMENT_ZALO_TEMPLATES if env == "development" else {}),
         "ZALO_MAX_ATTEMPTS": _env_int("ZALO_MAX_ATTEMPTS", 8),
         "MESSAGING_TIMEOUT_SECONDS": _env_int("MESSAGING_TIMEOUT_SECONDS", 10),
         # This portal's public address, for links in outbound messages (the result's URL).

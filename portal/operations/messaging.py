@@ -9,7 +9,8 @@ idempotency reference (``ref`` / ``tracking_id``): a message sent again after a 
 dropped by the provider, never delivered twice.
 
 Without a provider's URL (development) a channel is not drained: its messages stay in the outbox,
-readable at /ho-so/hop-thu-di as "would be sent" (the development sink).
+readable at /ho-so/hop-thu-di as "would be sent" (the development sink). A notice names its
+dossier but has no ``seq``: notices are independent, a failed one holds nothing back.
 
 SMS texts fit one segment: 160 GSM-7 characters, or 70 UCS-2 characters for text with Vietnamese
 diacritics. With SMS_ASCII_ONLY (the default: many brandname gateways require it) the diacritics
@@ -121,15 +122,15 @@ def international_phone(phone: str | None) -> str | None:
     return "84" + digits[1:]
 
 
-def sms_message(phone: str, text: str, dossier_code: str, kind: str) -> OutboxMessage:
-    row = OutboxMessage(channel=OutboxChannel.SMS.value, to_address=phone, body=text)
+def sms_message(phone: str, text: str, dossier_id: int, dossier_code: str, kind: str) -> OutboxMessage:
+    row = OutboxMessage(channel=OutboxChannel.SMS.value, dossier_id=dossier_id, to_address=phone, body=text)
     row.event_id = str(uuid.uuid4())
     row.payload = {"to": phone, "text": text, "ref": row.event_id, "kind": kind, "dossier": dossier_code}
     return row
 
 
-def zalo_message(phone: str, template_id: str, data: dict, display: str, kind: str) -> OutboxMessage:
-    row = OutboxMessage(channel=OutboxChannel.ZALO.value, to_address=phone, body=display)
+def zalo_message(phone: str, template_id: str, dossier_id: int, data: dict, display: str, kind: str) -> OutboxMessage:
+    row = OutboxMessage(channel=OutboxChannel.ZALO.value, dossier_id=dossier_id, to_address=phone, body=display)
     row.event_id = str(uuid.uuid4())
     row.payload = {"phone": phone, "template_id": template_id, "template_data": data, "tracking_id": row.event_id,
                    "kind": kind, "dossier": data.get("code")}

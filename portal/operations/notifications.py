@@ -237,12 +237,13 @@ def _queue_short_notices(session: Session, applicant: User, dossier: Dossier, no
     code = dossier.code or f"#{dossier.id}"  # a dossier not yet accepted may have no code
     text = short_text(note, code, link)
     if applicant.notify_sms:
-        session.add(messaging.sms_message(phone, messaging.sms_text(text, bool(config["SMS_ASCII_ONLY"])), code, note.kind))
+        session.add(messaging.sms_message(phone, messaging.sms_text(text, bool(config["SMS_ASCII_ONLY"])), dossier.id, code,
+                                              note.kind))
     template = messaging.zalo_template(note.kind)
     if applicant.notify_zalo and template:
         with force_locale("vi"):
             data = {"code": code, "title": title(note), "link": link}
-        session.add(messaging.zalo_message(phone, template, data, text, note.kind))
+        session.add(messaging.zalo_message(phone, template, dossier.id, data, text, note.kind))
 
 
 def _queue_mail(session: Session, address: str, note: Notification) -> None:

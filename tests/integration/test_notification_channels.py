@@ -55,7 +55,7 @@ def walked_dossiers(office) -> dict[str, Dossier]:
 
 def notices(channel: str, dossier: Dossier | None = None) -> list[OutboxMessage]:
     rows = db.session.scalars(select(OutboxMessage).where(OutboxMessage.channel == channel).order_by(OutboxMessage.id))
-    return [row for row in rows if dossier is None or row.payload["dossier"] == dossier.code]
+    return [row for row in rows if dossier is None or (row.dossier_id == dossier.id and row.payload["dossier"] == dossier.code)]
 
 
 @pytest.mark.parametrize("ascii_only", [True, False])
