@@ -18,7 +18,7 @@ import logging
 import smtplib
 from email.message import EmailMessage
 
-from flask import current_app
+from flask import current_app, has_app_context
 from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import event, func, select, update
@@ -230,15 +230,16 @@ def short_text(note: Notification, code: str, link: str) -> str:
 def _queue_short_notices(session: Session, applicant: User, dossier: Dossier, note: Notification) -> None:
     """The SMS and the Zalo message of ``note`` on the channels the applicant chose."""
     phone = messaging.international_phone(applicant.phone)
-    if phone is None or note.kind not in SHORT_TEXTS or not (applicant.notify_sms or applicant.notify_zalo):
+    wanted = applicant.notify_sms or applicant.notify_zalo
+    if phone is None or note.kind not in SHORT_TEXTS or not wanted or not has_app_context():
         return
     config = current_app.config
     link = f"{config.get('PORTAL_BASE_URL') or ''}/ho-so/{dossier.id}"
     code = dossier.code or f"#{dossier.id}"  # a dossier not yet accepted may have no code
     text = short_text(note, code, link)
     if applicant.notify_sms:
-        session.add(messaging.sms_message(phone, messaging.sms_text(text, bool(config["SMS_ASCII_ONLY"])), dossier.id, code,
-                                              note.kind))
+        sms = messaging.sms_text(text, bool(config["SMS_ASCII_ONLY"]))
+        session.add(messaging.sms_message(phone, sms, dossier.id, code, note.kind))
     template = messaging.zalo_template(note.kind)
     if applicant.notify_zalo and template:
         with force_locale("vi"):
