@@ -306,25 +306,59 @@ def files_gc(dry_run):
     click.echo(f"{len(orphans)} tệp mồ côi{' (chưa xóa)' if dry_run else ' đã xóa'}.")
 
 
-@click.group("outbox", help="Thư điện tử thông báo.")
+@click.group("outbox", help="Thông báo gửi đi: thư điện tử, SMS, Zalo.")
 def outbox_group():
     pass
 
 
-@outbox_group.command("send", help="Gửi các thư đang chờ qua máy chủ thư (chạy định kỳ, ví dụ mỗi phút).")
+#: The channels ``flask outbox send`` drains, and the setting each needs.
+OUTBOX_SEND_CHANNELS = {"email": "MAIL_SERVER", "sms": "SMS_GATEWAY_URL", "zalo": "ZALO_API_URL"}
+
+
+@outbox_group.command("send", help="Gửi các thư, SMS, tin Zalo đang chờ (chạy định kỳ, ví dụ mỗi phút). "
+                                   "Kênh chưa cấu hình thì thông báo được giữ trong hộp thư đi.")
 @click.option("--limit", type=click.IntRange(1, 10_000), default=200, show_default=True)
-def outbox_send(limit):
-    if _deliver_outbox(limit):
+@click.option("--channel", type=click.Choice(["all", *OUTBOX_SEND_CHANNELS]), default="all", show_default=True,
+              help="all: mọi kênh đã cấu hình.")
+def outbox_send(limit, channel):
+    chosen = list(OUTBOX_SEND_CHANNELS) if channel == "all" else [channel]
+    configured = [name for name in chosen if current_app.config.get(OUTBOX_SEND_CHANNELS[name])]
+    if not configured:
+        settings = ", ".join(OUTBOX_SEND_CHANNELS[name] for name in chosen)
+        raise click.ClickException(f"Chưa cấu hình {settings}; thông báo được giữ trong hộp thư đi.")
+    failed = 0
+    for name in configured:
+        failed += _deliver_outbox(limit) if name == "email" else _deliver_messages(name, limit)
+    if failed:
         raise SystemExit(1)  # after the commit: the failures are recorded, and retried later
 
 
 @command_boundary
 def _deliver_outbox(limit: int) -> int:
-    """Send what is waiting; the number of messages that failed."""
+    """Send the e-mails that are waiting; the number of messages that failed."""
     from portal.operations.notifications import deliver_outbox
 
-    if not current_app.config.get("MAIL_SERVER"):
-        raise click.ClickException("Chưa cấu hình MAIL_SERVER; thư được giữ trong hộp thư đi.")
     sent, failed = deliver_outbox(limit)
     click.echo(f"Đã gửi {sent} thư; {failed} thư lỗi, sẽ thử lại.")
     return failed
+
+
+@command_boundary
+def _messages_batch(channel: str, limit: int, skip: set[int]):
+    from portal.operations import messaging
+
+    return messaging.deliver(channel, limit, skip)
+
+
+def _deliver_messages(channel: str, limit: int) -> int:
+    """Every due SMS or Zalo message, one committed batch at a time (a message that fails is
+    not tried again in this run); the number that failed."""
+    delivered, parked, failed = 0, 0, set()
+    while True:
+        result = _messages_batch(channel, limit, failed)
+        if not result.claimed:
+            break
+        failed.update(result.failed_ids)
+        delivered, parked = delivered + result.delivered, parked + result.parked
+    click.echo(f"{channel}: đã gửi {delivered}; {len(failed)} lỗi (sẽ thử lại), {parked} tạm dừng.")
+    return len(failed)

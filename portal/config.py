@@ -7,6 +7,7 @@ environment variable of the same name; ``DATABASE_URL`` selects PostgreSQL.
 
 from __future__ import annotations
 
+import json
 import os
 import secrets
 from pathlib import Path
@@ -31,6 +32,16 @@ def _env_bool(name: str, default: bool) -> bool:
     if value is None:
         return default
     return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+#: Placeholder Zalo templates of the development profile (its sink shows what would be sent).
+DEVELOPMENT_ZALO_TEMPLATES = {kind: f"dev-{kind}" for kind in (
+    "accept", "request_supplement", "request_fee", "issue_result", "refuse", "return_result")}
+
+
+def _env_json(name: str, default: dict) -> dict:
+    value = os.environ.get(name)
+    return json.loads(value) if value not in (None, "") else default
 
 
 def _env_int(name: str, default: int) -> int:
@@ -131,6 +142,22 @@ def build_config(environment: str | None = None) -> dict:
         # The ID token's claim carrying the 12-digit personal identification number.
         "OIDC_ID_NUMBER_CLAIM": os.environ.get("OIDC_ID_NUMBER_CLAIM", "personal_identification_number"),
         "OIDC_TIMEOUT_SECONDS": _env_int("OIDC_TIMEOUT_SECONDS", 10),
+        # SMS and Zalo notices (docs/notifications.md): without a URL a channel's messages stay in
+        # the outbox, readable at /ho-so/hop-thu-di as "would be sent" (the development sink).
+        "SMS_GATEWAY_URL": os.environ.get("SMS_GATEWAY_URL", "").rstrip("/"),
+        "SMS_GATEWAY_KEY": os.environ.get("SMS_GATEWAY_KEY", ""),
+        "SMS_GATEWAY_SECRET": os.environ.get("SMS_GATEWAY_SECRET", ""),  # signs delivery receipts
+        "SMS_BRANDNAME": os.environ.get("SMS_BRANDNAME", "DVC LAICHAU"),
+        # Many brandname gateways take only text without diacritics.
+        "SMS_ASCII_ONLY": _env_bool("SMS_ASCII_ONLY", True),
+        "SMS_MAX_ATTEMPTS": _env_int("SMS_MAX_ATTEMPTS", 8),
+        "ZALO_API_URL": os.environ.get("ZALO_API_URL", "").rstrip("/"),
+        "ZALO_OA_TOKEN": os.environ.get("ZALO_OA_TOKEN", ""),
+        # JSON: message kind (a dossier action, e.g. "accept") -> the OA's template id; a kind
+        # without a template is not sent by Zalo. Development: placeholders, for the sink.
+        "ZALO_TEMPLATE_IDS": _env_json("ZALO_TEMPLATE_IDS", DEVELOPMENT_ZALO_TEMPLATES if env == "development" else {}),
+        "ZALO_MAX_ATTEMPTS": _env_int("ZALO_MAX_ATTEMPTS", 8),
+        "MESSAGING_TIMEOUT_SECONDS": _env_int("MESSAGING_TIMEOUT_SECONDS", 10),
         # This portal's public address, for links in outbound messages (the result's URL).
         "PORTAL_BASE_URL": os.environ.get("PORTAL_BASE_URL", "").rstrip("/"),
         # Login throttling: failures per username and per client address in a sliding window.

@@ -60,6 +60,8 @@ SOURCE_LABELS = {
 OUTBOX_CHANNEL_LABELS = {
     OutboxChannel.EMAIL: _l("Thư điện tử"),
     OutboxChannel.NATIONAL: _l("Cổng DVC quốc gia"),
+    OutboxChannel.SMS: _l("Tin nhắn SMS"),
+    OutboxChannel.ZALO: _l("Tin nhắn Zalo"),
 }
 
 TIMELINESS_LABELS = {

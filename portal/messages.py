@@ -50,6 +50,8 @@ MESSAGES = {
     "upload_beyond_size": _l("Phần tệp vừa gửi vượt quá dung lượng đã khai cho tệp này. Hãy tải lên lại tệp."),
     "upload_request_invalid": _l("Yêu cầu tải lên thiếu hoặc sai thông tin về tệp (dung lượng, tên tệp, "
                                  "giấy tờ hoặc vị trí phần tệp)."),
+    "receipt_unknown_message": _l("Không có tin nhắn SMS nào được gửi với mã tham chiếu này."),
+    "receipt_invalid": _l("Trạng thái gửi tin không hợp lệ."),
     # What the structural check of an upload found (portal.operations.uploads, pdf_check)
     "file_has_markup": _l("Tệp có chứa mã trang web (HTML hoặc script) nên không được nhận, vì có thể gây hại cho "
                           "người mở tệp. Hãy lưu (xuất) lại tài liệu thành PDF hoặc chụp lại ảnh rồi tải lên."),

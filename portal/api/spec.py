@@ -17,6 +17,7 @@ from portal.api import (
     dossiers,
     feedback,
     filing,
+    messaging,
     national,
     office,
     serialize,
@@ -50,7 +51,7 @@ SPEC = {
 
 
 #: Every module of the API, in the order of the published document.
-MODULES = (auth, catalogue, dossiers, filing, office, feedback, verify, stats, national)
+MODULES = (auth, catalogue, dossiers, filing, office, feedback, verify, stats, national, messaging)
 
 
 def full_spec() -> dict:

@@ -1,6 +1,6 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import EmailField, PasswordField, StringField, TelField
+from wtforms import BooleanField, EmailField, PasswordField, StringField, TelField
 from wtforms.validators import (
     DataRequired,
     Email,
@@ -78,3 +78,11 @@ class NewPasswordForm(FlaskForm):
 class ResetCodeForm(NewPasswordForm):
     username = StringField(_l("Tên đăng nhập"), validators=[DataRequired(_l("Vui lòng nhập tên đăng nhập.")), Length(max=64)])
     code = StringField(_l("Mã đặt lại mật khẩu"), validators=[DataRequired(_l("Vui lòng nhập mã đặt lại mật khẩu.")), Length(max=64)])
+
+
+class NotificationChannelsForm(FlaskForm):
+    """Where the citizen wants notices about their dossiers (the in-app notice always comes)."""
+
+    email = BooleanField(_l("Thư điện tử"))
+    sms = BooleanField(_l("Tin nhắn SMS"))
+    zalo = BooleanField(_l("Tin nhắn Zalo"))

@@ -22,6 +22,7 @@ from portal.auth import vneid as vneid_client
 from portal.auth.forms import (
     LoginForm,
     NewPasswordForm,
+    NotificationChannelsForm,
     PasswordChangeForm,
     RegistrationForm,
     ResetCodeForm,
@@ -270,7 +271,21 @@ def logout():
 @bp.get("/tai-khoan")
 @login_required
 def account():
-    return render_template("auth/account.html")
+    user = current_user
+    form = NotificationChannelsForm(data={"email": user.notify_email, "sms": user.notify_sms, "zalo": user.notify_zalo})
+    return render_template("auth/account.html", channels_form=form)
+
+
+@bp.post("/tai-khoan/kenh-thong-bao")
+@login_required
+def notification_channels():
+    form = NotificationChannelsForm()
+    if not form.validate_on_submit():
+        abort(400)  # only a missing or stale CSRF token fails here
+    account_changes.set_notification_channels(current_user._get_current_object(), email=form.email.data,
+                                               sms=form.sms.data, zalo=form.zalo.data)
+    flash(_("Đã lưu các kênh nhận thông báo."), "success")
+    return redirect(url_for("auth.account"))
 
 
 @bp.route("/tai-khoan/doi-mat-khau", methods=["GET", "POST"])

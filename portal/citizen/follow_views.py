@@ -104,7 +104,8 @@ def notifications_read():
 def outbox():
     if current_user.role != Role.ADMIN.value and current_app.config["PORTAL_ENV"] != "development":
         abort(404)
-    return render_template("citizen/outbox.html", messages=notifications.mail_outbox())
+    return render_template("citizen/outbox.html", messages=notifications.mail_outbox(),
+                           sinks=notifications.undrained_channels())
 
 
 # ---------------------------------------------------------------------------------------------

@@ -133,6 +133,8 @@ class OutboxChannel(StrEnum):
 
     EMAIL = "email"  # an e-mail to a person, through SMTP
     NATIONAL = "national"  # a message to the national public-service portal
+    SMS = "sms"  # a short text to the applicant's phone, through the brandname SMS gateway
+    ZALO = "zalo"  # a template message of the province's Zalo Official Account
 
 
 OUTBOX_CHANNELS = tuple(c.value for c in OutboxChannel)
@@ -144,7 +146,8 @@ def _event_id() -> str:
 
 class OutboxMessage(db.Model):
     """A message to deliver to an outside system, written in the same transaction as the change it
-    reports (the transactional outbox of every background delivery: e-mail, the national portal).
+    reports (the transactional outbox of every background delivery: e-mail, the national portal,
+    SMS and Zalo).
 
     ``portal.operations.outbox`` drains one channel at a time with one retry policy: a failure
     sets ``next_attempt_at`` (exponential back-off with a cap), and after the channel's number of
@@ -181,6 +184,11 @@ class OutboxMessage(db.Model):
     last_error: Mapped[str | None] = mapped_column(String(500))
     next_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     parked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # SMS and Zalo: the provider's id of the accepted message, and what its delivery receipt
+    # said last (``delivered``, ``failed``, ...; portal/operations/messaging.py).
+    provider_ref: Mapped[str | None] = mapped_column(String(64))
+    receipt_status: Mapped[str | None] = mapped_column(String(16))
+    receipt_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class Rating(db.Model):

@@ -3,7 +3,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from flask_login import UserMixin
-from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Index, Integer, String
+from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Index, Integer, String, false, true
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -44,6 +44,11 @@ class User(UserMixin, db.Model):
     position: Mapped[str | None] = mapped_column(String(255))
     agency_id: Mapped[int | None] = mapped_column(ForeignKey("agencies.id"), index=True)
     is_active_account: Mapped[bool] = mapped_column(Boolean, default=True)
+    # The channels the citizen chose for notices about their dossiers (the in-app notice always
+    # comes): e-mail when an address is given, SMS when a phone number is given, Zalo.
+    notify_email: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
+    notify_sms: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
+    notify_zalo: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # Raised by logout, a password change, a lock or a role change: every web session and API

@@ -180,3 +180,15 @@ def search_users(*, text: str = "", role: str = "", agency_code: str = "", state
     rows = db.session.scalars(query.options(joinedload(User.agency)).order_by(User.role, User.username)
                               .offset((max(page, 1) - 1) * page_size).limit(page_size)).all()
     return list(rows), total
+
+
+def set_notification_channels(user: User, *, email: bool, sms: bool, zalo: bool) -> bool:
+    """The channels ``user`` wants notices on (audited); whether anything changed."""
+    before = {"email": user.notify_email, "sms": user.notify_sms, "zalo": user.notify_zalo}
+    after = {"email": bool(email), "sms": bool(sms), "zalo": bool(zalo)}
+    if before == after:
+        return False
+    user.notify_email, user.notify_sms, user.notify_zalo = after["email"], after["sms"], after["zalo"]
+    audit.record("account.notification_channels", user=user, object_type="user", object_id=user.id,
+                 before=before, after=after)
+    return True

@@ -1,4 +1,5 @@
-"""Notifications to applicants: an in-app notification always, and an e-mail when they gave one.
+"""Notifications to applicants: an in-app notification always, and an e-mail, an SMS and a Zalo
+message on the channels they chose in their profile (``User.notify_*``).
 
 Every dossier event that matters to the applicant (whoever caused it: the citizen, an officer,
 the payment gateway) adds a ``Notification`` row in the same transaction: a session hook watches
@@ -6,7 +7,9 @@ new ``DossierEvent`` rows, so no use case can forget it. E-mails go through SMTP
 ``MAIL_SERVER`` is configured, and only after the transaction commits (a rolled-back action sends
 nothing); they are written to the shared outbox (``portal.operations.outbox``, channel
 ``email``); without a mail server they stay there, which
-administrators (and everyone in development) can read at /ho-so/hop-thu-di.
+administrators (and everyone in development) can read at /ho-so/hop-thu-di. SMS and Zalo notices
+(``SHORT_TEXTS``: one short text per kind, with the dossier's code and a link) go to the same
+outbox, channels ``sms`` and ``zalo`` (``portal.operations.messaging``).
 """
 
 from __future__ import annotations
@@ -15,7 +18,7 @@ import logging
 import smtplib
 from email.message import EmailMessage
 
-from flask import current_app
+from flask import current_app, has_app_context
 from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import event, func, select, update
@@ -25,7 +28,7 @@ from portal.extensions import db
 from portal.models import Dossier, DossierEvent, User
 from portal.models.filing import Feedback, Notification, OutboxChannel, OutboxMessage
 from portal.models.types import utcnow
-from portal.operations import outbox
+from portal.operations import messaging, outbox
 from portal.text import format_vnd
 from workflow.calendar import VN_TZ
 from workflow.states import Action, Role
@@ -61,6 +64,24 @@ BODIES = {
     Action.RETURN_RESULT: _l("Kết quả hồ sơ %(code)s đã được trả. Mời bạn đánh giá mức độ hài lòng."),
     Action.STOP: _l("Hồ sơ %(code)s bị dừng xử lý. Lý do: %(reason)s"),
     Action.WITHDRAW: _l("Hồ sơ “%(procedure)s” đã được rút theo đề nghị. Lý do: %(reason)s"),
+}
+
+#: The short notices for the phone (SMS, Zalo): one per kind, the code and a link, within one SMS
+#: (sent without diacritics when the gateway requires it; portal.operations.messaging.sms_text).
+SHORT_TEXTS = {
+    Action.SUBMIT: _l("DVC Lai Châu: Đã nhận hồ sơ %(code)s nộp trực tuyến. Xem: %(link)s"),
+    Action.ACCEPT: _l("DVC Lai Châu: Hồ sơ %(code)s đã được tiếp nhận, hẹn trả %(due)s. Xem: %(link)s"),
+    Action.REFUSE_INTAKE: _l("DVC Lai Châu: Hồ sơ %(code)s không được tiếp nhận. Xem: %(link)s"),
+    Action.REQUEST_SUPPLEMENT: _l("DVC Lai Châu: Hồ sơ %(code)s cần bổ sung. Xem: %(link)s"),
+    Action.SUPPLEMENT: _l("DVC Lai Châu: Đã nhận phần bổ sung hồ sơ %(code)s. Xem: %(link)s"),
+    Action.REQUEST_FEE: _l("DVC Lai Châu: Hồ sơ %(code)s cần nộp phí, lệ phí %(amount)s. Xem: %(link)s"),
+    Action.PAY_FEE: _l("DVC Lai Châu: Đã ghi nhận phí, lệ phí hồ sơ %(code)s. Xem: %(link)s"),
+    Action.APOLOGIZE: _l("DVC Lai Châu: Hồ sơ %(code)s được hẹn lại ngày trả %(due)s. Xem: %(link)s"),
+    Action.ISSUE_RESULT: _l("DVC Lai Châu: Hồ sơ %(code)s đã có kết quả. Xem: %(link)s"),
+    Action.REFUSE: _l("DVC Lai Châu: Hồ sơ %(code)s đã có kết quả (văn bản trả lời). Xem: %(link)s"),
+    Action.RETURN_RESULT: _l("DVC Lai Châu: Đã trả kết quả hồ sơ %(code)s. Xem: %(link)s"),
+    Action.STOP: _l("DVC Lai Châu: Hồ sơ %(code)s bị dừng xử lý. Xem: %(link)s"),
+    Action.WITHDRAW: _l("DVC Lai Châu: Hồ sơ %(code)s đã được rút. Xem: %(link)s"),
 }
 
 # Notices about the account itself (no dossier).
@@ -155,9 +176,23 @@ def mark_all_read(user: User) -> int:
     return result.rowcount or 0
 
 
+#: The channels whose messages are people's notices (the outbox page lists them).
+PERSONAL_CHANNELS = (OutboxChannel.EMAIL.value, OutboxChannel.SMS.value, OutboxChannel.ZALO.value)
+
+
 def mail_outbox(limit: int = 200) -> list[OutboxMessage]:
-    return list(db.session.scalars(select(OutboxMessage).where(OutboxMessage.channel == OutboxChannel.EMAIL.value)
+    """E-mails, SMS and Zalo messages, newest first."""
+    return list(db.session.scalars(select(OutboxMessage).where(OutboxMessage.channel.in_(PERSONAL_CHANNELS))
                                    .order_by(OutboxMessage.id.desc()).limit(limit)))
+
+
+def undrained_channels() -> set[str]:
+    """The channels without a configured server or provider: their messages would be sent, and
+    stay in the outbox (the development sink)."""
+    config = current_app.config
+    configured = {OutboxChannel.EMAIL.value: config.get("MAIL_SERVER"), OutboxChannel.SMS.value: config.get("SMS_GATEWAY_URL"),
+                  OutboxChannel.ZALO.value: config.get("ZALO_API_URL")}
+    return {channel for channel, server in configured.items() if not server}
 
 
 # ---------------------------------------------------------------------------------------------
@@ -180,8 +215,36 @@ def _notify_applicants(session: Session, _context, _instances) -> None:
             note = Notification(user_id=applicant.id, dossier_id=dossier.id, kind=ev.action,
                                 params=_params(dossier, ev), created_at=ev.at or utcnow())
             session.add(note)
-            if applicant.email:
+            if applicant.email and applicant.notify_email:
                 _queue_mail(session, applicant.email, note)
+            _queue_short_notices(session, applicant, dossier, note)
+
+
+def short_text(note: Notification, code: str, link: str) -> str:
+    """The notice's short text for a phone (Vietnamese, with diacritics)."""
+    params = {"due": "", "amount": "", **(note.params or {}), "code": code, "link": link}
+    with force_locale("vi"):
+        return str(SHORT_TEXTS[note.kind]) % params
+
+
+def _queue_short_notices(session: Session, applicant: User, dossier: Dossier, note: Notification) -> None:
+    """The SMS and the Zalo message of ``note`` on the channels the applicant chose."""
+    phone = messaging.international_phone(applicant.phone)
+    wanted = applicant.notify_sms or applicant.notify_zalo
+    if phone is None or note.kind not in SHORT_TEXTS or not wanted or not has_app_context():
+        return
+    config = current_app.config
+    link = f"{config.get('PORTAL_BASE_URL') or ''}/ho-so/{dossier.id}"
+    code = dossier.code or f"#{dossier.id}"  # a dossier not yet accepted may have no code
+    text = short_text(note, code, link)
+    if applicant.notify_sms:
+        sms = messaging.sms_text(text, bool(config["SMS_ASCII_ONLY"]))
+        session.add(messaging.sms_message(phone, sms, dossier.id, code, note.kind))
+    template = messaging.zalo_template(note.kind)
+    if applicant.notify_zalo and template:
+        with force_locale("vi"):
+            data = {"code": code, "title": title(note), "link": link}
+        session.add(messaging.zalo_message(phone, template, dossier.id, data, text, note.kind))
 
 
 def _queue_mail(session: Session, address: str, note: Notification) -> None:

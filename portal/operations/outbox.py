@@ -1,5 +1,5 @@
-"""The transactional outbox: every background delivery (e-mail today, the national portal, later
-SMS or Zalo) is an ``OutboxMessage`` row written in the transaction of the change it reports, and
+"""The transactional outbox: every background delivery (e-mail, the national portal, SMS and
+Zalo) is an ``OutboxMessage`` row written in the transaction of the change it reports, and
 delivered afterwards by one drain loop per channel with one retry policy.
 
 - A batch claims the messages that are due: not delivered, not parked, ``next_attempt_at`` passed,
@@ -10,7 +10,8 @@ delivered afterwards by one drain loop per channel with one retry policy.
   holds the earlier one (it is still undelivered for everyone else until that worker commits).
 - The transport delivers and answers, per message, ``None`` or an error. A delivery marks the
   message delivered; a failure schedules the next attempt after ``base * 2^(attempts-1)``
-  seconds, at most ``cap``; after the channel's maximum number of attempts the message is parked
+  seconds, at most ``cap``; after the channel's maximum number of attempts (at once for a
+  ``Permanent`` failure) the message is parked
   and waits for an administrator (``retry_parked``).
 - The caller commits after each batch. A run killed between a delivery and that commit leaves the
   message undelivered: it is sent again, with the same ``event_id``, and the receiver drops the
@@ -39,7 +40,13 @@ from portal.operations.errors import DomainError
 Transport = Callable[[list[OutboxMessage]], list[str | None]]
 
 #: The setting that holds each channel's number of attempts before parking.
-MAX_ATTEMPTS_SETTING = {OutboxChannel.EMAIL: "MAIL_MAX_ATTEMPTS", OutboxChannel.NATIONAL: "NATIONAL_MAX_ATTEMPTS"}
+MAX_ATTEMPTS_SETTING = {OutboxChannel.EMAIL: "MAIL_MAX_ATTEMPTS", OutboxChannel.NATIONAL: "NATIONAL_MAX_ATTEMPTS",
+                        OutboxChannel.SMS: "SMS_MAX_ATTEMPTS", OutboxChannel.ZALO: "ZALO_MAX_ATTEMPTS"}
+
+
+class Permanent(str):
+    """A transport's answer for a message that no retry can deliver (e.g. the provider refused
+    the phone number): the message is parked at once, for an administrator to look at."""
 
 
 class OutboxError(DomainError):
@@ -107,7 +114,7 @@ def record(rows: list[OutboxMessage], outcome: list[str | None], rule: RetryPoli
         row.last_error = error[:500]
         result.failed += 1
         result.failed_ids.append(row.id)
-        if row.attempts >= rule.max_attempts:
+        if row.attempts >= rule.max_attempts or isinstance(error, Permanent):
             row.parked_at, row.next_attempt_at = now, None
             result.parked += 1
         else:

@@ -28,7 +28,8 @@ def office(make_user, fast_passwords):  # noqa: F811
 
 
 def messages(dossier_id: int) -> list[OutboxMessage]:
-    return list(db.session.scalars(select(OutboxMessage).where(OutboxMessage.dossier_id == dossier_id)
+    return list(db.session.scalars(select(OutboxMessage).where(OutboxMessage.dossier_id == dossier_id,
+                                                               OutboxMessage.channel == "national")
                                    .order_by(OutboxMessage.seq)))
 
 
