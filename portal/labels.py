@@ -376,6 +376,7 @@ AUDIT_ACTION_LABELS = {
     "account.vneid_linked": _l("Liên kết tài khoản với VNeID"),
     "auth.vneid_link_needed": _l("Đăng nhập VNeID chờ liên kết tài khoản"),
     "auth.vneid_refused": _l("Đăng nhập VNeID bị từ chối"),
+    "account.notification_channels": _l("Chọn kênh nhận thông báo"),
 }
 
 #: The fields an audit entry's before/after shows (``account_changes.snapshot``, ``two_factor.reset``).
