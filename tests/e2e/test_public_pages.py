@@ -29,6 +29,23 @@ def test_public_pages_pass_axe_on_a_phone(live_server, browser_page):
         axe_check(page, name)
 
 
+def test_the_phone_procedure_page_is_short_with_the_filing_button_at_hand(live_server, browser_page):
+    page = browser_page
+    page.goto(live_server.url + "/thu-tuc/LC-21")
+    folded = page.locator("details.fold")
+    assert folded.count() == 3 and not any(folded.nth(i).get_attribute("open") is not None for i in range(3))
+    assert page.evaluate("document.documentElement.scrollHeight") < 2600  # was ~4,700 px, everything unfolded
+    page.mouse.wheel(0, 1500)
+    button = page.get_by_role("link", name="Nộp hồ sơ trực tuyến")
+    box = button.bounding_box()
+    assert box and 0 <= box["y"] and box["y"] + box["height"] <= 844  # still on the screen after scrolling
+    page.locator("#documents summary").focus()
+    page.keyboard.press("Enter")  # a keyboard opens the folded documents
+    assert page.locator("#documents").get_attribute("open") is not None
+    assert page.locator("#documents table").is_visible()
+    axe_check(page, "public-procedure-phone")
+
+
 def test_registration_errors_are_announced_and_linked_to_their_fields(live_server, browser_page):
     page = browser_page
     page.goto(live_server.url + "/dang-ky")
