@@ -19,7 +19,7 @@ def _parked_message(app) -> str:
     from portal.operations import accounts
 
     with app.app_context():
-        accounts.create_staff_user(username="e2equantri", password=PASSWORD, role="admin", agency_code=None,
+        accounts.create_staff_user(username="e2edongbo", password=PASSWORD, role="admin", agency_code=None,
                                    full_name="Quản Trị Viên")
         row = OutboxMessage(channel="email", to_address="a@example.vn", subject="Tiêu đề", body="Nội dung",
                             attempts=8, last_error="server: mail server down", parked_at=utcnow())
@@ -32,7 +32,7 @@ def test_an_administrator_retries_a_parked_message(live_server, browser_page):
     page, base = browser_page, live_server.url
     event_id = _parked_message(live_server.app)
     page.goto(f"{base}/dang-nhap")
-    page.fill("#username", "e2equantri")
+    page.fill("#username", "e2edongbo")
     page.fill("#password", PASSWORD)
     page.locator("main button[type=submit]").click()
     page.wait_for_load_state()
