@@ -233,8 +233,8 @@ def add_attachment(dossier: Dossier, user: User, document_key: str, filename: st
                    limits: Limits, *, photos_as_pdf: bool = False) -> DossierFile:
     """Attach one file to a document slot of the dossier; the type is read from the content and
     the structure checked (``portal.operations.uploads``: an image is kept re-encoded). With
-    ``photos_as_pdf`` (the citizen's pages) a JPEG or PNG photo for a document wanted as a PDF
-    is stored as a one-page PDF."""
+    ``photos_as_pdf`` (the citizen's pages) a JPEG or PNG photo for a document that takes PDFs
+    is stored as a one-page PDF (scaled down)."""
     if dossier.applicant_id != user.id:
         raise FilingError("not_found", 404)
     document = _check_editable_document(dossier, document_key or "")
@@ -262,7 +262,9 @@ def _checked_upload(document: dict, data: bytes, filename: str | None,
         raise FilingError("wrong_type", 415)
     name = clean_filename(filename)
     try:
-        if content_type not in allowed_types(document):  # a photo for a PDF
+        # The citizen's pages: a photo becomes a one-page PDF of the document, scaled down for
+        # the weak link and for the officer who prints it (the API keeps what it was sent).
+        if photos_as_pdf and content_type in PHOTO_TYPES and PDF in allowed_types(document):
             data, content_type = photo_as_pdf(data, content_type), PDF
             name = (name.rsplit(".", 1)[0] if "." in name else name)[:250] + ".pdf"
         return checked_content(data, content_type), content_type, name  # the structure; images re-encoded

@@ -72,10 +72,11 @@ def test_documents_upload_on_one_page_and_resume_after_a_drop(live_server, brows
         "0", "262144", "262144", "524288"]
     assert page.evaluate("window.samePage") is True  # no reload
     assert page.locator(f"#doc-{form_doc}-files a", has_text="to-khai-ct01.pdf").count() == 1
-    assert page.locator(f"#doc-{proof_doc}-files a", has_text="hop-dong-thue.png").count() == 1
+    # photos are kept as one-page PDFs of the document (scaled down)
+    assert page.locator(f"#doc-{proof_doc}-files a", has_text="hop-dong-thue.pdf").count() == 1
     assert page.locator("#upload-announcer").text_content() == "Đã tải lên so-do-nha.jpg."
     assert stored_files(app, dossier_id)[form_doc] == [("to-khai-ct01.pdf", len(declaration))]
     proofs = stored_files(app, dossier_id)[proof_doc]
-    assert [name for name, _size in proofs] == ["hop-dong-thue.png", "so-do-nha.jpg"]
-    assert proofs[1][1] < len(photo) // 3  # scaled down before it was sent (the server keeps a JPEG's size)
+    assert [name for name, _size in proofs] == ["hop-dong-thue.pdf", "so-do-nha.pdf"]
+    assert proofs[1][1] < len(photo) // 3  # scaled down before it was sent, then a one-page PDF
     axe_check(page, "citizen-phone-uploads")
