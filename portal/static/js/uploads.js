@@ -196,6 +196,14 @@
       token: form.querySelector("input[name=csrf_token]").value });
   }
 
+  // Leaving the page while a file is still on its way would lose it: the browser asks first.
+  window.addEventListener("beforeunload", function (event) {
+    if (busy || queue.length) {
+      event.preventDefault();
+      event.returnValue = "";
+    }
+  });
+
   document.querySelectorAll("form.upload-form").forEach(function (form) {
     form.querySelector("button[type=submit]").hidden = true;  // a chosen file starts at once
     form.addEventListener("change", function (event) {
