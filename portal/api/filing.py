@@ -58,7 +58,7 @@ def _citizen():
 
 
 def summary_json(dossier: Dossier) -> dict:
-    result = applicant.result_file(dossier)
+    result = applicant.applicant_result(dossier)
     return {
         "id": dossier.id, "code": dossier.code, "status": dossier.status,
         "status_code": NATIONAL_CODE[Status(dossier.status)], "version": dossier.version,

@@ -8,7 +8,7 @@ from portal.api.common import iso
 from portal.extensions import db
 from portal.models import Dossier, DossierEvent, DossierFile, User
 from portal.models.files import FileKind
-from portal.operations.applicant import result_file
+from portal.operations.applicant import applicant_result, result_file
 from portal.operations.dossiers import can_see
 from workflow.states import NATIONAL_CODE, Channel, Status, Timeliness
 
@@ -22,7 +22,7 @@ def _files_json(dossier: Dossier, viewer: User) -> tuple[list[dict], dict | None
     documents = [{"id": f.id, "kind": f.kind, "document_key": f.document_key, "name": f.original_name,
                   "content_type": f.blob.content_type, "size": f.blob.size, "uploaded_at": iso(f.uploaded_at),
                   "download": f"/api/v1/dossiers/{dossier.id}/files/{f.id}"} for f in rows]
-    result = result_file(dossier)
+    result = applicant_result(dossier) if viewer.id == dossier.applicant_id else result_file(dossier)
     return documents, ({"id": result.id, "name": result.original_name, "sha256": result.blob_sha256,
                         "download": f"/api/v1/dossiers/{dossier.id}/files/{result.id}"} if result else None)
 

@@ -60,7 +60,7 @@ def _history(dossier):
 def detail(dossier):
     return render_template(
         "citizen/detail.html", dossier=dossier, history=_history(dossier), files=filing.files_by_document(dossier),
-        result=applicant.result_file(dossier), supplement_request=filing.supplement_request(dossier),
+        result=applicant.applicant_result(dossier), supplement_request=filing.supplement_request(dossier),
         can_pay=payments.can_pay_online(dossier), payments=payments.payments_of(dossier),
         rating=applicant.rating_of(dossier), form=forms.PlainForm(), national_code=NATIONAL_CODE[Status(dossier.status)],
     )
@@ -158,7 +158,7 @@ def download(file_id: int):
 @citizen_only
 @with_dossier
 def result(dossier):
-    row = applicant.result_file(dossier)
+    row = applicant.applicant_result(dossier)
     if row is None:
         abort(404)
     return _send(row)

@@ -99,19 +99,30 @@ def _phones_of(dossier: Dossier) -> set[str]:
 # Files and the result
 
 
+#: The applicant receives the signed result once the one-stop unit issued it: "result ready" (9)
+#: or "returned" (10); while the leader's signature waits for the clerk (4) it stays inside.
+RESULT_READY = frozenset({Status.PROCESSED.value, Status.RETURNED.value})
+
+
 def downloadable_file(file_id: int, user: User) -> tuple[DossierFile, Dossier]:
     """A file of a dossier the user may see (the applicant, or the officers of the agency)."""
     row = db.session.get(DossierFile, file_id)
     dossier = db.session.get(Dossier, row.dossier_id) if row is not None else None
     if row is None or not dossiers.can_see(user, dossier):
         raise FilingError("not_found", 404)
-    if user.id == dossier.applicant_id and row.kind not in APPLICANT_FILE_KINDS:
-        raise FilingError("not_found", 404)  # drafts of results and internal scans stay inside the office
+    if user.id == dossier.applicant_id and (row.kind not in APPLICANT_FILE_KINDS or (
+            row.kind == FileKind.RESULT and dossier.status not in RESULT_READY)):
+        raise FilingError("not_found", 404)  # drafts, internal scans and an unissued result stay inside
     return row, dossier
 
 
+def applicant_result(dossier: Dossier) -> DossierFile | None:
+    """The signed result as the applicant may have it: only once it is issued (``RESULT_READY``)."""
+    return result_file(dossier) if dossier.status in RESULT_READY else None
+
+
 def result_file(dossier: Dossier) -> DossierFile | None:
-    """The newest signed result of the dossier."""
+    """The newest signed result of the dossier (officers; the applicant: ``applicant_result``)."""
     return db.session.scalar(
         select(DossierFile).where(DossierFile.dossier_id == dossier.id, DossierFile.kind == FileKind.RESULT,
                                   DossierFile.superseded_at.is_(None))

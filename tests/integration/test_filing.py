@@ -445,6 +445,31 @@ def test_result_download(client, pages, office, make_user):
     assert "Tải kết quả" in client.get(f"/ho-so/{dossier.id}").get_data(as_text=True)
 
 
+def test_the_applicant_gets_the_result_only_once_it_is_issued(client, pages, office):
+    """Signed by the leader but not yet issued by the clerk (status 4): the result stays inside,
+    through the page and the API; issued (9) or returned (10): it is the applicant's."""
+    from portal.storage import put_blob
+
+    dossier = submitted_dossier(office.citizen)
+    act(dossier.id, "accept", office.officer, vn(2026, 11, 23, 8, 0))
+    blob = put_blob(PDF + b"signed", "application/pdf")
+    row = DossierFile(dossier_id=dossier.id, kind="result", blob=blob, original_name="ket-qua.pdf")
+    db.session.add(row)
+    db.session.commit()
+    login(pages, office.citizen)
+    assert client.get(f"/ho-so/{dossier.id}/ket-qua").status_code == 404
+    assert client.get(f"/ho-so/tep/{row.id}").status_code == 404
+    assert "Tải kết quả" not in client.get(f"/ho-so/{dossier.id}").get_data(as_text=True)
+    token = client.post("/api/v1/auth/token", json={"username": office.citizen.username, "password": PASSWORD})
+    headers = {"Authorization": f"Bearer {token.get_json()['token']}"}
+    assert client.get(f"/api/v1/dossiers/{dossier.id}", headers=headers).get_json()["result"] is None
+    assert client.get(f"/api/v1/dossiers/{dossier.id}/files/{row.id}", headers=headers).status_code == 404
+    db.session.get(Dossier, dossier.id).status = "processed"
+    db.session.commit()
+    assert client.get(f"/ho-so/{dossier.id}/ket-qua").data == PDF + b"signed"
+    assert client.get(f"/api/v1/dossiers/{dossier.id}", headers=headers).get_json()["result"]["id"] == row.id
+
+
 def test_staff_cannot_use_citizen_pages(client, pages, office):
     login(pages, office.officer)
     assert client.get("/ho-so/").status_code == 403
