@@ -18,6 +18,7 @@ from portal.models.files import FileKind
 from portal.models.filing import PaymentStatus
 from portal.models.types import utcnow
 from portal.operations.calendar import working_calendar
+from portal.operations.dossiers import item_names
 from portal.payments.gateway import GatewayStatus
 from portal.text import format_vnd
 from workflow.deadlines import remaining_text
@@ -100,6 +101,7 @@ def init_app(app: Flask) -> None:
     app.after_request(_cache_versioned_static)
     mimetypes.add_type("application/manifest+json", ".webmanifest")
     app.add_template_global(form_value, "form_value")
+    app.add_template_global(item_names, "item_names")
     app.add_template_global(time_left, "time_left")
     app.add_template_filter(format_vnd, "vnd")
     app.add_template_filter(lambda dt: format_datetime(dt, "dd/MM/yyyy HH:mm") if dt else "", "datetime_vn")

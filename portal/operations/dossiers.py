@@ -78,6 +78,14 @@ def load_for_update(dossier_id: int, user: User) -> Dossier:
     return dossier
 
 
+def item_names(dossier: Dossier, items) -> list[str]:
+    """Supplement items as people read them: an e-form field's label or a document's name where
+    the item is its key ("van-ban-de-nghi" -> "Văn bản đề nghị ..."), free text as typed."""
+    names = {f["name"]: f.get("label_vi") or f["name"] for f in dossier.form_snapshot or []}
+    names.update({d["key"]: d.get("name_vi") or d["key"] for d in dossier.terms.documents})
+    return [names.get(str(item).strip(), str(item)) for item in items]
+
+
 # ---------------------------------------------------------------------------------------------
 # Codes
 

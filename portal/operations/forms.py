@@ -30,7 +30,7 @@ from portal.extensions import db
 from portal.models import Agency, Dossier, DossierEvent, DossierFile, Field, Procedure, User
 from portal.models.files import FileKind
 from portal.models.types import utcnow
-from portal.operations.dossiers import DossierError
+from portal.operations.dossiers import DossierError, item_names
 from portal.operations.signing import sign_form
 from portal.storage import put_blob, read_blob
 from workflow.calendar import VN_TZ
@@ -190,7 +190,7 @@ def supplement_request_data(dossier: Dossier, events: list[DossierEvent]) -> doc
     event = _last(events, "request_supplement")
     if event is None:
         raise FormNotAvailable("no_supplement_request")
-    items = list((event.payload or {}).get("items") or []) or [event.comment or ""]
+    items = item_names(dossier, (event.payload or {}).get("items") or []) or [event.comment or ""]
     return docs.SupplementRequestData(
         header=_header(dossier, event.at), dossier_code=_code(dossier), applicant=_applicant(dossier),
         procedure_name=dossier.procedure.name_vi, items=items, reason=event.comment or "",

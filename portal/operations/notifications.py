@@ -29,6 +29,7 @@ from portal.models import Dossier, DossierEvent, User
 from portal.models.filing import Feedback, Notification, OutboxChannel, OutboxMessage
 from portal.models.types import utcnow
 from portal.operations import messaging, outbox
+from portal.operations.dossiers import item_names
 from portal.text import format_vnd
 from workflow.calendar import VN_TZ
 from workflow.states import Action, Role
@@ -111,7 +112,7 @@ def _params(dossier: Dossier, ev: DossierEvent) -> dict:
     return {
         "code": dossier.code or "", "procedure": dossier.procedure.name_vi, "at": _local(ev.at),
         "due": _local(dossier.due_at), "reason": ev.comment or "", "amount": format_vnd(dossier.fee_amount or 0),
-        "items": "; ".join(str(i) for i in payload.get("items", [])) or (ev.comment or ""),
+        "items": "; ".join(item_names(dossier, payload.get("items", []))) or (ev.comment or ""),
     }
 
 

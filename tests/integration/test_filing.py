@@ -250,6 +250,17 @@ def test_supplement_request_changes_only_the_named_items_and_resumes_the_clock(c
     login(pages, office.citizen)
     page = client.get(f"/ho-so/{dossier.id}/bo-sung").get_data(as_text=True)
     assert "Ảnh tờ khai bị mờ" in page and 'name="temp_address"' in page and 'name="household_head"' not in page
+    # Items that are keys are shown by their names, everywhere the applicant reads them.
+    doc_name = procedure("LC-05").documents[0]["name_vi"]
+    field_label = next(f["label_vi"] for f in procedure("LC-05").form_schema if f["name"] == "temp_address")
+    detail = client.get(f"/ho-so/{dossier.id}").get_data(as_text=True)
+    assert doc_name in page and doc_name in detail and f"<li>{doc_key}</li>" not in detail
+    notice = db.session.scalar(select(Notification).where(Notification.dossier_id == dossier.id,
+                                                          Notification.kind == "request_supplement"))
+    assert doc_name in notice.params["items"] and field_label in notice.params["items"]
+    from tests.integration.office_helpers import pdf_text
+    letter = pdf_text(client.get(f"/ho-so/{dossier.id}/bieu-mau/supplement_request.pdf").data)
+    assert field_label in letter and doc_key not in letter
     with pytest.raises(FilingError) as error:
         applicant.answer_supplement(dossier.id, office.citizen, {"household_head": "Người khác"})
     assert error.value.code == "not_requested"
