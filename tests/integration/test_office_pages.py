@@ -70,6 +70,9 @@ def test_the_whole_journey_through_the_pages(client, pages, office):
     assert status_of(d.id).status == "accepted" and status_of(d.id).code
     html = client.get(f"/mot-cua/ho-so/{d.id}").get_data(as_text=True)
     assert "Giấy tiếp nhận hồ sơ và hẹn trả kết quả" in html
+    step = status_of(d.id).step_key  # the step by its name, never its key
+    step_name = next(s["name_vi"] for s in office.procedure.steps if s["key"] == step)
+    assert f"bước “{step_name}”" in html and f"bước {step}" not in html and "Phiên bản" not in html
     receipt = client.get(f"/mot-cua/ho-so/{d.id}/bieu-mau/receipt.pdf")
     assert receipt.mimetype == "application/pdf" and status_of(d.id).code in pdf_text(receipt.data)
     post_action(client, d.id, "forward")
