@@ -13,6 +13,7 @@ import socket
 import subprocess
 import sys
 import time
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -50,13 +51,14 @@ class Simulator:
         return answer.json()
 
 
-@pytest.fixture(scope="session")
-def national_simulator():
+@contextmanager
+def simulator_process(module: str, *args: str, name: str):
+    """A simulator (``simulators.<module>``) running as its own process on a free port, until the
+    block ends; yields its base URL once its ``/_sim/health`` answers."""
     port = free_port()
     env = {**os.environ, "PYTHONPATH": f"{ROOT}{os.pathsep}{os.environ.get('PYTHONPATH', '')}"}
-    process = subprocess.Popen([sys.executable, "-m", "simulators.national_portal", "--port", str(port),
-                                "--secret", SECRET], cwd=ROOT, env=env,
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    process = subprocess.Popen([sys.executable, "-m", f"simulators.{module}", "--port", str(port), *args],
+                               cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 30
     while True:
@@ -67,16 +69,22 @@ def national_simulator():
             pass
         if process.poll() is not None or time.monotonic() > deadline:
             process.kill()
-            raise RuntimeError("the national-portal simulator did not start")
+            raise RuntimeError(f"{name} did not start")
         time.sleep(0.1)
     try:
-        yield Simulator(url, SECRET)
+        yield url
     finally:
         process.terminate()
         try:
             process.wait(timeout=10)
         except subprocess.TimeoutExpired:
             process.kill()
+
+
+@pytest.fixture(scope="session")
+def national_simulator():
+    with simulator_process("national_portal", "--secret", SECRET, name="the national-portal simulator") as url:
+        yield Simulator(url, SECRET)
 
 
 @pytest.fixture

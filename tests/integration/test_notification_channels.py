@@ -5,11 +5,6 @@ signed delivery receipts; the citizen's choice of channels is respected."""
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
-import time
-
 import pytest
 import requests
 from sqlalchemy import select
@@ -21,7 +16,7 @@ from portal.operations import messaging
 from tests.conftest import PASSWORD, csrf_token_from
 from tests.integration.filing_helpers import procedure, submitted_dossier
 from tests.integration.lifecycle_helpers import act, build_office, vn, walk_to_result
-from tests.integration.national_helpers import ROOT, free_port
+from tests.integration.national_helpers import simulator_process
 
 BASE = "https://dichvucong.laichau.gov.vn"
 TEMPLATES = {"accept": "ZNS-101", "request_supplement": "ZNS-102", "request_fee": "ZNS-103", "issue_result": "ZNS-104"}
@@ -143,28 +138,9 @@ class Simulator:
 
 @pytest.fixture(scope="module")
 def messaging_process():
-    port = free_port()
-    env = {**os.environ, "PYTHONPATH": f"{ROOT}{os.pathsep}{os.environ.get('PYTHONPATH', '')}"}
-    process = subprocess.Popen([sys.executable, "-m", "simulators.messaging", "--port", str(port), "--api-key", API_KEY,
-                                "--token", TOKEN, "--secret", SECRET], cwd=ROOT, env=env,
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
-    while True:
-        try:
-            if requests.get(f"{url}/_sim/health", timeout=1).ok:
-                break
-        except requests.ConnectionError:
-            pass
-        if process.poll() is not None or time.monotonic() > deadline:
-            process.kill()
-            raise RuntimeError("the messaging simulator did not start")
-        time.sleep(0.1)
-    try:
+    with simulator_process("messaging", "--api-key", API_KEY, "--token", TOKEN, "--secret", SECRET,
+                           name="the messaging simulator") as url:
         yield Simulator(url)
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
 
 
 @pytest.fixture

@@ -6,16 +6,12 @@ kills it at teardown; ``vneid`` points the app at it (OIDC_* settings) and reset
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
-import time
 from urllib.parse import urlsplit
 
 import pytest
 import requests
 
-from tests.integration.national_helpers import ROOT, free_port
+from tests.integration.national_helpers import simulator_process
 
 CLIENT_ID = "cong-dvc-lai-chau"
 CLIENT_SECRET = "bi-mat-cua-ung-dung"
@@ -35,31 +31,9 @@ def identity(number: str, name: str = "Lò Văn Minh", **extra) -> dict:
 
 @pytest.fixture(scope="session")
 def oidc_provider():
-    port = free_port()
-    env = {**os.environ, "PYTHONPATH": f"{ROOT}{os.pathsep}{os.environ.get('PYTHONPATH', '')}"}
-    process = subprocess.Popen([sys.executable, "-m", "simulators.oidc_provider", "--port", str(port),
-                                "--client-id", CLIENT_ID, "--client-secret", CLIENT_SECRET], cwd=ROOT, env=env,
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
-    while True:
-        try:
-            if requests.get(f"{url}/_sim/health", timeout=1).ok:
-                break
-        except requests.ConnectionError:
-            pass
-        if process.poll() is not None or time.monotonic() > deadline:
-            process.kill()
-            raise RuntimeError("the test OpenID provider did not start")
-        time.sleep(0.1)
-    try:
+    with simulator_process("oidc_provider", "--client-id", CLIENT_ID, "--client-secret", CLIENT_SECRET,
+                           name="the test OpenID provider") as url:
         yield Provider(url)
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
 
 
 @pytest.fixture
