@@ -21,10 +21,12 @@ from .asn1 import to_asn1_cert
 from .fields import default_field_name, existing_signature_fields, field_spec, open_writer
 from .levels import (
     LEVELS,
+    LONG_TERM_DSS,
     Level,
     check_level,
     default_validation_context,
     digest_algorithm_for,
+    reserved_signature_bytes,
 )
 from .remote import (
     PreparedSignature,
@@ -84,25 +86,41 @@ def sign_pdf(
     long_term = level in ("B-LT", "B-LTA")
     if long_term and validation_context is None:
         validation_context = default_validation_context(signer.chain)
+    md_algorithm = digest_algorithm_for(signer.certificate)
+    tsa = timestamper if level != "B-B" else None
     meta = ph_signers.PdfSignatureMetadata(
         field_name=field_name,
         reason=reason,
         location=location,
         name=signer.subject_name,
-        md_algorithm=digest_algorithm_for(signer.certificate),
+        md_algorithm=md_algorithm,
         subfilter=ph_fields.SigSeedSubFilter.PADES,
         embed_validation_info=long_term,
         use_pades_lta=level == "B-LTA",
         validation_context=validation_context if long_term else None,
+        dss_settings=LONG_TERM_DSS,
     )
     spec, style = field_spec(w, field_name, stamp, n_signed)
     pdf_signer = ph_signers.PdfSigner(
         meta,
         signer=signer.pyhanko_signer(),
-        timestamper=timestamper if level != "B-B" else None,
+        timestamper=tsa,
         stamp_style=style,
         new_field_spec=spec,
     )
+    reserved = reserved_signature_bytes(signer, signer.certificate, signer.chain, md_algorithm, tsa)
     out = BytesIO()
-    pdf_signer.sign_pdf(w, output=out)
+    try:
+        pdf_signer.sign_pdf(w, output=out, bytes_reserved=reserved)
+    except SigningError as error:
+        if "larger than expected" not in str(error):
+            raise
+        # The container outgrew the fixed reservation: sign again, letting pyHanko measure it.
+        w = open_writer(pdf_bytes)
+        spec, style = field_spec(w, field_name, stamp, n_signed)
+        pdf_signer = ph_signers.PdfSigner(
+            meta, signer=signer.pyhanko_signer(), timestamper=tsa, stamp_style=style, new_field_spec=spec
+        )
+        out = BytesIO()
+        pdf_signer.sign_pdf(w, output=out)
     return out.getvalue()

@@ -174,6 +174,8 @@ def test_pdfsig_lists_both_signatures(app, office, tmp_path):
     assert len(signatures) == 2, out
     assert office.agency_leader.full_name in signatures[0] and dossier.agency.name_vi in signatures[1]
     assert all("Signature Validation: Signature is Valid." in b for b in signatures), out
+    # The last revision (the seal's document timestamp) covers the file to its last byte.
+    assert "Total document signed" in blocks[-1], out
 
 
 def test_the_newest_draft_is_what_gets_signed(app, office):

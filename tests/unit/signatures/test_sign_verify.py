@@ -36,9 +36,10 @@ def test_each_level_valid(signed, trust, level):
     assert sig.signed_at.tzinfo is not None
     assert abs(sig.signed_at - dt.datetime.now(dt.UTC)) < dt.timedelta(minutes=10)
     assert report.message_vi == "Chữ ký hợp lệ: tài liệu không bị thay đổi sau khi ký."
-    # B-B / B-T: the signature is the last revision; LT/LTA append DSS / doc timestamp
-    assert sig.covers_whole_document == (level in ("B-B", "B-T"))
-    assert sig.modifications == ("none" if level in ("B-B", "B-T") else "lta_updates")
+    # B-B / B-T / B-LT: the signature (with its DSS) is the last revision; B-LTA appends the
+    # document timestamp, which then covers the whole file (test_last_revision_always_covered)
+    assert sig.covers_whole_document == (level != "B-LTA")
+    assert sig.modifications == ("lta_updates" if level == "B-LTA" else "none")
     assert report.verdict == verify_pdf(signed[level], trust, expected_level=level).verdict
 
 
@@ -241,3 +242,61 @@ def test_raw_signature_helper_consistency(pki):
     # sanity for the remote tests: cryptography signs what pyHanko verifies
     sig = pki.officer.private_key.sign(b"abc", padding.PKCS1v15(), hashes.SHA256())
     pki.officer.certificate.public_key().verify(sig, b"abc", padding.PKCS1v15(), hashes.SHA256())
+
+
+def _last_signature_or_timestamp(pdf: bytes):
+    reader = PdfFileReader(BytesIO(pdf))
+    return max(reader.embedded_signatures, key=lambda emb: emb.signed_revision)
+
+
+@pytest.mark.parametrize("level", ["B-B", "B-T", "B-LT", "B-LTA"])
+def test_last_revision_always_covered(signed, level):
+    """No unsigned update after the last signature or document timestamp (pdfsig would report
+    "Not total document signed"): the validation data goes in before, never after."""
+    from pyhanko.sign.validation import SignatureCoverageLevel
+
+    last = _last_signature_or_timestamp(signed[level])
+    last.compute_digest()
+    assert last.evaluate_signature_coverage() == SignatureCoverageLevel.ENTIRE_FILE
+    if level == "B-LTA":
+        assert last.sig_object_type == "/DocTimeStamp"
+
+
+def test_two_signers_end_covered(two_signers):
+    from pyhanko.sign.validation import SignatureCoverageLevel
+
+    last = _last_signature_or_timestamp(two_signers)
+    last.compute_digest()
+    assert last.evaluate_signature_coverage() == SignatureCoverageLevel.ENTIRE_FILE
+
+
+def test_container_larger_than_the_reservation_is_signed_anyway(pki, unsigned_pdf, officer_signer,
+                                                                trust, monkeypatch):
+    """Should the fixed reservation ever be too small, pyHanko measures and the signature is made."""
+    import signatures.pdf as pdf_module
+
+    monkeypatch.setattr(pdf_module, "reserved_signature_bytes", lambda *args: 64)
+    signed = sign_pdf(unsigned_pdf, officer_signer, level="B-T", reason="Tiếp nhận hồ sơ",
+                      timestamper=pki.timestamper())
+    assert verify_pdf(signed, trust).verdict == "valid"
+
+
+def test_reservation_holds_the_container(pki, unsigned_pdf, officer_signer, monkeypatch):
+    """The fixed reservation is used (no fallback) and the container fits in it."""
+    import re
+
+    import signatures.pdf as pdf_module
+
+    calls = []
+    original = pdf_module.reserved_signature_bytes
+
+    def recording(*args):
+        calls.append(original(*args))
+        return calls[-1]
+
+    monkeypatch.setattr(pdf_module, "reserved_signature_bytes", recording)
+    signed = sign_pdf(unsigned_pdf, officer_signer, level="B-T", reason="Tiếp nhận hồ sơ",
+                      timestamper=pki.timestamper())
+    (contents,) = re.findall(rb"/Contents <([0-9a-fA-F]+)>", signed)
+    assert len(contents) == calls[0]
+    assert len(contents.rstrip(b"0")) < calls[0]
