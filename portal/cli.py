@@ -167,6 +167,17 @@ DEMO_STAFF = [
     ("vanthu", Role.CLERK, "Vàng Thị Dung", "Văn thư"),
 ]
 
+# The joined-up birth procedure (LC-18, link-up): the ward that decides it and the two agencies
+# taking steps of it (docs/lifecycle.md, "Link-up between agencies").
+DEMO_LINK_UP_STAFF = [
+    ("phuong.motcua", Role.ONE_STOP_OFFICER, "ubnd-phuong-doan-ket", "Lù Thị Xuân", "Công chức một cửa"),
+    ("phuong.tuphap", Role.SPECIALIST, "ubnd-phuong-doan-ket", "Sùng A Páo", "Công chức tư pháp - hộ tịch"),
+    ("phuong.lanhdao", Role.AGENCY_LEADER, "ubnd-phuong-doan-ket", "Đèo Văn Long", "Chủ tịch UBND phường"),
+    ("phuong.vanthu", Role.CLERK, "ubnd-phuong-doan-ket", "Giàng Thị Chở", "Văn thư"),
+    ("congan.doanket", Role.SPECIALIST, "cong-an-phuong-doan-ket", "Tao Văn Minh", "Cán bộ đăng ký cư trú"),
+    ("bhxh.chuyenvien", Role.SPECIALIST, "bhxh-tinh", "Vì Thị Lan", "Chuyên viên cấp thẻ BHYT"),
+]
+
 
 @demo_group.command("accounts", help="Tạo tài khoản trình diễn cho mọi vai trò (chạy lại không tạo trùng).")
 @command_boundary
@@ -184,7 +195,7 @@ def demo_accounts():
 
 def _demo_users(agency_code: str) -> list[tuple[str, str]]:
     """The demo accounts, created when missing: (username, role) of each."""
-    from portal.models import User
+    from portal.models import Agency, User
 
     rows = []
     for username, role, name, position in DEMO_STAFF:
@@ -193,6 +204,14 @@ def _demo_users(agency_code: str) -> list[tuple[str, str]]:
                                        agency_code=None if role == Role.ADMIN else agency_code,
                                        full_name=name, position=position, min_password_length=8)
         rows.append((username, role.value))
+    known_agencies = set(db.session.scalars(select(Agency.code)))
+    for username, role, code, name, position in DEMO_LINK_UP_STAFF:
+        if code not in known_agencies:
+            continue
+        if db.session.scalar(select(User.id).where(User.username == username)) is None:
+            accounts.create_staff_user(username=username, password=DEMO_PASSWORD, role=role.value, agency_code=code,
+                                       full_name=name, position=position, min_password_length=8)
+        rows.append((username, f"{role.value} ({code})"))
     if db.session.scalar(select(User.id).where(User.username == "congdan")) is None:
         accounts.register_citizen(username="congdan", password=DEMO_PASSWORD, full_name="Nguyễn Thị Hồng Nhung",
                                   id_number="012190123456", phone="0912345678", email="congdan@example.vn",

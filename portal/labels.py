@@ -215,6 +215,7 @@ QUEUE_LABELS = {
     "due_soon": _l("Sắp đến hạn"),
     "overdue": _l("Quá hạn"),
     "supplement": _l("Chờ bổ sung"),
+    "linked": _l("Liên thông từ cơ quan khác"),
     "all": _l("Tất cả"),
 }
 

@@ -99,6 +99,9 @@ MESSAGES = {
     "action_not_allowed": _l("Không thể thực hiện thao tác này ở trạng thái hiện tại của hồ sơ."),
     "role_not_allowed": _l("Vai trò của bạn không được thực hiện thao tác này."),
     "not_your_step": _l("Hồ sơ không ở bước của bạn."),
+    "not_your_agency": _l("Bước này của hồ sơ do cơ quan khác thực hiện."),
+    "linked_step_action": _l("Cơ quan liên thông chỉ chuyển tiếp hoặc trả lại hồ sơ; kết quả do cơ quan giải quyết thủ tục ban hành."),
+    "unknown_step_agency": _l("Quy trình có bước giao cho một cơ quan không có trong danh mục."),
     "no_next_step": _l("Đây là bước cuối của quy trình."),
     "no_previous_step": _l("Không có bước trước để trả lại."),
     "already_apologized": _l("Hồ sơ đã được xin lỗi và hẹn lại một lần."),
@@ -235,6 +238,8 @@ MESSAGES = {
                                    "không khoảng trắng; kiểu là một trong: %(types)s)."),
     "catalogue_select_without_options": _l("Tờ khai điện tử: trường chọn “%(name)s” chưa có lựa chọn (options)."),
     "catalogue_no_steps": _l("Quy trình nội bộ cần ít nhất một bước."),
+    "catalogue_bad_step_agency": _l("Quy trình nội bộ: bước “%(key)s” giao cho cơ quan “%(agency)s” không có trong danh "
+                                    "mục, hoặc chính là cơ quan giải quyết thủ tục."),
     "catalogue_bad_step": _l("Quy trình nội bộ: bước “%(key)s” có vai trò hoặc số giờ không hợp lệ (vai trò là một "
                              "trong: %(roles)s; số giờ lớn hơn 0)."),
     "catalogue_step_hours": _l("Quy trình nội bộ: tổng số giờ các bước là %(total)s, phải bằng thời hạn giải quyết "

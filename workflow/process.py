@@ -20,11 +20,17 @@ from .states import Action, Role, Status
 
 @dataclass(frozen=True)
 class Step:
-    """One step of a procedure's internal process: who acts and for how many working hours."""
+    """One step of a procedure's internal process: who acts and for how many working hours.
+
+    ``agency`` is the code of another agency that takes this step (link-up, liên thông: e.g. the
+    ward police registering a newborn's residence inside a commune's procedure); ``None`` is the
+    procedure's own agency.
+    """
 
     key: str
     role: Role
     hours: float
+    agency: str | None = None
 
     def __post_init__(self) -> None:
         if not self.key:
@@ -77,6 +83,15 @@ class ProcessPlan:
         i = self._index(current_key)
         return self.steps[i + 1] if i + 1 < len(self.steps) else None
 
+    @property
+    def linked_agencies(self) -> tuple[str, ...]:
+        """The other agencies taking steps of this process (coordinating agencies), in order."""
+        codes: list[str] = []
+        for step in self.steps:
+            if step.agency and step.agency not in codes:
+                codes.append(step.agency)
+        return tuple(codes)
+
     def previous_step(self, current_key: str) -> Step | None:
         """The step before ``current_key`` (for ``send_back``); ``None`` before the first one."""
         i = self._index(current_key)
@@ -84,8 +99,10 @@ class ProcessPlan:
 
     @classmethod
     def from_rows(cls, rows: Iterable[Mapping[str, object]]) -> ProcessPlan:
-        """The plan of a procedure from its stored step rows ``{"key", "role", "hours"}``."""
-        return cls(tuple(Step(str(row["key"]), Role(str(row["role"])), float(row["hours"]))  # type: ignore[arg-type]
+        """The plan of a procedure from its stored step rows ``{"key", "role", "hours"}`` (and
+        ``"agency"`` for a step taken by another agency)."""
+        return cls(tuple(Step(str(row["key"]), Role(str(row["role"])), float(row["hours"]),  # type: ignore[arg-type]
+                              str(row["agency"]) if row.get("agency") else None)
                          for row in rows))
 
     def step_due(self, start: datetime, step: Step | str, calendar: WorkingCalendar) -> datetime:
@@ -139,6 +156,28 @@ def step_refusal(
     if action is Action.SEND_BACK and (step is None or plan.previous_step(step.key) is None):
         return "no_previous_step"
     return None
+
+
+#: What the staff of a linked agency may do at its step: hand the dossier on, forward or back.
+#: Results are proposed, signed and issued by the procedure's own agency.
+LINKED_STEP_ACTIONS: frozenset[Action] = frozenset({Action.FORWARD, Action.SEND_BACK})
+
+
+def agency_refusal(action: Action, status: Status, step: Step | None, actor_agency: str | None,
+                   home_agency: str) -> str | None:
+    """Why the actor's agency may not take ``action`` now (``None`` when it may).
+
+    A step action inside IN_PROCESS belongs to the agency of the current step (a linked agency at
+    its step, otherwise the procedure's own agency); a linked agency only hands the dossier on
+    (``LINKED_STEP_ACTIONS``). Every other action (acceptance, supplements, apology, refusal...)
+    stays with the procedure's own agency, wherever the dossier is.
+    """
+    action, status = Action(action), Status(status)
+    if action in STEP_ACTIONS and status is Status.IN_PROCESS and step is not None and step.agency:
+        if actor_agency != step.agency:
+            return "not_your_agency"
+        return None if action in LINKED_STEP_ACTIONS else "linked_step_action"
+    return None if actor_agency == home_agency else "not_your_agency"
 
 
 def offered_actions(

@@ -36,7 +36,7 @@ PROBLEM_FIELDS = {
     "catalogue_document_incomplete": "documents", "catalogue_bad_document": "documents",
     "catalogue_bad_template_file": "documents", "catalogue_form_names_repeat": "form_fields",
     "catalogue_bad_form_field": "form_fields", "catalogue_select_without_options": "form_fields",
-    "catalogue_no_steps": "steps", "catalogue_bad_step": "steps", "catalogue_step_hours": "steps",
+    "catalogue_no_steps": "steps", "catalogue_bad_step": "steps", "catalogue_bad_step_agency": "steps", "catalogue_step_hours": "steps",
 }
 
 

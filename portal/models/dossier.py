@@ -92,6 +92,8 @@ class Dossier(db.Model):
     step_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     holder_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
     holder_role: Mapped[str | None] = mapped_column(String(32))
+    # Link-up (liên thông): the other agency whose step the dossier is at (NULL: its own agency).
+    step_agency_id: Mapped[int | None] = mapped_column(ForeignKey("agencies.id"), index=True)
     # Clock: reception, budget, supplement pauses, one extension.
     submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     received_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
@@ -127,7 +129,8 @@ class Dossier(db.Model):
         & (foreign(Dossier.procedure_version) == ProcedureVersion.number),
         viewonly=True, uselist=False,
     )
-    agency: Mapped[Agency] = relationship()
+    agency: Mapped[Agency] = relationship(foreign_keys=[agency_id])
+    step_agency: Mapped[Agency | None] = relationship(foreign_keys=[step_agency_id])
     applicant_user: Mapped[User | None] = relationship(foreign_keys=[applicant_id])
     holder: Mapped[User | None] = relationship(foreign_keys=[holder_id])
     events: Mapped[list[DossierEvent]] = relationship(

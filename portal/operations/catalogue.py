@@ -178,6 +178,7 @@ def procedure_problems(p: dict, field_codes: set, agency_codes: set) -> list[Pro
     problems += _document_problems(p["documents"])
     problems += _form_problems(p["form"])
     problems += _step_problems(p["steps"], p["processing_days"])
+    problems += _step_agency_problems(p["steps"], p.get("agency"), agency_codes)
     if not isinstance(p["result_delivery"], list) or not set(p["result_delivery"]) <= DELIVERY:
         problems.append(Problem("catalogue_bad_delivery", f"unknown result delivery {p['result_delivery']!r}"))
     return problems
@@ -239,6 +240,16 @@ def _step_problems(steps, processing_days) -> list[Problem]:
         problems.append(Problem("catalogue_step_hours", f"steps add up to {total} h, processing time is "
                                 f"{processing_days * 8} h", total=total, expected=processing_days * 8))
     return problems
+
+
+def _step_agency_problems(steps, home_agency, agency_codes: set) -> list[Problem]:
+    """Link-up steps name another agency of the catalogue (never the procedure's own)."""
+    if not isinstance(steps, list):
+        return []
+    return [Problem("catalogue_bad_step_agency", f"step {s.get('key')!r}: bad agency {s.get('agency')!r}",
+                    key=s.get("key"), agency=s.get("agency"))
+            for s in steps if isinstance(s, dict) and s.get("agency") is not None
+            and (s["agency"] not in agency_codes or s["agency"] == home_agency)]
 
 
 def _hash(entry: dict) -> str:

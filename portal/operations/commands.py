@@ -31,9 +31,11 @@ from portal.operations.dossiers import (
     StaleVersion,
     load_for_update,
     plan_of,
+    step_agency_id,
 )
 from portal.operations.drafts import add_result_draft, current_draft
 from portal.operations.lifecycle import ActionInput, apply_action, as_action, authorize
+from workflow.process import Step
 from workflow.states import Action, DeliveryMethod, ResultKind, Role
 
 MAX_REASON = 4000
@@ -105,7 +107,8 @@ class HandOver(Command):
     def to_input(self, dossier: Dossier, actor: User, now: datetime) -> ActionInput:
         if self.assignee_id is not None:
             role = target_role(dossier, self.action)
-            if role is None or self.assignee_id not in {u.id for u in assignees(dossier, role)}:
+            if role is None or self.assignee_id not in {
+                    u.id for u in assignees(dossier, role, target_agency_id(dossier, self.action))}:
                 raise DossierError("bad_assignee", "the assignee does not hold the next step's role here")
         return ActionInput(version=self.version, reason=self.reason, assignee_id=self.assignee_id)
 
@@ -338,19 +341,31 @@ def _replay(dossier_id: int, actor: User, key: str, request: str) -> Outcome | N
     return Outcome(load_for_update(dossier_id, actor), True)
 
 
-def target_role(dossier: Dossier, action: Action = Action.FORWARD) -> str | None:
-    """The role of the step a forward (or send-back) hands the dossier to."""
+def target_step(dossier: Dossier, action: Action = Action.FORWARD) -> Step | None:
+    """The step a forward (or send-back) hands the dossier to."""
     plan = plan_of(dossier.terms)
     if action == Action.SEND_BACK:
-        following = plan.previous_step(dossier.step_key) if dossier.step_key else None
-    else:
-        following = plan.next_step(dossier.step_key) if dossier.step_key else plan.first
+        return plan.previous_step(dossier.step_key) if dossier.step_key else None
+    return plan.next_step(dossier.step_key) if dossier.step_key else plan.first
+
+
+def target_role(dossier: Dossier, action: Action = Action.FORWARD) -> str | None:
+    """The role of the step a forward (or send-back) hands the dossier to."""
+    following = target_step(dossier, action)
     return following.role.value if following is not None else None
 
 
-def assignees(dossier: Dossier, role: str) -> list[User]:
-    """Active users of the dossier's agency with ``role`` (to hand a step to a named person)."""
+def target_agency_id(dossier: Dossier, action: Action = Action.FORWARD) -> int:
+    """The agency taking the step a forward (or send-back) hands the dossier to: a linked agency
+    for a link-up step, otherwise the dossier's own."""
+    following = target_step(dossier, action)
+    return step_agency_id(following) or dossier.agency_id
+
+
+def assignees(dossier: Dossier, role: str, agency_id: int | None = None) -> list[User]:
+    """Active users with ``role`` of the agency taking the step (by default the dossier's own), to
+    hand a step to a named person."""
     return list(db.session.scalars(
-        select(User).where(User.agency_id == dossier.agency_id, User.role == role,
+        select(User).where(User.agency_id == (agency_id or dossier.agency_id), User.role == role,
                            User.is_active_account.is_(True)).order_by(User.full_name)))
 

@@ -20,7 +20,7 @@ from portal.operations.errors import DomainError
 from portal.operations.events import append_event
 from workflow.calendar import VN_TZ
 from workflow.codes import CodeFormat, format_code
-from workflow.process import ProcessPlan
+from workflow.process import ProcessPlan, Step
 from workflow.states import Channel, Role, Status
 
 
@@ -58,7 +58,8 @@ def can_see(user: User, dossier: Dossier) -> bool:
         return False
     if user.role == Role.ADMIN.value:
         return True
-    return dossier.agency_id == user.agency_id
+    # A linked agency sees the dossier while it is at that agency's step (link-up).
+    return user.agency_id is not None and user.agency_id in (dossier.agency_id, dossier.step_agency_id)
 
 
 def load_for_update(dossier_id: int, user: User) -> Dossier:
@@ -129,6 +130,35 @@ def assign_code(dossier: Dossier, received_at: datetime) -> str:
 def plan_of(procedure: Procedure) -> ProcessPlan:
     """The procedure's internal process (quy trình nội bộ), built from its stored step rows."""
     return ProcessPlan.from_rows(procedure.steps)
+
+
+def step_agency_id(step: Step | None) -> int | None:
+    """The id of the linked agency taking ``step`` (link-up), ``None`` for the procedure's own."""
+    if step is None or not step.agency:
+        return None
+    agency_id = db.session.scalar(select(Agency.id).where(Agency.code == step.agency))
+    if agency_id is None:
+        raise DossierError("unknown_step_agency", f"step {step.key!r}: no agency {step.agency!r}")
+    return agency_id
+
+
+def current_step(dossier: Dossier) -> Step | None:
+    if not dossier.step_key:
+        return None
+    try:
+        return plan_of(dossier.terms).step(dossier.step_key)
+    except KeyError:
+        return None
+
+
+def linked_agency_names(procedure) -> list[str]:
+    """The printed names of the agencies taking link-up steps of ``procedure``'s process (the
+    control sheet's coordinating agencies), in process order."""
+    codes = plan_of(procedure).linked_agencies
+    if not codes:
+        return []
+    names = dict(db.session.execute(select(Agency.code, Agency.name_vi).where(Agency.code.in_(codes))).all())
+    return [names.get(code, code) for code in codes]
 
 
 # ---------------------------------------------------------------------------------------------

@@ -30,7 +30,7 @@ from portal.extensions import db
 from portal.models import Agency, Dossier, DossierEvent, DossierFile, Field, Procedure, User
 from portal.models.files import FileKind
 from portal.models.types import utcnow
-from portal.operations.dossiers import DossierError, item_names
+from portal.operations.dossiers import DossierError, item_names, linked_agency_names
 from portal.operations.signing import sign_form
 from portal.storage import put_blob, read_blob
 from workflow.calendar import VN_TZ
@@ -142,8 +142,14 @@ def _processing_days(dossier: Dossier) -> int:
     return days
 
 
-def _person(event: DossierEvent) -> str:
-    return f"{event.actor_name} ({ROLE_TITLES.get(event.actor_role, event.actor_role)})"
+def _person(event: DossierEvent, home_agency_id: int | None = None) -> str:
+    """Who acted, with the agency when it is a linked agency (link-up: another agency's step)."""
+    title = ROLE_TITLES.get(event.actor_role, event.actor_role)
+    if home_agency_id is not None and event.agency_id not in (None, home_agency_id):
+        agency = db.session.get(Agency, event.agency_id)
+        if agency is not None:
+            title = f"{title}, {agency.name_vi}"
+    return f"{event.actor_name} ({title})"
 
 
 def _step_role(dossier: Dossier, step_key: str | None) -> str | None:
@@ -256,11 +262,11 @@ def handover_rows(dossier: Dossier, events: list[DossierEvent]) -> list[docs.Han
             giver = _person(event)
             receiver = f"{_applicant(dossier).full_name} ({ROLE_TITLES['citizen']})"
         else:
-            giver = _person(event)
+            giver = _person(event, dossier.agency_id)
             following = handovers[i + 1] if i + 1 < len(handovers) else None
             role = _step_role(dossier, event.to_step)
             if following is not None and (role is None or following.actor_role == role):
-                receiver = _person(following)
+                receiver = _person(following, dossier.agency_id)
             else:
                 receiver = ROLE_TITLES.get(role or "", "") or "—"
         note = {"send_back": "Trả lại: ", "refuse": "Từ chối: ", "stop": "Dừng: "}.get(event.action, "")
@@ -274,7 +280,8 @@ def control_sheet_data(dossier: Dossier, events: list[DossierEvent]) -> docs.Con
         raise FormNotAvailable("not_received")
     return docs.ControlSheetData(
         header=_header(dossier, dossier.received_at), dossier_code=_code(dossier),
-        procedure_name=dossier.procedure.name_vi, handling_agency=dossier.agency.name_vi, coordinating_agencies=[],
+        procedure_name=dossier.procedure.name_vi, handling_agency=dossier.agency.name_vi,
+        coordinating_agencies=linked_agency_names(dossier.terms),
         received_at=dossier.received_at, due_at=dossier.due_at, handovers=handover_rows(dossier, events),
         applicant_name=_applicant(dossier).full_name,
     )

@@ -26,8 +26,11 @@ from portal.operations.dossiers import (
     NotAllowed,
     StaleVersion,
     assign_code,
+    can_see,
+    current_step,
     load_for_update,
     plan_of,
+    step_agency_id,
 )
 from portal.operations.events import append_event
 from portal.operations.signing import sign_result
@@ -96,15 +99,28 @@ def authorize(dossier: Dossier, action: Action, actor: User, version: int | None
         raise Forbidden(refusal, f"the dossier is at step {dossier.step_key}, held by someone else or another role")
     if refusal is not None:
         raise NotAllowed(refusal)
+    refusal = _agency_refusal(dossier, action, actor)
+    if refusal is not None:
+        raise Forbidden(refusal, f"the dossier is at step {dossier.step_key}, taken by another agency")
+
+
+def _agency_refusal(dossier: Dossier, action: Action, actor: User) -> str | None:
+    """Link-up: a step taken by another agency is that agency's; everything else the dossier's own
+    agency's (``workflow.process.agency_refusal``). Citizens and administrators are not officers."""
+    if actor.role in (Role.CITIZEN.value, Role.ADMIN.value):
+        return None
+    return process.agency_refusal(action, Status(dossier.status), current_step(dossier),
+                                  actor.agency.code if actor.agency is not None else None, dossier.agency.code)
 
 
 def offered_actions(dossier: Dossier, user: User) -> list[Action]:
     """The actions ``user`` may take on ``dossier`` now: the same rule ``authorize`` applies."""
-    if user.role in (Role.ADMIN.value, Role.CITIZEN.value) or dossier.agency_id != user.agency_id:
+    if user.role in (Role.ADMIN.value, Role.CITIZEN.value) or not can_see(user, dossier):
         return []
     return [action for action in process.offered_actions(
         Status(dossier.status), Role(user.role), user.id, plan_of(dossier.terms), dossier.step_key,
-        dossier.holder_id) if action not in (Action.SUBMIT, Action.RATE)]
+        dossier.holder_id) if action not in (Action.SUBMIT, Action.RATE)
+        and _agency_refusal(dossier, action, user) is None]
 
 
 def _context(dossier: Dossier, data: ActionInput, now: datetime, calendar: WorkingCalendar) -> Context:
@@ -199,9 +215,10 @@ def _enter_step(dossier: Dossier, plan: ProcessPlan, step: Step | None, now: dat
                 holder_id: int | None = None) -> None:
     if step is None:
         dossier.step_key = dossier.step_started_at = dossier.step_due_at = None
-        dossier.holder_id = dossier.holder_role = None
+        dossier.holder_id = dossier.holder_role = dossier.step_agency_id = None
         return
     dossier.step_key = step.key
+    dossier.step_agency_id = step_agency_id(step)
     dossier.step_started_at = now
     dossier.step_due_at = plan.step_due(now, step, calendar)
     dossier.holder_role = step.role.value

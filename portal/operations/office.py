@@ -35,7 +35,7 @@ RUNNING_STATUSES = (
 )
 # Literal, not bound: the planner must see that the query implies ix_dossiers_running_due's predicate.
 RUNNING_CLAUSE = text("dossiers.status IN ('accepted', 'in_process', 'awaiting_fee')")
-QUEUES = ("work", "new", "mine", "due_soon", "overdue", "supplement", "all")
+QUEUES = ("work", "new", "mine", "due_soon", "overdue", "supplement", "linked", "all")
 DUE_SOON_MINUTES = 2 * 8 * 60  # two working days
 MAX_PER_PAGE = 100
 
@@ -131,7 +131,13 @@ def queue_statement(user: User, flt: QueueFilter, now: datetime, due_soon_until:
         .join(Procedure, Procedure.id == d.procedure_id)
         .where(d.status != Status.DRAFT.value)
     )
-    if user.role == Role.ADMIN.value:
+    if flt.queue == "linked":
+        # Link-up: another agency's dossiers now at a step this agency takes.
+        linked_agency = flt.agency_id if user.role == Role.ADMIN.value else user.agency_id
+        query = query.where(d.step_agency_id.is_not(None))
+        if linked_agency:
+            query = query.where(d.step_agency_id == linked_agency)
+    elif user.role == Role.ADMIN.value:
         if flt.agency_id:
             query = query.where(d.agency_id == flt.agency_id)
     else:

@@ -159,7 +159,8 @@ def change_procedure(procedure: Procedure, changes: dict, reason: str, by: User,
     if keep_templates and isinstance(changes.get("documents"), list):
         after["documents"] = _keep_templates(before["documents"], changes["documents"])
     is_published = after.pop("is_published")
-    problems = procedure_problems(after, {procedure.field.code}, {procedure.agency.code})
+    agency_codes = set(db.session.scalars(select(Agency.code)))  # link-up steps may name any agency
+    problems = procedure_problems(after, {procedure.field.code}, agency_codes)
     if not isinstance(is_published, bool):
         problems.append(Problem("invalid_input", "is_published must be true or false", field="is_published"))
     if problems:

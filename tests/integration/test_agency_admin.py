@@ -54,15 +54,15 @@ def test_create_then_edit_an_agency_audited_before_and_after(client, pages, make
     centre = agency("trung-tam-phvhcc")
     province = agency("ubnd-tinh")
     response = pages.submit("/quan-tri/co-quan/moi", {
-        "code": "bhxh-tinh", "identifier": "000.00.13.h33", "name_vi": "Bảo hiểm xã hội tỉnh Lai Châu",
-        "name_en": "Lai Chau Social Security", "level": "vertical", "parent_id": 0,
-        "governing_body": "Bảo hiểm xã hội Việt Nam", "printed_name": "Bảo hiểm xã hội tỉnh Lai Châu",
-        "one_stop_unit_id": centre.id, "phone": "0213 3876 543", "email": "bhxh@laichau.gov.vn",
+        "code": "thue-tinh", "identifier": "000.00.14.h33", "name_vi": "Thuế tỉnh Lai Châu",
+        "name_en": "Lai Chau Tax", "level": "vertical", "parent_id": 0,
+        "governing_body": "Cục Thuế", "printed_name": "Thuế tỉnh Lai Châu",
+        "one_stop_unit_id": centre.id, "phone": "0213 3876 543", "email": "thue@laichau.gov.vn",
         "address": "Phường Tân Phong, tỉnh Lai Châu", "morning_start": "07:30", "morning_end": "11:30",
         "afternoon_start": "13:30", "afternoon_end": "17:30"})
     assert response.status_code == 302
-    created = agency("bhxh-tinh")
-    assert created.identifier == "000.00.13.H33" and created.printed_name == "BẢO HIỂM XÃ HỘI TỈNH LAI CHÂU"
+    created = agency("thue-tinh")
+    assert created.identifier == "000.00.14.H33" and created.printed_name == "THUẾ TỈNH LAI CHÂU"
     assert created.one_stop_unit_id == centre.id and created.level == "vertical"
     # its own hours count for its deadlines
     assert working_calendar(created.id).working_hours.opening.strftime("%H:%M") == "07:30"
@@ -73,17 +73,17 @@ def test_create_then_edit_an_agency_audited_before_and_after(client, pages, make
     page = client.get(f"/quan-tri/co-quan/{created.id}").get_data(as_text=True)
     assert "0213 3876 543" in page and 'value="07:30"' in page
     response = pages.submit(f"/quan-tri/co-quan/{created.id}", fields_of(
-        created, name_vi="Bảo hiểm xã hội khu vực Lai Châu", level="department", parent_id=province.id,
+        created, name_vi="Thuế khu vực Lai Châu", level="department", parent_id=province.id,
         phone="0213 3876 543"))
     assert response.status_code == 302
     db.session.expire_all()
-    edited = agency("bhxh-tinh")
-    assert edited.name_vi == "Bảo hiểm xã hội khu vực Lai Châu" and edited.parent_id == province.id
+    edited = agency("thue-tinh")
+    assert edited.name_vi == "Thuế khu vực Lai Châu" and edited.parent_id == province.id
     assert working_calendar(edited.id).working_hours.opening.strftime("%H:%M") == "07:00"  # back to the default
     (entry,) = audits("agency.updated")
     assert entry.object_id == str(edited.id) and entry.user_id is not None
-    assert entry.details["before"]["name_vi"] == "Bảo hiểm xã hội tỉnh Lai Châu"
-    assert entry.details["after"]["name_vi"] == "Bảo hiểm xã hội khu vực Lai Châu"
+    assert entry.details["before"]["name_vi"] == "Thuế tỉnh Lai Châu"
+    assert entry.details["after"]["name_vi"] == "Thuế khu vực Lai Châu"
     assert entry.details["before"]["level"] == "vertical" and entry.details["after"]["parent"] == "ubnd-tinh"
 
 
