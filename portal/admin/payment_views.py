@@ -30,24 +30,23 @@ def _day() -> tuple[date, str | None]:
         return national.yesterday(), _("Ngày không hợp lệ; vui lòng chọn ngày theo dạng năm-tháng-ngày.")
 
 
-def _report(day: date) -> tuple[payments.Reconciliation | None, str | None]:
+def _report(day: date) -> tuple[payments.Reconciliation | None, str | None, int]:
+    """The report, or why there is none and the page's status."""
     gateway = get_gateway()
-    if gateway is None:
-        return None, _("Chưa kết nối nền tảng thanh toán nên không có gì để đối soát.")
+    if gateway is None or not gateway.lists_settlements:
+        return None, _("Chưa kết nối nền tảng thanh toán nên không có gì để đối soát."), 200
     try:
-        return payments.reconcile(day, gateway, user=current_user, address=client_address()), None
+        return payments.reconcile(day, gateway, user=current_user, address=client_address()), None, 200
     except ProviderUnavailable:
-        return None, _("Nền tảng thanh toán không trả lời hoặc không cung cấp danh sách đối soát; vui lòng thử lại sau.")
+        return None, _("Nền tảng thanh toán không trả lời hoặc không cung cấp danh sách đối soát; vui lòng thử lại sau."), 503
 
 
 @bp.get("")
 @roles_required(Role.ADMIN)
 def index():
     day, bad_day = _day()
-    report, problem = (None, None) if bad_day else _report(day)
-    status = 422 if bad_day else (503 if problem and get_gateway() is not None else 200)
-    return render_template("admin/payment_reconciliation.html", day=day, report=report,
-                           problem=bad_day or problem), status
+    report, problem, status = (None, bad_day, 422) if bad_day else _report(day)
+    return render_template("admin/payment_reconciliation.html", day=day, report=report, problem=problem), status
 
 
 @bp.get("/xuat.<any(csv, xlsx):kind>")
@@ -56,9 +55,10 @@ def download(kind: str):
     day, bad_day = _day()
     if bad_day:
         return render_template("admin/payment_reconciliation.html", day=day, report=None, problem=bad_day), 422
-    report, problem = _report(day)
+    report, problem, status = _report(day)
     if report is None:
-        return render_template("admin/payment_reconciliation.html", day=day, report=None, problem=problem), 503
+        return render_template("admin/payment_reconciliation.html", day=day, report=None,
+                               problem=problem), 404 if status == 200 else status
     if kind == "csv":
         body, mimetype = export.to_csv(report), "text/csv; charset=utf-8"
     else:

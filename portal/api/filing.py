@@ -187,6 +187,8 @@ def national_payment_callback():
     gateway = get_gateway()
     if not isinstance(gateway, NationalPaymentPlatform):
         return api_error(404, "Chưa cấu hình nền tảng thanh toán quốc gia.", "no_payment_provider")
+    if not request.is_json:
+        return api_error(415, "Thông báo thanh toán phải là JSON.", "unsupported_media_type")
     try:
         payment = payments.handle_notification(request.headers, request.get_data(), gateway, address=client_address())
     except payments.DuplicateCallback as duplicate:
@@ -343,8 +345,9 @@ OPENAPI_PATHS = {
                                                     "status": {"type": "string", "enum": ["paid", "declined"]},
                                                     "paid_at": {"type": ["string", "null"]}}}),
             "responses": {"200": json_response(ref("PaymentResult"), "Payment settled, or a repeat acknowledged"),
-                          **errors(413, s400="Malformed callback, unknown reference or amount, not confirmed by the status query",
-                                   s401="Missing or wrong signature", s404="National payment platform not configured",
+                          **errors(413, s400="Not JSON, another merchant, unknown reference or amount, not confirmed by the status query",
+                                   s401="Missing or wrong signature", s415="Not application/json",
+                                   s422="Missing or malformed fields (reference, transaction, amount, status)", s404="National payment platform not configured",
                                    s409="Contradicts the result already recorded",
                                    s503="The platform's status query did not answer")},
         }

@@ -34,6 +34,7 @@ from portal.payments.gateway import (
     Discrepancy,
     ForgedCallback,
     GatewayStatus,
+    InvalidContent,
     PaymentGateway,
     PaymentRequest,
     ProviderUnavailable,
@@ -114,9 +115,12 @@ def handle_callback(params, gateway: PaymentGateway, *, source: str = "return", 
 
 def handle_notification(headers, body: bytes, gateway: PaymentGateway, *, address: str | None = None) -> Payment:
     """Settle a payment from the provider's server-to-server notification, signed in its headers
-    (the national platform). A bad signature is a 401; a bad content a 400; both audited."""
+    (the national platform). A bad signature is a 401; another merchant or not JSON a 400; missing
+    or malformed fields a 422; all audited."""
     try:
         result = gateway.parse_notification(headers, body)
+    except InvalidContent as error:
+        raise _forged(gateway, "notification", str(error), address, status=422) from None
     except ForgedCallback as error:
         raise _forged(gateway, "notification", str(error), address,
                       status=401 if str(error) == "bad signature" else 400) from None

@@ -40,6 +40,10 @@ class ForgedCallback(Exception):
     """A callback whose signature or content does not check out."""
 
 
+class InvalidContent(ForgedCallback):
+    """An authentic message whose fields are missing or malformed."""
+
+
 class ProviderUnavailable(Exception):
     """The provider did not answer (network, timeout, 5xx) or answered something unusable."""
 
@@ -72,6 +76,8 @@ def sign(params: Mapping[str, str], secret: str) -> str:
 
 class PaymentGateway(ABC):
     name: str
+    #: Whether ``settled_on`` lists the provider's payments of a day (the daily reconciliation).
+    lists_settlements = False
 
     @abstractmethod
     def start(self, request: PaymentRequest) -> str:

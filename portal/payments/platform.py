@@ -32,6 +32,7 @@ from portal.payments.gateway import (
     CallbackResult,
     ForgedCallback,
     GatewayStatus,
+    InvalidContent,
     PaymentRequest,
     ProviderUnavailable,
     SignedCallbackGateway,
@@ -51,6 +52,7 @@ def _header(headers: Mapping[str, str], name: str) -> str | None:
 
 class NationalPaymentPlatform(SignedCallbackGateway):
     name = "national"
+    lists_settlements = True
 
     def __init__(self, base_url: str, merchant: str, secret: str, timeout: float = 10.0, notify_url: str = ""):
         super().__init__(secret)
@@ -132,17 +134,17 @@ class NationalPaymentPlatform(SignedCallbackGateway):
     def _result(self, values) -> CallbackResult:
         """A payment as the platform describes it (a notification, a query's answer, a listing's item)."""
         if not isinstance(values, Mapping):
-            raise ForgedCallback("not an object")
+            raise InvalidContent("not an object")
         reference, transaction_id = values.get("reference"), values.get("transaction_id")
         amount, status = values.get("amount"), values.get("status")
         if not isinstance(reference, str) or not reference or not isinstance(transaction_id, str) or not transaction_id:
-            raise ForgedCallback("missing reference or transaction")
+            raise InvalidContent("missing reference or transaction")
         if isinstance(amount, str) and amount.isdigit():
             amount = int(amount)
         if not isinstance(amount, int) or isinstance(amount, bool) or amount <= 0:
-            raise ForgedCallback("bad amount")
+            raise InvalidContent("bad amount")
         if status not in PLATFORM_STATUS:
-            raise ForgedCallback("bad status")
+            raise InvalidContent("bad status")
         paid_at = values.get("paid_at")
         return CallbackResult(reference[:64], transaction_id[:64], amount, PLATFORM_STATUS[status].value,
                               paid_at if isinstance(paid_at, str) else None)
@@ -158,7 +160,7 @@ class NationalPaymentPlatform(SignedCallbackGateway):
             raise ForgedCallback("another merchant")
         result = self._result(message)
         if result.status == GatewayStatus.PENDING:
-            raise ForgedCallback("a notification carries a decision")
+            raise InvalidContent("a notification carries a decision")
         return result
 
     def parse_callback(self, params: Mapping[str, str]) -> CallbackResult:

@@ -209,11 +209,14 @@ def test_forged_notifications_are_refused_audited_and_change_nothing(client, pag
     assert send(body, stale) == 401  # an old message replayed
     # Correctly signed, but the platform never said "paid" (its status query answers pending).
     assert send(body, signed_headers(SECRET, body)) == 400
-    for change in ({"amount": 1}, {"merchant": "OTHER"}, {"reference": "LC-UNKNOWN"}, {"status": "maybe"}):
+    for change, status in (({"amount": 1}, 400), ({"merchant": "OTHER"}, 400), ({"reference": "LC-UNKNOWN"}, 400),
+                           ({"status": "maybe"}, 422), ({"amount": "bảy nghìn"}, 422)):
         raw = json.dumps({**fields, **change}).encode()
-        assert send(raw, signed_headers(SECRET, raw)) == 400, change
+        assert send(raw, signed_headers(SECRET, raw)) == status, change
+    assert client.post(CALLBACK, data=body, headers={**signed_headers(SECRET, body),
+                                                     "Content-Type": "text/plain"}).status_code == 415
     assert notify(client, fake, b"not json", signed_headers(SECRET, b"not json")).status_code == 400
-    assert audited("payment.callback_forged") == 9
+    assert audited("payment.callback_forged") == 10
     reasons = {e.details["reason"] for e in db.session.scalars(select(AuditEntry).where(
         AuditEntry.action == "payment.callback_forged"))}
     assert "bad signature" in reasons and "not confirmed by the provider's status query" in reasons
@@ -222,7 +225,7 @@ def test_forged_notifications_are_refused_audited_and_change_nothing(client, pag
     tampered = client.get(f"/ho-so/thanh-toan/ket-qua?reference={payment.reference}&transaction_id={transaction_id}"
                           f"&amount=7000&status=paid&signature=00")
     assert tampered.status_code == 302
-    assert audited("payment.callback_forged") == 10
+    assert audited("payment.callback_forged") == 11
     db.session.expire_all()
     assert payment_of(dossier).status == "pending"
     assert db.session.get(Dossier, dossier.id).status == "awaiting_fee" and pay_fee_events(dossier) == 0
@@ -293,3 +296,24 @@ def test_without_the_platform_configured_nothing_is_sent(client, app, monkeypatc
 
         assert get_gateway() is None
     assert client.post(CALLBACK, json={"reference": "x"}).status_code == 404
+
+
+def test_the_platform_down_is_a_clear_message_and_nothing_kept(
+        client, pages, office, app, monkeypatch, runner, make_user, platform):  # noqa: F811
+    from tests.integration.national_helpers import free_port
+
+    dossier = awaiting_fee(office)
+    monkeypatch.setitem(app.config, "PAYMENT_PLATFORM_URL", f"http://127.0.0.1:{free_port()}")  # nobody listens
+    assert pages.login(office.citizen.username, PASSWORD).status_code == 302
+    page = client.get(f"/ho-so/{dossier.id}").get_data(as_text=True)
+    response = client.post(f"/ho-so/{dossier.id}/thanh-toan", data={"csrf_token": csrf_token_from(page)},
+                           follow_redirects=True)
+    assert "Nền tảng thanh toán tạm thời không trả lời" in response.get_data(as_text=True)
+    assert payment_of(dossier) is None
+    result = runner.invoke(args=["payments", "reconcile"])
+    assert result.exit_code == 1 and "Nền tảng thanh toán không trả lời" in result.output
+    make_user(role="admin", username="quantri")
+    pages.logout()
+    assert pages.login("quantri", PASSWORD).status_code == 302
+    answer = client.get("/quan-tri/doi-soat-thanh-toan")
+    assert answer.status_code == 503 and "vui lòng thử lại sau" in answer.get_data(as_text=True)
