@@ -30,6 +30,7 @@ from portal.operations import audit
 from portal.operations.filing import FilingError, own_dossier
 from portal.operations.lifecycle import ActionInput, perform
 from portal.payments.gateway import (
+    BadSignature,
     CallbackResult,
     Discrepancy,
     ForgedCallback,
@@ -119,11 +120,12 @@ def handle_notification(headers, body: bytes, gateway: PaymentGateway, *, addres
     or malformed fields a 422; all audited."""
     try:
         result = gateway.parse_notification(headers, body)
+    except BadSignature as error:
+        raise _forged(gateway, "notification", str(error), address, status=401) from None
     except InvalidContent as error:
         raise _forged(gateway, "notification", str(error), address, status=422) from None
     except ForgedCallback as error:
-        raise _forged(gateway, "notification", str(error), address,
-                      status=401 if str(error) == "bad signature" else 400) from None
+        raise _forged(gateway, "notification", str(error), address, status=400) from None
     return settle(result, gateway, source="notification", address=address)
 
 

@@ -40,6 +40,13 @@ class ForgedCallback(Exception):
     """A callback whose signature or content does not check out."""
 
 
+class BadSignature(ForgedCallback):
+    """A message whose signature is missing, wrong or stale."""
+
+    def __init__(self, detail: str = "bad signature"):
+        super().__init__(detail)
+
+
 class InvalidContent(ForgedCallback):
     """An authentic message whose fields are missing or malformed."""
 

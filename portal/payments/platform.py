@@ -29,6 +29,7 @@ from flask import current_app, url_for
 
 from portal.payments.gateway import (
     CALLBACK_FIELDS,
+    BadSignature,
     CallbackResult,
     ForgedCallback,
     GatewayStatus,
@@ -151,7 +152,7 @@ class NationalPaymentPlatform(SignedCallbackGateway):
 
     def parse_notification(self, headers: Mapping[str, str], body: bytes) -> CallbackResult:
         if not is_authentic(self.secret, _header(headers, TIMESTAMP_HEADER), _header(headers, SIGNATURE_HEADER), body):
-            raise ForgedCallback("bad signature")
+            raise BadSignature()
         try:
             message = json.loads(body)
         except ValueError:
