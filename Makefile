@@ -8,7 +8,7 @@ HOST   ?= 127.0.0.1
 PORT   ?= 5000
 STAMP  := $(VENV)/.installed
 
-.PHONY: install run test translations messages lint clean-db national-simulator vneid-simulator
+.PHONY: install run test translations messages lint clean-db national-simulator vneid-simulator payment-simulator
 
 $(STAMP): setup.cfg pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -45,6 +45,13 @@ VNEID_SIM_PORT ?= 8766
 vneid-simulator: $(STAMP)
 	$(BIN)/python -m simulators.oidc_provider --port $(VNEID_SIM_PORT) \
 		--client-id cong-dvc-lai-chau --client-secret vneid-demo-secret
+
+# The national payment platform simulator (docs/payments.md), then in another terminal:
+#   PAYMENT_PROVIDER=national PAYMENT_PLATFORM_URL=http://127.0.0.1:8767 PAYMENT_PLATFORM_SECRET=dev-payment-secret make run
+PAYMENT_SIM_PORT ?= 8767
+PAYMENT_SECRET   ?= dev-payment-secret
+payment-simulator: $(STAMP)
+	$(BIN)/python -m simulators.payment_platform --port $(PAYMENT_SIM_PORT) --secret $(PAYMENT_SECRET) --merchant LAICHAU
 
 # The whole suite on SQLite, then the database-backed tests again on PostgreSQL.
 test: install

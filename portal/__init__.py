@@ -52,6 +52,7 @@ def create_app(config: dict | None = None) -> Flask:
     from portal import models  # noqa: F401  (registers the mappers)
     from portal.admin.accounts import bp as accounts_admin_bp
     from portal.admin.agencies import bp as agencies_bp
+    from portal.admin.payment_views import bp as payment_reconciliation_bp
     from portal.admin.procedure_views import bp as admin_procedures_bp
     from portal.admin.sync_views import bp as sync_bp
     from portal.admin.views import bp as admin_bp
@@ -79,6 +80,7 @@ def create_app(config: dict | None = None) -> Flask:
     app.register_blueprint(agencies_bp)
     app.register_blueprint(admin_procedures_bp)
     app.register_blueprint(sync_bp)
+    app.register_blueprint(payment_reconciliation_bp)
     app.register_blueprint(accounts_admin_bp)
     app.register_blueprint(api_bp)
     csrf.exempt(api_bp)  # the API authenticates with bearer tokens, never with cookies

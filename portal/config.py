@@ -112,8 +112,22 @@ def build_config(environment: str | None = None) -> dict:
         "MAX_UPLOAD_BYTES": _env_int("MAX_UPLOAD_BYTES", 10 * 1024 * 1024),
         "MAX_DOSSIER_BYTES": _env_int("MAX_DOSSIER_BYTES", 40 * 1024 * 1024),
         # Fee payments: the sandbox provider's HMAC secret (set a real secret outside development).
-        "PAYMENT_PROVIDER": os.environ.get("PAYMENT_PROVIDER", "" if env == "production" else "sandbox"),
+        # PAYMENT_PROVIDER: sandbox (development and tests) or national; production defaults to the
+        # national platform when PAYMENT_PLATFORM_URL is set, otherwise to none (pay at the desk).
+        "PAYMENT_PROVIDER": os.environ.get("PAYMENT_PROVIDER", ("national" if os.environ.get("PAYMENT_PLATFORM_URL") else "")
+                                           if env == "production" else "sandbox"),
         "PAYMENT_SANDBOX_SECRET": os.environ.get("PAYMENT_SANDBOX_SECRET", "sandbox-secret-not-for-production"),
+        # The national payment platform (docs/payments.md), used when PAYMENT_PROVIDER=national:
+        # empty URL = provider off (fees paid at the desk). The secret signs messages both ways.
+        "PAYMENT_PLATFORM_URL": os.environ.get("PAYMENT_PLATFORM_URL", "").rstrip("/"),
+        "PAYMENT_PLATFORM_MERCHANT": os.environ.get("PAYMENT_PLATFORM_MERCHANT", "LAICHAU"),
+        "PAYMENT_PLATFORM_SECRET": os.environ.get("PAYMENT_PLATFORM_SECRET", ""),
+        "PAYMENT_PLATFORM_TIMEOUT_SECONDS": _env_int("PAYMENT_PLATFORM_TIMEOUT_SECONDS", 10),
+        # Where the platform posts its notifications (default: this portal's own callback URL).
+        "PAYMENT_PLATFORM_NOTIFY_URL": os.environ.get("PAYMENT_PLATFORM_NOTIFY_URL", ""),
+        # A payment still pending this many seconds after it started is asked about
+        # (``flask payments check-pending``).
+        "PAYMENT_PENDING_CHECK_SECONDS": _env_int("PAYMENT_PENDING_CHECK_SECONDS", 600),
         # E-mail: sent through SMTP when MAIL_SERVER is set, otherwise kept in the outbox table.
         "MAIL_SERVER": os.environ.get("MAIL_SERVER", ""),
         "MAIL_PORT": _env_int("MAIL_PORT", 25),

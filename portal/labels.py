@@ -26,7 +26,7 @@ from portal.models.filing import (
     PaymentStatus,
     RatingLevel,
 )
-from portal.payments.gateway import GatewayStatus
+from portal.payments.gateway import Discrepancy, GatewayStatus
 from portal.statistics import formulas
 from workflow.states import Action, Channel, DeliveryMethod, ResultKind, Role, Status, Timeliness
 
@@ -150,6 +150,17 @@ FILE_KIND_LABELS = {
     FileKind.RESULT_DRAFT: _l("Dự thảo kết quả"),
     FileKind.RESULT: _l("Kết quả đã ký số"),
     FileKind.FORM: _l("Biểu mẫu đã ký số"),
+}
+
+#: A line of the daily payment reconciliation (``portal.operations.payments.Discrepancy``).
+RECONCILIATION_LABELS = {
+    Discrepancy.MATCHED: _l("Khớp"),
+    Discrepancy.AMOUNT_MISMATCH: _l("Lệch số tiền"),
+    Discrepancy.TRANSACTION_MISMATCH: _l("Lệch mã giao dịch"),
+    Discrepancy.NOT_RECORDED: _l("Nền tảng đã thu, hồ sơ chưa ghi nhận"),
+    Discrepancy.UNKNOWN_REFERENCE: _l("Nền tảng đã thu, không có khoản thanh toán tương ứng"),
+    Discrepancy.NOT_ON_PROVIDER: _l("Hồ sơ ghi đã thu, nền tảng không có"),
+    Discrepancy.DOSSIER_UNPAID: _l("Đã thu, hồ sơ chưa ghi đã nộp phí"),
 }
 
 #: A fee payment as the citizen follows it.
@@ -378,6 +389,9 @@ AUDIT_ACTION_LABELS = {
     "auth.vneid_link_needed": _l("Đăng nhập VNeID chờ liên kết tài khoản"),
     "auth.vneid_refused": _l("Đăng nhập VNeID bị từ chối"),
     "account.notification_channels": _l("Chọn kênh nhận thông báo"),
+    "payment.settled": _l("Ghi nhận kết quả thanh toán"),
+    "payment.callback_forged": _l("Từ chối thông báo thanh toán không hợp lệ"),
+    "payment.reconciled": _l("Đối soát thanh toán trong ngày"),
 }
 
 #: The fields an audit entry's before/after shows (``account_changes.snapshot``, ``two_factor.reset``).
@@ -414,5 +428,5 @@ TABLES = {
     "SOURCE_LABELS": SOURCE_LABELS,
     "OUTBOX_CHANNEL_LABELS": OUTBOX_CHANNEL_LABELS,
     "AUDIT_ACTION_LABELS": AUDIT_ACTION_LABELS, "AUDIT_FIELD_LABELS": AUDIT_FIELD_LABELS,
-    "AUDIT_VALUE_LABELS": AUDIT_VALUE_LABELS,
+    "AUDIT_VALUE_LABELS": AUDIT_VALUE_LABELS, "RECONCILIATION_LABELS": RECONCILIATION_LABELS,
 }

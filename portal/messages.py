@@ -94,6 +94,7 @@ MESSAGES = {
     "payment_not_due": _l("Hồ sơ này hiện không có khoản phí cần nộp trực tuyến."),
     "payment_forged": _l("Kết quả thanh toán không hợp lệ (chữ ký hoặc nội dung không khớp)."),
     "payment_duplicate": _l("Giao dịch này đã được ghi nhận trước đó."),
+    "payment_provider_unavailable": _l("Nền tảng thanh toán tạm thời không trả lời. Vui lòng thử lại sau ít phút."),
     # The lifecycle: who may do what, when (workflow.machine)
     "unknown_action": _l("Thao tác không hợp lệ."),
     "action_not_allowed": _l("Không thể thực hiện thao tác này ở trạng thái hiện tại của hồ sơ."),

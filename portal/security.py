@@ -3,6 +3,8 @@ login manager's user loader."""
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 from flask import Flask
 from flask_babel import lazy_gettext as _l
 from werkzeug.middleware.proxy_fix import ProxyFix
@@ -13,6 +15,18 @@ CONTENT_SECURITY_POLICY = (
     "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
     "object-src 'none'; frame-ancestors 'none'; base-uri 'self'; form-action 'self'"
 )
+
+
+def content_security_policy(config) -> str:
+    """The policy, with the national payment platform's origin added to ``form-action`` when it
+    is the payment provider: the "pay online" form's answer redirects the browser there, and
+    browsers apply ``form-action`` to a form's redirects too."""
+    if config.get("PAYMENT_PROVIDER") != "national" or not config.get("PAYMENT_PLATFORM_URL"):
+        return CONTENT_SECURITY_POLICY
+    parts = urlsplit(config["PAYMENT_PLATFORM_URL"])
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        return CONTENT_SECURITY_POLICY
+    return f"{CONTENT_SECURITY_POLICY} {parts.scheme}://{parts.netloc}"
 
 
 def init_app(app: Flask) -> None:
@@ -42,5 +56,5 @@ def init_app(app: Flask) -> None:
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("X-Frame-Options", "DENY")
         response.headers.setdefault("Referrer-Policy", "same-origin")
-        response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+        response.headers.setdefault("Content-Security-Policy", content_security_policy(app.config))
         return response

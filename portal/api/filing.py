@@ -35,6 +35,7 @@ from portal.models import Dossier, Procedure
 from portal.operations import applicant, filing, payments
 from portal.operations.filing import FilingError, Limits
 from portal.payments import get_gateway
+from portal.payments.platform import NationalPaymentPlatform
 from portal.transaction import refused
 from workflow.states import NATIONAL_CODE, DeliveryMethod, Status
 
@@ -174,8 +175,31 @@ def sandbox_payment_callback():
     gateway = get_gateway()
     if gateway is None:
         return api_error(404, "Chưa cấu hình cổng thanh toán.", "no_payment_provider")
-    payment = payments.handle_callback(params, gateway)
+    payment = payments.handle_callback(params, gateway, source="notification", address=client_address())
     return jsonify({"reference": payment.reference, "status": payment.status, "receipt_number": payment.receipt_number})
+
+
+@bp.post("/payments/national/callback")
+def national_payment_callback():
+    """The national payment platform's server-to-server notification (JSON, signed in its
+    headers like every national message; docs/payments.md). A repeat of a recorded result is
+    acknowledged (200, ``duplicate``) so that the platform stops sending it; nothing changes."""
+    gateway = get_gateway()
+    if not isinstance(gateway, NationalPaymentPlatform):
+        return api_error(404, "Chưa cấu hình nền tảng thanh toán quốc gia.", "no_payment_provider")
+    if not request.is_json:
+        return api_error(415, "Thông báo thanh toán phải là JSON.", "unsupported_media_type")
+    try:
+        payment = payments.handle_notification(request.headers, request.get_data(), gateway, address=client_address())
+    except payments.DuplicateCallback as duplicate:
+        refused(duplicate)
+        if not duplicate.same:
+            return api_error(409, filing_message(duplicate), duplicate.code)
+        payment = duplicate.payment
+        return jsonify({"reference": payment.reference, "status": payment.status,
+                        "receipt_number": payment.receipt_number, "duplicate": True})
+    return jsonify({"reference": payment.reference, "status": payment.status,
+                    "receipt_number": payment.receipt_number, "duplicate": False})
 
 
 def applicant_action(dossier_id: int, action: str, body: dict):
@@ -237,7 +261,8 @@ OPENAPI_SCHEMAS = {
                        "finished_at": _DT},
     },
     "PaymentResult": {"type": "object", "required": ["reference", "status"], "properties": {
-        "reference": {"type": "string"}, "status": {"type": "string"}, "receipt_number": {"type": ["string", "null"]}}},
+        "reference": {"type": "string"}, "status": {"type": "string"}, "receipt_number": {"type": ["string", "null"]},
+        "duplicate": {"type": "boolean", "description": "A repeat of a result already recorded (national platform)"}}},
 }
 
 _ID = [path_param("dossier_id", "integer")]
@@ -305,6 +330,26 @@ OPENAPI_PATHS = {
             "responses": {"200": json_response(ref("PaymentResult"), "Payment settled"),
                           **errors(413, s400="Forged or malformed callback", s404="No payment provider configured",
                                    s409="Duplicate callback")},
+        }
+    },
+    "/api/v1/payments/national/callback": {
+        "post": {
+            "summary": "Thông báo kết quả thanh toán từ Nền tảng thanh toán quốc gia (ký X-National-Signature)",
+            "description": "Signed like every national message: X-National-Timestamp and X-National-Signature "
+                           "(HMAC-SHA256 with PAYMENT_PLATFORM_SECRET over '<timestamp>.<body>'). "
+                           "The result is checked against the platform's status query before it is recorded.",
+            "requestBody": body_doc({"type": "object", "required": ["merchant", "reference", "transaction_id", "amount", "status"],
+                                     "properties": {"event_id": {"type": "string"}, "merchant": {"type": "string"},
+                                                    "reference": {"type": "string"}, "transaction_id": {"type": "string"},
+                                                    "amount": {"type": "integer"},
+                                                    "status": {"type": "string", "enum": ["paid", "declined"]},
+                                                    "paid_at": {"type": ["string", "null"]}}}),
+            "responses": {"200": json_response(ref("PaymentResult"), "Payment settled, or a repeat acknowledged"),
+                          **errors(413, s400="Not JSON, another merchant, unknown reference or amount, not confirmed by the status query",
+                                   s401="Missing or wrong signature", s415="Not application/json",
+                                   s422="Missing or malformed fields (reference, transaction, amount, status)", s404="National payment platform not configured",
+                                   s409="Contradicts the result already recorded",
+                                   s503="The platform's status query did not answer")},
         }
     },
 }

@@ -6,6 +6,7 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from portal.access import client_address
 from portal.citizen import forms
 from portal.citizen.common import (
     attempt,
@@ -55,7 +56,7 @@ class PaymentOfAnother(FilingError):
 def _settled(gateway):
     """The payment the provider's signed answer (in the query string) settles, or had settled."""
     try:
-        payment = payments.handle_callback(request.args, gateway)
+        payment = payments.handle_callback(request.args, gateway, source="return", address=client_address())
     except payments.DuplicateCallback as duplicate:  # already settled: this answer changes nothing
         refused(duplicate)
         payment = duplicate.payment
