@@ -111,6 +111,8 @@ def test_the_offline_reader_is_served_from_the_root(client):
     worker = client.get("/sw.js")
     assert worker.status_code == 200 and worker.mimetype == "text/javascript"
     assert worker.headers["Cache-Control"] == "no-cache" and b"request.method !== \"GET\"" in worker.data
+    # Its background requests never carry the session (they would overwrite a sign-in's state).
+    assert b'credentials: "omit"' in worker.data and b"cache.addAll(FIRST_PAGES)" in worker.data
     assert client.get("/ngoai-tuyen").status_code == 200
     manifest = client.get("/static/manifest.webmanifest")
     assert manifest.mimetype == "application/manifest+json" and manifest.get_json(force=True)["lang"] == "vi"

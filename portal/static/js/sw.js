@@ -1,14 +1,19 @@
 // Offline reading for citizens on a weak signal: the catalogue and "my dossiers" pages they have
 // opened stay readable without a connection. Nothing is ever queued: a form sent while offline
 // fails visibly (the browser's own error or the offline page), never silently later.
-const VERSION = "v1";
+const VERSION = "v2";
 const PAGES = "pages-" + VERSION;
 const ASSETS = "assets-" + VERSION;
 const OFFLINE = "/ngoai-tuyen";
 const READABLE = [/^\/$/, /^\/thu-tuc(\/[^/]+)?$/, /^\/ho-so\/$/, /^\/ho-so\/\d+$/, /^\/ho-so\/tra-cuu$/];
 
+// The first pages are kept without the session cookie: a background request carrying the cookie
+// gets it back refreshed as it was when the request started, and could overwrite a change made
+// meanwhile (the state of a VNeID sign-in begun while the worker installs).
+const FIRST_PAGES = [OFFLINE, "/", "/thu-tuc"].map((url) => new Request(url, {credentials: "omit"}));
+
 self.addEventListener("install", (event) => {
-  event.waitUntil(caches.open(PAGES).then((cache) => cache.addAll([OFFLINE, "/", "/thu-tuc"])).then(() => self.skipWaiting()));
+  event.waitUntil(caches.open(PAGES).then((cache) => cache.addAll(FIRST_PAGES)).then(() => self.skipWaiting()));
 });
 
 self.addEventListener("activate", (event) => {
