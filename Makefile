@@ -8,7 +8,7 @@ HOST   ?= 127.0.0.1
 PORT   ?= 5000
 STAMP  := $(VENV)/.installed
 
-.PHONY: install run test translations messages lint clean-db national-simulator vneid-simulator
+.PHONY: install run test translations messages lint clean-db national-simulator vneid-simulator registry-simulator
 
 $(STAMP): setup.cfg pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -45,6 +45,13 @@ VNEID_SIM_PORT ?= 8766
 vneid-simulator: $(STAMP)
 	$(BIN)/python -m simulators.oidc_provider --port $(VNEID_SIM_PORT) \
 		--client-id cong-dvc-lai-chau --client-secret vneid-demo-secret
+
+# The population-database simulator (docs/population-registry.md), then in another terminal:
+#   POPULATION_REGISTRY_URL=http://127.0.0.1:8767 POPULATION_REGISTRY_SECRET=dev-registry-secret make run
+REGISTRY_SIM_PORT ?= 8767
+REGISTRY_SECRET   ?= dev-registry-secret
+registry-simulator: $(STAMP)
+	$(BIN)/python -m simulators.population_registry --port $(REGISTRY_SIM_PORT) --secret $(REGISTRY_SECRET)
 
 # The whole suite on SQLite, then the database-backed tests again on PostgreSQL.
 test: install

@@ -51,6 +51,9 @@ def register_commands(app: Flask) -> None:
     from portal.national_commands import national_group
 
     app.cli.add_command(national_group)
+    from portal.registry_commands import registry_group
+
+    app.cli.add_command(registry_group)
 
 
 @click.group("catalogue", help="Danh mục thủ tục hành chính.")
