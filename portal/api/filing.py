@@ -140,7 +140,8 @@ def submit_dossier(dossier_id: int):
         return api_error(422, "delivery phải là đối tượng {method, address}.", "invalid_delivery")
     dossier = filing.own_dossier(dossier_id, user)
     choice = filing.delivery_choice(dossier.procedure, delivery.get("method"), delivery.get("address"))
-    dossier, _submitted_now = filing.submit(dossier_id, user, choice if dossier.status == Status.DRAFT.value else None)
+    dossier, _submitted_now = filing.submit(dossier_id, user, choice if dossier.status == Status.DRAFT.value else None,
+                                                client_address=client_address())
     return jsonify(summary_json(dossier))
 
 
