@@ -180,6 +180,8 @@ MESSAGES = {
                              "kiểm tra lại 12 chữ số trên thẻ Căn cước."),
     "registry_birth_date_mismatch": _l("Ngày sinh không khớp với ngày sinh đã đăng ký trong Cơ sở dữ liệu quốc gia "
                                        "về dân cư. Vui lòng kiểm tra lại; hệ thống không tự sửa thông tin bạn nhập."),
+    "registry_throttled": _l("Đã có quá nhiều lần đăng ký từ địa chỉ mạng này. Vui lòng thử lại sau %(minutes)s "
+                             "phút."),
     "registry_no_id_number": _l("Tài khoản chưa có số định danh cá nhân nên không xác minh được với Cơ sở dữ liệu "
                                 "quốc gia về dân cư."),
     "registry_off": _l("Chưa kết nối Cơ sở dữ liệu quốc gia về dân cư (chưa cấu hình POPULATION_REGISTRY_URL)."),

@@ -29,7 +29,7 @@ import enum
 import hashlib
 import json
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from flask import current_app
 
@@ -39,7 +39,7 @@ from portal.integrations.population_registry import RegisteredCitizen, RegistryU
 from portal.models import CitizenDataSource, User
 from portal.models.types import utcnow
 from portal.models.user import DataSource
-from portal.operations import audit
+from portal.operations import audit, throttle
 from portal.operations.errors import AccountError
 
 ACTION = "registry.lookup"
@@ -176,8 +176,25 @@ def _apply(user: User, found: Lookup) -> dict[str, tuple[object, object]]:
 # Registration
 
 
+class RegistryThrottled(AccountError):
+    status = 429
+    keeps_changes = True
+
+
 def check_new_citizen(id_number: str, full_name: str, *, client_address: str | None) -> Lookup | None:
-    """Before a citizen account is created: a mismatch or an unknown number refuses."""
+    """Before a citizen account is created: a mismatch or an unknown number refuses. Someone not
+    signed in could use this to test names against ID numbers, so these lookups are counted per
+    address (``REGISTRY_LOOKUPS_PER_WINDOW`` in ``LOGIN_WINDOW_SECONDS``)."""
+    if not enabled():
+        return None
+    now = utcnow()
+    try:
+        throttle.count_attempt(throttle.REGISTRY, client_address or "unknown", now,
+                               int(current_app.config["REGISTRY_LOOKUPS_PER_WINDOW"]),
+                               timedelta(seconds=int(current_app.config["LOGIN_WINDOW_SECONDS"])))
+    except throttle.Throttled as blocked:
+        raise RegistryThrottled("registry_throttled", "id_number",
+                                minutes=max(1, -(-blocked.retry_after // 60))) from None
     found = lookup(id_number, full_name, purpose=Purpose.REGISTRATION, actor=None, client_address=client_address)
     if found is not None:
         refuse(found)

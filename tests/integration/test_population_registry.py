@@ -138,6 +138,15 @@ def test_the_registration_api_gives_the_same_refusal(client, registry):
     assert account("nhung.api") is None and [e.details["outcome"] for e in lookups()] == ["mismatch"]
 
 
+def test_names_cannot_be_tested_against_numbers_in_bulk(pages, registry, app, monkeypatch):
+    monkeypatch.setitem(app.config, "REGISTRY_LOOKUPS_PER_WINDOW", 2)
+    for guess in ("Nguyễn Văn An", "Nguyễn Thị Bình"):
+        assert MISMATCH in register(pages, full_name=guess).get_data(as_text=True)
+    answer = register(pages)  # even the right name: this address has asked enough for now
+    assert "quá nhiều lần đăng ký từ địa chỉ mạng này" in answer.get_data(as_text=True)
+    assert account("nhung.lc") is None and len(registry.lookups()) == 2
+
+
 # ---------------------------------------------------------------------------------------------
 # The profile
 
