@@ -292,7 +292,7 @@ def test_data_the_registry_contradicts_is_refused_with_a_clear_message(client, n
     assert entry.object_id == change.get("id_number", NHUNG["id_number"])
 
 
-def test_filing_works_while_the_registry_is_down_and_is_marked_unconfirmed(client, nhung, registry):
+def test_filing_works_while_the_registry_is_down_and_is_marked_unconfirmed(client, pages, nhung, registry, make_user):
     registry.control(fail_next=3)  # the prefill, the form's check and the submission's check
     page = client.get("/ho-so/nop/LC-12")
     html = page.get_data(as_text=True)
@@ -308,6 +308,12 @@ def test_filing_works_while_the_registry_is_down_and_is_marked_unconfirmed(clien
     db.session.commit()
     assert dossier.status == "submitted" and dossier.applicant["registry"]["status"] == "unconfirmed"
     assert [e.details["outcome"] for e in lookups()] == ["unavailable"] * 3
+    # the one-stop officer sees that the applicant's identity is to be checked
+    make_user(role="one_stop_officer", agency="so-tu-phap", username="motcua.tp")
+    pages.logout()
+    login(pages, "motcua.tp")
+    office_page = client.get(f"/mot-cua/ho-so/{dossier.id}").get_data(as_text=True)
+    assert "Chưa xác minh được (CSDL dân cư không phản hồi khi nộp)" in office_page
 
 
 def test_submission_confirms_data_not_confirmed_yet_and_refuses_a_mismatch(client, nhung, registry):
@@ -329,6 +335,7 @@ def test_submission_confirms_data_not_confirmed_yet_and_refuses_a_mismatch(clien
     assert dossier.status == "submitted"
     assert dossier.applicant["registry"]["status"] == "confirmed"
     assert dossier.applicant["registry"]["address_as_registered"] is False  # kept as typed, noted
+    assert filing.own_dossier(dossier.id, nhung).form_data["residence"] == "Bản Hon"
     assert [e.details["outcome"] for e in lookups()] == ["mismatch", "confirmed"]
 
 
