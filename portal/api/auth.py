@@ -191,9 +191,15 @@ OPENAPI_PATHS = {
                 "email": {"type": "string", "format": "email"}}}),
             "description": "The same 202 whether an account was created or the ID number already had "
                            "one (its owner is told by notification and e-mail): the answer does not "
-                           "reveal whether someone else's ID number has an account.",
+                           "reveal whether someone else's ID number has an account. With the population "
+                           "database configured (docs/population-registry.md), a name that does not match "
+                           "the ID number (422 `registry_mismatch`) or a number not registered (422 "
+                           "`registry_not_found`) is refused; when it does not answer, the account is "
+                           "created unconfirmed.",
             "responses": {"202": json_response(ref("RegistrationReceived"), "Received"),
-                          **errors(*JSON_BODY_ERRORS, s409="Username already taken")},
+                          **errors(*JSON_BODY_ERRORS, s409="Username already taken",
+                                   s429="Too many registrations from this address while the population "
+                                        "database checks them (REGISTRY_LOOKUPS_PER_WINDOW)")},
         }
     },
     "/api/v1/me": {

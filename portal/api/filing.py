@@ -283,7 +283,9 @@ OPENAPI_PATHS = {
                                                               "address": {"type": "string"}}}}}, required=False),
             "responses": {"200": json_response(ref("DossierSummary"), "Submitted"),
                           **errors(400, 401, 404, 413, s403="Not a citizen", s409="Not a draft any more",
-                                   s422="Form incomplete, documents missing, bad delivery")},
+                                   s422="Form incomplete, documents missing, bad delivery, or the population database "
+                                        "contradicts the applicant's data (registry_mismatch, registry_not_found, "
+                                        "registry_birth_date_mismatch; docs/population-registry.md)")},
         }
     },
     "/api/v1/lookup/{code}": {

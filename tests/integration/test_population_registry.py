@@ -374,3 +374,24 @@ def test_an_officer_checks_from_the_command_line(runner, registry, make_user):
     assert "outcome: confirmed" in result.output and ADDRESS in result.output
     [entry] = lookups()
     assert entry.user_id == officer.id and entry.details["purpose"] == "officer_check"
+
+
+def test_an_administrator_confirms_an_account_from_the_command_line(runner, pages, registry, app, monkeypatch,
+                                                                   make_user):
+    without_registry(app, monkeypatch)
+    register(pages, full_name="Nguyễn Thị Nhung")  # registered while the registry was off, name misspelt
+    make_user(role="admin", username="quantri")
+    monkeypatch.setitem(app.config, "POPULATION_REGISTRY_URL", registry.url)
+    refused = runner.invoke(args=["registry", "confirm-user", "nhung.lc", "--by", "quantri"])
+    assert refused.exit_code != 0 and MISMATCH in refused.output
+    user = account("nhung.lc")
+    assert user.full_name == "Nguyễn Thị Nhung" and user.identity_status is None  # never corrected
+    [entry] = lookups()  # the refused lookup is in the audit log, by the administrator
+    assert entry.actor == "quantri" and entry.details["outcome"] == "mismatch" and entry.details["account"] == user.id
+
+
+def test_the_command_line_says_when_the_registry_is_off(runner, app, monkeypatch, make_user):
+    without_registry(app, monkeypatch)
+    make_user(role="one_stop_officer", agency="so-tu-phap", username="motcua.tp")
+    result = runner.invoke(args=["registry", "check", NHUNG["id_number"], NHUNG["full_name"], "--by", "motcua.tp"])
+    assert result.exit_code != 0 and "POPULATION_REGISTRY_URL" in result.output and lookups() == []
