@@ -105,13 +105,15 @@ class HttpCitizenRegistry:
         try:
             payload = answer.json()
             verdict = Verdict(payload["result"])
-        except (ValueError, KeyError, TypeError):
+        except (ValueError, KeyError, TypeError, AttributeError):
             raise RegistryUnavailable("answer not understood") from None
-        if payload.get("request_id") not in (None, request_id):
+        if payload.get("request_id") not in (None, request_id):  # payload is a dict: its "result" was read
             raise RegistryUnavailable("answer to another request")
         if verdict is not Verdict.MATCH:
             return RegistryAnswer(verdict, request_id=request_id)
         person = payload.get("citizen") or {}
+        if not isinstance(person, dict):
+            raise RegistryUnavailable("answer not understood")
         if str(person.get("id_number") or id_number) != id_number:
             raise RegistryUnavailable("answer about another person")
         return RegistryAnswer(verdict, RegisteredCitizen(
