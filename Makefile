@@ -8,7 +8,8 @@ HOST   ?= 127.0.0.1
 PORT   ?= 5000
 STAMP  := $(VENV)/.installed
 
-.PHONY: install run test translations messages lint clean-db national-simulator vneid-simulator payment-simulator
+.PHONY: install run test translations messages lint clean-db national-simulator vneid-simulator payment-simulator \
+	registry-simulator
 
 $(STAMP): setup.cfg pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -52,6 +53,12 @@ PAYMENT_SIM_PORT ?= 8767
 PAYMENT_SECRET   ?= dev-payment-secret
 payment-simulator: $(STAMP)
 	$(BIN)/python -m simulators.payment_platform --port $(PAYMENT_SIM_PORT) --secret $(PAYMENT_SECRET) --merchant LAICHAU
+# The population-database simulator (docs/population-registry.md), then in another terminal:
+#   POPULATION_REGISTRY_URL=http://127.0.0.1:8768 POPULATION_REGISTRY_SECRET=dev-registry-secret make run
+REGISTRY_SIM_PORT ?= 8768
+REGISTRY_SECRET   ?= dev-registry-secret
+registry-simulator: $(STAMP)
+	$(BIN)/python -m simulators.population_registry --port $(REGISTRY_SIM_PORT) --secret $(REGISTRY_SECRET)
 
 # The whole suite on SQLite, then the database-backed tests again on PostgreSQL.
 test: install

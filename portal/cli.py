@@ -54,6 +54,9 @@ def register_commands(app: Flask) -> None:
     from portal.payment_commands import payments_group
 
     app.cli.add_command(payments_group)
+    from portal.registry_commands import registry_group
+
+    app.cli.add_command(registry_group)
 
 
 @click.group("catalogue", help="Danh mục thủ tục hành chính.")

@@ -156,6 +156,15 @@ def build_config(environment: str | None = None) -> dict:
         # The ID token's claim carrying the 12-digit personal identification number.
         "OIDC_ID_NUMBER_CLAIM": os.environ.get("OIDC_ID_NUMBER_CLAIM", "personal_identification_number"),
         "OIDC_TIMEOUT_SECONDS": _env_int("OIDC_TIMEOUT_SECONDS", 10),
+        # The population database (docs/population-registry.md): empty URL = off (no identity
+        # confirmation, no prefill from it). The secret signs requests and answers; the client id
+        # names this system in each request; a check waits at most the timeout.
+        "POPULATION_REGISTRY_URL": os.environ.get("POPULATION_REGISTRY_URL", "").rstrip("/"),
+        "POPULATION_REGISTRY_SECRET": os.environ.get("POPULATION_REGISTRY_SECRET", ""),
+        "POPULATION_REGISTRY_CLIENT_ID": os.environ.get("POPULATION_REGISTRY_CLIENT_ID", "cong-dvc-lai-chau"),
+        "POPULATION_REGISTRY_TIMEOUT_SECONDS": _env_int("POPULATION_REGISTRY_TIMEOUT_SECONDS", 5),
+        # Registrations (lookups by someone not signed in) per address in LOGIN_WINDOW_SECONDS.
+        "REGISTRY_LOOKUPS_PER_WINDOW": _env_int("REGISTRY_LOOKUPS_PER_WINDOW", 10),
         # SMS and Zalo notices (docs/notifications.md): without a URL a channel's messages stay in
         # the outbox, readable at /ho-so/hop-thu-di as "would be sent" (the development sink).
         "SMS_GATEWAY_URL": os.environ.get("SMS_GATEWAY_URL", "").rstrip("/"),

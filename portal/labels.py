@@ -338,6 +338,30 @@ PROCEDURE_ATTRIBUTE_LABELS = {
     "code": _l("Mã thủ tục"),
 }
 
+#: Where a piece of a citizen's profile came from (``portal.models.user.DataSource``).
+DATA_SOURCE_LABELS = {
+    "vneid": _l("VNeID (định danh điện tử)"),
+    "population_registry": _l("Cơ sở dữ liệu quốc gia về dân cư"),
+    "citizen": _l("do công dân tự khai"),
+}
+
+#: Why the population database was asked (``portal.operations.citizen_registry.Purpose``).
+REGISTRY_PURPOSE_LABELS = {
+    "registration": _l("Đăng ký tài khoản"),
+    "profile": _l("Xác minh thông tin tài khoản"),
+    "filing_prefill": _l("Điền sẵn tờ khai"),
+    "filing": _l("Xác minh người nộp hồ sơ"),
+    "officer_check": _l("Cán bộ tra cứu"),
+}
+
+#: What the population database answered (``citizen_registry.Outcome``).
+REGISTRY_OUTCOME_LABELS = {
+    "confirmed": _l("Khớp, đã xác minh"),
+    "mismatch": _l("Họ tên không khớp"),
+    "not_found": _l("Không có số định danh"),
+    "unavailable": _l("Không phản hồi"),
+}
+
 #: What an audit entry records (``portal.operations.audit``), as the administrators' log shows it.
 AUDIT_ACTION_LABELS = {
     "account.created": _l("Tạo tài khoản"),
@@ -392,6 +416,8 @@ AUDIT_ACTION_LABELS = {
     "payment.settled": _l("Ghi nhận kết quả thanh toán"),
     "payment.callback_forged": _l("Từ chối thông báo thanh toán không hợp lệ"),
     "payment.reconciled": _l("Đối soát thanh toán trong ngày"),
+    "registry.lookup": _l("Tra cứu CSDL quốc gia về dân cư"),
+    "account.registry_confirmed": _l("Cập nhật tài khoản từ CSDL quốc gia về dân cư"),
 }
 
 #: The fields an audit entry's before/after shows (``account_changes.snapshot``, ``two_factor.reset``).
@@ -404,6 +430,8 @@ AUDIT_FIELD_LABELS = {
     "phone": _l("Số điện thoại"),
     "is_active": _l("Trạng thái"),
     "two_factor": _l("Xác thực hai bước"),
+    "date_of_birth": _l("Ngày sinh"),
+    "address": _l("Địa chỉ thường trú"),
 }
 
 #: Yes/no values of the audit log's fields.
@@ -429,4 +457,6 @@ TABLES = {
     "OUTBOX_CHANNEL_LABELS": OUTBOX_CHANNEL_LABELS,
     "AUDIT_ACTION_LABELS": AUDIT_ACTION_LABELS, "AUDIT_FIELD_LABELS": AUDIT_FIELD_LABELS,
     "AUDIT_VALUE_LABELS": AUDIT_VALUE_LABELS, "RECONCILIATION_LABELS": RECONCILIATION_LABELS,
+    "DATA_SOURCE_LABELS": DATA_SOURCE_LABELS, "REGISTRY_PURPOSE_LABELS": REGISTRY_PURPOSE_LABELS,
+    "REGISTRY_OUTCOME_LABELS": REGISTRY_OUTCOME_LABELS,
 }

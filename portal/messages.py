@@ -176,6 +176,30 @@ MESSAGES = {
     "totp_enrolment_required": _l("Tài khoản này phải đăng ký xác thực hai bước: hãy đăng nhập trên trang web một "
                                   "lần để đăng ký, rồi lấy mã truy cập kèm mã xác thực."),
     "totp_already_enrolled": _l("Tài khoản đã đăng ký xác thực hai bước."),
+    # The population database (portal.operations.citizen_registry)
+    "registry_mismatch": _l("Họ và tên không khớp với số định danh cá nhân trong Cơ sở dữ liệu quốc gia về dân cư. "
+                            "Vui lòng nhập đúng họ và tên như trên thẻ Căn cước (đủ dấu) và kiểm tra lại số định "
+                            "danh; hệ thống không tự sửa thông tin bạn nhập."),
+    "registry_not_found": _l("Số định danh cá nhân này không có trong Cơ sở dữ liệu quốc gia về dân cư. Vui lòng "
+                             "kiểm tra lại 12 chữ số trên thẻ Căn cước."),
+    "registry_birth_date_mismatch": _l("Ngày sinh không khớp với ngày sinh đã đăng ký trong Cơ sở dữ liệu quốc gia "
+                                       "về dân cư. Vui lòng kiểm tra lại; hệ thống không tự sửa thông tin bạn nhập."),
+    "registry_throttled": _l("Đã có quá nhiều lần đăng ký từ địa chỉ mạng này. Vui lòng thử lại sau %(minutes)s "
+                             "phút."),
+    "registry_no_id_number": _l("Tài khoản chưa có số định danh cá nhân nên không xác minh được với Cơ sở dữ liệu "
+                                "quốc gia về dân cư."),
+    "registry_off": _l("Chưa kết nối Cơ sở dữ liệu quốc gia về dân cư (chưa cấu hình POPULATION_REGISTRY_URL)."),
+    "registry_unavailable": _l("Cơ sở dữ liệu quốc gia về dân cư tạm thời không phản hồi nên thông tin chưa được "
+                               "xác minh. Vui lòng thử lại sau."),
+    "registry_unavailable_saved": _l("Cơ sở dữ liệu quốc gia về dân cư tạm thời không phản hồi: hồ sơ vẫn được lưu, "
+                                     "thông tin người nộp được ghi là chưa xác minh và sẽ được cán bộ kiểm tra."),
+    "registry_unavailable_prefill": _l("Cơ sở dữ liệu quốc gia về dân cư tạm thời không phản hồi nên tờ khai chưa "
+                                       "được điền sẵn ngày sinh, địa chỉ thường trú. Bạn vẫn nhập và nộp hồ sơ được."),
+    "registry_profile_mismatch": _l("Họ và tên trong tài khoản của bạn không khớp với Cơ sở dữ liệu quốc gia về dân "
+                                    "cư nên tờ khai chưa được điền sẵn từ đó. Hãy nhập họ tên đúng như trên thẻ "
+                                    "Căn cước."),
+    "registry_profile_not_found": _l("Số định danh cá nhân của tài khoản không có trong Cơ sở dữ liệu quốc gia về "
+                                     "dân cư nên tờ khai chưa được điền sẵn từ đó."),
     # Sign-in with VNeID (portal.operations.vneid)
     "vneid_failed": _l("Không xác minh được kết quả đăng nhập từ VNeID (phiên đăng nhập đã hết hạn hoặc dữ liệu không hợp lệ). Chưa có gì thay đổi; vui lòng đăng nhập bằng VNeID lại."),
     "vneid_unavailable": _l("Hiện không kết nối được với VNeID. Vui lòng thử lại sau hoặc đăng nhập bằng tên đăng nhập và mật khẩu."),

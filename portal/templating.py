@@ -105,6 +105,7 @@ def init_app(app: Flask) -> None:
     app.add_template_global(time_left, "time_left")
     app.add_template_filter(format_vnd, "vnd")
     app.add_template_filter(lambda dt: format_datetime(dt, "dd/MM/yyyy HH:mm") if dt else "", "datetime_vn")
+    app.add_template_filter(lambda day: day.strftime("%d/%m/%Y") if day else "", "date_vn")
     for name, table in labels.TABLES.items():
         app.add_template_global(table, name)
     for enum in TEMPLATE_ENUMS:

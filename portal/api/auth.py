@@ -11,7 +11,7 @@ from portal.api.openapi import json_body as body_doc
 from portal.auth.forms import RegistrationForm
 from portal.errors import api_error
 from portal.messages import message_for
-from portal.operations import accounts, two_factor
+from portal.operations import accounts, citizen_registry, two_factor
 from portal.transaction import refused
 from workflow.states import Role
 
@@ -102,12 +102,35 @@ def _register(form: RegistrationForm):
     )
 
 
+def _account_json(user) -> dict:
+    return {"id": user.id, "username": user.username, "full_name": user.full_name, "role": user.role,
+            "agency": user.agency.code if user.agency else None,
+            "date_of_birth": user.date_of_birth.isoformat() if user.date_of_birth else None,
+            "address": user.address, "identity_status": user.identity_status,
+            "sources": citizen_registry.sources_of(user)}
+
+
 @bp.get("/me")
 @token_required
 def me():
+    return jsonify(_account_json(g.api_user))
+
+
+@bp.post("/me/identity")
+@token_required
+def confirm_identity():
+    """The same use case as the profile page's button (``citizen_registry.confirm_profile``)."""
     user = g.api_user
-    return jsonify({"id": user.id, "username": user.username, "full_name": user.full_name, "role": user.role,
-                    "agency": user.agency.code if user.agency else None})
+    if user.role != Role.CITIZEN.value:
+        return api_error(403, "Chỉ tài khoản công dân được xác minh với CSDL dân cư.", "citizens_only")
+    try:
+        outcome = citizen_registry.confirm_profile(user, client_address=_client_address())
+    except accounts.AccountError as error:
+        refused(error)
+        return api_error(error.status, message_for(error), error.code,
+                         fields={error.field: [message_for(error)]} if error.field else {})
+    return jsonify({**_account_json(user), "outcome": outcome.outcome.value,
+                    "changed": sorted(outcome.changes)})
 
 
 _ROLE = {"type": "string", "enum": [r.value for r in Role]}
@@ -120,7 +143,18 @@ OPENAPI_SCHEMAS = {
         "message": {"type": "string"}}},
     "Account": {"type": "object", "required": ["id", "username", "full_name", "role"], "properties": {
         "id": {"type": "integer"}, "username": {"type": "string"}, "full_name": {"type": "string"}, "role": _ROLE,
-        "agency": nullable("string", description="agency code of a staff account")}},
+        "agency": nullable("string", description="agency code of a staff account"),
+        "date_of_birth": nullable("string", format="date"),
+        "address": nullable("string", description="permanent address"),
+        "identity_status": {"type": ["string", "null"], "enum": ["confirmed", "unconfirmed", None],
+                            "description": "name and ID number confirmed with the population database, "
+                                           "or not confirmed because it did not answer; null: never checked"},
+        "sources": {"type": "object", "description": "field -> where it came from",
+                    "additionalProperties": {"type": "string", "enum": ["vneid", "population_registry", "citizen"]}}}},
+    "IdentityConfirmation": {"allOf": [{"$ref": "#/components/schemas/Account"}, {
+        "type": "object", "required": ["outcome", "changed"], "properties": {
+            "outcome": {"type": "string", "enum": ["confirmed", "unavailable"]},
+            "changed": {"type": "array", "items": {"type": "string"}}}}]},
 }
 
 OPENAPI_PATHS = {
@@ -157,13 +191,35 @@ OPENAPI_PATHS = {
                 "email": {"type": "string", "format": "email"}}}),
             "description": "The same 202 whether an account was created or the ID number already had "
                            "one (its owner is told by notification and e-mail): the answer does not "
-                           "reveal whether someone else's ID number has an account.",
+                           "reveal whether someone else's ID number has an account. With the population "
+                           "database configured (docs/population-registry.md), a name that does not match "
+                           "the ID number (422 `registry_mismatch`) or a number not registered (422 "
+                           "`registry_not_found`) is refused; when it does not answer, the account is "
+                           "created unconfirmed.",
             "responses": {"202": json_response(ref("RegistrationReceived"), "Received"),
-                          **errors(*JSON_BODY_ERRORS, s409="Username already taken")},
+                          **errors(*JSON_BODY_ERRORS, s409="Username already taken",
+                                   s429="Too many registrations from this address while the population "
+                                        "database checks them (REGISTRY_LOOKUPS_PER_WINDOW)")},
         }
     },
     "/api/v1/me": {
         "get": {"summary": "Tài khoản của mã truy cập", "security": BEARER,
                 "responses": {"200": json_response(ref("Account")), **errors(401)}},
+    },
+    "/api/v1/me/identity": {
+        "post": {
+            "summary": "Xác minh tài khoản với CSDL quốc gia về dân cư",
+            "description": "Asks the population database (docs/population-registry.md) to confirm the "
+                           "account's name and ID number; when it does, the registered date of birth and "
+                           "permanent address replace the profile's (`changed` lists the fields). "
+                           "`unavailable`: the database did not answer, nothing changed but the status "
+                           "(unconfirmed). A name that does not match or a number not registered: 422, "
+                           "nothing changed. Every lookup is in the audit log.",
+            "security": BEARER,
+            "responses": {"200": json_response(ref("IdentityConfirmation")),
+                          **errors(401, s403="Not a citizen account",
+                                   s409="The population database is not configured",
+                                   s422="Name and ID number do not match, or the number is not registered")},
+        },
     },
 }

@@ -141,7 +141,8 @@ def submit_dossier(dossier_id: int):
         return api_error(422, "delivery phải là đối tượng {method, address}.", "invalid_delivery")
     dossier = filing.own_dossier(dossier_id, user)
     choice = filing.delivery_choice(dossier.procedure, delivery.get("method"), delivery.get("address"))
-    dossier, _submitted_now = filing.submit(dossier_id, user, choice if dossier.status == Status.DRAFT.value else None)
+    dossier, _submitted_now = filing.submit(dossier_id, user, choice if dossier.status == Status.DRAFT.value else None,
+                                                client_address=client_address())
     return jsonify(summary_json(dossier))
 
 
@@ -307,7 +308,9 @@ OPENAPI_PATHS = {
                                                               "address": {"type": "string"}}}}}, required=False),
             "responses": {"200": json_response(ref("DossierSummary"), "Submitted"),
                           **errors(400, 401, 404, 413, s403="Not a citizen", s409="Not a draft any more",
-                                   s422="Form incomplete, documents missing, bad delivery")},
+                                   s422="Form incomplete, documents missing, bad delivery, or the population database "
+                                        "contradicts the applicant's data (registry_mismatch, registry_not_found, "
+                                        "registry_birth_date_mismatch; docs/population-registry.md)")},
         }
     },
     "/api/v1/lookup/{code}": {

@@ -86,3 +86,7 @@ class NotificationChannelsForm(FlaskForm):
     email = BooleanField(_l("Thư điện tử"))
     sms = BooleanField(_l("Tin nhắn SMS"))
     zalo = BooleanField(_l("Tin nhắn Zalo"))
+
+
+class PlainForm(FlaskForm):
+    """A button that posts nothing but the CSRF token."""

@@ -24,6 +24,7 @@ from portal.auth.forms import (
     NewPasswordForm,
     NotificationChannelsForm,
     PasswordChangeForm,
+    PlainForm,
     RegistrationForm,
     ResetCodeForm,
     TotpCodeForm,
@@ -33,7 +34,14 @@ from portal.extensions import db
 from portal.i18n import clear_session_keeping_language
 from portal.messages import message_for
 from portal.models import User
-from portal.operations import account_changes, accounts, password_resets, two_factor, vneid
+from portal.operations import (
+    account_changes,
+    accounts,
+    citizen_registry,
+    password_resets,
+    two_factor,
+    vneid,
+)
 from portal.transaction import refused
 
 bp = Blueprint("auth", __name__, template_folder="templates")
@@ -273,7 +281,29 @@ def logout():
 def account():
     user = current_user
     form = NotificationChannelsForm(data={"email": user.notify_email, "sms": user.notify_sms, "zalo": user.notify_zalo})
-    return render_template("auth/account.html", channels_form=form)
+    return render_template("auth/account.html", channels_form=form, sources=citizen_registry.sources_of(user),
+                           registry_enabled=citizen_registry.enabled(), confirm_form=PlainForm())
+
+
+@bp.post("/tai-khoan/xac-minh-dan-cu")
+@login_required
+def confirm_with_registry():
+    """The citizen asks the population database to confirm the profile and give the registered
+    date of birth and permanent address."""
+    if not PlainForm().validate_on_submit():
+        abort(400)  # only a missing or stale CSRF token fails here
+    try:
+        outcome = citizen_registry.confirm_profile(current_user._get_current_object(), client_address=client_address())
+    except accounts.AccountError as error:
+        refused(error)
+        flash(message_for(error), "error")
+    else:
+        if outcome.confirmed:
+            flash(_("Đã xác minh họ tên và số định danh với Cơ sở dữ liệu quốc gia về dân cư; ngày sinh và địa chỉ "
+                    "thường trú được cập nhật theo dữ liệu đã đăng ký."), "success")
+        else:
+            flash(message_for("registry_unavailable"), "error")
+    return redirect(url_for("auth.account"))
 
 
 @bp.post("/tai-khoan/kenh-thong-bao")

@@ -15,6 +15,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from wtforms.fields.choices import SelectChoice
 
+from portal.access import client_address
 from portal.citizen import forms
 from portal.citizen.common import (
     accepted_types,
@@ -31,9 +32,11 @@ from portal.citizen.common import (
 )
 from portal.extensions import db
 from portal.i18n import current_language
+from portal.messages import message_for
 from portal.models import Procedure
-from portal.operations import applicant, filing
+from portal.operations import applicant, citizen_registry, filing
 from portal.operations.filing import FilingError
+from portal.transaction import refused
 from workflow.states import Status
 
 # ---------------------------------------------------------------------------------------------
@@ -75,22 +78,64 @@ def start_dossier(code: str):
     if not procedure.accepts_online_filing:
         flash(_("Thủ tục này không được nộp trực tuyến."), "error")
         return redirect(url_for("catalogue.detail", code=code))
-    form = _editor(procedure.form_schema, forms.prefill(procedure.form_schema, current_user))
+    values, registry = forms.prefill(procedure.form_schema, current_user), None
+    if request.method == "GET":
+        # The population database's data for the e-form (once-only principle), when configured.
+        registry = citizen_registry.filing_prefill(current_user, procedure.form_schema,
+                                                   procedure_code=procedure.code, client_address=client_address())
+        values.update(registry.values)
+    form = _editor(procedure.form_schema, values)
     key = request.form.get("idempotency_key") or secrets.token_urlsafe(18)
     final = _posted_step(form)
     if final is not None:
-        return _start(procedure, form, key, final)
-    return render_template("citizen/form.html", procedure=procedure, form=form, dossier=None,
+        identity = _confirmed_identity(form, procedure.form_schema, procedure.code, final)
+        if identity is not False:
+            return _start(procedure, form, key, final, identity)
+    return render_template("citizen/form.html", procedure=procedure, form=form, dossier=None, registry=registry,
+                           registry_notice=_registry_notice(registry),
                            idempotency_key=key, drafts=filing.open_draft(current_user, procedure)), _page_status()
 
 
-def _start(procedure: Procedure, form, key: str, final: bool):
+#: What the e-form page says when the population database did not prefill it.
+REGISTRY_NOTICES = {"mismatch": "registry_profile_mismatch", "not_found": "registry_profile_not_found",
+                    "unavailable": "registry_unavailable_prefill"}
+
+
+def _registry_notice(registry) -> str | None:
+    key = REGISTRY_NOTICES.get(registry.outcome) if registry is not None and registry.outcome else None
+    return message_for(key) if key else None
+
+
+def _confirmed_identity(form, schema: list[dict], procedure_code: str, final: bool, dossier_id: int | None = None):
+    """Before an e-form is kept to go on: the population database's stamp of the applicant's data
+    (None: nothing checked); False when it contradicts them (the reason shown on the field, only
+    the lookup's audit entry kept). A draft saved for later is not checked yet."""
+    if not final:
+        return None
     try:
-        dossier, _created = filing.start_draft(current_user, procedure, forms.cleaned(form), key=key)
+        return citizen_registry.check_filing_data(schema, forms.cleaned(form), current_user,
+                                                  procedure_code=procedure_code, client_address=client_address(),
+                                                  dossier_id=dossier_id)
+    except citizen_registry.IdentityRefused as error:
+        refused(error)
+        form[error.field].errors = [*form[error.field].errors, message_for(error)]
+        return False
+
+
+def _start(procedure: Procedure, form, key: str, final: bool, identity: dict | None = None):
+    try:
+        dossier, _created = filing.start_draft(current_user, procedure, forms.cleaned(form), key=key,
+                                               identity=identity)
     except FilingError as error:
         fail(error)
         return redirect(url_for("catalogue.detail", code=procedure.code))
+    _unconfirmed_notice(identity)
     return _after_save(dossier, final)
+
+
+def _unconfirmed_notice(identity: dict | None) -> None:
+    if identity and identity.get("status") == citizen_registry.IdentityStatus.UNCONFIRMED:
+        flash(message_for("registry_unavailable_saved"), "info")
 
 
 def _after_save(dossier, final: bool):
@@ -109,8 +154,11 @@ def edit_form(dossier):
     form = _editor(dossier.form_snapshot, forms.to_form_values(dossier.form_snapshot, dossier.form_data or {}))
     final = _posted_step(form)
     if final is not None:
-        filing.save_form(dossier, current_user, forms.cleaned(form))
-        return _after_save(dossier, final)
+        identity = _confirmed_identity(form, dossier.form_snapshot, dossier.procedure.code, final, dossier.id)
+        if identity is not False:
+            filing.save_form(dossier, current_user, forms.cleaned(form), identity=identity)
+            _unconfirmed_notice(identity)
+            return _after_save(dossier, final)
     return render_template("citizen/form.html", procedure=dossier.procedure, form=form, dossier=dossier,
                            idempotency_key=None, drafts=None), _page_status()
 
@@ -219,7 +267,7 @@ def _submit_form(dossier):
 
 def _submit(dossier, form) -> None:
     choice = filing.delivery_choice(dossier.procedure, form.delivery.data, form.delivery_address.data)
-    filing.submit(dossier.id, current_user, choice)
+    filing.submit(dossier.id, current_user, choice, client_address=client_address())
 
 
 @bp.route("/<int:dossier_id>/kiem-tra", methods=["GET", "POST"])

@@ -36,7 +36,7 @@ from portal.text import normalize_phone
 
 PHONE_PATTERN = r"^(\+84|0)\d{9,10}$"
 ID_PATTERN = r"^\d{12}$"
-PROFILE_FIELDS = ("full_name", "id_number", "phone", "email", "address")
+PROFILE_FIELDS = ("full_name", "id_number", "phone", "email", "address", "date_of_birth")
 
 # What each field type looks like on a phone: the input and the keyboard it brings up.
 INPUT_HINTS = {

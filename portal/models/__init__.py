@@ -24,7 +24,14 @@ from portal.models.office import ix_agency_id as _queue_indexes  # noqa: F401  (
 from portal.models.procedure import Field, Procedure, ProcedureVersion
 from portal.models.signing import RemoteSigningSession, SigningCertificate
 from portal.models.statistics import DossierDayCount, PlanTarget
-from portal.models.user import ApiToken, LoginAttempt, LoginCounter, PasswordReset, User
+from portal.models.user import (
+    ApiToken,
+    CitizenDataSource,
+    LoginAttempt,
+    LoginCounter,
+    PasswordReset,
+    User,
+)
 
 __all__ = [
     "Agency", "ApiToken", "AuditEntry", "CalendarOverride", "Dossier", "DossierCodeCounter", "DossierEvent", "DossierFile", "FileBlob",
@@ -32,4 +39,4 @@ __all__ = [
 ]
 __all__ += ["Feedback", "IdempotencyKey", "Notification", "OutboxMessage", "Payment", "Rating", "SandboxBankTransaction"]
 __all__ += ["ProcedureVersion", "AuditAnchor", "RemoteSigningSession", "SigningCertificate"]
-__all__ += ["UploadSession", "AuditChainHead", "PasswordReset"]
+__all__ += ["UploadSession", "AuditChainHead", "PasswordReset", "CitizenDataSource"]

@@ -1,9 +1,20 @@
 from __future__ import annotations
 
-from datetime import datetime
+import enum
+from datetime import date, datetime
 
 from flask_login import UserMixin
-from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Index, Integer, String, false, true
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    false,
+    true,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -63,6 +74,12 @@ class User(UserMixin, db.Model):
     # "vneid": VNeID sign-in opens this account (created by it, or linked after the owner gave
     # the local password once); None: a local-password account only.
     identity_provider: Mapped[str | None] = mapped_column(String(16))
+    # The population database (docs/population-registry.md): the registered date of birth, and
+    # whether the name and ID number were confirmed there ("confirmed"), could not be checked
+    # because it did not answer ("unconfirmed"), or were never checked (None), and when.
+    date_of_birth: Mapped[date | None] = mapped_column(Date)
+    identity_status: Mapped[str | None] = mapped_column(String(16))
+    identity_checked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     agency: Mapped[Agency | None] = relationship()
 
@@ -100,6 +117,32 @@ class User(UserMixin, db.Model):
 
     def __repr__(self) -> str:
         return f"<User {self.username} {self.role}>"
+
+
+class DataSource(enum.StrEnum):
+    """Where a piece of a citizen's profile came from."""
+
+    VNEID = "vneid"
+    POPULATION_REGISTRY = "population_registry"
+    CITIZEN = "citizen"
+
+
+#: The profile fields whose source is kept.
+SOURCED_FIELDS = ("full_name", "id_number", "date_of_birth", "address", "phone", "email")
+
+
+class CitizenDataSource(db.Model):
+    """Where one field of a citizen's profile came from, and when it was last set from there."""
+
+    __tablename__ = "citizen_data_sources"
+    __table_args__ = (
+        CheckConstraint("source IN (" + ", ".join(f"'{s.value}'" for s in DataSource) + ")", name="source_known"),
+    )
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    field: Mapped[str] = mapped_column(String(32), primary_key=True)
+    source: Mapped[str] = mapped_column(String(32))
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
 class LoginAttempt(db.Model):

@@ -17,22 +17,12 @@ from portal.extensions import db
 from portal.models import Agency, ApiToken, LoginAttempt, User
 from portal.models.types import utcnow
 from portal.models.user import normalize_username
-from portal.operations import audit, notifications, passwords, throttle
-from portal.operations.errors import DomainError
+from portal.operations import audit, citizen_registry, notifications, passwords, throttle
+from portal.operations.errors import AccountError
 from portal.operations.throttle import ThrottlePolicy
 from portal.text import normalize_phone
 from workflow.citizen_id import parse_citizen_id
 from workflow.states import Role
-
-
-class AccountError(DomainError):
-    """A use-case failure with a machine code and the field it concerns (for forms and the API)."""
-
-    status = 422
-
-    def __init__(self, code: str, field: str | None = None, **params: object):
-        super().__init__(code, **params)
-        self.field = field
 
 
 class DuplicateAccount(AccountError):
@@ -73,6 +63,8 @@ def register_citizen(*, username: str, password: str, full_name: str, id_number:
         raise AccountError("full_name_required", "full_name")
     if _username_taken(username):
         raise DuplicateAccount("username_taken", "username")
+    # Asked before anything is written: a refusal keeps only the lookup's audit entry.
+    found = citizen_registry.check_new_citizen(citizen_id.number, full_name, client_address=client_address)
     owner = db.session.scalar(select(User).where(User.id_number == citizen_id.number))
     if owner is not None:
         _tell_owner(owner, client_address)
@@ -89,6 +81,7 @@ def register_citizen(*, username: str, password: str, full_name: str, id_number:
     user.set_password(password)
     db.session.add(user)
     db.session.flush()
+    citizen_registry.apply_to_new_account(user, found)
     audit.record("account.registered", user=user, object_type="user", object_id=user.id,
                  address=client_address)
     return user

@@ -21,3 +21,14 @@ class DomainError(Exception):
         self.code = code
         self.detail = detail
         self.params = params  # the message's %(name)s placeholders
+
+
+class AccountError(DomainError):
+    """A use-case failure of accounts (``portal.operations.accounts``, ``citizen_registry``) with a
+    machine code and the field it concerns (for forms and the API)."""
+
+    status = 422
+
+    def __init__(self, code: str, field: str | None = None, **params: object):
+        super().__init__(code, **params)
+        self.field = field

@@ -19,6 +19,7 @@ from sqlalchemy.exc import IntegrityError
 
 from portal.extensions import db
 from portal.models import Dossier, DossierEvent, DossierFile, FileBlob, Procedure, User
+from portal.models.dossier import DossierSource
 from portal.models.files import FileKind
 from portal.models.types import utcnow
 from portal.operations import dossiers, idempotency
@@ -88,8 +89,11 @@ def _replay(user: User, key: str, digest: str) -> Dossier | None:
     return db.session.get(Dossier, dossier_id) if dossier_id is not None else None
 
 
-def start_draft(user: User, procedure: Procedure, data: dict, key: str | None = None) -> tuple[Dossier, bool]:
+def start_draft(user: User, procedure: Procedure, data: dict, key: str | None = None,
+                identity: dict | None = None) -> tuple[Dossier, bool]:
     """A new draft with the e-form ``data``; with ``key`` a replay returns the first draft.
+    ``identity``: the population database's stamp of the applicant's data
+    (``citizen_registry.check_filing_data``), kept with the applicant's details.
 
     Returns ``(dossier, created)``. The same key with a different request is a 409.
     """
@@ -104,6 +108,8 @@ def start_draft(user: User, procedure: Procedure, data: dict, key: str | None = 
     try:
         with db.session.begin_nested():
             dossier = dossiers.create_draft(user, procedure, data)
+            if identity is not None:
+                dossier.applicant = {**(dossier.applicant or {}), "registry": identity}
             if key is not None:
                 idempotency.remember(user, key, digest, dossier.id)
     except IntegrityError:
@@ -117,13 +123,16 @@ def start_draft(user: User, procedure: Procedure, data: dict, key: str | None = 
     return dossier, True
 
 
-def save_form(dossier: Dossier, user: User, data: dict) -> Dossier:
-    """Replace the e-form data of a draft (a supplement answer goes through ``applicant.answer_supplement``)."""
+def save_form(dossier: Dossier, user: User, data: dict, identity: dict | None = None) -> Dossier:
+    """Replace the e-form data of a draft (a supplement answer goes through ``applicant.answer_supplement``);
+    ``identity`` as in ``start_draft``."""
     if dossier.applicant_id != user.id:
         raise FilingError("not_found", 404)
     if dossier.status != Status.DRAFT.value:
         raise FilingError("not_editable", 409)
     dossier.form_data = dict(data)
+    if identity is not None:
+        dossier.applicant = {**(dossier.applicant or {}), "registry": identity}
     dossier.updated_at = utcnow()
     db.session.flush()
     return dossier
@@ -348,8 +357,39 @@ def delivery_choice(procedure: Procedure, method: str | None, address: str | Non
     return {"method": method, "address": address[:500] if method == DeliveryMethod.POST else ""}
 
 
-def submit(dossier_id: int, user: User, delivery: dict | None = None) -> tuple[Dossier, bool]:
+class IdentityNotConfirmed(FilingError):
+    """The population database contradicts the applicant's data: only the lookup's audit entry is kept."""
+
+    keeps_changes = True
+
+
+def confirm_identity(dossier: Dossier, user: User, client_address: str | None) -> dict | None:
+    """Confirm the applicant's data with the population database at submission, unless the stamp
+    kept when the e-form was saved already confirms this very data (or the national portal, which
+    signs its applicants in with VNeID, handed the dossier over). A registry that does not answer
+    lets the submission through, marked unconfirmed. Returns a new stamp, or None."""
+    from portal.operations import citizen_registry
+
+    if dossier.source == DossierSource.NATIONAL.value:
+        return None
+    stamp = (dossier.applicant or {}).get("registry") or {}
+    data = dossier.form_data or {}
+    if (stamp.get("status") == citizen_registry.IdentityStatus.CONFIRMED
+            and stamp.get("digest") == citizen_registry.filing_digest(dossier.form_snapshot, data)):
+        return None
+    try:
+        identity = citizen_registry.check_filing_data(dossier.form_snapshot, data, user,
+                                                      procedure_code=dossier.procedure.code,
+                                                      client_address=client_address, dossier_id=dossier.id)
+    except citizen_registry.IdentityRefused as error:
+        raise IdentityNotConfirmed(error.code, 422) from None
+    return identity
+
+
+def submit(dossier_id: int, user: User, delivery: dict | None = None,
+           client_address: str | None = None) -> tuple[Dossier, bool]:
     """Submit a draft. Idempotent: submitting an already submitted dossier returns it unchanged.
+    The applicant's data is confirmed with the population database first (``confirm_identity``).
 
     Returns ``(dossier, submitted_now)``.
     """
@@ -364,10 +404,12 @@ def submit(dossier_id: int, user: User, delivery: dict | None = None) -> tuple[D
         raise FilingError("documents_missing", 422,
                           documents="; ".join(d["name_vi"] for d in missing_documents(dossier)))
     choice = delivery or delivery_choice(dossier.procedure, None, None)
+    identity = confirm_identity(dossier, user, client_address)
     files = [row.id for row in active_files(dossier)]
     try:
         with db.session.no_autoflush:  # one UPDATE of the dossier: its version moves by one
-            dossier.applicant = {**(dossier.applicant or {}), "delivery": choice}
+            dossier.applicant = {**(dossier.applicant or {}), "delivery": choice,
+                                 **({"registry": identity} if identity is not None else {})}
             perform(dossier.id, Action.SUBMIT, user,
                              ActionInput(delivery=choice["method"], documents_complete=True, payload={"files": files}))
     except dossiers.DossierError as error:

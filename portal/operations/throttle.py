@@ -143,6 +143,8 @@ def settle(username: str, address: str, now: datetime, policy: ThrottlePolicy, *
 
 #: Public look-ups of a dossier by the last groups of its code and a phone number.
 LOOKUP = "lookup"
+#: Population-database lookups by someone not signed in (registration).
+REGISTRY = "registry"
 
 
 def count_attempt(scope: str, address: str, now: datetime, limit: int, window: timedelta) -> None:

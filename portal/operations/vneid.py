@@ -24,7 +24,8 @@ from sqlalchemy.exc import IntegrityError
 from portal.extensions import db
 from portal.models import User
 from portal.models.types import utcnow
-from portal.operations import audit
+from portal.models.user import DataSource
+from portal.operations import audit, citizen_registry
 from portal.operations.accounts import AccountError, authenticate, check_username
 from portal.operations.throttle import ThrottlePolicy
 from portal.text import normalize_phone
@@ -126,6 +127,9 @@ def _create_citizen(identity: VneidIdentity, number: str, client_address: str) -
             db.session.add(user)
     except IntegrityError:
         return db.session.scalars(select(User).where(User.id_number == number)).one()
+    for name in ("full_name", "id_number", "phone", "email"):
+        if getattr(user, name):
+            citizen_registry.set_source(user, name, DataSource.VNEID)
     audit.record("account.registered", user=user, object_type="user", object_id=user.id,
                  address=client_address, provider=PROVIDER)
     return user
