@@ -1,5 +1,6 @@
 """A citizen on a phone signs in with VNeID (the test OpenID provider, its own process), files a
-level-4 dossier with typed data, and pays its fee through the national payment platform (its
+level-4 dossier whose identity the population database (its simulator, its own process) confirms
+and prefills, and pays its fee through the national payment platform (its
 simulator, its own process): the platform's page, its server-to-server notification to the live
 portal, the browser's return; then the payment shows on the dossier. Officers' steps are
 performed directly through ``portal.operations.lifecycle`` on the live server's database."""
@@ -11,18 +12,23 @@ import requests
 
 from tests.e2e.conftest import axe_check
 from tests.e2e.test_citizen_journey import fill_e_form, perform, procedure_info, staff
+from tests.integration import registry_helpers
 from tests.integration.filing_helpers import pdf
 from tests.integration.payment_platform_helpers import MERCHANT, SECRET, payment_platform  # noqa: F401
 from tests.integration.vneid_helpers import CLIENT_ID, CLIENT_SECRET, oidc_provider  # noqa: F401
 
 pytestmark = [pytest.mark.browser, pytest.mark.sqlite_only]
 
+population_registry = registry_helpers.population_registry  # the simulator's fixture
 
-def file_level_4(page, base: str, code: str, schema, documents) -> int:
+
+def file_level_4(page, base: str, code: str, schema, documents, prefilled: dict | None = None) -> int:
     page.goto(f"{base}/thu-tuc/{code}")
     page.click("text=Nộp hồ sơ trực tuyến")
     page.wait_for_load_state()
-    fill_e_form(page, schema)
+    for field, value in (prefilled or {}).items():
+        assert page.input_value(f"#{field}") == value, field
+    fill_e_form(page, schema)  # fills only what is still empty
     page.click("button[name=step][value=next]")
     page.wait_for_url("**/giay-to")
     dossier_id = int(page.url.split("/ho-so/")[1].split("/")[0])
@@ -39,13 +45,17 @@ def file_level_4(page, base: str, code: str, schema, documents) -> int:
 
 
 def test_a_vneid_citizen_pays_through_the_national_platform(live_server, browser_page, oidc_provider,  # noqa: F811
-                                                            payment_platform, monkeypatch):  # noqa: F811
+                                                            payment_platform, population_registry,  # noqa: F811
+                                                            monkeypatch):  # noqa: F811
     oidc_provider.control(reset=True)
+    population_registry.control(reset=True)
     payment_platform.control(reset=True, notify=True)  # the platform calls the live portal back
     for name, value in (("OIDC_ISSUER", oidc_provider.url), ("OIDC_CLIENT_ID", CLIENT_ID),
                         ("OIDC_CLIENT_SECRET", CLIENT_SECRET), ("PAYMENT_PROVIDER", "national"),
                         ("PAYMENT_PLATFORM_URL", payment_platform.url), ("PAYMENT_PLATFORM_SECRET", SECRET),
-                        ("PAYMENT_PLATFORM_MERCHANT", MERCHANT)):
+                        ("PAYMENT_PLATFORM_MERCHANT", MERCHANT),
+                        ("POPULATION_REGISTRY_URL", population_registry.url),
+                        ("POPULATION_REGISTRY_SECRET", registry_helpers.SECRET)):
         monkeypatch.setitem(live_server.app.config, name, value)
     page, base, app = browser_page, live_server.url, live_server.app
 
@@ -60,7 +70,10 @@ def test_a_vneid_citizen_pays_through_the_national_platform(live_server, browser
 
     schema, documents, agency_id = procedure_info(app, "LC-05")
     users = staff(app, agency_id, "np")
-    dossier_id = file_level_4(page, base, "LC-05", schema, documents)
+    dossier_id = file_level_4(page, base, "LC-05", schema, documents,
+                              prefilled={"full_name": "Tòng Thị Hoa", "id_number": "012195000202"})
+    # The identity was confirmed by the population database when the form opened and at filing.
+    assert [item["purpose"] for item in population_registry.lookups()] == ["filing_prefill", "filing"]
     code = perform(app, dossier_id, "accept", users["one_stop_officer"])["code"]
     perform(app, dossier_id, "forward", users["one_stop_officer"])
     perform(app, dossier_id, "request_fee", users["one_stop_officer"])
