@@ -15,13 +15,20 @@ from portal.extensions import db
 from portal.models import Dossier, Procedure, User
 from portal.models.files import FileKind
 from portal.models.types import utcnow
-from portal.operations.dossiers import DossierError, DossierNotFound, Forbidden
+from portal.operations import audit, messaging
+from portal.operations.dossiers import (
+    DossierError,
+    DossierNotFound,
+    Forbidden,
+    NotAllowed,
+    load_for_update,
+)
 from portal.operations.events import append_event
 from portal.operations.lifecycle import ActionInput, apply_action
 from portal.operations.scans import Scan, store_scan
 from workflow.states import Action, Channel, Role, Status
 
-__all__ = ["APPLICANT_FIELDS", "DeskRegistration", "Scan", "register_at_desk"]
+__all__ = ["APPLICANT_FIELDS", "DeskRegistration", "Scan", "receipt_destinations", "register_at_desk", "send_receipt"]
 
 
 @dataclass
@@ -90,3 +97,58 @@ def register_at_desk(officer: User, registration: DeskRegistration, now: datetim
     apply_action(dossier, Action.ACCEPT, officer, ActionInput(
         reason=registration.note.strip()[:2000], documents_complete=True, payload=checklist), now=now)
     return dossier
+
+
+# ---------------------------------------------------------------------------------------------
+# Sending the receipt (giấy tiếp nhận) to the applicant
+
+
+def receipt_destinations(dossier: Dossier) -> list[str]:
+    """Where the receipt can be sent: the applicant's e-mail and mobile number, as given."""
+    details = dossier.applicant or {}
+    found = []
+    if details.get("email"):
+        found.append(str(details["email"]))
+    if messaging.international_phone(details.get("phone")):
+        found.append(str(details["phone"]))
+    return found
+
+
+def _receipt_text(dossier: Dossier, link: str) -> str:
+    from workflow.calendar import VN_TZ
+
+    def local(moment):
+        return moment.astimezone(VN_TZ).strftime("%H:%M %d/%m/%Y") if moment else ""
+
+    return (f"Giấy tiếp nhận hồ sơ {dossier.code}: thủ tục “{dossier.procedure.name_vi}”, tiếp nhận lúc "
+            f"{local(dossier.received_at)}, hẹn trả kết quả {local(dossier.due_at)}. Tra cứu: {link}")
+
+
+def send_receipt(dossier_id: int, officer: User, now: datetime | None = None) -> list[str]:
+    """Send the receipt of an accepted dossier to the applicant's e-mail and phone (through the
+    outbox, after the commit); returns where it went. Flushes; the caller commits."""
+    from portal.operations.forms import lookup_url_for
+    from portal.operations.notifications import queue_mail
+
+    dossier = load_for_update(dossier_id, officer)
+    if officer.role != Role.ONE_STOP_OFFICER.value or dossier.agency_id != officer.agency_id:
+        raise Forbidden("role_not_allowed", "only the agency's one-stop officers send receipts")
+    if dossier.received_at is None or not dossier.code:
+        raise NotAllowed("not_received", "the dossier has not been accepted")
+    destinations = receipt_destinations(dossier)
+    if not destinations:
+        raise DossierError("no_contact", "the applicant gave neither an e-mail nor a mobile number")
+    text = _receipt_text(dossier, lookup_url_for(dossier.code))
+    details = dossier.applicant or {}
+    if details.get("email"):
+        queue_mail(db.session, str(details["email"]), f"Giấy tiếp nhận hồ sơ {dossier.code}", text)
+    phone = messaging.international_phone(details.get("phone"))
+    if phone:
+        from flask import current_app
+
+        sms = messaging.sms_text(text, bool(current_app.config.get("SMS_ASCII_ONLY")))
+        db.session.add(messaging.sms_message(phone, sms, dossier.id, dossier.code, "receipt"))
+    audit.record("dossier.receipt_sent", user=officer, object_type="dossier", object_id=dossier.id,
+                 to=destinations, at=(now or utcnow()).isoformat())
+    db.session.flush()
+    return destinations
