@@ -17,6 +17,7 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from portal.access import STAFF, roles_required, scope_to_agency
+from portal.citizen import forms as citizen_forms
 from portal.documents import register_xlsx, render_register
 from portal.downloads import form_pdf_response
 from portal.extensions import db
@@ -316,31 +317,78 @@ def _registration_form() -> tuple[DeskRegistrationForm, Procedure | None]:
     return form, chosen
 
 
-def _registration(form: DeskRegistrationForm) -> desk.DeskRegistration:
+def _eform(procedure: Procedure | None):
+    """The procedure's e-form (tờ khai), typed at the desk from the paper declaration: its fields
+    are named ``data-<name>``; a value typed is checked like online, an empty one is allowed (the
+    paper declaration is in the dossier)."""
+    if procedure is None:
+        return None
+    form_class = citizen_forms.dossier_form_class(procedure.form_schema, current_language(), csrf=False)
+    return form_class(prefix="data-", formdata=request.form if request.method == "POST" else None)
+
+
+def _registration(form: DeskRegistrationForm, eform) -> desk.DeskRegistration:
     scans = [desk.Scan(key.removeprefix("scan-"), f.filename, f.read())
              for key, f in request.files.items(multi=True) if key.startswith("scan-") and f and f.filename]
     return desk.DeskRegistration(
         procedure_code=form.procedure.data, channel=form.channel.data,
         applicant={k: form[k].data for k in desk.APPLICANT_FIELDS}, scans=scans,
         paper_documents=form.paper.data or [], note=form.note.data or "",
-        form_data={k: v for k, v in request.form.items() if k.startswith("data-")},
+        form_data=citizen_forms.cleaned(eform) if eform is not None else {},
     )
+
+
+#: The field of the intake form a refusal of the desk use case is about.
+DESK_ERROR_FIELDS = {"applicant_name_required": "full_name", "bad_id_number": "id_number",
+                     "unknown_procedure": "procedure",
+                     "documents_incomplete": "paper", "unknown_document": "paper", "bad_channel": "channel"}
+
+
+def _registration_page(form, eform, chosen, status: int = 200, documents_error: str | None = None):
+    return render_template("office/register.html", form=form, eform=eform, procedure=chosen,
+                           documents_error=documents_error), status
 
 
 @bp.route("/tiep-nhan", methods=["GET", "POST"])
 @roles_required(Role.ONE_STOP_OFFICER)
 def register():
     form, chosen = _registration_form()
-    if (request.method == "POST" and request.form.get("reload")) or not form.validate_on_submit():
-        return render_template("office/register.html", form=form, procedure=chosen), 422 if form.errors else 200
+    eform = _eform(chosen)
+    if request.method == "POST" and request.form.get("reload"):  # another procedure: its documents and fields
+        form.paper.data = []
+        return _registration_page(form, _eform_blank(chosen), chosen)
+    valid = form.validate_on_submit()
+    if form.csrf_token.errors:
+        form.csrf_token.errors = [_("Phiên làm việc đã hết hạn; hãy gửi lại biểu mẫu.")]
+    if eform is not None and request.method == "POST":
+        eform.validate()
+        for name, errors in citizen_forms.draft_errors(eform).items():  # a typed value badly formatted
+            valid = False
+            eform[name].errors = errors
+        for field in eform:
+            if field.name not in citizen_forms.draft_errors(eform):
+                field.errors = []
+    if not valid:
+        return _registration_page(form, eform, chosen, 422 if request.method == "POST" else 200)
     try:
-        dossier = desk.register_at_desk(current_user, _registration(form))
+        dossier = desk.register_at_desk(current_user, _registration(form, eform))
     except DossierError as error:
         refused(error)
-        flash(message_for(error), "error")
-        return render_template("office/register.html", form=form, procedure=chosen), 422
+        name = DESK_ERROR_FIELDS.get(error.code)
+        if name == "paper":
+            return _registration_page(form, eform, chosen, 422, message_for(error))
+        target = form[name] if name else form.note
+        target.errors = [*target.errors, message_for(error)]
+        return _registration_page(form, eform, chosen, 422)
     flash(_("Đã tiếp nhận hồ sơ %(code)s. In giấy tiếp nhận cho người nộp.", code=dossier.code), "success")
     return redirect(url_for("office.receipt", dossier_id=dossier.id))
+
+
+def _eform_blank(procedure: Procedure | None):
+    if procedure is None:
+        return None
+    form_class = citizen_forms.dossier_form_class(procedure.form_schema, current_language(), csrf=False)
+    return form_class(prefix="data-", formdata=None)
 
 
 # ---------------------------------------------------------------------------------------------

@@ -77,6 +77,10 @@ def register_at_desk(officer: User, registration: DeskRegistration, now: datetim
         raise DossierError("documents_incomplete", f"required documents missing: {missing}")
     form_data = {str(k)[:64]: v for k, v in (registration.form_data or {}).items()
                  if isinstance(v, (str, int, float, bool)) or v is None}
+    for spec in procedure.form_schema:  # what the declaration repeats from the applicant's details
+        source = spec.get("prefill")
+        if source in APPLICANT_FIELDS and applicant.get(source) and form_data.get(spec["name"]) in (None, ""):
+            form_data[spec["name"]] = applicant[source]
 
     dossier = Dossier(
         procedure=procedure, agency_id=procedure.agency_id, applicant_id=None, applicant=applicant,

@@ -41,3 +41,12 @@ window.addEventListener("pageshow", function (event) {
     form.querySelectorAll("button[disabled]").forEach(function (button) { button.disabled = false; });
   });
 });
+// The desk intake: choosing another procedure shows its documents and e-form at once.
+document.querySelectorAll("select[data-reload]").forEach(function (select) {
+  var button = document.getElementById(select.getAttribute("data-reload"));
+  if (!button) return;
+  button.parentNode.hidden = true;
+  select.addEventListener("change", function () {
+    if (select.form.requestSubmit) select.form.requestSubmit(button); else button.click();
+  });
+});
