@@ -98,6 +98,7 @@ class DeskRegistrationForm(FlaskForm):
     """Registering a dossier brought in person or by post; scans are file inputs named
     ``scan-<document key>`` and paper-only documents are ticked in ``paper``."""
 
+    idempotency_key = HiddenField(validators=[Optional(), Length(max=100)])
     procedure = SelectField(_l("Thủ tục"), choices=[], validators=[DataRequired(message=_l("Vui lòng chọn thủ tục."))],
                             validate_choice=False)
     channel = SelectField(_l("Kênh nộp"), choices=as_choices([("in_person", _l("Trực tiếp tại Bộ phận Một cửa")),

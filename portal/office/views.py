@@ -354,6 +354,8 @@ def _registration_page(form, eform, chosen, status: int = 200, documents_error: 
 def register():
     form, chosen = _registration_form()
     eform = _eform(chosen)
+    if not form.idempotency_key.data:  # a double click registers one dossier
+        form.idempotency_key.data = secrets.token_urlsafe(16)
     if request.method == "POST" and request.form.get("reload"):  # another procedure: its documents and fields
         form.paper.data = []
         return _registration_page(form, _eform_blank(chosen), chosen)
@@ -371,7 +373,7 @@ def register():
     if not valid:
         return _registration_page(form, eform, chosen, 422 if request.method == "POST" else 200)
     try:
-        dossier = desk.register_at_desk(current_user, _registration(form, eform))
+        dossier, _replayed = desk.register_once(current_user, _registration(form, eform), form.idempotency_key.data)
     except DossierError as error:
         refused(error)
         name = DESK_ERROR_FIELDS.get(error.code)

@@ -10,12 +10,13 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from portal.extensions import db
 from portal.models import Dossier, Procedure, User
 from portal.models.files import FileKind
 from portal.models.types import utcnow
-from portal.operations import audit, messaging
+from portal.operations import audit, idempotency, messaging
 from portal.operations.dossiers import (
     DossierError,
     DossierNotFound,
@@ -28,7 +29,8 @@ from portal.operations.lifecycle import ActionInput, apply_action
 from portal.operations.scans import Scan, store_scan
 from workflow.states import Action, Channel, Role, Status
 
-__all__ = ["APPLICANT_FIELDS", "DeskRegistration", "Scan", "receipt_destinations", "register_at_desk", "send_receipt"]
+__all__ = ["APPLICANT_FIELDS", "DeskRegistration", "Scan", "receipt_destinations", "register_at_desk", "register_once",
+           "send_receipt"]
 
 
 @dataclass
@@ -101,6 +103,33 @@ def register_at_desk(officer: User, registration: DeskRegistration, now: datetim
     apply_action(dossier, Action.ACCEPT, officer, ActionInput(
         reason=registration.note.strip()[:2000], documents_complete=True, payload=checklist), now=now)
     return dossier
+
+
+def register_once(officer: User, registration: DeskRegistration, key: str | None,
+                  now: datetime | None = None) -> tuple[Dossier, bool]:
+    """``register_at_desk`` with an idempotency key (the intake page's hidden field, the API's
+    ``Idempotency-Key``): a double click or a retry registers one dossier and gets it back;
+    returns ``(dossier, replayed)``."""
+    key = idempotency.checked_key(key)
+    if key is None:
+        return register_at_desk(officer, registration, now), False
+    request = idempotency.digest(registration)
+    if (earlier := _replay(officer, key, request)) is not None:
+        return earlier, True
+    try:
+        with db.session.begin_nested():
+            dossier = register_at_desk(officer, registration, now)
+            idempotency.remember(officer, key, request, dossier.id)
+    except IntegrityError:
+        if (earlier := _replay(officer, key, request)) is not None:
+            return earlier, True
+        raise
+    return dossier, False
+
+
+def _replay(officer: User, key: str, request: str) -> Dossier | None:
+    dossier_id = idempotency.recorded(officer, key, request)
+    return db.session.get(Dossier, dossier_id) if dossier_id is not None else None
 
 
 # ---------------------------------------------------------------------------------------------

@@ -147,3 +147,24 @@ def test_a_refused_form_keeps_what_was_typed(client, pages, office):
     assert "Bản sao CCCD\nTờ khai có chữ ký" in html  # the items typed are kept
     assert re.search(r'<details class="fold action-more" id="more-request_supplement" open>', html)
     assert 'aria-invalid="true"' in html
+
+
+def test_long_actions_say_they_run_and_the_server_does_them_once(client, pages, office):
+    dossier_id = at_stage(office, "phe-duyet")
+    login(pages, office.agency_leader)
+    html = _page(client, dossier_id)
+    form = html.split('id="action-approve"', 1)[1].split("</form>", 1)[0]
+    assert 'data-busy="Đang ký số kết quả, vui lòng chờ…"' in html.split('id="action-approve"', 1)[0][-600:] + form
+    assert 'class="busy-status" role="status" aria-live="polite"' in form
+    assert "/bieu-mau/receipt.pdf\" data-busy=" in html  # generating a PDF says so too
+    # without JavaScript a second click sends the same form: done once (idempotency key), signed once
+    from tests.conftest import csrf_token_from
+
+    key = form.split('name="idempotency_key" value="', 1)[1].split('"', 1)[0]
+    data = {"csrf_token": csrf_token_from(html), "version": status_of(dossier_id).version, "idempotency_key": key}
+    for _ in range(2):
+        assert client.post(f"/mot-cua/ho-so/{dossier_id}/thao-tac/approve", data=data).status_code == 302
+    assert db.session.scalar(select(func.count()).select_from(DossierEvent).where(
+        DossierEvent.dossier_id == dossier_id, DossierEvent.action == "approve")) == 1
+    assert db.session.scalar(select(func.count()).select_from(DossierFile).where(
+        DossierFile.dossier_id == dossier_id, DossierFile.kind == "result")) == 1

@@ -11,7 +11,7 @@ from html.parser import HTMLParser
 from io import BytesIO
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from portal.extensions import db
 from portal.models import Dossier, DossierFile, Procedure
@@ -183,3 +183,20 @@ def test_desk_intake_eform_paper_documents_and_scans(client, pages, office):
     assert html.count("đã nhận bản giấy tại Bộ phận Một cửa") == len(paper)
     assert 'class="no-file"' not in html or all(
         f'{d["name_vi"]}' not in html.split('class="no-file"')[1][:400] for d in docs if d["key"] in required)
+
+
+def test_a_double_submit_of_the_intake_registers_one_dossier(client, pages, office):
+    login(pages, office.officer)
+    code = office.procedure.code
+    html = client.get(f"/mot-cua/tiep-nhan?procedure={code}").get_data(as_text=True)
+    key = re.search(r'name="idempotency_key" type="hidden" value="([^"]+)"', html) or \
+        re.search(r'id="idempotency_key" name="idempotency_key" type="hidden" value="([^"]+)"', html)
+    assert key, "the intake form carries an idempotency key"
+    required = [d["key"] for d in office.procedure.documents if d.get("required")]
+    form = {"csrf_token": csrf_token_from(html), "idempotency_key": key.group(1), "procedure": code,
+            "channel": "post", "full_name": "Hoàng Thị Thu Hương", "paper": required}
+    before = db.session.scalar(select(func.count(Dossier.id)))
+    first = client.post("/mot-cua/tiep-nhan", data=form, content_type="multipart/form-data")
+    second = client.post("/mot-cua/tiep-nhan", data=form, content_type="multipart/form-data")
+    assert first.status_code == second.status_code == 302 and first.location == second.location
+    assert db.session.scalar(select(func.count(Dossier.id))) == before + 1
