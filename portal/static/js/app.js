@@ -46,6 +46,7 @@ document.querySelectorAll("select[data-reload]").forEach(function (select) {
   var button = document.getElementById(select.getAttribute("data-reload"));
   if (!button) return;
   button.parentNode.hidden = true;
+  button.parentNode.style.display = "none";
   select.addEventListener("change", function () {
     if (select.form.requestSubmit) select.form.requestSubmit(button); else button.click();
   });
