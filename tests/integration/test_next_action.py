@@ -168,3 +168,49 @@ def test_long_actions_say_they_run_and_the_server_does_them_once(client, pages, 
         DossierEvent.dossier_id == dossier_id, DossierEvent.action == "approve")) == 1
     assert db.session.scalar(select(func.count()).select_from(DossierFile).where(
         DossierFile.dossier_id == dossier_id, DossierFile.kind == "result")) == 1
+
+
+def _good_values(action: str, dossier, office) -> dict:
+    """What a careful officer types for ``action`` (so only the dossier's state can refuse it)."""
+    from datetime import timedelta
+
+    values: dict = {"version": dossier.version, "reason": "Ý kiến của cán bộ"}
+    if action == "accept":
+        values["checked"] = [d["key"] for d in office.procedure.documents if d.get("required")]
+    if action == "request_supplement":
+        values["items"] = ["Bản sao CCCD"]
+    if action == "propose_result":
+        values["generate"] = True
+    if action == "apologize":
+        values["new_due_at"] = dossier.due_at + timedelta(days=5)
+    if action == "return_result":
+        values["delivery"] = "desk"
+    return values
+
+
+@pytest.mark.parametrize("stage", ["submitted", "accepted", "phan-cong", "tham-dinh", "proposed", "kiem-tra",
+                                   "phe-duyet", "approved", "ban-hanh", "processed"])
+def test_every_offered_action_is_done_when_typed_well(app, office, stage):
+    """Whatever the page offers a role at a stage is done when its form is filled in well: no
+    offered action is refused by the role, the step, a guard on the dossier or a repeat."""
+    from portal.operations import commands
+    from portal.operations.dossiers import DossierError
+    from portal.operations.lifecycle import offered_actions
+
+    dossier_id = at_stage(office, stage)
+    tried = 0
+    for role in ("officer", "unit_leader", "specialist", "agency_leader", "clerk"):
+        user = getattr(office, role)
+        dossier = db.session.get(Dossier, dossier_id)
+        for action in offered_actions(dossier, user):
+            savepoint = db.session.begin_nested()
+            try:
+                commands.run(dossier_id, action, user, _good_values(action.value, dossier, office))
+            except DossierError as error:
+                pytest.fail(f"{action} offered to {role} at {stage} but refused: {error.code}")
+            finally:
+                savepoint.rollback()
+                db.session.expire_all()
+                dossier = db.session.get(Dossier, dossier_id)
+            tried += 1
+    assert tried > 0
