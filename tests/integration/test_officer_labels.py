@@ -200,3 +200,39 @@ def test_a_double_submit_of_the_intake_registers_one_dossier(client, pages, offi
     second = client.post("/mot-cua/tiep-nhan", data=form, content_type="multipart/form-data")
     assert first.status_code == second.status_code == 302 and first.location == second.location
     assert db.session.scalar(select(func.count(Dossier.id))) == before + 1
+
+
+def test_the_receipt_is_sent_to_the_applicant_by_email_and_sms(client, pages, office):
+    from portal.models import AuditEntry
+    from portal.models.filing import OutboxMessage
+
+    login(pages, office.officer)
+    code = office.procedure.code
+    html = client.get(f"/mot-cua/tiep-nhan?procedure={code}").get_data(as_text=True)
+    required = [d["key"] for d in office.procedure.documents if d.get("required")]
+    registered = client.post("/mot-cua/tiep-nhan", data={
+        "csrf_token": csrf_token_from(html), "procedure": code, "channel": "in_person",
+        "full_name": "Lò Văn Sáng", "phone": "0987654321", "email": "sang@example.vn", "paper": required},
+        content_type="multipart/form-data")
+    assert registered.status_code == 302
+    receipt_page = client.get(registered.location).get_data(as_text=True)
+    assert "sang@example.vn" in receipt_page and "0987654321" in receipt_page
+    dossier = db.session.scalar(select(Dossier).order_by(Dossier.id.desc()).limit(1))
+    before = db.session.scalar(select(func.count(OutboxMessage.id)))
+    sent = client.post(f"/mot-cua/ho-so/{dossier.id}/giay-tiep-nhan/gui",
+                       data={"csrf_token": csrf_token_from(receipt_page)})
+    assert sent.status_code == 302
+    rows = db.session.scalars(select(OutboxMessage).order_by(OutboxMessage.id.desc()).limit(2)).all()
+    assert db.session.scalar(select(func.count(OutboxMessage.id))) == before + 2
+    assert {r.channel for r in rows} == {"email", "sms"}
+    assert all(dossier.code in (r.body or "") for r in rows)
+    assert db.session.scalar(select(func.count(AuditEntry.id)).where(AuditEntry.action == "dossier.receipt_sent")) == 1
+    # an applicant without contact: nothing to send, said in Vietnamese, nothing queued
+    from portal.operations import desk
+    from portal.operations.dossiers import DossierError
+
+    dossier.applicant = {"full_name": "Không Liên Lạc"}
+    db.session.flush()
+    with pytest.raises(DossierError) as refused:
+        desk.send_receipt(dossier.id, office.officer)
+    assert refused.value.code == "no_contact"
