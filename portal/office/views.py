@@ -214,7 +214,7 @@ def _refused_for_input(dossier_id: int, action: str, form: ActionForm, error: Do
         if isinstance(error, InvalidInput):
             name = INPUT_FIELDS.get(error.field, error.field)
         target = form[name] if name in form else form.reason
-        target.errors = [*target.errors, message_for(error)] if isinstance(target.errors, list) else [message_for(error)]
+        target.errors = [*target.errors, message_for(error)]
     page = _dossier_page(_visible(dossier_id), {"action": action, "form": form})
     return render_template("office/dossier.html", **page), 422
 
@@ -245,7 +245,8 @@ def act(dossier_id: int, action: str):
         outcome = commands.run_once(dossier_id, action, current_user, _action_values(form),
                                     form.idempotency_key.data)
     except DossierError as error:
-        if error.status != 422:  # not about what was typed: the error handler says why
+        about_input = isinstance(error, InvalidInput) or error.code in ERROR_FIELDS
+        if error.status != 422 or not about_input:  # not about what was typed: the error handler says why
             raise
         return _refused_for_input(dossier_id, action, form, error)
     flash(_done_message(action, before_step, outcome.dossier), "success")
