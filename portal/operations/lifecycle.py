@@ -139,8 +139,8 @@ RECOMMENDED = (Action.ACCEPT, Action.RETURN_RESULT, Action.ISSUE_RESULT, Action.
 
 
 def recommended_action(dossier: Dossier, offered: list[Action]) -> Action | None:
-    """The one next action to recommend among ``offered``: the specialist who already proposed
-    a result (sent back to them) proposes again, everyone else moves the dossier on."""
+    """The one next action to recommend among ``offered`` (the first of ``RECOMMENDED``): what
+    moves the dossier on at its step; ``None`` when only side actions (refuse, stop...) remain."""
     for action in RECOMMENDED:
         if action in offered:
             return action
