@@ -159,6 +159,8 @@ def test_each_role_walks_the_path_clicking_only_the_recommended_button(live_serv
     assert "Đã trả kết quả" in page.content()
     assert page.locator("form.action-recommended").count() == 0
     check("returned")
+    page.set_viewport_size({"width": 1366, "height": 900})
+    check("returned-laptop")
 
 
 def test_a_refused_form_keeps_what_was_typed_and_the_busy_button(live_server, browser_page):
