@@ -400,6 +400,7 @@ AUDIT_ACTION_LABELS = {
     "agency.created": _l("Thêm cơ quan"),
     "agency.updated": _l("Sửa thông tin cơ quan"),
     "dossier.result_draft": _l("Tải lên dự thảo kết quả"),
+    "dossier.receipt_sent": _l("Gửi giấy tiếp nhận cho người nộp"),
     "feedback.create": _l("Công dân gửi phản ánh, kiến nghị"),
     "feedback.assign": _l("Phân công xử lý phản ánh, kiến nghị"),
     "feedback.answer": _l("Trả lời phản ánh, kiến nghị"),

@@ -127,11 +127,13 @@ def office_register():
         return api_error(422, "Dữ liệu không hợp lệ (scans phải là [{document, filename, content_base64}]).",
                          "invalid")
     try:
-        dossier = desk.register_at_desk(g.api_user, registration)
+        dossier, replayed = desk.register_once(g.api_user, registration, request.headers.get("Idempotency-Key"))
     except DossierError as error:
         refused(error)
         return api_error(error.status, message_for(error), error.code)
-    return jsonify(dossier_json(dossier, g.api_user)), 201
+    response = jsonify(dossier_json(dossier, g.api_user))
+    response.headers["Idempotent-Replayed"] = "true" if replayed else "false"
+    return response, 201
 
 
 def _registration(body: dict) -> desk.DeskRegistration:

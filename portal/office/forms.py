@@ -62,12 +62,21 @@ class ActionForm(FlaskForm):
     """One form for every action; the page shows the fields the action needs and the lifecycle
     operation checks the rest (reason, dates, role, step, version)."""
 
-    version = HiddenField(validators=[InputRequired()])
+    version = HiddenField(validators=[InputRequired(message=_l("Trang đã cũ; hãy tải lại trang hồ sơ."))])
     idempotency_key = HiddenField(validators=[Optional(), Length(max=100)])
-    reason = TextAreaField(_l("Lý do / ý kiến"), validators=[Optional(), Length(max=4000)])
-    items = TextAreaField(_l("Nội dung cần bổ sung (mỗi dòng một mục)"), validators=[Optional(), Length(max=8000)])
+    reason = TextAreaField(_l("Lý do / ý kiến"), validators=[Optional(), Length(max=4000, message=_l("Nội dung quá dài (tối đa %(max)d ký tự)."))])
+    items = TextAreaField(_l("Nội dung cần bổ sung (mỗi dòng một mục)"), validators=[Optional(), Length(max=8000, message=_l("Nội dung quá dài (tối đa %(max)d ký tự)."))])
     new_due_date = DateField(_l("Ngày hẹn trả mới"), validators=[Optional()])
     new_due_time = TimeField(_l("Giờ hẹn trả mới"), validators=[Optional()])
+
+    def validate(self, extra_validators=None) -> bool:
+        ok = super().validate(extra_validators)
+        # WTForms' own parse errors are English: say them in the page's language
+        for field, message in ((self.new_due_date, _l("Ngày không hợp lệ (ngày/tháng/năm).")),
+                               (self.new_due_time, _l("Giờ không hợp lệ (giờ:phút)."))):
+            if field.errors:
+                field.errors = [message]
+        return ok
     # The choices guide the officer; what may be sent is decided by the action itself
     # (``portal.operations.commands``), the same way for the API.
     assignee = SelectField(_l("Chuyển cho"), coerce=str, choices=[], validators=[Optional()], validate_choice=False)
@@ -89,20 +98,25 @@ class DeskRegistrationForm(FlaskForm):
     """Registering a dossier brought in person or by post; scans are file inputs named
     ``scan-<document key>`` and paper-only documents are ticked in ``paper``."""
 
-    procedure = SelectField(_l("Thủ tục"), choices=[], validators=[DataRequired()])
+    idempotency_key = HiddenField(validators=[Optional(), Length(max=100)])
+    procedure = SelectField(_l("Thủ tục"), choices=[], validators=[DataRequired(message=_l("Vui lòng chọn thủ tục."))],
+                            validate_choice=False)
     channel = SelectField(_l("Kênh nộp"), choices=as_choices([("in_person", _l("Trực tiếp tại Bộ phận Một cửa")),
                                                               ("post", _l("Qua bưu chính công ích"))]),
-                          validators=[DataRequired()])
-    full_name = StringField(_l("Họ và tên người nộp"), validators=[DataRequired(), Length(max=255)])
+                          validators=[DataRequired(message=_l("Vui lòng chọn kênh nộp."))], validate_choice=False)
+    full_name = StringField(_l("Họ và tên người nộp"), validators=[
+        DataRequired(message=_l("Vui lòng nhập họ và tên người nộp.")),
+        Length(max=255, message=_l("Nội dung quá dài (tối đa %(max)d ký tự)."))])
     id_number = StringField(_l("Số định danh cá nhân (CCCD)"),
                             validators=[Optional(), Regexp(r"^(\d{9}|\d{12})$", message=_l("Gồm 9 hoặc 12 chữ số."))])
-    address = StringField(_l("Địa chỉ"), validators=[Optional(), Length(max=500)])
+    address = StringField(_l("Địa chỉ"), validators=[Optional(), Length(max=500, message=_l("Nội dung quá dài (tối đa %(max)d ký tự)."))])
     phone = StringField(_l("Số điện thoại"), validators=[Optional(), Regexp(r"^\+?[0-9 .]{8,15}$",
                                                                                message=_l("Số điện thoại không hợp lệ."))])
     email = EmailField(_l("Thư điện tử"), validators=[Optional(), Email(message=_l("Địa chỉ thư không hợp lệ."))])
-    proxy_name = StringField(_l("Người được ủy quyền nộp (nếu có)"), validators=[Optional(), Length(max=255)])
-    paper = MultiCheckboxField(_l("Giấy tờ nhận bản giấy (chưa số hóa)"), choices=[], validators=[Optional()])
-    note = TextAreaField(_l("Ghi chú"), validators=[Optional(), Length(max=2000)])
+    proxy_name = StringField(_l("Người được ủy quyền nộp (nếu có)"), validators=[Optional(), Length(max=255, message=_l("Nội dung quá dài (tối đa %(max)d ký tự)."))])
+    paper = MultiCheckboxField(_l("Giấy tờ nhận bản giấy (chưa số hóa)"), choices=[], validators=[Optional()],
+                               validate_choice=False)  # an unknown document is the use case's refusal
+    note = TextAreaField(_l("Ghi chú"), validators=[Optional(), Length(max=2000, message=_l("Nội dung quá dài (tối đa %(max)d ký tự)."))])
 
     def set_procedure_choices(self, pairs) -> None:
         self.procedure.choices = as_choices(pairs)

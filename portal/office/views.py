@@ -17,6 +17,7 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from portal.access import STAFF, roles_required, scope_to_agency
+from portal.citizen import forms as citizen_forms
 from portal.documents import register_xlsx, render_register
 from portal.downloads import form_pdf_response
 from portal.extensions import db
@@ -36,8 +37,9 @@ from portal.models import Dossier, DossierEvent, DossierFile, Field, Procedure
 from portal.office.forms import ActionForm, DeskRegistrationForm, QueueFilterForm, RegisterBookForm
 from portal.operations import commands, desk, office
 from portal.operations import forms as form_ops
+from portal.operations.commands import InvalidInput
 from portal.operations.dossiers import DossierError, can_see
-from portal.operations.lifecycle import offered_actions
+from portal.operations.lifecycle import offered_actions, recommended_action
 from portal.storage import read_blob
 from portal.transaction import refused
 from workflow.calendar import VN_TZ
@@ -48,9 +50,17 @@ bp = Blueprint("office", __name__, url_prefix="/mot-cua", template_folder="templ
 #: Stored files the office page shows in the browser (checked and typed on upload); others download.
 INLINE_TYPES = frozenset({"application/pdf", "image/png", "image/jpeg"})
 
-#: After these actions the dossier has left the officer's hands: back to the queue.
-BACK_TO_QUEUE = {Action.ACCEPT, Action.REFUSE_INTAKE, Action.REQUEST_SUPPLEMENT, Action.RETURN_RESULT,
-                 Action.ISSUE_RESULT, Action.APPROVE, Action.REFUSE, Action.STOP}
+#: After these actions the dossier has left the officer's hands: back to the queue (acceptance
+#: ends on the receipt page instead, to print or send the receipt).
+BACK_TO_QUEUE = {Action.REFUSE_INTAKE, Action.REQUEST_SUPPLEMENT, Action.RETURN_RESULT,
+                 Action.ISSUE_RESULT, Action.APPROVE, Action.PROPOSE_RESULT, Action.REFUSE, Action.STOP}
+
+#: The field of the action form a refusal is about (the error summary links to it).
+ERROR_FIELDS = {"guard_reason_given": "reason", "delivery_required": "delivery", "draft_required": "draft",
+                "bad_new_due": "new_due_date", "guard_new_due_after_current": "new_due_date",
+                "guard_apology_early_enough": "new_due_date", "guard_documents_complete": "checked",
+                "unknown_document": "checked", "bad_assignee": "assignee", "file_type": "draft"}
+INPUT_FIELDS = {"new_due_at": "new_due_date", "assignee_id": "assignee"}
 
 
 @bp.context_processor
@@ -131,24 +141,44 @@ def index():
 # Dossier page and actions
 
 
-def _action_form(dossier: Dossier) -> ActionForm:
-    form = ActionForm()
+def _action_form(dossier: Dossier, formdata=None) -> ActionForm:
+    """The action form; ``formdata=None`` reads the request (a POST), ``{}`` gives a blank form."""
+    form = ActionForm() if formdata is None else ActionForm(formdata=formdata)
     form.set_document_choices([(d["key"], d["name_vi"]) for d in dossier.terms.documents])
     role = commands.target_role(dossier)
-    people = commands.assignees(dossier, role) if role else []
+    people = commands.assignees(dossier, role, commands.target_agency_id(dossier)) if role else []
     form.set_assignee_choices([("", _("Bất kỳ ai có vai trò %(role)s", role=str(ROLE_LABELS.get(role or "", ""))))]
                               + [(str(u.id), f"{u.full_name} ({u.position or u.username})") for u in people])
     return form
 
 
-def _dossier_page(dossier: Dossier) -> dict:
-    form = _action_form(dossier)
+def paper_documents(events) -> set[str]:
+    """The documents the desk received on paper (ticked at intake or acceptance), by key."""
+    keys: set[str] = set()
+    for event in events:
+        keys.update((event.payload or {}).get("paper") or ())
+    return keys
+
+
+def _dossier_page(dossier: Dossier, failed: dict | None = None) -> dict:
+    """The dossier page; ``failed`` = {"action", "form"}: an action refused for what was typed,
+    shown open with the values kept and its errors."""
+    form = _action_form(dossier, formdata={})
     form.version.data = dossier.version
     form.idempotency_key.data = secrets.token_urlsafe(16)  # a double click does the action once
     events = db.session.scalars(select(DossierEvent).where(DossierEvent.dossier_id == dossier.id)
                                 .order_by(DossierEvent.seq)).all()
+    actions = offered_actions(dossier, current_user)
+    recommended = recommended_action(dossier, actions)
+    if failed is not None:
+        failed["form"].version.data = dossier.version
+        failed["form"].idempotency_key.data = form.idempotency_key.data
+        for field in failed["form"]:
+            field.id = f"{failed['action']}-{field.name}"  # the summary links to the field shown
     return {"dossier": dossier, "form": form, "files": office.files_of(dossier.id), "events": events,
-            "actions": [a.value for a in offered_actions(dossier, current_user)],
+            "actions": [a.value for a in actions], "recommended": recommended.value if recommended else None,
+            "failed": failed, "paper": paper_documents(events),
+            "next_role": commands.target_role(dossier),
             "forms_ready": form_ops.available_forms(dossier, events),
             "time_left": office.TimeLeft(lang=current_language(), paused_text=_paused_text()),
             "handovers": form_ops.handover_rows(dossier, events) if dossier.received_at else []}
@@ -167,30 +197,85 @@ def _action_values(form: ActionForm) -> dict:
         new_due = datetime.combine(form.new_due_date.data,
                                    form.new_due_time.data or datetime.min.time().replace(hour=17), VN_TZ)
     draft = request.files.get("draft")
+    assignee = form.assignee.data or None
     return {"version": form.version.data, "reason": form.reason.data, "items": form.items.data,
-            "new_due_at": new_due, "assignee_id": form.assignee.data, "delivery": form.delivery.data,
+            "new_due_at": new_due, "assignee_id": assignee, "delivery": form.delivery.data,
             "checked": form.checked.data or [], "generate": bool(form.generate.data),
             "draft": draft.read() if draft and draft.filename else None,
             "draft_name": draft.filename if draft and draft.filename else ""}
 
 
-def _form_errors(form: ActionForm) -> str:
-    return _("Biểu mẫu không hợp lệ: %(errors)s", errors="; ".join(
-        f"{form[name].label.text}: {' '.join(errs)}" for name, errs in form.errors.items()))
+def _refused_for_input(dossier_id: int, action: str, form: ActionForm, error: DossierError | None = None):
+    """The dossier page again with the action open, what was typed kept and the errors linked
+    from the summary (422); nothing was changed."""
+    if error is not None:
+        refused(error)
+        name = ERROR_FIELDS.get(error.code)
+        if isinstance(error, InvalidInput):
+            name = INPUT_FIELDS.get(error.field, error.field)
+        target = form[name] if name in form else form.reason
+        target.errors = [*target.errors, message_for(error)]
+    page = _dossier_page(_visible(dossier_id), {"action": action, "form": form})
+    return render_template("office/dossier.html", **page), 422
+
+
+def _done_message(action: str, before_step: str | None, dossier: Dossier) -> str:
+    done = _("Đã thực hiện: %(action)s.", action=ACTION_LABELS.get(action, _("thao tác")))
+    if dossier.step_key and dossier.step_key != before_step and dossier.holder_role:
+        step = next((s for s in dossier.terms.steps if s.get("key") == dossier.step_key), {})
+        name = (step.get("name_en") if current_language() == "en" and step.get("name_en") else step.get("name_vi")) \
+            or str(ROLE_LABELS.get(dossier.holder_role, ""))
+        holder = dossier.holder.full_name if dossier.holder else str(ROLE_LABELS.get(dossier.holder_role, ""))
+        done += " " + _("Hồ sơ đã chuyển đến bước “%(step)s” (%(holder)s).", step=name, holder=holder)
+    return done
 
 
 @bp.post("/ho-so/<int:dossier_id>/thao-tac/<action>")
 @roles_required(*STAFF)
 def act(dossier_id: int, action: str):
-    form = _action_form(_visible(dossier_id))
+    dossier = _visible(dossier_id)
+    form = _action_form(dossier)
     if not form.validate_on_submit():
-        flash(_form_errors(form), "error")
-        return redirect(url_for("office.dossier", dossier_id=dossier_id))
-    commands.run_once(dossier_id, action, current_user, _action_values(form), form.idempotency_key.data)
-    flash(_("Đã thực hiện: %(action)s.", action=ACTION_LABELS.get(action, action)), "success")
+        if form.csrf_token.errors or form.version.errors:  # an expired or foreign page: start again
+            flash(_("Trang đã cũ hoặc không hợp lệ; hãy thao tác lại."), "error")
+            return redirect(url_for("office.dossier", dossier_id=dossier_id))
+        return _refused_for_input(dossier_id, action, form)
+    before_step = dossier.step_key
+    try:
+        outcome = commands.run_once(dossier_id, action, current_user, _action_values(form),
+                                    form.idempotency_key.data)
+    except DossierError as error:
+        about_input = isinstance(error, InvalidInput) or error.code in ERROR_FIELDS
+        if error.status != 422 or not about_input:  # not about what was typed: the error handler says why
+            raise
+        return _refused_for_input(dossier_id, action, form, error)
+    flash(_done_message(action, before_step, outcome.dossier), "success")
+    if action == Action.ACCEPT:
+        return redirect(url_for("office.receipt", dossier_id=dossier_id))
     if action in BACK_TO_QUEUE:
         return redirect(url_for("office.index"))
     return redirect(url_for("office.dossier", dossier_id=dossier_id))
+
+
+@bp.get("/ho-so/<int:dossier_id>/giay-tiep-nhan")
+@roles_required(*STAFF, Role.ADMIN)
+def receipt(dossier_id: int):
+    """After acceptance: the receipt to print, or to send to the applicant, then the next step."""
+    dossier = _visible(dossier_id)
+    if dossier.received_at is None:
+        return redirect(url_for("office.dossier", dossier_id=dossier_id))
+    actions = offered_actions(dossier, current_user)
+    return render_template("office/receipt.html", dossier=dossier, recommended=recommended_action(dossier, actions),
+                           can_send=desk.receipt_destinations(dossier))
+
+
+@bp.post("/ho-so/<int:dossier_id>/giay-tiep-nhan/gui")
+@roles_required(Role.ONE_STOP_OFFICER)
+def send_receipt(dossier_id: int):
+    _visible(dossier_id)
+    sent = desk.send_receipt(dossier_id, current_user)
+    flash(_("Đã gửi giấy tiếp nhận cho người nộp: %(to)s.", to=", ".join(sent)), "success")
+    return redirect(url_for("office.receipt", dossier_id=dossier_id))
 
 
 @bp.get("/ho-so/<int:dossier_id>/tep/<int:file_id>")
@@ -233,31 +318,80 @@ def _registration_form() -> tuple[DeskRegistrationForm, Procedure | None]:
     return form, chosen
 
 
-def _registration(form: DeskRegistrationForm) -> desk.DeskRegistration:
+def _eform(procedure: Procedure | None):
+    """The procedure's e-form (tờ khai), typed at the desk from the paper declaration: its fields
+    are named ``data-<name>``; a value typed is checked like online, an empty one is allowed (the
+    paper declaration is in the dossier)."""
+    if procedure is None:
+        return None
+    form_class = citizen_forms.dossier_form_class(procedure.form_schema, current_language(), csrf=False)
+    return form_class(prefix="data-", formdata=request.form if request.method == "POST" else None)
+
+
+def _registration(form: DeskRegistrationForm, eform) -> desk.DeskRegistration:
     scans = [desk.Scan(key.removeprefix("scan-"), f.filename, f.read())
              for key, f in request.files.items(multi=True) if key.startswith("scan-") and f and f.filename]
     return desk.DeskRegistration(
         procedure_code=form.procedure.data, channel=form.channel.data,
         applicant={k: form[k].data for k in desk.APPLICANT_FIELDS}, scans=scans,
         paper_documents=form.paper.data or [], note=form.note.data or "",
-        form_data={k: v for k, v in request.form.items() if k.startswith("data-")},
+        form_data=citizen_forms.cleaned(eform) if eform is not None else {},
     )
+
+
+#: The field of the intake form a refusal of the desk use case is about.
+DESK_ERROR_FIELDS = {"applicant_name_required": "full_name", "bad_id_number": "id_number",
+                     "unknown_procedure": "procedure",
+                     "documents_incomplete": "paper", "unknown_document": "paper", "bad_channel": "channel"}
+
+
+def _registration_page(form, eform, chosen, status: int = 200, documents_error: str | None = None):
+    return render_template("office/register.html", form=form, eform=eform, procedure=chosen,
+                           documents_error=documents_error), status
 
 
 @bp.route("/tiep-nhan", methods=["GET", "POST"])
 @roles_required(Role.ONE_STOP_OFFICER)
 def register():
     form, chosen = _registration_form()
-    if (request.method == "POST" and request.form.get("reload")) or not form.validate_on_submit():
-        return render_template("office/register.html", form=form, procedure=chosen), 422 if form.errors else 200
+    eform = _eform(chosen)
+    if not form.idempotency_key.data:  # a double click registers one dossier
+        form.idempotency_key.data = secrets.token_urlsafe(16)
+    if request.method == "POST" and request.form.get("reload"):  # another procedure: its documents and fields
+        form.paper.data = []
+        return _registration_page(form, _eform_blank(chosen), chosen)
+    valid = form.validate_on_submit()
+    if form.csrf_token.errors:
+        form.csrf_token.errors = [_("Phiên làm việc đã hết hạn; hãy gửi lại biểu mẫu.")]
+    if eform is not None and request.method == "POST":
+        eform.validate()
+        for name, errors in citizen_forms.draft_errors(eform).items():  # a typed value badly formatted
+            valid = False
+            eform[name].errors = errors
+        for field in eform:
+            if field.name not in citizen_forms.draft_errors(eform):
+                field.errors = []
+    if not valid:
+        return _registration_page(form, eform, chosen, 422 if request.method == "POST" else 200)
     try:
-        dossier = desk.register_at_desk(current_user, _registration(form))
+        dossier, _replayed = desk.register_once(current_user, _registration(form, eform), form.idempotency_key.data)
     except DossierError as error:
         refused(error)
-        flash(message_for(error), "error")
-        return render_template("office/register.html", form=form, procedure=chosen), 422
+        name = DESK_ERROR_FIELDS.get(error.code)
+        if name == "paper":
+            return _registration_page(form, eform, chosen, 422, message_for(error))
+        target = form[name] if name else form.note
+        target.errors = [*target.errors, message_for(error)]
+        return _registration_page(form, eform, chosen, 422)
     flash(_("Đã tiếp nhận hồ sơ %(code)s. In giấy tiếp nhận cho người nộp.", code=dossier.code), "success")
-    return redirect(url_for("office.dossier", dossier_id=dossier.id))
+    return redirect(url_for("office.receipt", dossier_id=dossier.id))
+
+
+def _eform_blank(procedure: Procedure | None):
+    if procedure is None:
+        return None
+    form_class = citizen_forms.dossier_form_class(procedure.form_schema, current_language(), csrf=False)
+    return form_class(prefix="data-", formdata=None)
 
 
 # ---------------------------------------------------------------------------------------------

@@ -34,7 +34,13 @@ from portal.operations.dossiers import (
     step_agency_id,
 )
 from portal.operations.drafts import add_result_draft, current_draft
-from portal.operations.lifecycle import ActionInput, apply_action, as_action, authorize
+from portal.operations.lifecycle import (
+    ActionInput,
+    apply_action,
+    as_action,
+    authorize,
+    continue_to_next_step,
+)
 from workflow.process import Step
 from workflow.states import Action, DeliveryMethod, ResultKind, Role
 
@@ -96,6 +102,14 @@ class RequestSupplement(Command):
         return ActionInput(version=self.version, reason=self.reason, items=items)
 
 
+def _check_assignee(dossier: Dossier, assignee_id: int | None, action: Action = Action.FORWARD) -> None:
+    if assignee_id is not None:
+        role = target_role(dossier, action)
+        if role is None or assignee_id not in {
+                u.id for u in assignees(dossier, role, target_agency_id(dossier, action))}:
+            raise DossierError("bad_assignee", "the assignee does not hold the next step's role here")
+
+
 @dataclass(frozen=True)
 class HandOver(Command):
     """Forward to the next step or send back to the previous one, optionally to a named person
@@ -105,11 +119,7 @@ class HandOver(Command):
     assignee_id: int | None = None
 
     def to_input(self, dossier: Dossier, actor: User, now: datetime) -> ActionInput:
-        if self.assignee_id is not None:
-            role = target_role(dossier, self.action)
-            if role is None or self.assignee_id not in {
-                    u.id for u in assignees(dossier, role, target_agency_id(dossier, self.action))}:
-                raise DossierError("bad_assignee", "the assignee does not hold the next step's role here")
+        _check_assignee(dossier, self.assignee_id, self.action)
         return ActionInput(version=self.version, reason=self.reason, assignee_id=self.assignee_id)
 
 
@@ -121,21 +131,37 @@ class SendBack(HandOver):
 @dataclass(frozen=True)
 class ProposeResult(Command):
     """The specialist proposes the result with a draft document: uploaded now, generated from the
-    dossier's data, or uploaded earlier."""
+    dossier's data, or uploaded earlier; then the dossier goes on to the reviewer's step
+    (optionally to a named person, ``assignee_id``)."""
 
     action = Action.PROPOSE_RESULT
     draft: bytes | None = None
     draft_name: str = ""
     generate: bool = False
     result_kind: ResultKind = ResultKind.GRANTED
+    assignee_id: int | None = None
 
     def to_input(self, dossier: Dossier, actor: User, now: datetime) -> ActionInput:
+        _check_assignee(dossier, self.assignee_id)
         if self.draft or self.generate:
             add_result_draft(dossier, actor, data=self.draft, filename=self.draft_name, generate=self.generate,
                              now=now)
         elif current_draft(dossier.id) is None:
             raise DossierError("draft_required", "upload a PDF or generate the draft")
         return ActionInput(version=self.version, reason=self.reason, result_kind=self.result_kind)
+
+
+@dataclass(frozen=True)
+class Approve(Command):
+    """The agency leader approves and signs the result; then the dossier goes on to the clerk's
+    step (optionally to a named clerk, ``assignee_id``)."""
+
+    action = Action.APPROVE
+    assignee_id: int | None = None
+
+    def to_input(self, dossier: Dossier, actor: User, now: datetime) -> ActionInput:
+        _check_assignee(dossier, self.assignee_id)
+        return ActionInput(version=self.version, reason=self.reason)
 
 
 @dataclass(frozen=True)
@@ -176,10 +202,11 @@ COMMANDS: dict[Action, type[Command]] = {
     Action.FORWARD: HandOver,
     Action.SEND_BACK: SendBack,
     Action.PROPOSE_RESULT: ProposeResult,
+    Action.APPROVE: Approve,
     Action.APOLOGIZE: Apologize,
     Action.RETURN_RESULT: ReturnResult,
     **{action: _plain(action) for action in (
-        Action.REFUSE_INTAKE, Action.APPROVE, Action.REFUSE, Action.STOP, Action.REQUEST_FEE, Action.PAY_FEE,
+        Action.REFUSE_INTAKE, Action.REFUSE, Action.STOP, Action.REQUEST_FEE, Action.PAY_FEE,
         Action.SUPPLEMENT, Action.WITHDRAW, Action.ISSUE_RESULT)},
 }
 
@@ -296,7 +323,10 @@ def act(dossier_id: int, actor: User, command: Command, now: datetime | None = N
     if actor.role == Role.ADMIN.value:
         raise Forbidden("role_not_allowed", "administrators do not act on dossiers")
     authorize(dossier, command.action, actor, command.version)
-    return apply_action(dossier, command.action, actor, command.to_input(dossier, actor, now), now)
+    dossier = apply_action(dossier, command.action, actor, command.to_input(dossier, actor, now), now)
+    # a proposal goes on to its reviewer, a signed result to the clerk: one use case, two events
+    continue_to_next_step(dossier, command.action, actor, getattr(command, "assignee_id", None), now)
+    return dossier
 
 
 def run(dossier_id: int, action: str | Action, actor: User, values: Mapping[str, object],

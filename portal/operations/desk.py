@@ -10,18 +10,27 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from portal.extensions import db
 from portal.models import Dossier, Procedure, User
 from portal.models.files import FileKind
 from portal.models.types import utcnow
-from portal.operations.dossiers import DossierError, DossierNotFound, Forbidden
+from portal.operations import audit, idempotency, messaging
+from portal.operations.dossiers import (
+    DossierError,
+    DossierNotFound,
+    Forbidden,
+    NotAllowed,
+    load_for_update,
+)
 from portal.operations.events import append_event
 from portal.operations.lifecycle import ActionInput, apply_action
 from portal.operations.scans import Scan, store_scan
 from workflow.states import Action, Channel, Role, Status
 
-__all__ = ["APPLICANT_FIELDS", "DeskRegistration", "Scan", "register_at_desk"]
+__all__ = ["APPLICANT_FIELDS", "DeskRegistration", "Scan", "receipt_destinations", "register_at_desk", "register_once",
+           "send_receipt"]
 
 
 @dataclass
@@ -70,6 +79,10 @@ def register_at_desk(officer: User, registration: DeskRegistration, now: datetim
         raise DossierError("documents_incomplete", f"required documents missing: {missing}")
     form_data = {str(k)[:64]: v for k, v in (registration.form_data or {}).items()
                  if isinstance(v, (str, int, float, bool)) or v is None}
+    for spec in procedure.form_schema:  # what the declaration repeats from the applicant's details
+        source = spec.get("prefill")
+        if source in APPLICANT_FIELDS and applicant.get(source) and form_data.get(spec["name"]) in (None, ""):
+            form_data[spec["name"]] = applicant[source]
 
     dossier = Dossier(
         procedure=procedure, agency_id=procedure.agency_id, applicant_id=None, applicant=applicant,
@@ -90,3 +103,85 @@ def register_at_desk(officer: User, registration: DeskRegistration, now: datetim
     apply_action(dossier, Action.ACCEPT, officer, ActionInput(
         reason=registration.note.strip()[:2000], documents_complete=True, payload=checklist), now=now)
     return dossier
+
+
+def register_once(officer: User, registration: DeskRegistration, key: str | None,
+                  now: datetime | None = None) -> tuple[Dossier, bool]:
+    """``register_at_desk`` with an idempotency key (the intake page's hidden field, the API's
+    ``Idempotency-Key``): a double click or a retry registers one dossier and gets it back;
+    returns ``(dossier, replayed)``."""
+    key = idempotency.checked_key(key)
+    if key is None:
+        return register_at_desk(officer, registration, now), False
+    request = idempotency.digest(registration)
+    if (earlier := _replay(officer, key, request)) is not None:
+        return earlier, True
+    try:
+        with db.session.begin_nested():
+            dossier = register_at_desk(officer, registration, now)
+            idempotency.remember(officer, key, request, dossier.id)
+    except IntegrityError:
+        if (earlier := _replay(officer, key, request)) is not None:
+            return earlier, True
+        raise
+    return dossier, False
+
+
+def _replay(officer: User, key: str, request: str) -> Dossier | None:
+    dossier_id = idempotency.recorded(officer, key, request)
+    return db.session.get(Dossier, dossier_id) if dossier_id is not None else None
+
+
+# ---------------------------------------------------------------------------------------------
+# Sending the receipt (giấy tiếp nhận) to the applicant
+
+
+def receipt_destinations(dossier: Dossier) -> list[str]:
+    """Where the receipt can be sent: the applicant's e-mail and mobile number, as given."""
+    details = dossier.applicant or {}
+    found = []
+    if details.get("email"):
+        found.append(str(details["email"]))
+    if messaging.international_phone(details.get("phone")):
+        found.append(str(details["phone"]))
+    return found
+
+
+def _receipt_text(dossier: Dossier, link: str) -> str:
+    from workflow.calendar import VN_TZ
+
+    def local(moment):
+        return moment.astimezone(VN_TZ).strftime("%H:%M %d/%m/%Y") if moment else ""
+
+    return (f"Giấy tiếp nhận hồ sơ {dossier.code}: thủ tục “{dossier.procedure.name_vi}”, tiếp nhận lúc "
+            f"{local(dossier.received_at)}, hẹn trả kết quả {local(dossier.due_at)}. Tra cứu: {link}")
+
+
+def send_receipt(dossier_id: int, officer: User, now: datetime | None = None) -> list[str]:
+    """Send the receipt of an accepted dossier to the applicant's e-mail and phone (through the
+    outbox, after the commit); returns where it went. Flushes; the caller commits."""
+    from portal.operations.forms import lookup_url_for
+    from portal.operations.notifications import queue_mail
+
+    dossier = load_for_update(dossier_id, officer)
+    if officer.role != Role.ONE_STOP_OFFICER.value or dossier.agency_id != officer.agency_id:
+        raise Forbidden("role_not_allowed", "only the agency's one-stop officers send receipts")
+    if dossier.received_at is None or not dossier.code:
+        raise NotAllowed("not_received", "the dossier has not been accepted")
+    destinations = receipt_destinations(dossier)
+    if not destinations:
+        raise DossierError("no_contact", "the applicant gave neither an e-mail nor a mobile number")
+    text = _receipt_text(dossier, lookup_url_for(dossier.code))
+    details = dossier.applicant or {}
+    if details.get("email"):
+        queue_mail(db.session, str(details["email"]), f"Giấy tiếp nhận hồ sơ {dossier.code}", text)
+    phone = messaging.international_phone(details.get("phone"))
+    if phone:
+        from flask import current_app
+
+        sms = messaging.sms_text(text, bool(current_app.config.get("SMS_ASCII_ONLY")))
+        db.session.add(messaging.sms_message(phone, sms, dossier.id, dossier.code, "receipt"))
+    audit.record("dossier.receipt_sent", user=officer, object_type="dossier", object_id=dossier.id,
+                 to=destinations, at=(now or utcnow()).isoformat())
+    db.session.flush()
+    return destinations

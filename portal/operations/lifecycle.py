@@ -12,8 +12,8 @@ withdraw, rate). All build an ``ActionInput`` and call this module, so a rule ho
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from datetime import datetime
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timedelta
 
 from portal.extensions import db
 from portal.models import Dossier, User
@@ -93,6 +93,9 @@ def authorize(dossier: Dossier, action: Action, actor: User, version: int | None
         raise NotAllowed("action_not_allowed", f"'{action}' is not allowed from status '{status}'")
     if not any(role in row.roles for row in rows):
         raise Forbidden("role_not_allowed", f"role '{role}' may not perform '{action}' from status '{status}'")
+    done = already_done(dossier, action)
+    if done is not None:
+        raise NotAllowed(done, f"'{action}' has already taken effect on this dossier")
     refusal = process.step_refusal(action, status, role, actor.id, plan_of(dossier.terms),
                                    dossier.step_key, dossier.holder_id)
     if refusal == "not_your_step":
@@ -113,14 +116,72 @@ def _agency_refusal(dossier: Dossier, action: Action, actor: User) -> str | None
                                   actor.agency.code if actor.agency is not None else None, dossier.agency.code)
 
 
-def offered_actions(dossier: Dossier, user: User) -> list[Action]:
-    """The actions ``user`` may take on ``dossier`` now: the same rule ``authorize`` applies."""
+def already_done(dossier: Dossier, action: Action) -> str | None:
+    """Why ``action`` would repeat what has already taken effect (``None`` when it would not):
+    a result is signed once (a second ``approve`` would sign it again). Refused with 409 on
+    every door, whatever the step; a new proposal (``propose_result``) asks for a new signature."""
+    if action is Action.APPROVE and dossier.result_signed:
+        return "already_signed"
+    return None
+
+
+#: The input guards (what the actor sends) are assumed met when listing what a page offers; the
+#: guards on the dossier's own state (a proposed or signed result, a fee, an apology) are not.
+_INPUT_GUARDS_MET = {"reason": "-", "documents_complete": True}
+
+
+def offered_actions(dossier: Dossier, user: User, now: datetime | None = None) -> list[Action]:
+    """The actions ``user`` may take on ``dossier`` now: the rules ``authorize`` and the
+    lifecycle's guards on the dossier's state apply, so nothing offered would be refused for
+    anything but what the actor types."""
     if user.role in (Role.ADMIN.value, Role.CITIZEN.value) or not can_see(user, dossier):
         return []
+    status, role = Status(dossier.status), Role(user.role)
+    now = now or utcnow()
+    context = _context(dossier, ActionInput(), now, working_calendar(dossier.agency_id))
+    context = replace(context, **_INPUT_GUARDS_MET,
+                      new_due=(dossier.due_at + timedelta(days=3650)) if dossier.due_at else None)
+    guarded = set(machine.allowed_actions(status, role, context))
     return [action for action in process.offered_actions(
-        Status(dossier.status), Role(user.role), user.id, plan_of(dossier.terms), dossier.step_key,
-        dossier.holder_id) if action not in (Action.SUBMIT, Action.RATE)
+        status, role, user.id, plan_of(dossier.terms), dossier.step_key, dossier.holder_id)
+        if action not in (Action.SUBMIT, Action.RATE) and action in guarded and already_done(dossier, action) is None
         and _agency_refusal(dossier, action, user) is None]
+
+
+#: The action a page recommends when it is offered, first match wins: what moves the dossier on
+#: at its current step (the others stay available, folded away).
+RECOMMENDED = (Action.ACCEPT, Action.RETURN_RESULT, Action.ISSUE_RESULT, Action.APPROVE, Action.PROPOSE_RESULT,
+               Action.FORWARD, Action.SUPPLEMENT, Action.PAY_FEE)
+
+
+def recommended_action(dossier: Dossier, offered: list[Action]) -> Action | None:
+    """The one next action to recommend among ``offered`` (the first of ``RECOMMENDED``): what
+    moves the dossier on at its step; ``None`` when only side actions (refuse, stop...) remain."""
+    for action in RECOMMENDED:
+        if action in offered:
+            return action
+    return None
+
+
+#: Actions that naturally continue: once done, the dossier moves to the next step of the
+#: process (a proposal goes to its reviewer, a signed result to the clerk's step).
+CONTINUES_TO_NEXT_STEP = frozenset({Action.PROPOSE_RESULT, Action.APPROVE})
+
+
+def continue_to_next_step(dossier: Dossier, action: Action, actor: User, assignee_id: int | None = None,
+                          now: datetime | None = None) -> bool:
+    """After ``action`` (one of ``CONTINUES_TO_NEXT_STEP``), hand the dossier to the next step as a
+    ``forward`` of its own (its own event, the hand-over classified like any other). Nothing
+    happens when the process has no next step or the actor may not forward now."""
+    if action not in CONTINUES_TO_NEXT_STEP or dossier.status != Status.IN_PROCESS.value:
+        return False
+    refusal = process.step_refusal(Action.FORWARD, Status(dossier.status), Role(actor.role), actor.id,
+                                   plan_of(dossier.terms), dossier.step_key, dossier.holder_id)
+    if refusal is not None or _agency_refusal(dossier, Action.FORWARD, actor) is not None:
+        return False
+    apply_action(dossier, Action.FORWARD, actor, ActionInput(assignee_id=assignee_id,
+                                                             payload={"after": action.value}), now)
+    return True
 
 
 def _context(dossier: Dossier, data: ActionInput, now: datetime, calendar: WorkingCalendar) -> Context:
@@ -284,6 +345,7 @@ def _apply_effects(dossier: Dossier, action: Action, status: Status, new_status:
         _move(dossier, plan, plan.previous_step(dossier.step_key), now, calendar, data, handover)
     elif action == Action.PROPOSE_RESULT:
         dossier.result_proposed = True
+        dossier.result_signed = False  # a new proposal needs a new signature
         dossier.result_kind = (data.result_kind or ResultKind.GRANTED).value
     elif action == Action.APPROVE:
         # the leader's and the agency seal's signatures (docs/signatures.md); the hash goes in the event

@@ -34,14 +34,12 @@ def test_a_national_dossier_from_filing_to_result(client, pages, office, simulat
     login(pages, office.unit_leader)
     post_action(client, dossier_id, "forward", {"assignee": str(office.specialist.id)})
     login(pages, office.specialist)
-    post_action(client, dossier_id, "propose_result", {"generate": "y"})
-    post_action(client, dossier_id, "forward")
+    post_action(client, dossier_id, "propose_result", {"generate": "y"})  # goes on to the review
     login(pages, office.unit_leader)
     post_action(client, dossier_id, "forward")
     login(pages, office.agency_leader)
     post_action(client, dossier_id, "approve")
-    assert status_of(dossier_id).result_signed
-    post_action(client, dossier_id, "forward")
+    assert status_of(dossier_id).result_signed and status_of(dossier_id).holder_role == "clerk"
     login(pages, office.clerk)
     post_action(client, dossier_id, "issue_result")
     login(pages, office.officer)

@@ -93,19 +93,18 @@ def test_the_whole_journey_through_the_pages(client, pages, office):
         .get_data(as_text=True)
     assert "Chỉ nhận tệp PDF" in html and not status_of(d.id).result_proposed
     post_action(client, d.id, "propose_result", {"generate": "y"})
-    assert status_of(d.id).result_proposed
+    assert status_of(d.id).result_proposed and status_of(d.id).holder_role == "unit_leader"  # on to the review
     draft = db.session.scalar(select(DossierFile).where(DossierFile.dossier_id == d.id,
                                                         DossierFile.kind == "result_draft"))
     assert draft is not None and "DỰ THẢO KẾT QUẢ" in pdf_text(client.get(
         f"/mot-cua/ho-so/{d.id}/tep/{draft.id}").data)
-    post_action(client, d.id, "forward")
 
     login(pages, office.unit_leader)
     post_action(client, d.id, "forward")
     login(pages, office.agency_leader)
     html = post_action(client, d.id, "approve").get_data(as_text=True)
     assert status_of(d.id).result_signed, html[html.find('class="flashes"'):][:400]
-    post_action(client, d.id, "forward")
+    assert status_of(d.id).holder_role == "clerk"  # signed: on to the clerk's step
     login(pages, office.clerk)
     post_action(client, d.id, "issue_result")
     assert status_of(d.id).status == "processed"

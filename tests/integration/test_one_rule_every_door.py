@@ -3,7 +3,9 @@ and through the JSON API, is refused with the same message or done with the same
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
+from html import unescape
 
 import pytest
 
@@ -110,6 +112,11 @@ def _through_the_page(client, pages, dossier_id, action, actor, inputs) -> str |
     response = client.post(f"/mot-cua/ho-so/{dossier_id}/thao-tac/{action}",
                            data={"csrf_token": csrf_token_from(page.get_data(as_text=True)), "version": version,
                                  **_as_form(inputs)}, content_type="multipart/form-data")
+    if response.status_code == 422:  # refused for what was typed: the page again, the error by its field
+        html = response.get_data(as_text=True)
+        assert 'class="error-summary"' in html
+        found = re.search(r'<p class="field-error" id="[^"]+">([^<]*)</p>', html)
+        return unescape(found.group(1)) if found else None
     assert response.status_code == 302
     with client.session_transaction() as session:
         flashes = session.get("_flashes", [])
