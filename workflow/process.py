@@ -163,9 +163,17 @@ def step_refusal(
 LINKED_STEP_ACTIONS: frozenset[Action] = frozenset({Action.FORWARD, Action.SEND_BACK})
 
 
+#: What the desk of another agency does with a dossier it receives for this agency's procedure
+#: ("file at any desk"): register and accept it, then hand its first step on to this agency.
+RECEIVING_DESK_ACTIONS: frozenset[Action] = frozenset({Action.SUBMIT, Action.ACCEPT})
+
+
 def agency_refusal(action: Action, status: Status, step: Step | None, actor_agency: str | None,
-                   home_agency: str) -> str | None:
+                   home_agency: str, receiving_desk: str | None = None, at_first_step: bool = False) -> str | None:
     """Why the actor's agency may not take ``action`` now (``None`` when it may).
+
+    ``receiving_desk`` is the agency whose desk received the dossier for this procedure ("file at
+    any desk"): it registers and accepts it and forwards it on from the first step it holds.
 
     A step action inside IN_PROCESS belongs to the agency of the current step (a linked agency at
     its step, otherwise the procedure's own agency); a linked agency only hands the dossier on
@@ -173,6 +181,10 @@ def agency_refusal(action: Action, status: Status, step: Step | None, actor_agen
     stays with the procedure's own agency, wherever the dossier is.
     """
     action, status = Action(action), Status(status)
+    if receiving_desk is not None and actor_agency == receiving_desk and receiving_desk != home_agency and (
+            action in RECEIVING_DESK_ACTIONS
+            or (action is Action.FORWARD and status in (Status.ACCEPTED, Status.IN_PROCESS) and at_first_step)):
+        return None
     if action in STEP_ACTIONS and status is Status.IN_PROCESS and step is not None and step.agency:
         if actor_agency != step.agency:
             return "not_your_agency"

@@ -94,6 +94,9 @@ class Dossier(db.Model):
     holder_role: Mapped[str | None] = mapped_column(String(32))
     # Link-up (liên thông): the other agency whose step the dossier is at (NULL: its own agency).
     step_agency_id: Mapped[int | None] = mapped_column(ForeignKey("agencies.id"), index=True)
+    # "File at any desk": the agency whose one-stop desk received a dossier for another agency's
+    # procedure (NULL: received by its own agency or online).
+    desk_agency_id: Mapped[int | None] = mapped_column(ForeignKey("agencies.id"))
     # Clock: reception, budget, supplement pauses, one extension.
     submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     received_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
@@ -131,6 +134,7 @@ class Dossier(db.Model):
     )
     agency: Mapped[Agency] = relationship(foreign_keys=[agency_id])
     step_agency: Mapped[Agency | None] = relationship(foreign_keys=[step_agency_id])
+    desk_agency: Mapped[Agency | None] = relationship(foreign_keys=[desk_agency_id])
     applicant_user: Mapped[User | None] = relationship(foreign_keys=[applicant_id])
     holder: Mapped[User | None] = relationship(foreign_keys=[holder_id])
     events: Mapped[list[DossierEvent]] = relationship(

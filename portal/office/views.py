@@ -306,16 +306,24 @@ def form_pdf(dossier_id: int, form: str):
 
 
 def _registration_form() -> tuple[DeskRegistrationForm, Procedure | None]:
-    procedures = db.session.scalars(scope_to_agency(
-        select(Procedure).order_by(Procedure.seed_item), Procedure.agency_id, current_user)).all()
+    # "File at any desk": the agency's own procedures first, then every other published one.
+    procedures = db.session.scalars(select(Procedure).where(Procedure.is_published.is_(True)).order_by(
+        (Procedure.agency_id != current_user.agency_id), Procedure.seed_item)).all()
     form = DeskRegistrationForm()
-    form.set_procedure_choices([(p.code, f"{p.name(current_language())} ({p.code})") for p in procedures])
+    form.set_procedure_choices([(p.code, _desk_choice_label(p)) for p in procedures])
     wanted = form.procedure.data or request.args.get("procedure")
     chosen = next((p for p in procedures if p.code == wanted), procedures[0] if procedures else None)
     if chosen is not None:
         form.procedure.data = form.procedure.data or chosen.code
         form.set_paper_choices([(d["key"], d["name_vi"]) for d in chosen.documents])
     return form, chosen
+
+
+def _desk_choice_label(procedure: Procedure) -> str:
+    label = f"{procedure.name(current_language())} ({procedure.code})"
+    if procedure.agency_id != current_user.agency_id:
+        label += " — " + _("tiếp nhận thay %(agency)s", agency=procedure.agency.name_vi)
+    return label
 
 
 def _eform(procedure: Procedure | None):

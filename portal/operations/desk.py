@@ -2,6 +2,12 @@
 
 The desk officer types the applicant's details, scans the documents (or records that a paper copy
 was received), and the dossier is created, submitted and accepted at once: the receipt is issued.
+
+"File at any desk": a one-stop officer may register a dossier for another agency's procedure. The
+dossier belongs to that agency from the start; the receiving desk accepts it (the receipt is issued
+at once) and hands the first step on to that agency in the same transaction, a recorded and
+classified hand-over (``forward`` with ``received_for`` in its payload). The receiving desk keeps
+seeing the dossier it received; everything after belongs to the deciding agency.
 """
 
 from __future__ import annotations
@@ -65,8 +71,9 @@ def register_at_desk(officer: User, registration: DeskRegistration, now: datetim
     if registration.channel not in (Channel.IN_PERSON.value, Channel.POST.value):
         raise DossierError("bad_channel", "channel must be in_person or post")
     procedure = db.session.scalar(select(Procedure).where(Procedure.code == registration.procedure_code))
-    if procedure is None or not procedure.is_published or procedure.agency_id != officer.agency_id:
-        raise DossierNotFound("unknown_procedure", "no such procedure at your agency")
+    if procedure is None or not procedure.is_published:
+        raise DossierNotFound("unknown_procedure", "no such procedure")
+    for_another_agency = procedure.agency_id != officer.agency_id
     applicant = _clean_applicant(registration.applicant)
     known = {doc["key"] for doc in procedure.documents}
     scanned = {s.document_key for s in registration.scans}
@@ -89,6 +96,7 @@ def register_at_desk(officer: User, registration: DeskRegistration, now: datetim
         channel=registration.channel, status=Status.DRAFT.value, form_version=procedure.form_version,
         procedure_version=procedure.version,
         form_snapshot=procedure.form_schema, form_data=form_data, fee_amount=procedure.fee_amount,
+        desk_agency_id=officer.agency_id if for_another_agency else None,
     )
     db.session.add(dossier)
     db.session.flush()
@@ -102,6 +110,9 @@ def register_at_desk(officer: User, registration: DeskRegistration, now: datetim
     apply_action(dossier, Action.SUBMIT, officer, ActionInput(documents_complete=True, payload=checklist), now=now)
     apply_action(dossier, Action.ACCEPT, officer, ActionInput(
         reason=registration.note.strip()[:2000], documents_complete=True, payload=checklist), now=now)
+    if for_another_agency:
+        apply_action(dossier, Action.FORWARD, officer, ActionInput(
+            payload={"received_for": procedure.agency.code, "received_at_desk_of": officer.agency.code}), now=now)
     return dossier
 
 
@@ -164,7 +175,8 @@ def send_receipt(dossier_id: int, officer: User, now: datetime | None = None) ->
     from portal.operations.notifications import queue_mail
 
     dossier = load_for_update(dossier_id, officer)
-    if officer.role != Role.ONE_STOP_OFFICER.value or dossier.agency_id != officer.agency_id:
+    if officer.role != Role.ONE_STOP_OFFICER.value or officer.agency_id not in (dossier.agency_id,
+                                                                                dossier.desk_agency_id):
         raise Forbidden("role_not_allowed", "only the agency's one-stop officers send receipts")
     if dossier.received_at is None or not dossier.code:
         raise NotAllowed("not_received", "the dossier has not been accepted")

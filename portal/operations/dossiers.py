@@ -58,8 +58,10 @@ def can_see(user: User, dossier: Dossier) -> bool:
         return False
     if user.role == Role.ADMIN.value:
         return True
-    # A linked agency sees the dossier while it is at that agency's step (link-up).
-    return user.agency_id is not None and user.agency_id in (dossier.agency_id, dossier.step_agency_id)
+    # A linked agency sees the dossier while it is at that agency's step (link-up); the desk that
+    # received it for another agency ("file at any desk") keeps seeing what it received.
+    return user.agency_id is not None and user.agency_id in (dossier.agency_id, dossier.step_agency_id,
+                                                             dossier.desk_agency_id)
 
 
 def load_for_update(dossier_id: int, user: User) -> Dossier:

@@ -112,8 +112,12 @@ def _agency_refusal(dossier: Dossier, action: Action, actor: User) -> str | None
     agency's (``workflow.process.agency_refusal``). Citizens and administrators are not officers."""
     if actor.role in (Role.CITIZEN.value, Role.ADMIN.value):
         return None
-    return process.agency_refusal(action, Status(dossier.status), current_step(dossier),
-                                  actor.agency.code if actor.agency is not None else None, dossier.agency.code)
+    step = current_step(dossier)
+    desk = dossier.desk_agency.code if dossier.desk_agency is not None else None
+    return process.agency_refusal(action, Status(dossier.status), step,
+                                  actor.agency.code if actor.agency is not None else None, dossier.agency.code,
+                                  receiving_desk=desk,
+                                  at_first_step=step is not None and step.key == plan_of(dossier.terms).first.key)
 
 
 def already_done(dossier: Dossier, action: Action) -> str | None:

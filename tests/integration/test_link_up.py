@@ -132,3 +132,43 @@ def _step_agency_problems(p):
     from portal.operations.catalogue import _step_agency_problems as check
 
     return check(p["steps"], p["agency"], {"so-y-te", "cong-an-tinh"})
+
+
+def test_file_at_any_desk_a_commune_desk_receives_for_a_department(make_user):
+    """A commune's one-stop desk registers a dossier for a department's procedure: accepted with
+    its receipt at once, handed on to the department in the same transaction (a recorded,
+    classified hand-over); the department processes it; the desk keeps seeing what it received."""
+    from portal.operations import desk
+    from portal.operations.dossiers import can_see
+    from tests.integration.lifecycle_helpers import standard_procedure
+
+    procedure = standard_procedure()
+    department = build_office(make_user, procedure, prefix="so.")
+    commune_desk = make_user(role="one_stop_officer", agency="ubnd-xa-tam-duong", username="xa.motcua")
+    required = [d["key"] for d in procedure.documents if d.get("required")]
+    t = vn(2026, 12, 1, 8, 0)
+    dossier = desk.register_at_desk(commune_desk, desk.DeskRegistration(
+        procedure_code=procedure.code, channel="in_person", paper_documents=required,
+        applicant={"full_name": "Hoàng Thị Thu", "id_number": "012190654321", "address": "Xã Tam Đường"}), now=t)
+    db.session.commit()
+    assert dossier.agency_id == procedure.agency_id and dossier.desk_agency_id == _agency_id("ubnd-xa-tam-duong")
+    assert dossier.code and dossier.received_at is not None and dossier.status == "in_process"
+    assert dossier.step_key == procedure.steps[1]["key"]  # the department's second step
+    events = db.session.scalars(select(DossierEvent).where(DossierEvent.dossier_id == dossier.id)
+                                .order_by(DossierEvent.seq)).all()
+    assert [e.action for e in events] == ["create", "submit", "accept", "forward"]
+    hand_over = events[-1]
+    assert hand_over.agency_id == _agency_id("ubnd-xa-tam-duong") and hand_over.step_timeliness is not None
+    assert hand_over.payload["received_for"] == procedure.agency.code
+    # The department has it in its queue and takes it on; the commune desk only looks.
+    assert dossier.id in _queue_ids(department.officer, "work")
+    assert can_see(commune_desk, dossier) and lifecycle.offered_actions(dossier, commune_desk) == []
+    step_holder = department.by_role(dossier.holder_role)
+    act(dossier.id, "forward", step_holder, t + timedelta(hours=1))
+    with pytest.raises(Forbidden):
+        lifecycle.perform(dossier.id, "request_supplement", commune_desk, ActionInput(items=["x"]),
+                          now=t + timedelta(hours=2))
+    db.session.rollback()
+    # Another commune's desk sees nothing.
+    other_desk = make_user(role="one_stop_officer", agency="ubnd-xa-than-uyen", username="xa2.motcua")
+    assert not can_see(other_desk, db.session.get(Dossier, dossier.id))

@@ -42,3 +42,17 @@ def test_other_actions_belong_to_the_deciding_agency_wherever_the_dossier_is():
     assert agency_refusal(Action.REQUEST_SUPPLEMENT, Status.IN_PROCESS, step, "cong-an", "ubnd") == "not_your_agency"
     assert agency_refusal(Action.ACCEPT, Status.SUBMITTED, None, "ubnd", "ubnd") is None
     assert agency_refusal(Action.ACCEPT, Status.SUBMITTED, None, "cong-an", "ubnd") == "not_your_agency"
+
+
+def test_a_desk_of_another_agency_receives_accepts_and_hands_on():
+    first, later = PLAN.step("tiep-nhan"), PLAN.step("tong-hop")
+    desk = {"receiving_desk": "xa-b", "at_first_step": True}
+    assert agency_refusal(Action.SUBMIT, Status.DRAFT, None, "xa-b", "ubnd", receiving_desk="xa-b") is None
+    assert agency_refusal(Action.ACCEPT, Status.SUBMITTED, None, "xa-b", "ubnd", receiving_desk="xa-b") is None
+    assert agency_refusal(Action.FORWARD, Status.ACCEPTED, first, "xa-b", "ubnd", **desk) is None
+    # nothing else, and not beyond the first step; another desk never
+    assert agency_refusal(Action.REFUSE, Status.IN_PROCESS, first, "xa-b", "ubnd", **desk) == "not_your_agency"
+    assert agency_refusal(Action.FORWARD, Status.IN_PROCESS, later, "xa-b", "ubnd", receiving_desk="xa-b") \
+        == "not_your_agency"
+    assert agency_refusal(Action.ACCEPT, Status.SUBMITTED, None, "xa-c", "ubnd", receiving_desk="xa-b") \
+        == "not_your_agency"
