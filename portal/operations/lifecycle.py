@@ -30,6 +30,7 @@ from portal.operations.dossiers import (
     plan_of,
 )
 from portal.operations.events import append_event
+from portal.operations.forms import register_issued_form
 from portal.operations.signing import sign_result
 from workflow import machine, process
 from workflow.calendar import WorkingCalendar
@@ -145,13 +146,14 @@ def apply_action(dossier: Dossier, action: Action | str, actor: User, data: Acti
         _apply_effects(dossier, action, status, new_status, data, now, calendar, handover, actor)
         dossier.status = new_status.value
         dossier.updated_at = now
-        append_event(
+        event = append_event(
             dossier, at=now, actor_id=actor.id, actor_name=actor.full_name, actor_role=actor.role,
             agency_id=actor.agency_id, action=action.value, from_status=status.value, to_status=new_status.value,
             from_step=from_step, to_step=dossier.step_key, comment=(data.reason or None), due_at=dossier.due_at,
             payload=_event_payload(data), **handover,
         )
     db.session.flush()
+    register_issued_form(dossier, event)  # the form this act issues takes its number now
     return dossier
 
 
