@@ -109,7 +109,7 @@ NUMBERED = {
 #: The event that issues each numbered form.
 ISSUING_ACTIONS = {
     "accept": "receipt", "request_supplement": "supplement_request", "refuse_intake": "refusal",
-    "refuse": "refusal", "apologize": "apology", "stop": "stop_notice", "withdraw": "stop_notice",
+    "apologize": "apology", "stop": "stop_notice", "withdraw": "stop_notice",
 }
 FORM_TITLES = {form: title for forms in docs.FORM_SETS.values() for form, (_n, title) in forms.items()}
 
@@ -231,7 +231,7 @@ def supplement_request_data(dossier: Dossier, events: list[DossierEvent]) -> doc
 
 
 def refusal_data(dossier: Dossier, events: list[DossierEvent]) -> docs.RefusalData:
-    event = _last(events, "refuse_intake", "refuse")
+    event = _last(events, "refuse_intake")  # a refused request is answered by the result (written reply)
     if event is None:
         raise FormNotAvailable("not_refused")
     reasons = [line.strip() for line in (event.comment or "").splitlines() if line.strip()]
@@ -346,7 +346,7 @@ BUILDERS = {
     "control_sheet": (control_sheet_data, docs.render_control_sheet, None),
 }
 SIGNING_EVENT = {"receipt": ("accept",), "supplement_request": ("request_supplement",),
-                 "refusal": ("refuse_intake", "refuse"), "apology": ("apologize",),
+                 "refusal": ("refuse_intake",), "apology": ("apologize",),
                  "stop_notice": ("stop", "withdraw")}
 
 
@@ -361,7 +361,7 @@ class FormPdf:
 #: Which event makes each form available (the receipt and control sheet exist from reception on).
 FORM_EVENTS = {
     "supplement_request": {"request_supplement"},
-    "refusal": {"refuse_intake", "refuse"},
+    "refusal": {"refuse_intake"},
     "apology": {"apologize"},
     "stop_notice": {"stop", "withdraw"},
 }

@@ -31,7 +31,7 @@ from portal.operations.dossiers import (
 )
 from portal.operations.events import append_event
 from portal.operations.forms import register_issued_form
-from portal.operations.signing import sign_result
+from portal.operations.signing import sign_refusal, sign_result
 from workflow import machine, process
 from workflow.calendar import WorkingCalendar
 from workflow.deadlines import (
@@ -275,7 +275,11 @@ def _apply_effects(dossier: Dossier, action: Action, status: Status, new_status:
         data.payload["result_sha256"] = sign_result(dossier, actor, now).blob_sha256
         dossier.result_signed = True
     elif action == Action.REFUSE:
+        # the refusal of the request is a result: the agency's written reply with the reasons, signed
+        # (before the dossier changes: signing flushes, the dossier's version moves once)
+        data.payload["result_sha256"] = sign_refusal(dossier, actor, now, data.reason or "").blob_sha256
         dossier.result_kind = ResultKind.REFUSED.value
+        dossier.result_signed = True
         _finish(dossier, now)
     elif action == Action.ISSUE_RESULT:
         _hand_over(dossier, now, handover)

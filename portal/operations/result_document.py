@@ -96,17 +96,19 @@ def code_of(dossier: Dossier) -> str:
 
 
 def result_data(dossier: Dossier, signer: User | None, now: datetime, *, note: str = "",
-                draft: bool = False) -> ResultData:
+                draft: bool = False, granted: bool | None = None) -> ResultData:
     """The result of ``dossier`` as ``signer`` issues it at ``now``; outside a draft this takes
-    (once) the result's number from the deciding agency's register."""
+    (once) the result's number from the deciding agency's register. ``granted``: by default as
+    the dossier's result kind says."""
     agency = dossier.agency
-    granted = dossier.result_kind != ResultKind.REFUSED
+    if granted is None:
+        granted = dossier.result_kind != ResultKind.REFUSED
     document = result_document(dossier.procedure.result_vi, granted)
     number, issued = None, now
     if not draft:
         entry = document_register.register(
             agency, book=document_register.OUTGOING, kind=document.symbol, dossier_id=dossier.id,
-            document="result", title=f"{document.name} - {code_of(dossier)}", issued_on=local_day(now))
+            document="result" if granted else "result_refused", title=f"{document.name} - {code_of(dossier)}", issued_on=local_day(now))
         number = entry.symbol
         issued = datetime.combine(entry.issued_on, datetime.min.time(), VN_TZ)
     unit = agency.one_stop_unit
@@ -123,5 +125,5 @@ def result_data(dossier: Dossier, signer: User | None, now: datetime, *, note: s
 
 
 def render_result_document(dossier: Dossier, signer: User | None, now: datetime, *, note: str = "",
-                           draft: bool = False) -> RenderedForm:
-    return render_result(result_data(dossier, signer, now, note=note, draft=draft))
+                           draft: bool = False, granted: bool | None = None) -> RenderedForm:
+    return render_result(result_data(dossier, signer, now, note=note, draft=draft, granted=granted))

@@ -170,11 +170,14 @@ def _proposal_note(dossier: Dossier) -> str:
     return (event.comment or "") if event is not None else ""
 
 
-def render_default_result(dossier: Dossier, leader: User, now: datetime):
-    """The numbered result document (``portal.operations.result_document``) as ``leader`` signs it."""
+def render_default_result(dossier: Dossier, leader: User, now: datetime, note: str | None = None,
+                          granted: bool | None = None):
+    """The numbered result document (``portal.operations.result_document``) as ``leader`` signs it;
+    ``note``: the proposal's note by default."""
     from portal.operations.result_document import render_result_document
 
-    return render_result_document(dossier, leader, now, note=_proposal_note(dossier))
+    return render_result_document(dossier, leader, now, note=_proposal_note(dossier) if note is None else note,
+                                  granted=granted)
 
 
 def _with_annex(result: bytes, annex: bytes) -> bytes:
@@ -232,6 +235,17 @@ def _remote_signed_result(dossier: Dossier) -> DossierFile | None:
         return None
     draft = _current_files(dossier, FileKind.RESULT_DRAFT)
     return result if draft is None or result.id > draft.id else None
+
+
+def sign_refusal(dossier: Dossier, leader: User, now: datetime, reasons: str) -> DossierFile:
+    """The leader's refusal of the request: the written reply stating ``reasons`` (the agency's
+    own header and number), signed and sealed like any result."""
+    leader_row = _person_certificate(leader)
+    seal_row = _seal_certificate(dossier.agency)
+    rendered = render_default_result(dossier, leader, now, note=reasons, granted=False)
+    signed = _sign(rendered.pdf, leader_row, level=RESULT_LEVEL, reason=_reason(dossier),
+                   stamp=_person_stamp(leader, rendered.signature_boxes["head"]))
+    return _seal_and_store(dossier, signed, seal_row, rendered.signature_boxes["seal"], leader, now)
 
 
 def sign_result(dossier: Dossier, leader: User, now: datetime) -> DossierFile:
