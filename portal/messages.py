@@ -235,6 +235,7 @@ MESSAGES = {
     "agency_one_stop_unit": _l("Đơn vị một cửa phải là một Trung tâm Phục vụ hành chính công."),
     "bad_agency_phone": _l("Số điện thoại không hợp lệ."),
     "bad_agency_email": _l("Địa chỉ thư điện tử không hợp lệ."),
+    "bad_document_symbol": _l("Chữ viết tắt tên cơ quan chỉ gồm chữ in hoa và chữ số, không có dấu cách."),
     # Procedures changed by administrators (portal.operations.procedures) and the catalogue's rules
     # (portal.operations.catalogue.procedure_problems, the same for the YAML files)
     "reason_too_long": _l("Lý do dài tối đa %(limit)s ký tự."),

@@ -80,8 +80,8 @@ def _form(agency: Agency | None) -> AgencyForm:
 
 
 def _fill(form: AgencyForm, agency: Agency) -> None:
-    for name in ("code", "identifier", "name_vi", "name_en", "level", "governing_body", "printed_name", "phone",
-                 "email", "address"):
+    for name in ("code", "identifier", "name_vi", "name_en", "level", "governing_body", "printed_name", "place_name",
+                 "document_symbol", "phone", "email", "address"):
         getattr(form, name).data = getattr(agency, name) or ""
     form.parent_id.data = agency.parent_id or 0
     form.one_stop_unit_id.data = agency.one_stop_unit_id or 0
@@ -96,7 +96,8 @@ def _saved(form: AgencyForm, change):
     values = agency_ops.AgencyInput(
         code=form.code.data, identifier=form.identifier.data, name_vi=form.name_vi.data, name_en=form.name_en.data,
         level=form.level.data, parent_id=form.parent_id.data or None, governing_body=form.governing_body.data,
-        printed_name=form.printed_name.data, one_stop_unit_id=form.one_stop_unit_id.data or None,
+        printed_name=form.printed_name.data, place_name=form.place_name.data,
+        document_symbol=form.document_symbol.data, one_stop_unit_id=form.one_stop_unit_id.data or None,
         phone=form.phone.data, email=form.email.data, address=form.address.data, working_hours=form.working_hours(),
     )
     try:

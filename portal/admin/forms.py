@@ -42,6 +42,8 @@ class AgencyForm(FlaskForm):
     parent_id = SelectField(_l("Cơ quan cấp trên"), coerce=int)
     governing_body = StringField(_l("Dòng cơ quan chủ quản in trên biểu mẫu"), validators=[Length(max=255)])
     printed_name = StringField(_l("Tên cơ quan in trên biểu mẫu"), validators=[Length(max=255)])
+    place_name = StringField(_l("Địa danh ghi ngày tháng"), validators=[Length(max=100)])
+    document_symbol = StringField(_l("Chữ viết tắt tên cơ quan trong số văn bản"), validators=[Length(max=32)])
     one_stop_unit_id = SelectField(_l("Đơn vị một cửa tiếp nhận hồ sơ"), coerce=int)
     phone = StringField(_l("Điện thoại"), validators=[Length(max=32)])
     email = StringField(_l("Thư điện tử"), validators=[Length(max=255)])

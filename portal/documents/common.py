@@ -170,6 +170,9 @@ class Styles:
         self.motto = ParagraphStyle(
             "motto", parent=self.head_right, fontSize=13, leading=16,
         )
+        self.head_subject = ParagraphStyle(
+            "head_subject", parent=self.head_left, fontSize=12, leading=14,
+        )
         self.head_date = ParagraphStyle(
             "head_date", parent=self.head_left, fontName=SERIF_ITALIC, fontSize=13, leading=16,
         )
@@ -273,10 +276,13 @@ def header_block(st: Styles, header: Header, width: float, *, left_share: float 
     ]
     number = esc(header.number) if header.number else BLANK
     place_date = f"{esc(header.place)}, {fmt_date_words(header.date)}"
+    number_cell: list[Flowable] = [Paragraph(f"{esc(header.number_label)}: {number}", st.head_left)]
+    if header.subject:
+        number_cell.append(Paragraph(esc(header.subject), st.head_subject))
     table = Table(
         [
             [left, right],
-            [Paragraph(f"Số: {number}", st.head_left), Paragraph(place_date, st.head_date)],
+            [number_cell, Paragraph(place_date, st.head_date)],
         ],
         colWidths=[left_w, right_w],
         hAlign="CENTER",

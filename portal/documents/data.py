@@ -23,6 +23,12 @@ class Applicant:
     phone: str
     email: str
     proxy_name: str | None = None
+    # The proxy's details and the authorisation document (Thông tư 03/2025/TT-VPCP receipt).
+    proxy_id_number: str | None = None
+    proxy_address: str | None = None
+    proxy_phone: str | None = None
+    proxy_email: str | None = None
+    authorisation: str | None = None
 
 
 @dataclass(frozen=True)
@@ -42,6 +48,10 @@ class Header:
     # The issuing unit as named inside a sentence ("Trung tâm Phục vụ hành chính công tỉnh Lai
     # Châu tiếp nhận hồ sơ của: ..."); by default derived from ``unit``.
     phrase: str | None = None
+    # The abstract of a letter (trích yếu, "V/v trả lời hồ sơ ..."), printed under "Số:".
+    subject: str | None = None
+    # What the number is: "Số" for a document, "Quyển số" for a register book.
+    number_label: str = "Số"
 
 
 @dataclass(frozen=True)
@@ -100,6 +110,8 @@ class ApologyData:
     # Name of the agency as used inside sentences ("Sở Tư pháp tỉnh Lai Châu");
     # defaults to the unit name from the header.
     agency_name: str | None = None
+    # "Nơi nhận" of the letter (the applicant comes first by itself; "Lưu: VT" last).
+    recipients: list[str] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -115,6 +127,9 @@ class StopNoticeData:
     signer_title: str
     received_at: datetime | None = None
     agency_name: str | None = None
+    # The applicant withdrew the dossier (Thông tư 03/2025/TT-VPCP, Điều 7): the notice says so.
+    withdrawn: bool = False
+    recipients: list[str] = field(default_factory=list)
 
 
 @dataclass(frozen=True)

@@ -92,7 +92,16 @@ def _opening(st: Styles, form_set: str, form: str, header) -> tuple[list[Flowabl
     return story, title
 
 
-def _applicant_lines(st: Styles, applicant, *, with_contact: bool = True) -> list[Flowable]:
+def recipients_block(st: Styles, addressee: str, recipients: list[str]) -> Paragraph:
+    """"Nơi nhận" (Nghị định 30/2020): the addressee, the others, "Lưu: VT"."""
+    lines = ["<b><i>Nơi nhận:</i></b>", f"- {esc(addressee)};"]
+    lines += [f"- {esc(r)};" for r in recipients if r]
+    lines.append("- Lưu: VT.")
+    return Paragraph("<br/>".join(lines), st.cell.clone("recipients", fontSize=11, leading=13))
+
+
+def _applicant_lines(st: Styles, applicant, *, with_contact: bool = True,
+                     full_proxy: bool = False) -> list[Flowable]:
     lines = [
         labelled(st, "Ông/Bà", applicant.full_name, bold_value=True),
         labelled(st, "Số định danh cá nhân/CCCD/Hộ chiếu", applicant.id_number),
@@ -104,7 +113,20 @@ def _applicant_lines(st: Styles, applicant, *, with_contact: bool = True) -> lis
             f"&nbsp;&nbsp;&nbsp;&nbsp;Email: {esc_or_blank(applicant.email)}",
             st.body,
         ))
-    if applicant.proxy_name:
+    if applicant.proxy_name and full_proxy:
+        # Thông tư 03/2025/TT-VPCP: the proxy's own details and the authorisation document.
+        lines += [
+            labelled(st, "Người được ủy quyền", applicant.proxy_name, bold_value=True),
+            labelled(st, "Số định danh cá nhân/CCCD/Hộ chiếu", applicant.proxy_id_number),
+            labelled(st, "Địa chỉ", applicant.proxy_address),
+            Paragraph(
+                f"Số điện thoại: {esc_or_blank(applicant.proxy_phone)}"
+                f"&nbsp;&nbsp;&nbsp;&nbsp;Email: {esc_or_blank(applicant.proxy_email)}",
+                st.body,
+            ),
+            labelled(st, "Văn bản ủy quyền", applicant.authorisation),
+        ]
+    elif applicant.proxy_name:
         lines.append(labelled(st, "Người được ủy quyền nộp hồ sơ", applicant.proxy_name))
     return lines
 
@@ -125,7 +147,7 @@ def render_receipt(data: ReceiptData, form_set: str = DEFAULT_FORM_SET) -> Rende
     qr.hAlign = "CENTER"
     intro = [
         Paragraph(f"{esc(unit_phrase(data.header.unit, data.header.phrase))} tiếp nhận hồ sơ của:", st.body),
-        *_applicant_lines(st, data.applicant),
+        *_applicant_lines(st, data.applicant, full_proxy=form_set != "2018"),
     ]
     qr_col = 34 * mm
     top = Table(
@@ -176,17 +198,18 @@ def render_receipt(data: ReceiptData, form_set: str = DEFAULT_FORM_SET) -> Rende
         ),
         labelled(st, "6. Đăng ký nhận kết quả tại", data.collect_at),
         Paragraph(
-            f"Vào Sổ theo dõi hồ sơ, Quyển số: {esc_or_blank(data.register_book)}, "
-            f"Số thứ tự: {esc_or_blank(data.register_entry)}",
+            f"Vào Sổ theo dõi hồ sơ, {'Quyển số' if form_set == '2018' else 'Quyển số (nếu có)'}: "
+            f"{esc_or_blank(data.register_book)}, Số thứ tự: {esc_or_blank(data.register_entry)}",
             st.body,
         ),
     ]
+    officer_hint = "Ký và ghi rõ họ tên" if form_set == "2018" else "Chữ ký số của người tiếp nhận"
     signatures = signature_table(
         st,
         [
             Signer("Người nộp hồ sơ", "Ký và ghi rõ họ tên",
                    data.applicant.proxy_name or data.applicant.full_name),
-            Signer("Người tiếp nhận hồ sơ", "Ký và ghi rõ họ tên", data.officer_name, "officer"),
+            Signer("Người tiếp nhận hồ sơ", officer_hint, data.officer_name, "officer"),
         ],
         PORTRAIT_WIDTH,
         boxes,
@@ -307,11 +330,21 @@ def render_apology(data: ApologyData, form_set: str = DEFAULT_FORM_SET) -> Rende
             f"Lý do: {esc_or_blank(data.reason)}",
             st.body,
         ),
-        Paragraph(
+    ]
+    if form_set == "2018":
+        story.append(Paragraph(
             f"Sự chậm trễ này đã gây phiền hà cho Ông/Bà. {agency} xin lỗi Ông/Bà và sẽ trả kết "
             f"quả giải quyết hồ sơ cho Ông/Bà vào {fmt_time_full(data.new_due_at)}.",
             st.body,
-        ),
+        ))
+    else:
+        story.append(Paragraph(
+            f"Sự chậm trễ này đã gây phiền hà cho Ông/Bà. {agency} xin lỗi Ông/Bà và đề nghị gia "
+            f"hạn thời gian giải quyết hồ sơ; kết quả giải quyết hồ sơ sẽ được trả cho Ông/Bà vào "
+            f"{fmt_time_full(data.new_due_at)}.",
+            st.body,
+        ))
+    story += [
         Paragraph("Xin trân trọng cảm ơn./.", st.body),
         signature_table(
             st,
@@ -319,6 +352,7 @@ def render_apology(data: ApologyData, form_set: str = DEFAULT_FORM_SET) -> Rende
                           "head")],
             PORTRAIT_WIDTH, boxes, space=30 * mm,
         ),
+        recipients_block(st, f"Ông/Bà {data.addressee}", data.recipients),
     ]
     pdf, pages = build_pdf(story, title=f"{title} - {data.dossier_code}")
     return RenderedForm(pdf, {"head": boxes["head"]}, None, pages)
@@ -349,7 +383,11 @@ def render_stop_notice(data: StopNoticeData, form_set: str = "2025") -> Rendered
         ),
         *_applicant_lines(st, data.applicant),
         Paragraph(f"Mã hồ sơ: <b>{esc(data.dossier_code)}</b>", st.body),
-        Paragraph(f"{agency} thông báo dừng giải quyết hồ sơ nêu trên.", st.body),
+        Paragraph(
+            f"Theo đề nghị rút hồ sơ của Ông/Bà, {agency} thông báo dừng giải quyết hồ sơ nêu trên."
+            if data.withdrawn else f"{agency} thông báo dừng giải quyết hồ sơ nêu trên.",
+            st.body,
+        ),
         labelled(st, "Lý do", data.reason),
         Paragraph("Xin thông báo để Ông/Bà được biết./.", st.body),
         signature_table(
@@ -358,6 +396,7 @@ def render_stop_notice(data: StopNoticeData, form_set: str = "2025") -> Rendered
                           "head")],
             PORTRAIT_WIDTH, boxes, space=30 * mm,
         ),
+        recipients_block(st, f"Ông/Bà {data.applicant.full_name}", data.recipients),
     ]
     pdf, pages = build_pdf(story, title=f"{title} - {data.dossier_code}")
     return RenderedForm(pdf, {"head": boxes["head"]}, None, pages)

@@ -19,17 +19,19 @@ _COMMON = {
     RECEIPT: ("Mẫu số 01", "Giấy tiếp nhận hồ sơ và hẹn trả kết quả"),
     SUPPLEMENT_REQUEST: ("Mẫu số 02", "Phiếu yêu cầu bổ sung, hoàn thiện hồ sơ"),
     REFUSAL: ("Mẫu số 03", "Phiếu từ chối tiếp nhận giải quyết hồ sơ"),
-    APOLOGY: ("Mẫu số 04", "Phiếu xin lỗi và hẹn lại ngày trả kết quả"),
 }
 
 FORM_SETS: dict[str, dict[str, tuple[str, str]]] = {
     "2018": {
         **_COMMON,
+        APOLOGY: ("Mẫu số 04", "Phiếu xin lỗi và hẹn lại ngày trả kết quả"),
         CONTROL_SHEET: ("Mẫu số 05", "Phiếu kiểm soát quá trình giải quyết hồ sơ"),
         REGISTER: ("Mẫu số 06", "Sổ theo dõi hồ sơ"),
     },
     "2025": {
         **_COMMON,
+        # Thông tư 03/2025/TT-VPCP: the apology asks to extend the processing time.
+        APOLOGY: ("Mẫu số 04", "Văn bản xin lỗi và đề nghị gia hạn thời gian giải quyết"),
         STOP_NOTICE: ("Mẫu số 05", "Thông báo dừng giải quyết hồ sơ"),
         CONTROL_SHEET: ("Mẫu số 06", "Phiếu kiểm soát quá trình giải quyết hồ sơ"),
         REGISTER: ("Mẫu số 07", "Sổ theo dõi hồ sơ"),

@@ -22,6 +22,7 @@ from portal.models.filing import (
 )
 from portal.models.office import ix_agency_id as _queue_indexes  # noqa: F401  (0005_office)
 from portal.models.procedure import Field, Procedure, ProcedureVersion
+from portal.models.register import DocumentRegisterCounter, RegisteredDocument
 from portal.models.signing import RemoteSigningSession, SigningCertificate
 from portal.models.statistics import DossierDayCount, PlanTarget
 from portal.models.user import (
@@ -40,3 +41,4 @@ __all__ = [
 __all__ += ["Feedback", "IdempotencyKey", "Notification", "OutboxMessage", "Payment", "Rating", "SandboxBankTransaction"]
 __all__ += ["ProcedureVersion", "AuditAnchor", "RemoteSigningSession", "SigningCertificate"]
 __all__ += ["UploadSession", "AuditChainHead", "PasswordReset", "CitizenDataSource"]
+__all__ += ["DocumentRegisterCounter", "RegisteredDocument"]

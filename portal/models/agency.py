@@ -4,6 +4,7 @@ from sqlalchemy import CheckConstraint, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.extensions import db
+from portal.text import fold
 
 #: Every level a stored agency may have. ``district`` remains valid for rows made before the
 #: two-level local government of 1/7/2025; new agencies get one of ``NEW_AGENCY_LEVELS``.
@@ -44,6 +45,11 @@ class Agency(db.Model):
     phone: Mapped[str | None] = mapped_column(String(32))
     email: Mapped[str | None] = mapped_column(String(255))
     address: Mapped[str | None] = mapped_column(String(500))
+    # The place name of "…, ngày … tháng … năm …" (Nghị định 30/2020: the administrative unit where
+    # the agency sits, "Lai Châu" for provincial bodies, "Tam Đường" for the commune).
+    place_name: Mapped[str | None] = mapped_column(String(100))
+    # The agency's abbreviation in document numbers ("05/QĐ-SYT": SYT); empty: from its printed name.
+    document_symbol: Mapped[str | None] = mapped_column(String(32))
 
     parent: Mapped[Agency | None] = relationship(remote_side=[id], foreign_keys=[parent_id])
     one_stop_unit: Mapped[Agency | None] = relationship(remote_side=[id], foreign_keys=[one_stop_unit_id])
@@ -65,6 +71,25 @@ class Agency(db.Model):
         if self.level == "centre":
             return self.letter_header()
         return (self.printed_name or self.name_vi, DESK_UNIT)
+
+    def place(self) -> str:
+        """The place name of the date line: the agency's own, else its parent's, else the province."""
+        agency: Agency | None = self
+        while agency is not None:
+            if agency.place_name:
+                return agency.place_name
+            agency = agency.parent
+        return "Lai Châu"
+
+    def symbol(self) -> str:
+        """The agency's abbreviation in document numbers: ``document_symbol``, else the initials of
+        its printed name without diacritics ("SỞ Y TẾ" -> "SYT"); the People's Committees "UBND"."""
+        if self.document_symbol:
+            return self.document_symbol
+        if self.level in ("province", "commune", "district"):
+            return "UBND"
+        words = fold(self.printed_name or self.name_vi).upper().split()
+        return "".join(w[0] for w in words if w[0].isalnum())[:12] or "CQ"
 
     def desk_name(self) -> str:
         """The receiving unit as named inside a sentence."""

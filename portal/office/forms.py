@@ -114,6 +114,15 @@ class DeskRegistrationForm(FlaskForm):
                                                                                message=_l("Số điện thoại không hợp lệ."))])
     email = EmailField(_l("Thư điện tử"), validators=[Optional(), Email(message=_l("Địa chỉ thư không hợp lệ."))])
     proxy_name = StringField(_l("Người được ủy quyền nộp (nếu có)"), validators=[Optional(), Length(max=255, message=_l("Nội dung quá dài (tối đa %(max)d ký tự)."))])
+    # Thông tư 03/2025/TT-VPCP: the receipt states the proxy's details and the authorisation.
+    proxy_id_number = StringField(_l("Số định danh cá nhân của người được ủy quyền"),
+                                  validators=[Optional(), Regexp(r"^(\d{9}|\d{12})$", message=_l("Gồm 9 hoặc 12 chữ số."))])
+    proxy_address = StringField(_l("Địa chỉ của người được ủy quyền"), validators=[Optional(), Length(max=500, message=_l("Nội dung quá dài (tối đa %(max)d ký tự)."))])
+    proxy_phone = StringField(_l("Số điện thoại của người được ủy quyền"),
+                              validators=[Optional(), Regexp(r"^\+?[0-9 .]{8,15}$", message=_l("Số điện thoại không hợp lệ."))])
+    proxy_email = EmailField(_l("Thư điện tử của người được ủy quyền"),
+                             validators=[Optional(), Email(message=_l("Địa chỉ thư không hợp lệ."))])
+    authorisation = StringField(_l("Văn bản ủy quyền (số, ngày)"), validators=[Optional(), Length(max=500, message=_l("Nội dung quá dài (tối đa %(max)d ký tự)."))])
     paper = MultiCheckboxField(_l("Giấy tờ nhận bản giấy (chưa số hóa)"), choices=[], validators=[Optional()],
                                validate_choice=False)  # an unknown document is the use case's refusal
     note = TextAreaField(_l("Ghi chú"), validators=[Optional(), Length(max=2000, message=_l("Nội dung quá dài (tối đa %(max)d ký tự)."))])

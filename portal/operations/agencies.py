@@ -27,6 +27,8 @@ CODE = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$")
 IDENTIFIER = re.compile(r"^[A-Z0-9]{1,4}(?:\.[A-Z0-9]{1,4}){1,4}$")
 PHONE = re.compile(r"^\+?[0-9][0-9 .()-]{5,30}$")
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+#: The agency part of a document number ("SYT" in "05/QĐ-SYT"): capitals (Vietnamese too) and digits.
+DOCUMENT_SYMBOL = re.compile(r"^[A-ZĐÀ-Ỹ0-9]{1,32}$")
 
 #: Which levels an agency's parent may have (None: no parent). A vertical agency (Công an tỉnh,
 #: Bảo hiểm xã hội) belongs to its ministry's line, not to the province's People's Committee.
@@ -61,6 +63,9 @@ class AgencyInput:
     parent_id: int | None = None
     governing_body: str = ""
     printed_name: str = ""
+    #: The place of "…, ngày … tháng … năm …" and the agency's abbreviation in document numbers.
+    place_name: str = ""
+    document_symbol: str = ""
     one_stop_unit_id: int | None = None
     phone: str = ""
     email: str = ""
@@ -115,6 +120,7 @@ def snapshot(agency: Agency) -> dict:
         "code": agency.code, "identifier": agency.identifier, "name_vi": agency.name_vi, "name_en": agency.name_en,
         "level": agency.level, "parent": parent.code if parent else None,
         "governing_body": agency.governing_body, "printed_name": agency.printed_name,
+        "place_name": agency.place_name, "document_symbol": agency.document_symbol,
         "one_stop_unit": unit.code if unit else None, "phone": agency.phone, "email": agency.email,
         "address": agency.address, "working_hours": working_hours_of(agency.id) if agency.id else None,
     }
@@ -191,10 +197,14 @@ def _checked(values: AgencyInput, agency: Agency | None) -> dict:
         raise AgencyError("bad_agency_phone", "phone")
     if email and not EMAIL.match(email):
         raise AgencyError("bad_agency_email", "email")
+    symbol = _text(values.document_symbol, 32).upper()
+    if symbol and not DOCUMENT_SYMBOL.match(symbol):
+        raise AgencyError("bad_document_symbol", "document_symbol")
     return {
         "code": code, "identifier": identifier, "name_vi": name_vi, "name_en": name_en, "level": values.level,
         "parent_id": values.parent_id, "governing_body": _text(values.governing_body, 255).upper() or None,
         "printed_name": _text(values.printed_name, 255).upper() or None,
+        "place_name": _text(values.place_name, 100) or None, "document_symbol": symbol or None,
         "one_stop_unit_id": values.one_stop_unit_id, "phone": phone or None, "email": email or None,
         "address": _text(values.address, 500) or None,
     }

@@ -32,7 +32,7 @@ PROCEDURE_KEYS = {
     "conditions_en", "applicants_vi", "documents", "form", "steps", "result_vi", "result_en",
     "result_delivery", "source",
 }
-AGENCY_OPTIONAL_KEYS = ("governing_body", "printed_name", "phone", "email", "address")
+AGENCY_OPTIONAL_KEYS = ("governing_body", "printed_name", "phone", "email", "address", "place_name", "document_symbol")
 DOCUMENT_KEYS = {"key", "name_vi", "original", "quantity", "required"}
 FORM_TYPES = {"string", "text", "integer", "date", "email", "phone", "id_number", "select", "money"}
 STEP_ROLES = {r.value for r in Role} - {Role.CITIZEN.value, Role.ADMIN.value}

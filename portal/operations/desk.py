@@ -50,7 +50,8 @@ class DeskRegistration:
     note: str = ""
 
 
-APPLICANT_FIELDS = ("full_name", "id_number", "address", "phone", "email", "proxy_name")
+APPLICANT_FIELDS = ("full_name", "id_number", "address", "phone", "email", "proxy_name", "proxy_id_number",
+                    "proxy_address", "proxy_phone", "proxy_email", "authorisation")
 
 
 def _clean_applicant(raw: dict) -> dict:
@@ -58,6 +59,9 @@ def _clean_applicant(raw: dict) -> dict:
     if not applicant["full_name"]:
         raise DossierError("applicant_name_required", "the applicant's full name is required")
     if applicant["id_number"] and not (applicant["id_number"].isdigit() and len(applicant["id_number"]) in (9, 12)):
+        raise DossierError("bad_id_number", "the ID number has 9 or 12 digits")
+    if applicant["proxy_id_number"] and not (applicant["proxy_id_number"].isdigit()
+                                             and len(applicant["proxy_id_number"]) in (9, 12)):
         raise DossierError("bad_id_number", "the ID number has 9 or 12 digits")
     return {k: v for k, v in applicant.items() if v}
 

@@ -18,6 +18,7 @@ from portal.operations import audit
 from portal.operations.dossiers import DossierError
 from portal.operations.forms import render_result_draft
 from portal.operations.scans import Scan, store_scan
+from portal.operations.signing import GENERATED_DRAFT
 from portal.storage import sniff_content_type
 
 DRAFT_KIND = FileKind.RESULT_DRAFT
@@ -33,7 +34,7 @@ def add_result_draft(dossier: Dossier, user: User, *, data: bytes | None, filena
                      now: datetime) -> DossierFile:
     """Keep a draft result document (uploaded PDF or generated); older drafts are superseded."""
     if generate:
-        data, filename = render_result_draft(dossier, user), f"du-thao-{dossier.code or dossier.id}.pdf"
+        data, filename = render_result_draft(dossier, user, now), f"du-thao-{dossier.code or dossier.id}.pdf"
     if not data:
         raise DossierError("draft_required", "upload a PDF or generate the draft")
     if sniff_content_type(data) != "application/pdf":
@@ -42,7 +43,9 @@ def add_result_draft(dossier: Dossier, user: User, *, data: bytes | None, filena
             DossierFile.dossier_id == dossier.id, DossierFile.kind == DRAFT_KIND,
             DossierFile.superseded_at.is_(None))):
         old.superseded_at = now
-    row = store_scan(dossier, Scan("", filename, data), DRAFT_KIND, user, now)
+    # A generated draft is marked as such: the signed result is rendered anew with its number, while
+    # an uploaded PDF is annexed to it (``signing._unsigned_result``).
+    row = store_scan(dossier, Scan(GENERATED_DRAFT if generate else "", filename, data), DRAFT_KIND, user, now)
     db.session.flush()
     audit.record("dossier.result_draft", user=user, object_type="dossier", object_id=dossier.id,
                  file_id=row.id, sha256=row.blob_sha256, generated=generate)

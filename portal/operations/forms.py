@@ -8,29 +8,29 @@ person are signed by that person when the signing module provides ``sign_form``.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 
 from flask import current_app, has_request_context, request, url_for
-from reportlab.lib.units import mm
-from reportlab.platypus import Paragraph, Spacer, Table
 from sqlalchemy import func, select
 
 from portal import documents as docs
-from portal.documents.common import (
-    PORTRAIT_WIDTH,
-    Styles,
-    build_pdf,
-    esc,
-    grid_style,
-    header_block,
-    title_block,
-)
 from portal.extensions import db
 from portal.models import Agency, Dossier, DossierEvent, DossierFile, Field, Procedure, User
 from portal.models.files import FileKind
 from portal.models.types import utcnow
+from portal.operations import document_register
 from portal.operations.dossiers import DossierError, item_names, linked_agency_names
+from portal.operations.result_document import (
+    applicant_of,
+    code_of,
+    desk_agency,
+    desk_header,
+    letter_header,
+    local_day,
+    position_of,
+    render_result_document,
+)
 from portal.operations.signing import sign_form
 from portal.storage import put_blob, read_blob
 from workflow.calendar import VN_TZ
@@ -95,43 +95,72 @@ def _last(events: list[DossierEvent], *actions: str) -> DossierEvent | None:
 
 
 def _local_day(dt: datetime | None) -> date:
-    return (dt or utcnow()).astimezone(VN_TZ).date()
+    return local_day(dt)
 
 
-def desk_header(agency: Agency, at: datetime | None) -> docs.Header:
-    """The header of a form the receiving unit issues (receipt, supplement request, refusal,
-    control sheet, register): the agency's one-stop unit (Trung tâm Phục vụ hành chính công of
-    the province or of the commune), or the agency over its own desk."""
-    governing, unit = agency.desk_header()
-    return docs.Header(managing_body=governing, unit=unit, phrase=agency.desk_name(), place="Lai Châu",
-                       date=_local_day(at))
+#: The numbered forms: the register book they are entered in and their abbreviation in the number.
+NUMBERED = {
+    "receipt": (document_register.DESK, "TNHS"),
+    "supplement_request": (document_register.DESK, "BSHS"),
+    "refusal": (document_register.DESK, "TCHS"),
+    "apology": (document_register.OUTGOING, ""),
+    "stop_notice": (document_register.OUTGOING, "TB"),
+}
+#: The event that issues each numbered form.
+ISSUING_ACTIONS = {
+    "accept": "receipt", "request_supplement": "supplement_request", "refuse_intake": "refusal",
+    "apologize": "apology", "stop": "stop_notice", "withdraw": "stop_notice",
+}
+FORM_TITLES = {form: title for forms in docs.FORM_SETS.values() for form, (_n, title) in forms.items()}
 
 
-def letter_header(agency: Agency, at: datetime | None) -> docs.Header:
-    """The header of a letter the deciding agency signs (result, apology, stop notice)."""
-    governing, name = agency.letter_header()
-    return docs.Header(managing_body=governing, unit=name, phrase=agency.name_vi, place="Lai Châu",
-                       date=_local_day(at))
+def form_number(dossier: Dossier, form: str, event: DossierEvent) -> str:
+    """The number of ``form`` issued by ``event``, from the register of the issuing side (the
+    one-stop unit for the desk's forms, the deciding agency for its letters); taken once."""
+    book, kind = NUMBERED[form]
+    agency = desk_agency(dossier.agency) if book == document_register.DESK else dossier.agency
+    entry = document_register.register(
+        agency, book=book, kind=kind, dossier_id=dossier.id, document=form, event_seq=event.seq,
+        title=f"{FORM_TITLES[form]} - {_code(dossier)}", issued_on=_local_day(event.at))
+    return entry.symbol
 
 
-def _header(dossier: Dossier, at: datetime | None) -> docs.Header:
-    return desk_header(dossier.agency, at)
+def register_issued_form(dossier: Dossier, event: DossierEvent) -> None:
+    """Enter the form that ``event`` issues in its register (called with every dossier event,
+    inside the action's transaction): its number is fixed when the act is done."""
+    form = ISSUING_ACTIONS.get(event.action)
+    if form is None or form not in docs.FORM_SETS[form_set()]:
+        return
+    if form == "stop_notice" and dossier.received_at is None:
+        return  # withdrawn before reception: nothing was being processed
+    form_number(dossier, form, event)
 
 
-def _desk_phone(agency: Agency) -> str:
+def _header(dossier: Dossier, at: datetime | None, number: str | None = None) -> docs.Header:
+    return desk_header(dossier.agency, at, number)
+
+
+def _desk_phone(agency: Agency, officer: User | None = None) -> str:
+    """The contact phone of the unit that receives ``agency``'s dossiers: the one-stop unit's, the
+    agency's, the guiding officer's own."""
     unit = agency.one_stop_unit
-    return (unit.phone if unit is not None else None) or agency.phone or str(current_app.config.get("OFFICE_PHONE", ""))
+    return ((unit.phone if unit is not None else None) or agency.phone
+            or (officer.phone if officer is not None else None) or "")
 
 
 def _applicant(dossier: Dossier) -> docs.Applicant:
-    a = dossier.applicant or {}
-    return docs.Applicant(full_name=a.get("full_name") or "", id_number=a.get("id_number") or "",
-                          address=a.get("address") or "", phone=a.get("phone") or "",
-                          email=a.get("email") or "", proxy_name=a.get("proxy_name") or None)
+    return applicant_of(dossier)
 
 
 def _code(dossier: Dossier) -> str:
-    return dossier.code or f"Chưa cấp mã (hồ sơ số {dossier.id})"
+    return code_of(dossier)
+
+
+def _recipients(dossier: Dossier) -> list[str]:
+    """"Nơi nhận" of a letter of the deciding agency, after the applicant: the one-stop unit that
+    hands it over."""
+    unit = dossier.agency.one_stop_unit
+    return [unit.name_vi] if unit is not None else []
 
 
 def _processing_days(dossier: Dossier) -> int:
@@ -177,7 +206,8 @@ def receipt_data(dossier: Dossier, events: list[DossierEvent]) -> docs.ReceiptDa
     ]
     sequence = (dossier.code or "").rsplit("-", 1)[-1]
     return docs.ReceiptData(
-        header=_header(dossier, accept.at), dossier_code=_code(dossier), applicant=_applicant(dossier),
+        header=_header(dossier, accept.at, form_number(dossier, "receipt", accept)), dossier_code=_code(dossier),
+        applicant=_applicant(dossier),
         procedure_name=dossier.procedure.name_vi, documents=lines, sets=1,
         processing_days=_processing_days(dossier), received_at=dossier.received_at,
         due_at=dossier.original_due_at or dossier.due_at,
@@ -197,27 +227,30 @@ def supplement_request_data(dossier: Dossier, events: list[DossierEvent]) -> doc
     if event is None:
         raise FormNotAvailable("no_supplement_request")
     items = item_names(dossier, (event.payload or {}).get("items") or []) or [event.comment or ""]
+    officer = db.session.get(User, event.actor_id) if event.actor_id else None
     return docs.SupplementRequestData(
-        header=_header(dossier, event.at), dossier_code=_code(dossier), applicant=_applicant(dossier),
+        header=_header(dossier, event.at, form_number(dossier, "supplement_request", event)),
+        dossier_code=_code(dossier), applicant=_applicant(dossier),
         procedure_name=dossier.procedure.name_vi, items=items, reason=event.comment or "",
-        contact=dossier.agency.desk_name(), phone=_desk_phone(dossier.agency), officer_name=event.actor_name,
+        contact=dossier.agency.desk_name(), phone=_desk_phone(dossier.agency, officer), officer_name=event.actor_name,
     )
 
 
 def refusal_data(dossier: Dossier, events: list[DossierEvent]) -> docs.RefusalData:
-    event = _last(events, "refuse_intake", "refuse")
+    event = _last(events, "refuse_intake")  # a refused request is answered by the result (written reply)
     if event is None:
         raise FormNotAvailable("not_refused")
     reasons = [line.strip() for line in (event.comment or "").splitlines() if line.strip()]
     return docs.RefusalData(
-        header=_header(dossier, event.at), dossier_code=_code(dossier), applicant=_applicant(dossier),
+        header=_header(dossier, event.at, form_number(dossier, "refusal", event)), dossier_code=_code(dossier),
+        applicant=_applicant(dossier),
         procedure_name=dossier.procedure.name_vi, reasons=reasons, officer_name=event.actor_name,
     )
 
 
 def _title_of(event: DossierEvent) -> str:
     user = db.session.get(User, event.actor_id) if event.actor_id else None
-    return (user.position if user is not None and user.position else ROLE_TITLES.get(event.actor_role, ""))
+    return position_of(user) if user is not None else ROLE_TITLES.get(event.actor_role, "")
 
 
 def apology_data(dossier: Dossier, events: list[DossierEvent]) -> docs.ApologyData:
@@ -229,21 +262,43 @@ def apology_data(dossier: Dossier, events: list[DossierEvent]) -> docs.ApologyDa
     new_due = datetime.fromisoformat(event.payload["new_due_at"]) if (event.payload or {}).get("new_due_at") \
         else dossier.due_at
     return docs.ApologyData(
-        header=letter_header(dossier.agency, event.at), addressee=_applicant(dossier).full_name,
+        header=letter_header(dossier.agency, event.at, form_number(dossier, "apology", event)),
+        addressee=_applicant(dossier).full_name,
         received_at=dossier.received_at, procedure_name=dossier.procedure.name_vi, dossier_code=_code(dossier),
         original_due_at=original, reason=event.comment or "", new_due_at=new_due,
         signer_name=event.actor_name, signer_title=_title_of(event), agency_name=dossier.agency.name_vi,
+        recipients=_recipients(dossier),
     )
 
 
+def _stop_signer(dossier: Dossier, event: DossierEvent) -> User | None:
+    """Who signs the stop notice: the leader who stopped, the officer who recorded a withdrawal;
+    for a withdrawal the applicant made online, the agency's leader (the notice is the agency's)."""
+    actor = db.session.get(User, event.actor_id) if event.actor_id else None
+    if actor is not None and actor.is_staff:
+        return actor
+    return db.session.scalar(select(User).where(
+        User.agency_id == dossier.agency_id, User.role == Role.AGENCY_LEADER.value, User.is_active_account.is_(True))
+        .order_by(User.id).limit(1))
+
+
 def stop_notice_data(dossier: Dossier, events: list[DossierEvent]) -> docs.StopNoticeData:
-    event = _last(events, "stop")
-    if event is None:
+    event = _last(events, "stop", "withdraw")
+    if event is None or dossier.received_at is None:
         raise FormNotAvailable("not_stopped")
+    signer = _stop_signer(dossier, event)
+    withdrawn = event.action == "withdraw"
+    reason = event.comment or ""
+    if withdrawn:
+        reason = f"Ông/Bà đề nghị rút hồ sơ ({reason})" if reason else "Ông/Bà đề nghị rút hồ sơ"
     return docs.StopNoticeData(
-        header=letter_header(dossier.agency, event.at), dossier_code=_code(dossier), applicant=_applicant(dossier),
-        procedure_name=dossier.procedure.name_vi, reason=event.comment or "", signer_name=event.actor_name,
-        signer_title=_title_of(event), received_at=dossier.received_at, agency_name=dossier.agency.name_vi,
+        header=letter_header(dossier.agency, event.at, form_number(dossier, "stop_notice", event)),
+        dossier_code=_code(dossier), applicant=_applicant(dossier),
+        procedure_name=dossier.procedure.name_vi, reason=reason,
+        signer_name=signer.full_name if signer is not None else "",
+        signer_title=position_of(signer) if signer is not None else "Thủ trưởng cơ quan",
+        received_at=dossier.received_at, agency_name=dossier.agency.name_vi, withdrawn=withdrawn,
+        recipients=_recipients(dossier),
     )
 
 
@@ -278,8 +333,10 @@ def handover_rows(dossier: Dossier, events: list[DossierEvent]) -> list[docs.Han
 def control_sheet_data(dossier: Dossier, events: list[DossierEvent]) -> docs.ControlSheetData:
     if dossier.received_at is None:
         raise FormNotAvailable("not_received")
+    accept = _last(events, "accept")
+    number = form_number(dossier, "receipt", accept) if accept is not None else None  # issued with the receipt
     return docs.ControlSheetData(
-        header=_header(dossier, dossier.received_at), dossier_code=_code(dossier),
+        header=_header(dossier, dossier.received_at, number), dossier_code=_code(dossier),
         procedure_name=dossier.procedure.name_vi, handling_agency=dossier.agency.name_vi,
         coordinating_agencies=linked_agency_names(dossier.terms),
         received_at=dossier.received_at, due_at=dossier.due_at, handovers=handover_rows(dossier, events),
@@ -296,7 +353,8 @@ BUILDERS = {
     "control_sheet": (control_sheet_data, docs.render_control_sheet, None),
 }
 SIGNING_EVENT = {"receipt": ("accept",), "supplement_request": ("request_supplement",),
-                 "refusal": ("refuse_intake", "refuse"), "apology": ("apologize",), "stop_notice": ("stop",)}
+                 "refusal": ("refuse_intake",), "apology": ("apologize",),
+                 "stop_notice": ("stop", "withdraw")}
 
 
 @dataclass
@@ -310,9 +368,9 @@ class FormPdf:
 #: Which event makes each form available (the receipt and control sheet exist from reception on).
 FORM_EVENTS = {
     "supplement_request": {"request_supplement"},
-    "refusal": {"refuse_intake", "refuse"},
+    "refusal": {"refuse_intake"},
     "apology": {"apologize"},
-    "stop_notice": {"stop"},
+    "stop_notice": {"stop", "withdraw"},
 }
 
 
@@ -320,7 +378,8 @@ def available_forms(dossier: Dossier, events: list[DossierEvent]) -> list[str]:
     """The standard forms of the configured set that ``dossier`` has reached, in the set's order."""
     reached = {event.action for event in events}
     return [form for form in forms_in_set()
-            if (dossier.received_at is not None if form not in FORM_EVENTS else bool(reached & FORM_EVENTS[form]))]
+            if (dossier.received_at is not None if form not in FORM_EVENTS else bool(reached & FORM_EVENTS[form]))
+            and (form != "stop_notice" or dossier.received_at is not None)]
 
 
 def render_form(dossier: Dossier, form: str) -> FormPdf:
@@ -345,7 +404,10 @@ def render_form(dossier: Dossier, form: str) -> FormPdf:
     rendered = render(build(dossier, events), chosen)
     pdf, signed = rendered.pdf, False
     if box_key is not None:
-        signer = db.session.get(User, event.actor_id) if event is not None and event.actor_id else None
+        if form == "stop_notice" and event is not None:
+            signer = _stop_signer(dossier, event)
+        else:
+            signer = db.session.get(User, event.actor_id) if event is not None and event.actor_id else None
         if signer is not None:
             title = docs.form_info(chosen, form)[1]
             try:
@@ -411,7 +473,7 @@ def register_data(agency_id: int, field_id: int | None, period_from: date, perio
         ))
     agency = db.session.get(Agency, agency_id)
     field = db.session.get(Field, field_id) if field_id else None
-    header = desk_header(agency, None)
+    header = replace(desk_header(agency, None, str(period_from.year)), number_label="Quyển số")
     return docs.RegisterData(header=header, field_name=field.name_vi if field else "Tất cả lĩnh vực",
                              period_from=period_from, period_to=period_to, rows=rows)
 
@@ -420,24 +482,8 @@ def register_data(agency_id: int, field_id: int | None, period_from: date, perio
 # Draft result document (the specialist's proposal, before the leader signs)
 
 
-def render_result_draft(dossier: Dossier, author: User) -> bytes:
-    st = Styles()
-    header = letter_header(dossier.agency, utcnow())
-    story = [header_block(st, header, PORTRAIT_WIDTH), Spacer(1, 4 * mm),
-             title_block(st, "DỰ THẢO KẾT QUẢ GIẢI QUYẾT HỒ SƠ"),
-             Paragraph(f"Mã hồ sơ: <b>{esc(_code(dossier))}</b>", st.center), Spacer(1, 3 * mm),
-             Paragraph(f"Thủ tục: {esc(dossier.procedure.name_vi)}", st.body),
-             Paragraph(f"Kết quả: {esc(dossier.procedure.result_vi)}", st.body),
-             Paragraph(f"Cấp cho: <b>{esc(_applicant(dossier).full_name)}</b>", st.body),
-             Spacer(1, 2 * mm)]
-    labels = {f.get("name"): f.get("label_vi", f.get("name")) for f in dossier.form_snapshot or []}
-    rows = [[Paragraph(esc(labels.get(k, k)), st.cell), Paragraph(esc(v), st.cell)]
-            for k, v in (dossier.form_data or {}).items() if v not in (None, "")]
-    if rows:
-        table = Table(rows, colWidths=[60 * mm, PORTRAIT_WIDTH - 60 * mm])
-        table.setStyle(grid_style(header_rows=0))
-        story.append(table)
-    story += [Spacer(1, 6 * mm),
-              Paragraph(f"Người dự thảo: {esc(author.full_name)} ({esc(ROLE_TITLES['specialist'])})", st.body)]
-    pdf, _pages = build_pdf(story, title=f"Dự thảo kết quả - {_code(dossier)}")
-    return pdf
+def render_result_draft(dossier: Dossier, author: User, now: datetime | None = None) -> bytes:
+    """The result document as it will be issued, marked "DỰ THẢO" and without a number (the
+    number is taken when the leader signs). ``author`` is the specialist who proposes it."""
+    del author  # the draft is the agency's document; its author is in the audit entry
+    return render_result_document(dossier, None, now or utcnow(), draft=True).pdf

@@ -33,7 +33,8 @@ from portal.operations.dossiers import (
     step_agency_id,
 )
 from portal.operations.events import append_event
-from portal.operations.signing import sign_result
+from portal.operations.forms import register_issued_form
+from portal.operations.signing import sign_refusal, sign_result
 from workflow import machine, process
 from workflow.calendar import WorkingCalendar
 from workflow.deadlines import (
@@ -226,13 +227,14 @@ def apply_action(dossier: Dossier, action: Action | str, actor: User, data: Acti
         _apply_effects(dossier, action, status, new_status, data, now, calendar, handover, actor)
         dossier.status = new_status.value
         dossier.updated_at = now
-        append_event(
+        event = append_event(
             dossier, at=now, actor_id=actor.id, actor_name=actor.full_name, actor_role=actor.role,
             agency_id=actor.agency_id, action=action.value, from_status=status.value, to_status=new_status.value,
             from_step=from_step, to_step=dossier.step_key, comment=(data.reason or None), due_at=dossier.due_at,
             payload=_event_payload(data), **handover,
         )
     db.session.flush()
+    register_issued_form(dossier, event)  # the form this act issues takes its number now
     return dossier
 
 
@@ -356,7 +358,11 @@ def _apply_effects(dossier: Dossier, action: Action, status: Status, new_status:
         data.payload["result_sha256"] = sign_result(dossier, actor, now).blob_sha256
         dossier.result_signed = True
     elif action == Action.REFUSE:
+        # the refusal of the request is a result: the agency's written reply with the reasons, signed
+        # (before the dossier changes: signing flushes, the dossier's version moves once)
+        data.payload["result_sha256"] = sign_refusal(dossier, actor, now, data.reason or "").blob_sha256
         dossier.result_kind = ResultKind.REFUSED.value
+        dossier.result_signed = True
         _finish(dossier, now)
     elif action == Action.ISSUE_RESULT:
         _hand_over(dossier, now, handover)

@@ -13,6 +13,7 @@ import secrets
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime, timedelta
+from io import BytesIO
 
 from cryptography import x509
 from cryptography.hazmat.primitives.asymmetric import ec
@@ -20,8 +21,6 @@ from flask import current_app
 from sqlalchemy import select
 
 from portal.documents.common import SignatureBox
-from portal.documents.data import Header
-from portal.documents.result import ResultData, render_result
 from portal.extensions import db
 from portal.models import Agency, Dossier, DossierEvent, DossierFile, User
 from portal.models.files import FileKind
@@ -52,8 +51,7 @@ from signatures.pdf import (
     prepare_remote_signing,
     sign_pdf,
 )
-from workflow.calendar import VN_TZ
-from workflow.states import Action, ResultKind, Role, Status
+from workflow.states import Action, Role, Status
 
 # Results: the leader at B-LTA, then the agency seal at B-LTA (both stay verifiable after the
 # certificates expire, and each signature gets its own document timestamp).
@@ -61,6 +59,8 @@ RESULT_LEVEL = "B-LTA"
 FORM_LEVEL = "B-T"
 REMOTE_SESSION_MINUTES = 15
 REMOTE_KINDS = (FileKind.RESULT,)
+#: ``document_key`` of a draft the system generated (an uploaded one has none): not annexed.
+GENERATED_DRAFT = "generated"
 
 
 class SigningFailure(DossierError):
@@ -170,32 +170,44 @@ def _proposal_note(dossier: Dossier) -> str:
     return (event.comment or "") if event is not None else ""
 
 
-def render_default_result(dossier: Dossier, leader: User, now: datetime):
+def render_default_result(dossier: Dossier, leader: User, now: datetime, note: str | None = None,
+                          granted: bool | None = None):
+    """The numbered result document (``portal.operations.result_document``) as ``leader`` signs it;
+    ``note``: the proposal's note by default."""
+    from portal.operations.result_document import render_result_document
 
-    agency = dossier.agency
-    applicant = dossier.applicant or {}
-    governing, name = agency.letter_header()
-    header = Header(managing_body=governing, unit=name, phrase=agency.name_vi, place="Lai Châu", number=None,
-                    date=now.astimezone(VN_TZ).date())
-    return render_result(ResultData(
-        header=header, dossier_code=dossier.code or str(dossier.id), procedure_name=dossier.procedure.name_vi,
-        applicant_name=applicant.get("full_name") or "", applicant_id_number=applicant.get("id_number") or "",
-        applicant_address=applicant.get("address") or "", received_at=dossier.received_at,
-        granted=dossier.result_kind != ResultKind.REFUSED, reason=_proposal_note(dossier),
-        agency_name=agency.name_vi, signer_title=_position(leader), signer_name=leader.full_name,
-    ))
+    return render_result_document(dossier, leader, now, note=_proposal_note(dossier) if note is None else note,
+                                  granted=granted)
+
+
+def _with_annex(result: bytes, annex: bytes) -> bytes:
+    """The result followed by the pages of a PDF the specialist uploaded with the proposal
+    (drawings, tables): one document, signed as a whole."""
+    from pypdf import PdfReader, PdfWriter
+
+    try:
+        writer = PdfWriter(clone_from=PdfReader(BytesIO(result)))
+        writer.append(PdfReader(BytesIO(annex)))
+        out = BytesIO()
+        writer.write(out)
+    except Exception as error:  # a damaged or hostile upload may raise anything
+        current_app.logger.warning("Result annex unreadable: %s", type(error).__name__)
+        raise SigningFailure("signing_failed", "the uploaded draft could not be read (damaged PDF?)") from None
+    return out.getvalue()
 
 
 def _unsigned_result(dossier: Dossier, leader: User, now: datetime):
-    """(pdf, leader box, seal box): the newest draft, or the default result document."""
+    """(pdf, leader box, seal box): the numbered result document; a PDF the specialist uploaded as
+    the draft follows it as an annex. The draft itself ("DỰ THẢO") is never what gets signed."""
+    rendered = render_default_result(dossier, leader, now)
+    pdf = rendered.pdf
     draft = _current_files(dossier, FileKind.RESULT_DRAFT)
-    if draft is not None:
+    if draft is not None and draft.document_key != GENERATED_DRAFT:
         data = read_blob(draft.blob_sha256)
         if sniff_content_type(data) != "application/pdf":
             raise SigningFailure("result_draft_not_pdf", "the result draft is not a PDF")
-        return data, None, None
-    rendered = render_default_result(dossier, leader, now)
-    return rendered.pdf, rendered.signature_boxes["head"], rendered.signature_boxes["seal"]
+        pdf = _with_annex(pdf, data)
+    return pdf, rendered.signature_boxes["head"], rendered.signature_boxes["seal"]
 
 
 def _reason(dossier: Dossier) -> str:
@@ -223,6 +235,17 @@ def _remote_signed_result(dossier: Dossier) -> DossierFile | None:
         return None
     draft = _current_files(dossier, FileKind.RESULT_DRAFT)
     return result if draft is None or result.id > draft.id else None
+
+
+def sign_refusal(dossier: Dossier, leader: User, now: datetime, reasons: str) -> DossierFile:
+    """The leader's refusal of the request: the written reply stating ``reasons`` (the agency's
+    own header and number), signed and sealed like any result."""
+    leader_row = _person_certificate(leader)
+    seal_row = _seal_certificate(dossier.agency)
+    rendered = render_default_result(dossier, leader, now, note=reasons, granted=False)
+    signed = _sign(rendered.pdf, leader_row, level=RESULT_LEVEL, reason=_reason(dossier),
+                   stamp=_person_stamp(leader, rendered.signature_boxes["head"]))
+    return _seal_and_store(dossier, signed, seal_row, rendered.signature_boxes["seal"], leader, now)
 
 
 def sign_result(dossier: Dossier, leader: User, now: datetime) -> DossierFile:

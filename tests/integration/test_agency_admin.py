@@ -3,6 +3,8 @@ body that acts: the one-stop unit on desk forms, the deciding agency on its lett
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from sqlalchemy import func, select
 
@@ -28,7 +30,8 @@ def fields_of(a: Agency, **changes) -> dict:
     """The edit form's fields as the page shows them for ``a``, with ``changes``."""
     values = {"code": a.code, "identifier": a.identifier, "name_vi": a.name_vi, "name_en": a.name_en,
               "level": a.level, "parent_id": a.parent_id or 0, "governing_body": a.governing_body or "",
-              "printed_name": a.printed_name or "", "one_stop_unit_id": a.one_stop_unit_id or 0, "phone": "",
+              "printed_name": a.printed_name or "", "place_name": a.place_name or "",
+              "document_symbol": a.document_symbol or "", "one_stop_unit_id": a.one_stop_unit_id or 0, "phone": "",
               "email": "", "address": "", "morning_start": "", "morning_end": "", "afternoon_start": "",
               "afternoon_end": ""}
     return {**values, **changes}
@@ -176,6 +179,25 @@ def test_a_department_prints_its_own_name_on_its_result_and_renaming_keeps_codes
     assert dossier.code == code and code.startswith("000.00.07.H33-")
     result = pdf_text(render_default_result(dossier, office.agency_leader, vn(2026, 11, 24, 9, 0)).pdf)
     assert "SỞ Y TẾ VÀ DÂN SỐ" in result and code in result
+
+
+def test_the_place_and_the_symbol_of_an_agency_come_from_its_page(client, pages, make_user, fast_passwords):  # noqa: F811
+    office = build_office(make_user, _procedure_of("so-y-te"))
+    as_admin(pages, make_user)
+    health = agency("so-y-te")
+    bad = pages.submit(f"/quan-tri/co-quan/{health.id}", fields_of(health, document_symbol="S Y/T"))
+    assert bad.status_code == 422 and "chỉ gồm chữ in hoa và chữ số" in bad.get_data(as_text=True)
+    response = pages.submit(f"/quan-tri/co-quan/{health.id}", fields_of(
+        health, place_name="Thành phố Lai Châu", document_symbol="syt-ds".replace("-", "")))
+    assert response.status_code == 302
+    (entry,) = audits("agency.updated")[-1:]
+    assert entry.details["after"]["place_name"] == "Thành phố Lai Châu" and entry.details["after"]["document_symbol"] == "SYTDS"
+    dossier = new_submitted(office, vn(2026, 11, 23, 8, 0))
+    act(dossier.id, "accept", office.officer, vn(2026, 11, 23, 9, 0))
+    result = pdf_text(render_default_result(db.session.get(Dossier, dossier.id), office.agency_leader,
+                                            vn(2026, 11, 24, 9, 0)).pdf)
+    assert re.search(r"Thành phố Lai Châu,\s+ngày 24 tháng 11 năm 2026", result), result
+    assert re.search(r"Số: 01/[A-ZĐ]+-SYTDS\b", result), result
 
 
 @pytest.mark.parametrize("path", ["/quan-tri/co-quan/999999", "/quan-tri/co-quan/0"])

@@ -96,7 +96,7 @@ def test_the_whole_journey_through_the_pages(client, pages, office):
     assert status_of(d.id).result_proposed and status_of(d.id).holder_role == "unit_leader"  # on to the review
     draft = db.session.scalar(select(DossierFile).where(DossierFile.dossier_id == d.id,
                                                         DossierFile.kind == "result_draft"))
-    assert draft is not None and "DỰ THẢO KẾT QUẢ" in pdf_text(client.get(
+    assert draft is not None and "DỰ THẢO - chưa có giá trị pháp lý" in pdf_text(client.get(
         f"/mot-cua/ho-so/{d.id}/tep/{draft.id}").data)
 
     login(pages, office.unit_leader)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 
 import pytest
@@ -145,8 +146,9 @@ def test_approve_signs_the_result_by_the_leader_then_the_agency_seal(app, office
     assert leader.level == "B-LTA" and seal.level == "B-LTA"
     assert all(s.trusted and s.intact for s in report.signatures)
     text = _pdf_text(pdf)
-    assert "KẾT QUẢ GIẢI QUYẾT THỦ TỤC HÀNH CHÍNH" in text and dossier.code in text
-    assert "Đồng ý" in text
+    # The document the catalogue names, under the deciding agency's header, numbered from its register.
+    assert "GIẤY CHỨNG NHẬN ĐĂNG KÝ ĐẦU TƯ" in text and dossier.code in text and "SỞ TÀI CHÍNH" in text
+    assert re.search(r"Số: \d{2,}/GCN-STC\b", text) and "Nơi nhận" in text and "DỰ THẢO" not in text
     # Both seats exist before the first signature; certificates were issued on first use.
     assert _count(SigningCertificate, SigningCertificate.agency_id == dossier.agency_id,
                   SigningCertificate.purpose == "seal") == 1
@@ -178,11 +180,11 @@ def test_pdfsig_lists_both_signatures(app, office, tmp_path):
     assert "Total document signed" in blocks[-1], out
 
 
-def test_the_newest_draft_is_what_gets_signed(app, office):
+def test_an_uploaded_draft_is_annexed_to_the_numbered_result(app, office):
     from portal.storage import put_blob
 
     dossier = at_leader_step(office)
-    draft = simple_pdf("Quyết định cấp giấy phép số 12/QĐ")
+    draft = simple_pdf("Ban ve thiet ke kem theo")
     blob = put_blob(draft, "application/pdf")
     db.session.add(DossierFile(dossier_id=dossier.id, kind="result_draft", blob_sha256=blob.sha256,
                                original_name="du-thao.pdf", uploaded_by_id=office.specialist.id))
@@ -190,8 +192,26 @@ def test_the_newest_draft_is_what_gets_signed(app, office):
     act(dossier.id, "approve", office.agency_leader, vn(2026, 11, 24, 9, 0))
     (result,) = _result_files(dossier.id)
     signed = read_blob(result.blob_sha256)
-    assert signed.startswith(draft)
     assert certificates.verify_document(signed).verdict == "valid"
+    text = _pdf_text(signed)
+    # The system's numbered result first, the uploaded pages after it, all under the signatures.
+    assert text.index("GIẤY CHỨNG NHẬN ĐĂNG KÝ ĐẦU TƯ") < text.index("Ban ve thiet ke kem theo")
+    assert re.search(r"Số: \d{2,}/GCN-", text)
+
+
+def test_a_generated_draft_is_never_what_gets_signed(app, office):
+    from portal.operations.drafts import add_result_draft
+
+    dossier = at_leader_step(office)
+    draft = add_result_draft(dossier, office.specialist, data=None, filename="", generate=True,
+                             now=vn(2026, 11, 24, 8, 0))
+    draft_text = _pdf_text(read_blob(draft.blob_sha256))
+    assert "DỰ THẢO" in draft_text and re.search(r"Số: …", draft_text)
+    db.session.commit()
+    act(dossier.id, "approve", office.agency_leader, vn(2026, 11, 24, 9, 0))
+    (result,) = _result_files(dossier.id)
+    text = _pdf_text(read_blob(result.blob_sha256))
+    assert "DỰ THẢO" not in text and text.count("GIẤY CHỨNG NHẬN ĐĂNG KÝ ĐẦU TƯ") == 1
 
 
 def test_production_without_a_certificate_refuses_and_writes_nothing(app, office, monkeypatch):
