@@ -29,7 +29,7 @@ def _setup(app, suffix: str = "") -> dict:
                                     ("specialist", "Tòng Văn Hùng"), ("agency_leader", "Lê Văn Thắng"),
                                     ("clerk", "Vàng Thị Dung"))}
         citizen = accounts.register_citizen(username=f"e2econgdan{suffix}", password=PASSWORD, full_name="Giàng Thị Dế",
-                                            id_number="0121907778" + {"": "88", "b": "89", "c": "90"}[suffix], phone="0912000111", email=None,
+                                            id_number="0121907778" + {"": "88", "b": "89", "c": "90", "d": "91"}[suffix], phone="0912000111", email=None,
                                             min_password_length=8)
         draft = dossiers.create_draft(citizen, procedure, {"ghi_chu": "nộp trực tuyến"})
         db.session.flush()
@@ -195,6 +195,37 @@ def test_a_refused_form_keeps_what_was_typed_and_the_busy_button(live_server, br
     page.wait_for_function("document.querySelector('#action-request_supplement button[type=submit]').disabled")
     assert page.locator("#action-request_supplement").get_attribute("aria-busy") == "true"
     assert "vui lòng chờ" in page.locator("#action-request_supplement .busy-status").inner_text()
+
+
+def test_dossier_page_keyboard_shortcuts_listed_and_switchable(live_server, browser_page):
+    """Single-key shortcuts on the dossier page: listed on the page, never while typing, and
+    switched off by their checkbox (WCAG 2.1.4); the choice is remembered."""
+    page, base = browser_page, live_server.url
+    setup = _setup(live_server.app, suffix="d")
+    dossier_id = setup["dossier_id"]
+    page.goto(f"{base}/dang-nhap")
+    page.fill("#username", setup["users"]["one_stop_officer"])
+    page.fill("#password", PASSWORD)
+    page.locator("main button[type=submit]").click()
+    page.wait_for_load_state()
+    page.goto(f"{base}/mot-cua/ho-so/{dossier_id}")
+    page.keyboard.press("a")  # the recommended action (acceptance): focus inside its form
+    assert page.evaluate("document.activeElement.closest('form.action-recommended') !== null")
+    page.keyboard.press("l")  # from a checkbox too (not typing): to the history
+    assert page.evaluate("document.activeElement.id") == "history-title"
+    page.locator("#dossier-shortcuts > summary").click()
+    assert "Về bàn làm việc" in page.locator("#dossier-shortcuts").inner_text()
+    axe_check(page, "office-dossier-shortcuts")
+    page.locator("#dossier-shortcuts-on").uncheck()
+    page.locator("#history-title").focus()
+    page.keyboard.press("g")  # switched off: nothing moves
+    assert page.evaluate("document.activeElement.id") == "history-title"
+    page.reload()
+    page.locator("#dossier-shortcuts > summary").click()
+    assert not page.locator("#dossier-shortcuts-on").is_checked()  # remembered
+    page.locator("#dossier-shortcuts-on").check()
+    page.keyboard.press("h")
+    page.wait_for_url(f"{base}/mot-cua/")
 
 
 def test_desk_intake_at_phone_and_laptop_width(live_server, browser_page):
