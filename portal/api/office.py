@@ -88,7 +88,7 @@ def office_queue():
         page = office.queue(g.api_user, flt, with_counts=True)
     except office.QueueError as error:
         return api_error(422, QUEUE_MESSAGES.get(error.code, error.code), error.code)
-    time_left = office.TimeLeft(page.now)
+    time_left = office.TimeLeft(page.now, calendars=page.calendars)
     return jsonify({
         "items": [queue_row_json(row, time_left) for row in page.rows],
         "page": page.page, "per_page": page.per_page, "has_next": page.has_next, "next_cursor": page.next_cursor,

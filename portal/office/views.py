@@ -131,8 +131,8 @@ def index():
     args = {k: v for k, v in request.args.items() if k != "page" and v}
     bulk = _bulk_form() if current_user.role != Role.ADMIN.value else None
     return render_template("office/index.html", page=page, flt=flt, filters=filters, args=args, queues=office.QUEUES,
-                           time_left=office.TimeLeft(page.now, current_language(), _paused_text()),
-                           reception=office.ReceptionWait(page.now, current_language()), bulk=bulk,
+                           time_left=office.TimeLeft(page.now, current_language(), _paused_text(), page.calendars),
+                           reception=office.ReceptionWait(page.now, current_language(), page.calendars), bulk=bulk,
                            more_filters=any(k in args for k in ("procedure", "status", "channel", "received_from",
                                                                  "received_to")))
 

@@ -103,6 +103,7 @@ class QueuePage:
     ordering: str
     now: datetime = field(default_factory=utcnow)
     counts: dict[str, int] | None = None  # per tab, when asked for
+    calendars: dict = field(default_factory=dict)  # working calendars read for this page, by agency
 
 
 def _vn_midnight_utc(day: date) -> datetime:
@@ -258,9 +259,11 @@ def search_clause(q: str):
     return or_(Dossier.code == q.strip().upper(), and_(*[_like(term) for term in terms]))
 
 
-def due_soon_limit(user: User, now: datetime) -> datetime:
-    calendar = working_calendar(user.agency_id)
-    return calendar.add_working_minutes(now, DUE_SOON_MINUTES)
+def due_soon_limit(user: User, now: datetime, calendars: dict | None = None) -> datetime:
+    calendars = {} if calendars is None else calendars
+    if user.agency_id not in calendars:
+        calendars[user.agency_id] = working_calendar(user.agency_id)
+    return calendars[user.agency_id].add_working_minutes(now, DUE_SOON_MINUTES)
 
 
 def tab_counts(user: User, flt: QueueFilter | None = None, now: datetime | None = None,
@@ -278,7 +281,8 @@ def queue(user: User, flt: QueueFilter, now: datetime | None = None, with_counts
     counts when ``with_counts``."""
     now = now or utcnow()
     flt.validate()
-    until = due_soon_limit(user, now) if flt.queue == "due_soon" or with_counts else None
+    calendars: dict = {}
+    until = due_soon_limit(user, now, calendars) if flt.queue == "due_soon" or with_counts else None
     rows = db.session.execute(queue_statement(user, flt, now, until)).all()
     has_next = len(rows) > flt.per_page
     rows = rows[: flt.per_page]
@@ -294,17 +298,18 @@ def queue(user: User, flt: QueueFilter, now: datetime | None = None, with_counts
             next_cursor = _encode_cursor([last.due_at.isoformat() if last.due_at else None, last.id])
     counts = tab_counts(user, flt, now, until) if with_counts else None
     return QueuePage(rows=rows, page=flt.page, per_page=flt.per_page, has_next=has_next,
-                     next_cursor=next_cursor, ordering=ordering, now=now, counts=counts)
+                     next_cursor=next_cursor, ordering=ordering, now=now, counts=counts, calendars=calendars)
 
 
 class TimeLeft:
     """Working time left (or overdue) per agency calendar, cached for one page."""
 
-    def __init__(self, now: datetime | None = None, lang: str = "vi", paused_text: str = "tạm dừng: chờ bổ sung"):
+    def __init__(self, now: datetime | None = None, lang: str = "vi", paused_text: str = "tạm dừng: chờ bổ sung",
+                 calendars: dict | None = None):
         self.now = now or utcnow()
         self.lang = lang
         self.paused_text = paused_text
-        self._calendars: dict[int, WorkingCalendar] = {}
+        self._calendars: dict[int, WorkingCalendar] = calendars if calendars is not None else {}
 
     def __call__(self, row) -> tuple[str, bool]:
         """(text, overdue) for a queue row or a Dossier."""
@@ -327,10 +332,10 @@ class ReceptionWait:
     """For a submitted dossier not yet received: the time left to check it at the desk (or how
     long it is past that), per the agency's calendar, cached for one page."""
 
-    def __init__(self, now: datetime | None = None, lang: str = "vi"):
+    def __init__(self, now: datetime | None = None, lang: str = "vi", calendars: dict | None = None):
         self.now = now or utcnow()
         self.lang = lang
-        self._calendars: dict[int, WorkingCalendar] = {}
+        self._calendars: dict[int, WorkingCalendar] = calendars if calendars is not None else {}
 
     def __call__(self, row) -> tuple[str, bool]:
         if row.status != Status.SUBMITTED.value or row.received_at is not None or row.submitted_at is None:

@@ -47,11 +47,9 @@ def rebuild_command():
 @command_boundary
 def verify_command(year_):
     from portal.models.types import utcnow
-    from portal.statistics import periods
+    from portal.statistics import periods, queue_counts
     from portal.statistics.queries import day_count_differences
     from workflow.calendar import VN_TZ
-
-    from portal.statistics import queue_counts
 
     year_ = year_ or utcnow().astimezone(VN_TZ).year
     differences = day_count_differences(periods.year(year_))

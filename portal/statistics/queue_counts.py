@@ -39,6 +39,7 @@ from sqlalchemy import (
     or_,
     select,
     text,
+    true,
 )
 from sqlalchemy import cast as sa_cast
 from sqlalchemy.orm import Session
@@ -272,49 +273,43 @@ def _vn_midnight(day: date) -> datetime:
 def tab_counts(connection, *, agency_id: int | None, role: str, user_id: int, now: datetime,
                due_soon_until: datetime) -> dict[str, int]:
     """The count of every queue tab for a user of ``role`` (``agency_id`` None: every agency,
-    for administrators). Three small queries, none over the agency's dossiers."""
-    at_agency = (C.c.agency_id == agency_id) if agency_id is not None else None
+    for administrators). One statement: the agency's rows of both tables, and the running-due
+    index entries of the day of ``now`` and of the due-soon limit; never the agency's dossiers."""
     mine = and_(C.c.status.in_(OPEN), C.c.holder_role == role, C.c.holder_id.in_((0, user_id)))
     if role == Role.ONE_STOP_OFFICER.value:
         mine = or_(mine, C.c.status == Status.PROCESSED.value)
 
-    def summed(condition):
-        return func.coalesce(func.sum(case((condition, C.c.n), else_=0)), 0)
+    def summed(condition, n=C.c.n):
+        return func.coalesce(func.sum(case((condition, n), else_=0)), 0)
 
-    statement = select(
+    by_status = select(
         summed(C.c.status.in_(OPEN)).label("work"),
         summed(and_(C.c.status == Status.SUBMITTED.value, C.c.channel == Channel.ONLINE.value)).label("new"),
         summed(mine).label("mine"),
         summed(C.c.status == Status.SUPPLEMENT_REQUESTED.value).label("supplement"),
         func.coalesce(func.sum(C.c.n), 0).label("all"),
     )
-    if at_agency is not None:
-        statement = statement.where(at_agency)
-    found = dict(connection.execute(statement).one()._mapping)
-    found.update(_due_counts(connection, agency_id, now, due_soon_until))
-    return {name: int(value) for name, value in found.items()}
-
-
-def _due_counts(connection, agency_id: int | None, now: datetime, until: datetime) -> dict[str, int]:
     today = now.astimezone(VN_TZ).date()
-    last_day = max(today, until.astimezone(VN_TZ).date())
-    whole = select(
-        func.coalesce(func.sum(case((DUE.c.day < today, DUE.c.n), else_=0)), 0),
-        func.coalesce(func.sum(case((and_(DUE.c.day > today, DUE.c.day < last_day), DUE.c.n), else_=0)), 0),
+    last_day = max(today, due_soon_until.astimezone(VN_TZ).date())
+    by_day = select(
+        summed(DUE.c.day < today, DUE.c.n).label("overdue_days"),
+        summed(and_(DUE.c.day > today, DUE.c.day < last_day), DUE.c.n).label("soon_days"),
     )
-    if agency_id is not None:
-        whole = whole.where(DUE.c.agency_id == agency_id)
-    overdue, soon = connection.execute(whole).one()
     # The day of now and the day of the limit, counted in the running-due index.
-    start, end = _vn_midnight(today), _vn_midnight(today + timedelta(days=1))
-    last_start = _vn_midnight(last_day)
+    start, end, last_start = _vn_midnight(today), _vn_midnight(today + timedelta(days=1)), _vn_midnight(last_day)
     in_range = or_(and_(D.c.due_at >= start, D.c.due_at < end),
-                   and_(D.c.due_at >= last_start, D.c.due_at < until))
+                   and_(D.c.due_at >= last_start, D.c.due_at < due_soon_until))
     edges = select(
-        func.coalesce(func.sum(case((D.c.due_at < now, 1), else_=0)), 0),
-        func.coalesce(func.sum(case((and_(D.c.due_at >= now, D.c.due_at < until), 1), else_=0)), 0),
+        summed(D.c.due_at < now, 1).label("overdue_edge"),
+        summed(and_(D.c.due_at >= now, D.c.due_at < due_soon_until), 1).label("soon_edge"),
     ).where(RUNNING_CLAUSE, in_range)
     if agency_id is not None:
+        by_status = by_status.where(C.c.agency_id == agency_id)
+        by_day = by_day.where(DUE.c.agency_id == agency_id)
         edges = edges.where(D.c.agency_id == agency_id)
-    edge_overdue, edge_soon = connection.execute(edges).one()
-    return {"overdue": int(overdue) + int(edge_overdue), "due_soon": int(soon) + int(edge_soon)}
+    a, b, e = by_status.subquery("a"), by_day.subquery("b"), edges.subquery("e")
+    row = connection.execute(select(a, b, e).select_from(a.join(b, true()).join(e, true()))).one()._mapping
+    found = {name: int(row[name]) for name in ("work", "new", "mine", "supplement", "all")}
+    found["overdue"] = int(row["overdue_days"]) + int(row["overdue_edge"])
+    found["due_soon"] = int(row["soon_days"]) + int(row["soon_edge"])
+    return found
