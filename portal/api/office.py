@@ -85,7 +85,8 @@ def office_queue():
         return not_staff
     try:
         flt = _queue_filter()
-        page = office.queue(g.api_user, flt, with_counts=True)
+        page = office.queue(g.api_user, flt, with_counts=request.args.get("counts", "true").lower() not in (
+            "0", "false", "no", "off"))
     except office.QueueError as error:
         return api_error(422, QUEUE_MESSAGES.get(error.code, error.code), error.code)
     time_left = office.TimeLeft(page.now, calendars=page.calendars)
@@ -237,7 +238,8 @@ OPENAPI_SCHEMAS = {
             "per_page": {"type": "integer"}, "has_next": {"type": "boolean"},
             "next_cursor": {"type": ["string", "null"], "description": "send as cursor for the next page"},
             "queue": {"type": "string", "enum": list(office.QUEUES)},
-            "counts": {"type": "object", "description": "dossiers in each queue (whole tab, before q and filters)",
+            "counts": {"type": ["object", "null"],
+                       "description": "dossiers in each queue (whole tab, before q and filters); null with counts=false",
                        "properties": {q: {"type": "integer"} for q in office.QUEUES},
                        "required": list(office.QUEUES)},
         },
@@ -267,6 +269,8 @@ OPENAPI_PATHS = {
                             "số dòng mỗi trang"),
                 query_param("cursor", {"type": "string"}, "con trỏ next_cursor của trang trước (trang sâu, nhanh)"),
                 query_param("agency", {"type": "string"}, "mã cơ quan (chỉ quản trị)"),
+                query_param("counts", {"type": "boolean", "default": True},
+                            "kèm số hồ sơ của từng tab (false: bỏ qua, vd. khi duyệt các trang sau bằng cursor)"),
             ],
             "responses": {"200": json_response(ref("QueuePage")),
                           **errors(401, s403="Not agency staff", s422="A bad parameter (queue, status, page, dates, cursor)")},

@@ -18,7 +18,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 
-from sqlalchemy import Select, and_, or_, select, text, tuple_
+from sqlalchemy import Select, String, and_, literal, or_, select, text, tuple_
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -227,7 +227,11 @@ MAX_TERMS = 6
 
 def _like(term: str):
     escaped = term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return Dossier.search_text.like(f"%{escaped}%", escape="\\")
+    # Rendered into the statement (quoted by the dialect), never a bound parameter: the planner must
+    # see the pattern to use the trigram index; a prepared statement's generic plan cannot (it
+    # then walks the agency's dossiers row by row: ~0.9 s instead of ~60 ms at 1M dossiers).
+    pattern = literal(f"%{escaped}%", type_=String, literal_execute=True)
+    return Dossier.search_text.like(pattern, escape="\\")
 
 
 def search_clause(q: str):

@@ -80,6 +80,9 @@ def test_search_by_code_part_internal_number_folded_name_id_number_and_phone(cli
     assert found(client, headers, "0977.123.456") == {other.id}
     assert found(client, headers, "không ai cả") == set()
     assert found(client, headers, "%") == set() and found(client, headers, "_") == set()
+    for typed in ("x' OR '1'='1", "\\", "pa\\%", "'; DROP TABLE dossiers; --"):  # the pattern is quoted
+        assert found(client, headers, typed) == set(), typed
+    assert found(client, headers, "lo van pa") == {taken.id, waiting.id}
 
 
 def test_search_never_crosses_agencies(client, office_staff, make_user):
