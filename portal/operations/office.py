@@ -220,7 +220,8 @@ def queue_statement(user: User, flt: QueueFilter, now: datetime, due_soon_until:
     return query
 
 
-_INTERNAL_NUMBER = re.compile(r"(?:^|[^a-z0-9])so\s*:?\s*(\d{1,9})(?:$|[^0-9])")
+# "số 3002", "(số 3002)", "số: 3002" (folded); not "mã hồ sơ: 000.00.31.H33-..." (a code follows).
+_INTERNAL_NUMBER = re.compile(r"(?:^|[^a-z0-9])so\s*:?\s*(\d{1,9})(?![\d.\-a-z])")
 _SEPARATORS = re.compile(r"[\s.\-()+]")
 MAX_TERMS = 6
 

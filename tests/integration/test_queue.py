@@ -69,6 +69,8 @@ def test_search_by_code_part_internal_number_folded_name_id_number_and_phone(cli
     for typed in (f"Chưa cấp mã (số {waiting.id})", f"số {waiting.id}", f"so {waiting.id}"):
         assert found(client, headers, typed) == {waiting.id}, typed
     assert waiting.id in found(client, headers, str(waiting.id))
+    assert found(client, headers, f"số: {waiting.id}") == {waiting.id}
+    assert found(client, headers, f"so {code}") == set()  # "số" before a code is not an internal number
     # names without diacritics, any case, words in any order
     assert found(client, headers, "do thi nhung") == {other.id}
     assert found(client, headers, "NHUNG đỗ") == {other.id}
