@@ -130,7 +130,11 @@ def index():
         page = office.queue(current_user, flt, with_counts=True)
     args = {k: v for k, v in request.args.items() if k != "page" and v}
     bulk = _bulk_form() if current_user.role != Role.ADMIN.value else None
+    # The labels the rows repeat, translated once for the page (not once per row and column).
+    once = {name: {key: str(label) for key, label in labels.items()} for name, labels in (
+        ("STATUS_LABELS", STATUS_LABELS), ("CHANNEL_LABELS", CHANNEL_LABELS), ("QUEUE_LABELS", QUEUE_LABELS))}
     return render_template("office/index.html", page=page, flt=flt, filters=filters, args=args, queues=office.QUEUES,
+                           **once,
                            time_left=office.TimeLeft(page.now, current_language(), _paused_text(), page.calendars),
                            reception=office.ReceptionWait(page.now, current_language(), page.calendars), bulk=bulk,
                            more_filters=any(k in args for k in ("procedure", "status", "channel", "received_from",
