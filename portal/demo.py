@@ -32,7 +32,7 @@ from portal.models import Agency, Dossier, DossierCodeCounter, DossierEvent, Pro
 from portal.operations.calendar import working_calendar
 from portal.operations.events import GENESIS, event_digest
 from portal.statistics import daily
-from portal.text import fold
+from portal.text import dossier_search_text, fold
 from portal.transaction import command_boundary
 from workflow.calendar import VN_TZ, days_to_minutes
 from workflow.codes import format_code
@@ -290,13 +290,16 @@ def _utc(row: dict) -> dict:
             row[key] = value.astimezone(UTC)
     if row["paused_since"] is not None:
         row["pauses"] = [[row["paused_since"].isoformat(), None]]
+    row["search_text"] = dossier_search_text(row["code"], row["applicant"])  # Core insert: no ORM listener
     return row
 
 
 def _flush(table, rows: list[dict], with_events: list[tuple[dict, ProcedureInfo]]) -> None:
     """One chunk in one transaction: the dossiers, their day counts, and events for the newest."""
-    ids = dict(db.session.execute(insert(table).returning(table.c.code, table.c.id), rows).all())
-    daily.count_dossiers(db.session.connection(), ids.values())  # bulk INSERT: outside the ORM flush
+    inserted = db.session.execute(insert(table).returning(table.c.code, table.c.id), rows).all()
+    ids = {code: dossier_id for code, dossier_id in inserted if code}
+    # bulk INSERT: outside the ORM flush. Every row, those without a code too (the queue counts them).
+    daily.count_dossiers(db.session.connection(), [dossier_id for _code, dossier_id in inserted])
     if with_events:
         _events(ids, with_events)
     _commit_batch()

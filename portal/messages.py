@@ -142,6 +142,8 @@ MESSAGES = {
     "bad_page": _l("Số trang (page) phải là số nguyên dương."),
     "bad_period": _l("Khoảng thời gian không hợp lệ: ngày bắt đầu sau ngày kết thúc."),
     "bad_cursor": _l("Con trỏ trang (cursor) không hợp lệ."),
+    "bad_bulk_action": _l("Thao tác hàng loạt không hợp lệ: chỉ chuyển bước tiếp theo hoặc phân công."),
+    "bad_bulk_selection": _l("Hãy chọn từ 1 đến 100 hồ sơ."),
     # Signing
     "key_store_unavailable": _l("Chưa ký được vì thiết bị lưu khóa ký số (HSM, token PKCS#11) hiện không sử dụng "
                                 "được; hồ sơ chưa bị thay đổi. Vui lòng thử lại sau ít phút hoặc báo quản trị "

@@ -32,3 +32,16 @@ def normalize_phone(raw: str | None) -> str | None:
         if digits.startswith(prefix):
             return "0" + digits[len(prefix):]
     return digits
+
+
+def dossier_search_text(code: str | None, applicant: dict | None) -> str:
+    """What the office queue searches a dossier by, folded (``dossiers.search_text``): the
+    applicant's name without diacritics, the dossier code, the ID number and the phone number
+    (normalised), separated by " | " so that no term spans two of them.
+    "Nguyễn Văn A", 000.00.31.H33-261122-0007, 012345678901, +84 912 345 678 ->
+    "nguyen van a | 000.00.31.h33-261122-0007 | 012345678901 | 0912345678"."""
+    applicant = applicant or {}
+    parts = [fold(str(applicant.get("full_name") or "")), (code or "").lower(),
+             fold(str(applicant.get("id_number") or "")).replace(" ", ""),
+             normalize_phone(str(applicant.get("phone") or "")) or ""]
+    return " | ".join(parts)[:400]

@@ -85,14 +85,63 @@ def office_queue():
         return not_staff
     try:
         flt = _queue_filter()
-        page = office.queue(g.api_user, flt)
+        page = office.queue(g.api_user, flt, with_counts=request.args.get("counts", "true").lower() not in (
+            "0", "false", "no", "off"))
     except office.QueueError as error:
         return api_error(422, QUEUE_MESSAGES.get(error.code, error.code), error.code)
-    time_left = office.TimeLeft(page.now)
+    time_left = office.TimeLeft(page.now, calendars=page.calendars)
     return jsonify({
         "items": [queue_row_json(row, time_left) for row in page.rows],
         "page": page.page, "per_page": page.per_page, "has_next": page.has_next, "next_cursor": page.next_cursor,
-        "queue": flt.queue,
+        "queue": flt.queue, "counts": page.counts,
+    })
+
+
+def _bulk_items(body: dict) -> list[tuple[int, int | None]]:
+    items = body.get("items")
+    if not isinstance(items, list) or not all(isinstance(i, dict) for i in items):
+        raise ValueError("items")
+    found = []
+    for item in items[: office.MAX_BULK + 1]:
+        dossier_id, version = item.get("id"), item.get("version")
+        if not isinstance(dossier_id, int) or isinstance(dossier_id, bool) or (
+                version is not None and (not isinstance(version, int) or isinstance(version, bool))):
+            raise ValueError("items")
+        found.append((dossier_id, version))
+    return found
+
+
+@bp.post("/office/dossiers/bulk")
+@token_required
+def office_bulk():
+    """Forward (``assignee_id``: to that person) each listed dossier as its own action; 200 with
+    what was done and, per dossier, what was refused (nothing else is undone by a refusal)."""
+    not_staff = _staff_only()
+    if not_staff:
+        return not_staff
+    body = json_body()
+    assignee = body.get("assignee_id")
+    try:
+        items = _bulk_items(body)
+        if assignee is not None and (not isinstance(assignee, int) or isinstance(assignee, bool)):
+            raise ValueError("assignee_id")
+    except ValueError as error:
+        return api_error(422, "Dữ liệu không hợp lệ: items phải là [{id, version}], assignee_id là số.", "invalid",
+                         field=str(error))
+    try:
+        results = office.bulk_act(g.api_user, str(body.get("action") or ""), items, {"assignee_id": assignee},
+                                  request.headers.get("Idempotency-Key"))
+    except office.QueueError as error:
+        return api_error(422, QUEUE_MESSAGES.get(error.code, error.code), error.code)
+    except DossierError as error:
+        refused(error)
+        return api_error(error.status, message_for(error), error.code)
+    return jsonify({
+        "done": [{"id": r.dossier_id, "code": r.dossier.code, "status": r.dossier.status, "step": r.dossier.step_key,
+                  "holder_role": r.dossier.holder_role, "holder_id": r.dossier.holder_id, "version": r.dossier.version,
+                  "replayed": r.replayed} for r in results if r.error is None],
+        "failed": [{"id": r.dossier_id, "error": {"code": r.error.code, "message": message_for(r.error),
+                                                  "status": r.error.status}} for r in results if r.error is not None],
     })
 
 
@@ -185,12 +234,16 @@ OPENAPI_SCHEMAS = {
     },
     "QueuePage": {
         "type": "object",
-        "required": ["items", "page", "per_page", "has_next", "next_cursor", "queue"],
+        "required": ["items", "page", "per_page", "has_next", "next_cursor", "queue", "counts"],
         "properties": {
             "items": {"type": "array", "items": ref("QueueRow")}, "page": {"type": "integer"},
             "per_page": {"type": "integer"}, "has_next": {"type": "boolean"},
             "next_cursor": {"type": ["string", "null"], "description": "send as cursor for the next page"},
             "queue": {"type": "string", "enum": list(office.QUEUES)},
+            "counts": {"type": ["object", "null"],
+                       "description": "dossiers in each queue (whole tab, before q and filters); null with counts=false",
+                       "properties": {q: {"type": "integer"} for q in office.QUEUES},
+                       "required": list(office.QUEUES)},
         },
     },
 }
@@ -208,7 +261,9 @@ OPENAPI_PATHS = {
                 query_param("procedure", {"type": "string"}, "mã thủ tục"),
                 query_param("channel", _CHANNEL, "kênh nộp"),
                 query_param("overdue", {"type": "boolean"}, "chỉ hồ sơ quá hạn"),
-                query_param("q", {"type": "string"}, "mã hồ sơ hoặc tên người nộp"),
+                query_param("q", {"type": "string"},
+                            "mã hồ sơ (cả mã hoặc một phần, vd. 4 số cuối), số nội bộ, tên người nộp (có hoặc "
+                            "không dấu), số định danh hoặc số điện thoại"),
                 query_param("from", _DATE, "nhận từ ngày (YYYY-MM-DD)"),
                 query_param("to", _DATE, "nhận đến ngày (YYYY-MM-DD), không trước from"),
                 query_param("page", {"type": "integer", "minimum": 1, "maximum": 100_000, "default": 1}, "trang"),
@@ -216,6 +271,8 @@ OPENAPI_PATHS = {
                             "số dòng mỗi trang"),
                 query_param("cursor", {"type": "string"}, "con trỏ next_cursor của trang trước (trang sâu, nhanh)"),
                 query_param("agency", {"type": "string"}, "mã cơ quan (chỉ quản trị)"),
+                query_param("counts", {"type": "boolean", "default": True},
+                            "kèm số hồ sơ của từng tab (false: bỏ qua, vd. khi duyệt các trang sau bằng cursor)"),
             ],
             "responses": {"200": json_response(ref("QueuePage")),
                           **errors(401, s403="Not agency staff", s422="A bad parameter (queue, status, page, dates, cursor)")},
@@ -234,6 +291,25 @@ OPENAPI_PATHS = {
             "responses": {"201": json_response(ref("Dossier"), "The accepted dossier"),
                           **errors(*JSON_BODY_ERRORS, 401, 409, 503, s403="Not a desk officer",
                                    s404="Unknown procedure at your agency")},
+        },
+    },
+    "/api/v1/office/dossiers/bulk": {
+        "post": {
+            "summary": "Chuyển bước tiếp theo (hoặc phân công cho một người) nhiều hồ sơ; mỗi hồ sơ là một thao "
+                       "tác riêng, hồ sơ bị từ chối được báo kèm lý do",
+            "security": BEARER,
+            "requestBody": body_doc({"type": "object", "required": ["action", "items"], "properties": {
+                "action": {"type": "string", "enum": list(office.BULK_ACTIONS)},
+                "items": {"type": "array", "minItems": 1, "maxItems": office.MAX_BULK, "items": {
+                    "type": "object", "required": ["id", "version"],
+                    "properties": {"id": {"type": "integer"}, "version": {"type": "integer"}}}},
+                "assignee_id": {"type": ["integer", "null"]}}}),
+            "responses": {"200": json_response({"type": "object", "required": ["done", "failed"], "properties": {
+                "done": {"type": "array", "items": {"type": "object"}},
+                "failed": {"type": "array", "items": {"type": "object", "properties": {
+                    "id": {"type": "integer"}, "error": {"type": "object"}}}}}}, "What was done, what was refused"),
+                **errors(*JSON_BODY_ERRORS, 401, s403="Not agency staff",
+                         s422="Bad items, action or assignee (nothing done)")},
         },
     },
     "/api/v1/dossiers/{dossier_id}/forms/{form}": {

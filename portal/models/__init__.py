@@ -20,6 +20,7 @@ from portal.models.filing import (
     Rating,
     SandboxBankTransaction,
 )
+from portal.models.office import QueueCount, QueueDueCount
 from portal.models.office import ix_agency_id as _queue_indexes  # noqa: F401  (0005_office)
 from portal.models.procedure import Field, Procedure, ProcedureVersion
 from portal.models.register import DocumentRegisterCounter, RegisteredDocument
@@ -42,3 +43,4 @@ __all__ += ["Feedback", "IdempotencyKey", "Notification", "OutboxMessage", "Paym
 __all__ += ["ProcedureVersion", "AuditAnchor", "RemoteSigningSession", "SigningCertificate"]
 __all__ += ["UploadSession", "AuditChainHead", "PasswordReset", "CitizenDataSource"]
 __all__ += ["DocumentRegisterCounter", "RegisteredDocument"]
+__all__ += ["QueueCount", "QueueDueCount"]

@@ -22,7 +22,7 @@ from portal.models.agency import Agency
 from portal.models.procedure import Procedure, ProcedureTerms, ProcedureVersion
 from portal.models.types import JSONType, UTCDateTime, utcnow
 from portal.models.user import User
-from portal.text import fold
+from portal.text import dossier_search_text, fold
 from workflow.states import Channel, Status, Timeliness
 
 STATUS_VALUES = tuple(s.value for s in Status)
@@ -71,6 +71,9 @@ class Dossier(db.Model):
     applicant: Mapped[dict] = mapped_column(JSONType, default=dict)
     # The applicant's name in lower case without diacritics, for search ("nguyen van a").
     applicant_search: Mapped[str] = mapped_column(String(255), default="")
+    # What the office queue searches (portal.text.dossier_search_text): folded name, code, ID number
+    # and phone; a trigram index on PostgreSQL (migration 0024_queue_search) serves "contains".
+    search_text: Mapped[str] = mapped_column(String(400), default="", server_default="")
     channel: Mapped[str] = mapped_column(String(16))
     # A DossierSource value (no CHECK constraint: adding one would rebuild the table on SQLite).
     source: Mapped[str] = mapped_column(String(16), default=DossierSource.PORTAL.value,
@@ -234,3 +237,6 @@ class WorkingHoursSetting(db.Model):
 @event.listens_for(Dossier, "before_update")
 def _fold_applicant_name(_mapper, _connection, dossier: Dossier) -> None:
     dossier.applicant_search = fold((dossier.applicant or {}).get("full_name") or "")[:255]
+    folded = dossier_search_text(dossier.code, dossier.applicant)
+    if dossier.search_text != folded:
+        dossier.search_text = folded

@@ -34,6 +34,16 @@ class MultiCheckboxField(SelectMultipleField):
     option_widget = CheckboxInput()
 
 
+class BulkActionForm(FlaskForm):
+    """The queue's bulk hand-over (the ticked rows are read from ``selected``: "id:version")."""
+
+    assignee = SelectField(_l("Phân công cho"), choices=[], validators=[Optional()])
+    key = HiddenField()
+
+    def set_assignee_choices(self, pairs) -> None:
+        self.assignee.choices = as_choices(pairs)
+
+
 class QueueFilterForm(FlaskForm):
     """The queue's filters (GET, no CSRF)."""
 
@@ -41,7 +51,7 @@ class QueueFilterForm(FlaskForm):
         csrf = False
 
     queue = HiddenField(default="work")
-    q = StringField(_l("Mã hồ sơ hoặc tên người nộp"), validators=[Optional(), Length(max=100)])
+    q = StringField(_l("Tìm hồ sơ"), validators=[Optional(), Length(max=100)])
     procedure = SelectField(_l("Thủ tục"), choices=[], validators=[Optional()])
     status = SelectField(_l("Trạng thái"), choices=[], validators=[Optional()])
     channel = SelectField(_l("Kênh nộp"), choices=as_choices([

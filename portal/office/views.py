@@ -33,8 +33,14 @@ from portal.labels import (
     TIMELINESS_LABELS,
 )
 from portal.messages import message_for
-from portal.models import Dossier, DossierEvent, DossierFile, Field, Procedure
-from portal.office.forms import ActionForm, DeskRegistrationForm, QueueFilterForm, RegisterBookForm
+from portal.models import Dossier, DossierEvent, DossierFile, Field, Procedure, User
+from portal.office.forms import (
+    ActionForm,
+    BulkActionForm,
+    DeskRegistrationForm,
+    QueueFilterForm,
+    RegisterBookForm,
+)
 from portal.operations import commands, desk, office
 from portal.operations import forms as form_ops
 from portal.operations.commands import InvalidInput
@@ -127,14 +133,72 @@ def index():
     filters = _filter_form()
     flt = _queue_filter(filters)
     try:
-        page = office.queue(current_user, flt)
+        page = office.queue(current_user, flt, with_counts=True)
     except office.QueueError:
         flash(_("Bộ lọc không hợp lệ; đã hiển thị hàng đợi mặc định."), "error")
         flt = office.QueueFilter()
-        page = office.queue(current_user, flt)
+        page = office.queue(current_user, flt, with_counts=True)
     args = {k: v for k, v in request.args.items() if k != "page" and v}
+    bulk = _bulk_form() if current_user.role != Role.ADMIN.value else None
+    # The labels the rows repeat, translated once for the page (not once per row and column).
+    once = {name: {key: str(label) for key, label in labels.items()} for name, labels in (
+        ("STATUS_LABELS", STATUS_LABELS), ("CHANNEL_LABELS", CHANNEL_LABELS), ("QUEUE_LABELS", QUEUE_LABELS))}
     return render_template("office/index.html", page=page, flt=flt, filters=filters, args=args, queues=office.QUEUES,
-                           time_left=office.TimeLeft(page.now, current_language(), _paused_text()))
+                           **once,
+                           time_left=office.TimeLeft(page.now, current_language(), _paused_text(), page.calendars),
+                           reception=office.ReceptionWait(page.now, current_language(), page.calendars), bulk=bulk,
+                           more_filters=any(k in args for k in ("procedure", "status", "channel", "received_from",
+                                                                 "received_to")))
+
+
+def _bulk_form() -> BulkActionForm:
+    form = BulkActionForm()
+    form.set_assignee_choices([("", _("Người đảm nhận bước tiếp theo (bất kỳ ai)"))] + [
+        (str(u.id), f"{u.full_name} · {ROLE_LABELS.get(u.role, '')}") for u in office.bulk_assignees(current_user)])
+    if not form.key.data:
+        form.key.data = secrets.token_urlsafe(16)  # a double click does each hand-over once
+    return form
+
+
+def _selected() -> list[tuple[int, int | None]]:
+    """The ticked rows: "id:version" each (the version the officer saw on the queue)."""
+    items = []
+    for value in request.form.getlist("selected")[: office.MAX_BULK + 1]:
+        dossier_id, _sep, version = value.partition(":")
+        if dossier_id.isdigit():
+            items.append((int(dossier_id), int(version) if version.isdigit() else None))
+    return items
+
+
+@bp.post("/hang-loat")
+@roles_required(*STAFF)
+def bulk_action():
+    """Forward (or assign to a named person) every ticked dossier, each as its own action; the
+    page then lists what was done and, per dossier, what was refused and why."""
+    form = _bulk_form()
+    back = request.form.get("back") or ""
+    back = back if back.startswith("/mot-cua/") and "//" not in back else url_for("office.index")
+    if not form.validate_on_submit():
+        flash(_form_errors(form), "error")
+        return redirect(back)
+    assignee = int(form.assignee.data) if (form.assignee.data or "").isdigit() else None
+    try:
+        results = office.bulk_act(current_user, Action.FORWARD.value, _selected(), {"assignee_id": assignee},
+                                  form.key.data)
+    except office.QueueError as error:
+        flash(message_for(error), "error")
+        return redirect(back)
+    except DossierError as error:  # a malformed key: nothing was done
+        refused(error)
+        flash(message_for(error), "error")
+        return redirect(back)
+    done = [r for r in results if r.error is None]
+    failed = [(r, message_for(r.error)) for r in results if r.error is not None]
+    codes = dict(db.session.execute(scope_to_agency(select(Dossier.id, Dossier.code).where(
+        Dossier.id.in_([r.dossier_id for r, _reason in failed if r.error.status != 404])),
+        Dossier.agency_id, current_user)).all()) if failed else {}
+    return render_template("office/bulk_result.html", done=done, failed=failed, back=back, codes=codes,
+                           assignee=db.session.get(User, assignee) if assignee else None)
 
 
 # ---------------------------------------------------------------------------------------------

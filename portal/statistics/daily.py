@@ -60,6 +60,7 @@ from sqlalchemy.sql import union_all
 
 from portal.models import Dossier, DossierDayCount, DossierFile
 from portal.models.statistics import DAY_COUNTS
+from portal.statistics import queue_counts
 from workflow.calendar import VN_TZ
 from workflow.states import Channel, Status, Timeliness
 
@@ -162,6 +163,8 @@ def rebuild(connection) -> int:
     dialect = connection.dialect.name
     connection.execute(delete(T))
     connection.execute(T.insert().from_select(list(KEY) + list(DAY_COUNTS), contributions(dialect)))
+    if inspect(connection).has_table(queue_counts.C.name):  # not yet when migration 0010 runs this
+        queue_counts.rebuild(connection)  # the queue tabs' counts, derived from the same dossiers
     return connection.scalar(select(func.count()).select_from(T))
 
 
@@ -212,15 +215,20 @@ def _upsert(connection, changes: dict[tuple, list[int]]) -> None:
 
 
 def count_dossiers(connection, ids: Iterable[int]) -> None:
-    """Add dossiers written outside the ORM unit of work (bulk INSERT) to the day counts."""
+    """Add dossiers written outside the ORM unit of work (bulk INSERT) to the day counts (and to
+    the queue tabs' counts)."""
+    ids = list(ids)
     _upsert(connection, _read(connection, ids))
+    queue_counts.count(connection, ids)
 
 
 def uncount_dossiers(connection, ids: Iterable[int]) -> None:
     """Take dossiers out of the day counts before a bulk DELETE (or, with ``count_dossiers``
     after it, around a bulk UPDATE) outside the ORM unit of work."""
+    ids = list(ids)
     changes = _read(connection, ids)
     _upsert(connection, {key: [-value for value in values] for key, values in changes.items()})
+    queue_counts.uncount(connection, ids)
 
 
 # ---------------------------------------------------------------------------------------------

@@ -38,7 +38,7 @@ def test_queue_home_lists_the_agency_dossiers_with_time_left(client, pages, offi
     new_html = client.get("/mot-cua/?queue=new").get_data(as_text=True)
     assert f"/mot-cua/ho-so/{fresh.id}\"" in new_html and code not in new_html
     assert code in client.get(f"/mot-cua/?queue=all&q={code}").get_data(as_text=True)
-    assert "Không có hồ sơ nào" in client.get("/mot-cua/?queue=all&q=Không Ai Cả").get_data(as_text=True)
+    assert "Không tìm thấy hồ sơ nào" in client.get("/mot-cua/?queue=all&q=Không Ai Cả").get_data(as_text=True)
     overdue = client.get("/mot-cua/?queue=overdue").get_data(as_text=True)
     assert code in overdue and f"/mot-cua/ho-so/{fresh.id}\"" not in overdue
     login(pages, other)

@@ -11,7 +11,7 @@ from sqlalchemy import insert, select
 from portal.extensions import db
 from portal.models import Dossier, DossierDayCount, Procedure
 from portal.models.statistics import DAY_COUNTS
-from portal.statistics import daily, periods
+from portal.statistics import daily, periods, queue_counts
 from portal.statistics.formulas import Ratio, format_decimal, verdict
 from portal.statistics.queries import (
     ALL_FIGURES,
@@ -338,6 +338,7 @@ def test_every_orm_change_keeps_the_day_counts_exact(app, seed):
                 if choice == 0:
                     dossier.status = rng.choice(["processed", "returned", "stopped", "withdrawn", "in_process"])
                     dossier.timeliness = rng.choice([None, "early", "on_time", "late"])
+                    dossier.holder_role = rng.choice([None, "specialist", "unit_leader"])  # the queue's counts
                 elif choice == 1:
                     dossier.finished_at = rng.choice(moments)
                     if dossier.finished_at and dossier.received_at and dossier.finished_at < dossier.received_at:
@@ -361,6 +362,7 @@ def test_every_orm_change_keeps_the_day_counts_exact(app, seed):
         else:
             db.session.commit()
     kept = day_counts_rows()
+    assert queue_counts.verify(db.session.connection()) == []  # the queue tabs' counts too
     daily.rebuild(db.session.connection())
     assert kept == day_counts_rows()
     assert kept  # not trivially empty
