@@ -170,6 +170,11 @@ def _selected() -> list[tuple[int, int | None]]:
     return items
 
 
+def _form_errors(form) -> str:
+    return _("Biểu mẫu không hợp lệ: %(errors)s", errors="; ".join(
+        f"{form[name].label.text}: {' '.join(errs)}" for name, errs in form.errors.items()))
+
+
 @bp.post("/hang-loat")
 @roles_required(*STAFF)
 def bulk_action():
