@@ -302,6 +302,13 @@ PERIOD_TITLES = {
     "nine_months": _l("9 tháng đầu năm %(year)s"),
     "year": _l("Năm %(year)s"),
 }
+#: A named period on the reporting cut-off of Nghị định 09/2019/NĐ-CP, with its days.
+PERIOD_CUTOFF_TITLE = _l("%(title)s (chốt số liệu %(days)s)")
+#: How a named period is counted (``portal.statistics.periods.BASES``).
+PERIOD_BASIS_LABELS = {
+    "calendar": _l("Theo lịch (từ ngày đầu đến ngày cuối kỳ)"),
+    "nd09": _l("Theo thời gian chốt số liệu của Nghị định 09/2019/NĐ-CP (ngày 15 kỳ trước đến ngày 14)"),
+}
 
 #: A plan target against its figure (``portal.statistics.targets``).
 VERDICT_LABELS = {
@@ -408,7 +415,7 @@ TABLES = {
     "LEVEL_LABELS": LEVEL_LABELS, "AGENCY_LEVEL_LABELS": AGENCY_LEVEL_LABELS, "ORIGINAL_LABELS": ORIGINAL_LABELS,
     "QD766_GROUP_LABELS": QD766_GROUP_LABELS, "QUEUE_LABELS": QUEUE_LABELS, "FORM_LABELS": FORM_LABELS, "FIGURE_LABELS": FIGURE_LABELS,
     "RATE_LABELS": RATE_LABELS, "GROUP_LABELS": GROUP_LABELS, "PERIOD_KIND_LABELS": PERIOD_KIND_LABELS,
-    "PERIOD_TITLES": PERIOD_TITLES, "VERDICT_LABELS": VERDICT_LABELS,
+    "PERIOD_TITLES": PERIOD_TITLES, "PERIOD_BASIS_LABELS": PERIOD_BASIS_LABELS, "VERDICT_LABELS": VERDICT_LABELS,
     "PROCEDURE_ATTRIBUTE_LABELS": PROCEDURE_ATTRIBUTE_LABELS,
     "SOURCE_LABELS": SOURCE_LABELS,
     "OUTBOX_CHANNEL_LABELS": OUTBOX_CHANNEL_LABELS,

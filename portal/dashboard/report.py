@@ -12,7 +12,7 @@ from portal.statistics.formulas import QD766_GROUPS, Ratio, qd766_score
 from portal.statistics.params import ResolvedScope
 from portal.statistics.periods import Period
 
-FILTER_KEYS = ("kind", "year", "number", "start", "until", "group_by", "agency", "field", "procedure")
+FILTER_KEYS = ("kind", "basis", "year", "number", "start", "until", "group_by", "agency", "field", "procedure")
 
 
 def filter_args(args) -> dict:
@@ -40,7 +40,7 @@ class Dashboard:
         if row.key is None:
             return {}
         if self.group_by == "month":
-            return {"kind": "custom", "start": row.period.start.isoformat(), "until": row.period.last_day.isoformat()}
+            return {"kind": "custom", "basis": "calendar", "start": row.period.start.isoformat(), "until": row.period.last_day.isoformat()}
         return {self.group_by: row.code}
 
 

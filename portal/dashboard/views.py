@@ -66,7 +66,8 @@ def _request_state():
     if form.validate():
         try:
             number = int(form.number.data) if (form.number.data or "").isdigit() else None
-            period = periods.build(form.kind.data or "year", form.year.data, number, form.start.data, form.until.data)
+            period = periods.build(form.kind.data or "year", form.year.data, number, form.start.data, form.until.data,
+                                   form.basis.data or "calendar")
         except periods.PeriodError as problem:
             error = PERIOD_ERRORS.get(str(problem), _("Kỳ báo cáo không hợp lệ."))
     else:

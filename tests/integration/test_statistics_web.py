@@ -37,7 +37,7 @@ def token(client, make_user, role, agency=None):
     return {"Authorization": f"Bearer {response.get_json()['token']}"}
 
 
-YEAR = "from=2025-01-01&to=2026-01-01"
+YEAR = "from=2025-01-01&to=2025-12-31"
 
 
 def test_api_figures_and_access(client, make_user, data):
