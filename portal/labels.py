@@ -310,6 +310,13 @@ PERIOD_BASIS_LABELS = {
     "nd09": _l("Theo thời gian chốt số liệu của Nghị định 09/2019/NĐ-CP (ngày 15 kỳ trước đến ngày 14)"),
 }
 
+#: Where a plan target is measured (``PlanTarget.scope``).
+TARGET_SCOPE_LABELS = {
+    "province": _l("Toàn tỉnh"),
+    "agency": _l("Cơ quan"),
+    "commune": _l("Thủ tục cấp xã"),
+}
+
 #: A plan target against its figure (``portal.statistics.targets``).
 VERDICT_LABELS = {
     formulas.MET: _l("Đạt"),
@@ -376,6 +383,7 @@ AUDIT_ACTION_LABELS = {
     "feedback.answer": _l("Trả lời phản ánh, kiến nghị"),
     "outbox.retry": _l("Gửi lại thông điệp đồng bộ"),
     "plan_target.load": _l("Nạp chỉ tiêu kế hoạch"),
+    "catalogue_entries.import": _l("Nạp danh mục thủ tục hành chính của tỉnh"),
     "plan_target.update": _l("Sửa chỉ tiêu kế hoạch"),
     "procedure.changed": _l("Sửa thủ tục (phiên bản mới)"),
     "signing.remote_prepared": _l("Chuẩn bị ký số từ xa"),
@@ -415,7 +423,8 @@ TABLES = {
     "LEVEL_LABELS": LEVEL_LABELS, "AGENCY_LEVEL_LABELS": AGENCY_LEVEL_LABELS, "ORIGINAL_LABELS": ORIGINAL_LABELS,
     "QD766_GROUP_LABELS": QD766_GROUP_LABELS, "QUEUE_LABELS": QUEUE_LABELS, "FORM_LABELS": FORM_LABELS, "FIGURE_LABELS": FIGURE_LABELS,
     "RATE_LABELS": RATE_LABELS, "GROUP_LABELS": GROUP_LABELS, "PERIOD_KIND_LABELS": PERIOD_KIND_LABELS,
-    "PERIOD_TITLES": PERIOD_TITLES, "PERIOD_BASIS_LABELS": PERIOD_BASIS_LABELS, "VERDICT_LABELS": VERDICT_LABELS,
+    "PERIOD_TITLES": PERIOD_TITLES, "PERIOD_BASIS_LABELS": PERIOD_BASIS_LABELS,
+    "TARGET_SCOPE_LABELS": TARGET_SCOPE_LABELS, "VERDICT_LABELS": VERDICT_LABELS,
     "PROCEDURE_ATTRIBUTE_LABELS": PROCEDURE_ATTRIBUTE_LABELS,
     "SOURCE_LABELS": SOURCE_LABELS,
     "OUTBOX_CHANNEL_LABELS": OUTBOX_CHANNEL_LABELS,

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from flask_babel import gettext as _
 
 from portal.dashboard.charts import bar_chart, rate_bars
-from portal.statistics import exports, queries, targets
+from portal.statistics import catalogue, exports, queries, targets
 from portal.statistics.formulas import QD766_GROUPS, Ratio, qd766_score
 from portal.statistics.params import ResolvedScope
 from portal.statistics.periods import Period
@@ -28,6 +28,7 @@ class Dashboard:
     months: queries.StatTable
     summary: str
     levels: dict
+    catalogue: object  # portal.statistics.catalogue.Coverage at the page's scope
     targets: list
     qd766: list
     satisfaction: dict | None
@@ -44,7 +45,8 @@ class Dashboard:
         return {self.group_by: row.code}
 
 
-def build_dashboard(period: Period, resolved: ResolvedScope, group_by: str, locale: str) -> Dashboard:
+def build_dashboard(period: Period, resolved: ResolvedScope, group_by: str, locale: str,
+                    viewer_agency_id: int | None = None, sees_all: bool = True) -> Dashboard:
     scope = resolved.scope
     months = queries.period_table(period, scope, "month", locale=locale)
     table = months if group_by == "month" else queries.period_table(period, scope, group_by, locale=locale)
@@ -78,7 +80,8 @@ def build_dashboard(period: Period, resolved: ResolvedScope, group_by: str, loca
     return Dashboard(
         period=period, scope_text=resolved.text(locale), group_by=group_by, table=table, months=months,
         summary=exports.summary_line(table), levels=queries.procedures_by_level(scope),
-        targets=targets.evaluate(period, scope, table), qd766=qd766,
+        catalogue=catalogue.coverage("agency" if scope.agency_id else "province", scope.agency_id),
+        targets=targets.evaluate(period, viewer_agency_id, sees_all, table), qd766=qd766,
         satisfaction=queries.satisfaction_breakdown(period, scope),
         feedback=queries.feedback_answers(period, scope), trend_chart=trend, rates_chart=rates,
     )

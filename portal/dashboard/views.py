@@ -88,7 +88,8 @@ def index():
     if error:
         return render_template("dashboard/index.html", form=form, error=error, data=None,
                                sees_all=sees_all(current_user)), 400
-    data = build_dashboard(period, resolved, group_by, current_language())
+    data = build_dashboard(period, resolved, group_by, current_language(), current_user.agency_id,
+                           sees_all(current_user))
     return render_template("dashboard/index.html", form=form, error=None, data=data, sees_all=sees_all(current_user))
 
 
@@ -98,7 +99,8 @@ def printable():
     form, period, resolved, group_by, error = _request_state()
     if error:
         abort(400)
-    data = build_dashboard(period, resolved, group_by, current_language())
+    data = build_dashboard(period, resolved, group_by, current_language(), current_user.agency_id,
+                           sees_all(current_user))
     return render_template("dashboard/print.html", data=data)
 
 
@@ -147,12 +149,25 @@ def export_xlsx():
     return _export("xlsx")
 
 
+def _targets_page(forms: dict | None = None, status: int = 200):
+    """The plan targets with their decision, scope and verdict for this year (leaders read them,
+    administrators also edit them)."""
+    from portal.statistics.targets import evaluate
+
+    year = date.today().year
+    results = evaluate(periods.year(year), current_user.agency_id, sees_all(current_user))
+    rows = [r.target for r in results]
+    editable = current_user.role == Role.ADMIN.value
+    if editable and forms is None:
+        forms = {t.id: TargetForm(obj=t, prefix=f"t{t.id}") for t in rows}
+    return render_template("dashboard/targets.html", rows=rows, results=results, forms=forms or {},
+                           editable=editable, year=year), status
+
+
 @bp.get("/chi-tieu")
-@roles_required(Role.ADMIN)
+@roles_required(*STATS_ROLES)
 def targets():
-    rows = db.session.scalars(select(PlanTarget).order_by(PlanTarget.deadline_year, PlanTarget.code)).all()
-    forms = {t.id: TargetForm(obj=t, prefix=f"t{t.id}") for t in rows}
-    return render_template("dashboard/targets.html", rows=rows, forms=forms)
+    return _targets_page()
 
 
 @bp.post("/chi-tieu/nap")
@@ -170,10 +185,10 @@ def update_target(target_id: int):
     target = db.session.get(PlanTarget, target_id) or abort(404)
     form = TargetForm(prefix=f"t{target.id}")
     if not form.validate():
-        rows = db.session.scalars(select(PlanTarget).order_by(PlanTarget.deadline_year, PlanTarget.code)).all()
+        rows = db.session.scalars(select(PlanTarget)).all()
         forms = {t.id: (form if t.id == target.id else TargetForm(obj=t, prefix=f"t{t.id}")) for t in rows}
         flash(_("Chưa lưu: kiểm tra các giá trị được đánh dấu."), "error")
-        return render_template("dashboard/targets.html", rows=rows, forms=forms), 422
+        return _targets_page(forms, 422)
     stats_ops.update_target(target.id, current_user, comparator=form.comparator.data,
                             target_value=form.target_value.data, deadline_year=form.deadline_year.data,
                             address=request.remote_addr)

@@ -23,12 +23,12 @@ from portal.models.filing import (
 from portal.models.office import ix_agency_id as _queue_indexes  # noqa: F401  (0005_office)
 from portal.models.procedure import Field, Procedure, ProcedureVersion
 from portal.models.signing import RemoteSigningSession, SigningCertificate
-from portal.models.statistics import DossierDayCount, PlanTarget
+from portal.models.statistics import CatalogueEntry, DossierDayCount, PlanTarget
 from portal.models.user import ApiToken, LoginAttempt, LoginCounter, PasswordReset, User
 
 __all__ = [
     "Agency", "ApiToken", "AuditEntry", "CalendarOverride", "Dossier", "DossierCodeCounter", "DossierEvent", "DossierFile", "FileBlob",
-    "DossierDayCount", "Field", "LoginAttempt", "LoginCounter", "PlanTarget", "Procedure", "User", "WorkingHoursSetting",
+    "CatalogueEntry", "DossierDayCount", "Field", "LoginAttempt", "LoginCounter", "PlanTarget", "Procedure", "User", "WorkingHoursSetting",
 ]
 __all__ += ["Feedback", "IdempotencyKey", "Notification", "OutboxMessage", "Payment", "Rating", "SandboxBankTransaction"]
 __all__ += ["ProcedureVersion", "AuditAnchor", "RemoteSigningSession", "SigningCertificate"]

@@ -6,6 +6,8 @@ counts are replaced at once, never seen half rebuilt).
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import click
 
 from portal.extensions import db
@@ -28,6 +30,29 @@ def load_targets_command(reset):
     except TargetFileError as error:
         raise click.ClickException(f"Tệp chỉ tiêu có lỗi: {error}") from None
     click.echo(f"Chỉ tiêu: {report['created']} mới, {report['updated']} cập nhật, {report['unchanged']} không đổi.")
+
+
+@stats_group.command("import-catalogue", help="Nạp danh mục thủ tục hành chính của tỉnh (mọi thủ tục, mức độ, đủ điều "
+                                             "kiện trực tuyến toàn trình) từ tệp CSV/XLSX; chạy lại không thay đổi gì.")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--dry-run", is_flag=True, help="Chỉ báo cáo, không ghi gì.")
+@command_boundary
+def import_catalogue_command(path: Path, dry_run: bool):
+    from portal.messages import message_for
+    from portal.operations.national_catalogue import NationalExportError
+    from portal.operations.province_catalogue import read_catalogue
+    from portal.operations.statistics import import_catalogue
+
+    try:
+        rows = read_catalogue(path.name, path.read_bytes())
+    except NationalExportError as error:
+        raise click.ClickException(message_for(error)) from None
+    report = import_catalogue(rows, source=path.name)
+    click.echo(f"Danh mục: {len(rows)} dòng; {report['created']} mới, {report['updated']} cập nhật, "
+               f"{report['unchanged']} không đổi; {report['linked']} thủ tục có trên Cổng."
+               + (" (chạy thử: không ghi gì)" if dry_run else ""))
+    if dry_run:
+        db.session.rollback()
 
 
 @stats_group.command("rebuild", help="Tính lại toàn bộ bảng số liệu theo ngày (dossier_day_counts) từ hồ sơ, "
