@@ -1,6 +1,8 @@
 """stats_catalogue: the province's full procedure catalogue (catalogue_entries, the denominator of
 the coverage targets) and plan targets with their decision (number, date, title) and scope
-(province, agency, commune).
+(province, agency, commune); the QĐ 766 digitisation counts: dossiers.has_scans (a paper document
+scanned at the desk) and two more day counts (received_scanned, processed_e_result), the day
+counts then rebuilt with the application's own definition (as 0010 does).
 
 Revision ID: 0021_stats_catalogue
 Revises: 0020_notification_channels
@@ -49,9 +51,30 @@ def upgrade():
         batch_op.create_foreign_key(batch_op.f("fk_plan_targets_agency_id_agencies"), "agencies", ["agency_id"], ["id"])
         batch_op.create_check_constraint("scope_known", "scope IN ('province', 'agency', 'commune')")
         batch_op.create_check_constraint("agency_scope_has_agency", "(scope = 'agency') = (agency_id IS NOT NULL)")
+    op.add_column("dossiers", sa.Column("has_scans", sa.Boolean(), server_default=sa.false(), nullable=False))
+    op.add_column("dossier_day_counts", sa.Column("received_scanned", sa.Integer(), server_default="0", nullable=False))
+    op.add_column("dossier_day_counts", sa.Column("processed_e_result", sa.Integer(), server_default="0",
+                                                  nullable=False))
+    op.execute("UPDATE dossiers SET has_scans = true WHERE EXISTS (SELECT 1 FROM dossier_files "
+               "WHERE dossier_files.dossier_id = dossiers.id AND dossier_files.kind = 'scan')")
+
+    from portal.models import Dossier, DossierDayCount
+    from portal.statistics.daily import rebuild
+
+    # As in 0010: only when the tables have every column of the models (else a later revision
+    # that adds some rebuilds the table).
+    inspector = sa.inspect(op.get_bind())
+    if all({c.name for c in model.__table__.c} <= {c["name"] for c in inspector.get_columns(model.__tablename__)}
+           for model in (Dossier, DossierDayCount)):
+        rebuild(op.get_bind())
 
 
 def downgrade():
+    with op.batch_alter_table("dossier_day_counts", schema=None) as batch_op:
+        batch_op.drop_column("processed_e_result")
+        batch_op.drop_column("received_scanned")
+    with op.batch_alter_table("dossiers", schema=None) as batch_op:
+        batch_op.drop_column("has_scans")
     with op.batch_alter_table("plan_targets", schema=None) as batch_op:
         batch_op.drop_constraint(batch_op.f("ck_plan_targets_agency_scope_has_agency"), type_="check")
         batch_op.drop_constraint(batch_op.f("ck_plan_targets_scope_known"), type_="check")

@@ -8,7 +8,8 @@ from flask_babel import gettext as _
 
 from portal.dashboard.charts import bar_chart, rate_bars
 from portal.statistics import catalogue, exports, queries, targets
-from portal.statistics.formulas import QD766_GROUPS, Ratio, qd766_score
+from portal.statistics import qd766 as service_index
+from portal.statistics.formulas import Ratio
 from portal.statistics.params import ResolvedScope
 from portal.statistics.periods import Period
 
@@ -30,7 +31,7 @@ class Dashboard:
     levels: dict
     catalogue: object  # portal.statistics.catalogue.Coverage at the page's scope
     targets: list
-    qd766: list
+    qd766: object  # portal.statistics.qd766.IndexResult
     satisfaction: dict | None
     feedback: dict
     trend_chart: object
@@ -50,19 +51,7 @@ def build_dashboard(period: Period, resolved: ResolvedScope, group_by: str, loca
     scope = resolved.scope
     months = queries.period_table(period, scope, "month", locale=locale)
     table = months if group_by == "month" else queries.period_table(period, scope, group_by, locale=locale)
-    total = table.total
-    ratios = {
-        "on_time_rate": total.ratio("on_time_rate"),
-        "online_rate_level34": Ratio(total["received_level34_online"], total["received_level34"]),
-        "online_payment_rate": queries.online_payment_ratio(period, scope),
-        "satisfaction_rate": queries.satisfaction_ratio(period, scope),
-        "digitisation_rate": queries.digitisation_ratio(period, scope),
-    }
-    qd766 = []
-    for key, (weight, name, measure) in QD766_GROUPS.items():
-        ratio = ratios.get(measure) if measure else None
-        qd766.append({"key": key, "name": name, "weight": weight, "ratio": ratio, "score": qd766_score(weight, ratio),
-                      "measured": measure is not None, "pending": measure is not None and ratio is None})
+    qd766 = service_index.evaluate(period, scope, table)
     trend = bar_chart(
         _("Hồ sơ tiếp nhận và giải quyết theo tháng"),
         _("Biểu đồ cột: số hồ sơ tiếp nhận và đã giải quyết mỗi tháng; số liệu chi tiết ở bảng bên cạnh."),

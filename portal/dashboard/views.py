@@ -16,11 +16,17 @@ from portal.dashboard.forms import StatsFilterForm, TargetForm
 from portal.dashboard.report import build_dashboard, filter_args
 from portal.extensions import db
 from portal.i18n import current_language
-from portal.labels import FIGURE_LABELS
+from portal.labels import (
+    CATALOGUE_MEASURE_LABELS,
+    DOSSIER_SET_LABELS,
+    FIGURE_LABELS,
+    PROCEDURE_SET_LABELS,
+)
 from portal.messages import TEXTS as PERIOD_ERRORS  # code -> translated sentence
 from portal.models import Agency, Field, PlanTarget
 from portal.operations import statistics as stats_ops
-from portal.statistics import exports, periods
+from portal.statistics import catalogue, exports, periods
+from portal.statistics import qd766 as service_index
 from portal.statistics.formulas import format_decimal, format_int
 from portal.statistics.params import STATS_ROLES, ParamError, resolve_scope, sees_all
 from portal.statistics.queries import ALL_FIGURES, GROUPS, dossiers_behind, period_table
@@ -109,17 +115,53 @@ def printable():
 def drill_down():
     form, period, resolved, group_by, error = _request_state()
     figure = request.args.get("figure", "")
-    if error or figure not in ALL_FIGURES:
+    if error or (figure not in ALL_FIGURES and figure not in service_index.DOSSIER_SETS):
         abort(400)
     page = request.args.get("page", "1")
     page = int(page) if page.isdigit() and 0 < int(page) < 100_000 else 1
-    statement = dossiers_behind(figure, period, resolved.scope)
+    statement = (dossiers_behind(figure, period, resolved.scope) if figure in ALL_FIGURES
+                 else service_index.dossier_set(figure, period, resolved.scope))
     total = db.session.scalar(select(func.count()).select_from(statement.order_by(None).subquery()))
     items = db.session.scalars(statement.limit(PER_PAGE).offset((page - 1) * PER_PAGE)).all()
     pages = max(1, -(-total // PER_PAGE))
-    return render_template("dashboard/dossiers.html", figure=figure, figure_label=FIGURE_LABELS[figure],
+    return render_template("dashboard/dossiers.html", figure=figure,
+                           figure_label=FIGURE_LABELS.get(figure) or DOSSIER_SET_LABELS[figure],
                            period=period, scope_text=resolved.text(current_language()), items=items, total=total,
                            page=page, pages=pages, args=filter_args(request.args))
+
+
+@bp.get("/chi-so-766")
+@roles_required(*STATS_ROLES)
+def service_index_page():
+    """The QĐ 766 index by sub-criterion: each formula, source and score, every number drillable."""
+    form, period, resolved, group_by, error = _request_state()
+    if error:
+        abort(400)
+    table = period_table(period, resolved.scope, "agency", locale=current_language())
+    result = service_index.evaluate(period, resolved.scope, table)
+    return render_template("dashboard/service_index.html", result=result, table=table, period=period,
+                           scope_text=resolved.text(current_language()), args=filter_args(request.args))
+
+
+@bp.get("/chi-so-766/thu-tuc")
+@roles_required(*STATS_ROLES)
+def service_index_procedures():
+    """The procedures (``set``) or catalogue entries (``catalogue``) behind a number of the index."""
+    form, period, resolved, group_by, error = _request_state()
+    name, entries = request.args.get("set", ""), request.args.get("catalogue", "")
+    if error or (name not in service_index.PROCEDURE_SETS and entries not in catalogue.MEASURES):
+        abort(400)
+    if name:
+        items = db.session.scalars(service_index.procedure_set(name, period, resolved.scope).limit(2000)).all()
+        title = PROCEDURE_SET_LABELS[name]
+    else:
+        scope_kind = "agency" if resolved.scope.agency_id else "province"
+        items = db.session.scalars(catalogue.entries_behind(entries, scope_kind, resolved.scope.agency_id)
+                                   .limit(2000)).all()
+        title = CATALOGUE_MEASURE_LABELS[entries]
+    return render_template("dashboard/index_items.html", items=items, title=title, is_catalogue=bool(entries),
+                           period=period, scope_text=resolved.text(current_language()),
+                           args=filter_args(request.args))
 
 
 def _export(kind: str):

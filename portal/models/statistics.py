@@ -124,7 +124,8 @@ Index("ix_dossiers_returned_at", Dossier.__table__.c.returned_at)
 #: and the changes of the stocks on that day (portal.statistics.daily has the definitions).
 DAY_COUNTS = (
     "received", "received_online", "received_in_person", "received_post", "received_digitised",
-    "processed", "early", "on_time", "late", "refused", "stopped", "withdrawn", "returned",
+    "received_scanned", "processed", "early", "on_time", "late", "refused", "stopped", "withdrawn", "returned",
+    "processed_e_result",
     "in_process_change", "supplement_change", "overdue_change", "undated_change",
 )
 
@@ -149,6 +150,10 @@ class DossierDayCount(db.Model):
     received_in_person: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     received_post: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     received_digitised: Mapped[int] = mapped_column(Integer, default=0, server_default="0")  # with a file
+    # Received at the desk (in person or by post) with a paper document scanned there (has_scans).
+    received_scanned: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # Processed with an electronically signed result (result_signed).
+    processed_e_result: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     processed: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     early: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     on_time: Mapped[int] = mapped_column(Integer, default=0, server_default="0")

@@ -46,6 +46,9 @@ def coverage(scope: str = "province", agency_id: int | None = None) -> Coverage:
     return Coverage(*(int(v or 0) for v in row))
 
 
+MEASURES = ("total", "level3_or_more", "level4", "eligible", "eligible_level4")
+
+
 def entries_behind(measure: str, scope: str = "province", agency_id: int | None = None):
     """The catalogue entries behind a coverage number (the drill-down of a target)."""
     conditions = {"total": [], "level3_or_more": [CatalogueEntry.level >= 3], "level4": [CatalogueEntry.level == 4],

@@ -76,6 +76,14 @@ def verify_command(year_):
     from portal.statistics.queries import day_count_differences
     from workflow.calendar import VN_TZ
 
+    from portal.statistics.qd766 import IndexFileError, load_index
+
+    try:
+        groups = load_index()
+    except IndexFileError as error:
+        raise click.ClickException(f"Tệp chỉ số QĐ 766 có lỗi: {error}") from None
+    unchecked = sum(not c.checked for g in groups for c in g.criteria)
+    click.echo(f"Chỉ số QĐ 766: {sum(len(g.criteria) for g in groups)} tiêu chí, {unchecked} chưa đối chiếu với Phụ lục.")
     year_ = year_ or utcnow().astimezone(VN_TZ).year
     differences = day_count_differences(periods.year(year_))
     if differences:
