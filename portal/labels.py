@@ -418,6 +418,7 @@ AUDIT_ACTION_LABELS = {
     "outbox.retry": _l("Gửi lại thông điệp đồng bộ"),
     "plan_target.load": _l("Nạp chỉ tiêu kế hoạch"),
     "catalogue_entries.import": _l("Nạp danh mục thủ tục hành chính của tỉnh"),
+    "stats.report_push": _l("Gửi báo cáo định kỳ lên Cổng Dịch vụ công quốc gia"),
     "plan_target.update": _l("Sửa chỉ tiêu kế hoạch"),
     "procedure.changed": _l("Sửa thủ tục (phiên bản mới)"),
     "signing.remote_prepared": _l("Chuẩn bị ký số từ xa"),

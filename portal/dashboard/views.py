@@ -191,6 +191,39 @@ def export_xlsx():
     return _export("xlsx")
 
 
+@bp.get("/bao-cao.xlsx")
+@roles_required(*STATS_ROLES)
+def periodic_report():
+    """The periodic report (by field) in the layout of Biểu mẫu 06a/VPCP/KSTT."""
+    form, period, resolved, group_by, error = _request_state()
+    if error:
+        abort(400)
+    table = period_table(period, resolved.scope, "field", locale="vi")
+    reporter = resolved.agency.name_vi if resolved.agency is not None else "Ủy ban nhân dân tỉnh Lai Châu"
+    body = exports.periodic_report_xlsx(table, resolved.text(), reporter)
+    name = f"bao-cao-06a-{period.start:%Y%m%d}-{period.last_day:%Y%m%d}.xlsx"
+    return Response(body, mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                    headers={"Content-Disposition": f'attachment; filename="{name}"'})
+
+
+@bp.post("/bao-cao/gui")
+@roles_required(Role.ADMIN)
+def push_report():
+    """Push the same report to the national portal through the outbox (administrators)."""
+    form, period, resolved, group_by, error = _request_state()
+    if error:
+        abort(400)
+    try:
+        _message, new = stats_ops.push_periodic_report(period, resolved.agency, current_user,
+                                                       address=request.remote_addr)
+    except stats_ops.ReportError as problem:
+        flash(PERIOD_ERRORS.get(problem.code, _("Không gửi được báo cáo.")), "error")
+        return redirect(url_for("dashboard.index", **filter_args(request.args)))
+    flash(_("Đã đưa báo cáo %(period)s vào hàng đợi gửi Cổng Dịch vụ công quốc gia.", period=period.label()) if new
+          else _("Báo cáo %(period)s với cùng số liệu đã có trong hàng đợi gửi.", period=period.label()), "success")
+    return redirect(url_for("dashboard.index", **filter_args(request.args)))
+
+
 def _targets_page(forms: dict | None = None, status: int = 200):
     """The plan targets with their decision, scope and verdict for this year (leaders read them,
     administrators also edit them)."""

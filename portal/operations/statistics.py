@@ -85,3 +85,48 @@ def import_catalogue(rows, *, source: str, actor: User | None = None, address: s
     audit.record("catalogue_entries.import", user=actor, object_type="catalogue_entries", address=address,
                  source=source, **report)
     return report
+
+
+class ReportError(ValueError):
+    """The periodic report cannot be pushed (``code`` keys the message: portal.messages)."""
+
+    @property
+    def code(self) -> str:
+        return str(self.args[0])
+
+
+def push_periodic_report(period, agency=None, actor: User | None = None, address: str | None = None):
+    """Write the periodic report of ``period`` (the province, or ``agency``) as one message of the
+    national-portal outbox (``type: periodic_report``, delivered to ``POST /statistics/periodic``
+    by ``flask national sync``), in this transaction. Only when the national seam is configured
+    (``NATIONAL_PORTAL_URL``). The same figures again write nothing (returns the earlier
+    message); changed figures (a correction) write a new message. Audited."""
+    import hashlib
+    import json
+    import uuid
+
+    from flask import current_app
+    from sqlalchemy import select
+
+    from portal.models.filing import OutboxChannel, OutboxMessage
+    from portal.statistics.exports import report_payload
+    from portal.statistics.queries import Scope, period_table
+
+    if not current_app.config.get("NATIONAL_PORTAL_URL"):
+        raise ReportError("national_not_configured")
+    scope = Scope(agency_id=agency.id) if agency is not None else Scope()
+    payload = report_payload(period_table(period, scope, "field"), agency.identifier if agency is not None else None)
+    digest = hashlib.sha256(json.dumps(payload, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
+    key = (f"periodic_report:{period.basis}:{period.start:%Y%m%d}-{period.last_day:%Y%m%d}:"
+           f"{agency.id if agency is not None else 'tinh'}:{digest[:16]}")
+    earlier = db.session.scalar(select(OutboxMessage).where(OutboxMessage.dedup_key == key))
+    if earlier is not None:
+        return earlier, False
+    event_id = str(uuid.uuid4())
+    message = OutboxMessage(channel=OutboxChannel.NATIONAL.value, event_id=event_id, dedup_key=key,
+                            payload={**payload, "event_id": event_id})
+    db.session.add(message)
+    db.session.flush()
+    audit.record("stats.report_push", user=actor, object_type="outbox_message", object_id=message.id,
+                 address=address, period=period.label(), agency=agency.code if agency is not None else None)
+    return message, True

@@ -55,6 +55,39 @@ def import_catalogue_command(path: Path, dry_run: bool):
         db.session.rollback()
 
 
+@stats_group.command("push-report", help="Đưa báo cáo định kỳ (Biểu 06a) của một kỳ vào hàng đợi gửi Cổng DVC quốc gia "
+                                         "(khi đã cấu hình NATIONAL_PORTAL_URL); cùng số liệu thì không gửi lại.")
+@click.option("--kind", type=click.Choice(["month", "quarter", "half", "nine_months", "year"]), required=True)
+@click.option("--year", "year_", type=click.IntRange(2000, 2100), required=True)
+@click.option("--number", type=int, default=None, help="Tháng hoặc quý.")
+@click.option("--basis", type=click.Choice(["calendar", "nd09"]), default="nd09", show_default=True)
+@click.option("--agency", "agency_code", default=None, help="Mã cơ quan (mặc định: toàn tỉnh).")
+@command_boundary
+def push_report_command(kind, year_, number, basis, agency_code):
+    from sqlalchemy import select
+
+    from portal.messages import message_for
+    from portal.models import Agency
+    from portal.operations.statistics import ReportError, push_periodic_report
+    from portal.statistics import periods
+
+    try:
+        period = periods.build(kind, year_, number, basis=basis)
+    except periods.PeriodError as error:
+        raise click.ClickException(message_for(error.code)) from None
+    agency = None
+    if agency_code:
+        agency = db.session.scalar(select(Agency).where(Agency.code == agency_code))
+        if agency is None:
+            raise click.ClickException(f"Không có cơ quan '{agency_code}'.")
+    try:
+        message, new = push_periodic_report(period, agency)
+    except ReportError as error:
+        raise click.ClickException(message_for(error.code)) from None
+    click.echo(f"{period.label()}: " + ("đã đưa vào hàng đợi" if new else "cùng số liệu đã có trong hàng đợi")
+               + f" (thông điệp {message.event_id}); `flask national sync` sẽ gửi.")
+
+
 @stats_group.command("rebuild", help="Tính lại toàn bộ bảng số liệu theo ngày (dossier_day_counts) từ hồ sơ, "
                                      "trong một giao dịch.")
 @command_boundary
@@ -73,10 +106,9 @@ def rebuild_command():
 def verify_command(year_):
     from portal.models.types import utcnow
     from portal.statistics import periods
+    from portal.statistics.qd766 import IndexFileError, load_index
     from portal.statistics.queries import day_count_differences
     from workflow.calendar import VN_TZ
-
-    from portal.statistics.qd766 import IndexFileError, load_index
 
     try:
         groups = load_index()
