@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from flask_babel import gettext as _
 
 from portal.dashboard.charts import bar_chart, rate_bars
+from portal.models.types import utcnow
 from portal.statistics import catalogue, exports, queries, targets
 from portal.statistics import qd766 as service_index
 from portal.statistics.formulas import Ratio
 from portal.statistics.params import ResolvedScope
 from portal.statistics.periods import Period
+from workflow.calendar import VN_TZ
 
 FILTER_KEYS = ("kind", "basis", "year", "number", "start", "until", "group_by", "agency", "field", "procedure")
 
@@ -50,6 +52,9 @@ def build_dashboard(period: Period, resolved: ResolvedScope, group_by: str, loca
                     viewer_agency_id: int | None = None, sees_all: bool = True) -> Dashboard:
     scope = resolved.scope
     months = queries.period_table(period, scope, "month", locale=locale)
+    # No future month: a month that has not started yet is an empty bar, not a figure.
+    today = utcnow().astimezone(VN_TZ).date()
+    months = replace(months, rows=[row for row in months.rows if row.period.start <= today])
     table = months if group_by == "month" else queries.period_table(period, scope, group_by, locale=locale)
     qd766 = service_index.evaluate(period, scope, table)
     trend = bar_chart(

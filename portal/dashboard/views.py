@@ -48,12 +48,18 @@ def _labels():
 
 @bp.app_template_filter("stats_int")
 def _stats_int(n) -> str:
-    return format_int(n or 0)
+    return format_int(n or 0, current_language())
 
 
 @bp.app_template_filter("stats_decimal")
 def _stats_decimal(value) -> str:
-    return format_decimal(Decimal(value))
+    return format_decimal(Decimal(value), current_language())
+
+
+@bp.app_template_filter("ratio_text")
+def _ratio_text(ratio) -> str:
+    """A rate with its numbers in the reader's language ("766/5.211 đạt 14,7%", "766/5,211 (14.7%)")."""
+    return ratio.text(current_language())
 
 
 def _request_state():

@@ -15,19 +15,23 @@ from decimal import ROUND_HALF_UP, Decimal
 TWO_PLACES = Decimal("0.01")
 
 
-def format_int(n: int) -> str:
-    """5211 -> "5.211"."""
-    return f"{int(n):,}".replace(",", ".")
+def format_int(n: int, locale: str = "vi") -> str:
+    """5211 -> "5.211" (English: "5,211")."""
+    text = f"{int(n):,}"
+    return text if locale == "en" else text.replace(",", ".")
 
 
-def format_decimal(value: Decimal) -> str:
-    """Decimal comma, trailing zeros dropped: 14.70 -> "14,7", 55.94 -> "55,94", 100.00 -> "100"."""
+def format_decimal(value: Decimal, locale: str = "vi") -> str:
+    """Decimal comma, trailing zeros dropped: 14.70 -> "14,7", 55.94 -> "55,94", 100.00 -> "100"
+    (English: a decimal point and a thousands comma)."""
     text = f"{value.quantize(TWO_PLACES, rounding=ROUND_HALF_UP):f}"
     if "." in text:
         text = text.rstrip("0").rstrip(".")
     whole, _, frac = text.partition(".")
-    whole = format_int(int(whole)) if whole.lstrip("-").isdigit() else whole
-    return f"{whole},{frac}" if frac else whole
+    whole = format_int(int(whole), locale) if whole.lstrip("-").isdigit() else whole
+    if not frac:
+        return whole
+    return f"{whole}.{frac}" if locale == "en" else f"{whole},{frac}"
 
 
 @dataclass(frozen=True)
@@ -44,11 +48,14 @@ class Ratio:
         exact = Decimal(self.numerator) * 100 / Decimal(self.denominator)
         return exact.quantize(TWO_PLACES, rounding=ROUND_HALF_UP)
 
-    def text(self) -> str:
-        """"766/5.211 đạt 14,7%" (the seed's format); "0/0" without any dossier."""
-        head = f"{format_int(self.numerator)}/{format_int(self.denominator)}"
+    def text(self, locale: str = "vi") -> str:
+        """"766/5.211 đạt 14,7%" (the seed's format); "0/0" without any dossier. English:
+        "766/5,211 (14.7%)"."""
+        head = f"{format_int(self.numerator, locale)}/{format_int(self.denominator, locale)}"
         if self.percent is None:
             return head
+        if locale == "en":
+            return f"{head} ({format_decimal(self.percent, locale)}%)"
         return f"{head} đạt {format_decimal(self.percent)}%"
 
     def to_dict(self) -> dict:
