@@ -24,18 +24,22 @@ from portal.statistics.periods import Period, PeriodError, build, custom, parse_
 from portal.statistics.queries import GROUPS, StatTable, period_table
 
 
-def _table() -> tuple[StatTable, str]:
-    """The table the query string asks for; ParamError otherwise."""
+def _table(fixed_group: str | None = None) -> tuple[StatTable, str]:
+    """The table the query string asks for (grouped by ``fixed_group`` when given); ParamError
+    otherwise."""
     args = request.args
     try:
         period = requested_period(args)
     except PeriodError as error:
         raise ParamError(400, "bad_period", message_for(error)) from None
-    group_by = args.get("group_by", "agency")
+    group_by = fixed_group or args.get("group_by", "agency")
     if group_by not in GROUPS:
         raise ParamError(400, "bad_group_by", "'group_by' phải là agency, field, procedure hoặc month.")
     resolved = resolve_scope(g.api_user, args.get("agency", "").strip(), args.get("field", "").strip(),
                              args.get("procedure", "").strip(), strict=True)
+    if fixed_group:
+        reporter = resolved.agency.name_vi if resolved.agency is not None else "Ủy ban nhân dân tỉnh Lai Châu"
+        return period_table(period, resolved.scope, group_by), f"{resolved.text()}|{reporter}"
     return period_table(period, resolved.scope, group_by), resolved.text()
 
 
@@ -55,11 +59,11 @@ def requested_period(args) -> Period:
     return custom(parse_day(args["from"]), parse_day(args["to"]))
 
 
-def _guarded(produce):
+def _guarded(produce, fixed_group: str | None = None):
     if not may_view(g.api_user):
         return api_error(403, "Chỉ lãnh đạo và quản trị hệ thống được xem số liệu thống kê.")
     try:
-        table, scope_text = _table()
+        table, scope_text = _table(fixed_group)
     except ParamError as error:
         return api_error(error.status, error.message, error.code)
     return produce(table, scope_text)
@@ -108,6 +112,20 @@ def stats_xlsx():
     return _guarded(lambda table, scope_text: _download(
         exports.to_xlsx(table, scope_text),
         "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", table, "xlsx"))
+
+
+@bp.get("/stats/report.xlsx")
+@token_required
+def stats_report():
+    """The periodic report (by field) in the layout of Biểu mẫu 06a/VPCP/KSTT, as on the page."""
+    def produce(table: StatTable, scope_and_reporter: str):
+        scope_text, reporter = scope_and_reporter.split("|", 1)
+        body = exports.periodic_report_xlsx(table, scope_text, reporter)
+        name = f"bao-cao-06a-{table.period.start:%Y%m%d}-{table.period.last_day:%Y%m%d}.xlsx"
+        return Response(body, mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                        headers={"Content-Disposition": f'attachment; filename="{name}"'})
+
+    return _guarded(produce, fixed_group="field")
 
 
 _RATIO = {"type": "object", "required": ["numerator", "denominator", "rate"], "properties": {
@@ -161,6 +179,12 @@ OPENAPI_PATHS = {
     "/api/v1/stats/export.csv": {"get": {
         "summary": "Cùng số liệu, dạng CSV (UTF-8)", "security": BEARER, "parameters": _PARAMETERS,
         "responses": {"200": binary_response("CSV", "text/csv", headers=_FILE_HEADERS), **_ERRORS},
+    }},
+    "/api/v1/stats/report.xlsx": {"get": {
+        "summary": "Báo cáo định kỳ theo Biểu mẫu 06a/VPCP/KSTT (theo lĩnh vực), dạng XLSX", "security": BEARER,
+        "parameters": [p for p in _PARAMETERS if p.get("name") != "group_by"],
+        "responses": {"200": binary_response("XLSX", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                                             headers=_FILE_HEADERS), **_ERRORS},
     }},
     "/api/v1/stats/export.xlsx": {"get": {
         "summary": "Cùng số liệu, dạng XLSX", "security": BEARER, "parameters": _PARAMETERS,

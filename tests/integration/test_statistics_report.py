@@ -84,3 +84,16 @@ def test_without_the_national_seam_nothing_is_pushed(app):
         assert error.code == "national_not_configured"
     else:
         raise AssertionError("pushed without a national portal")
+
+
+def test_the_api_gives_the_same_report(client, make_user, app):
+    from tests.integration.test_statistics_web import token
+
+    _data()
+    admin = token(client, make_user, "admin")
+    response = client.get("/api/v1/stats/report.xlsx?kind=quarter&year=2025&number=1&basis=nd09", headers=admin)
+    assert response.status_code == 200 and "bao-cao-06a-20241215-20250314" in response.headers["Content-Disposition"]
+    values = [list(r) for r in load_workbook(io.BytesIO(response.data)).active.iter_rows(values_only=True)]
+    assert next(v for v in values if v[1] == "Tổng cộng")[2:13] == [5, 1, 3, 1, 2, 1, 0, 1, 2, 1, 1]
+    officer = token(client, make_user, "one_stop_officer", "so-tai-chinh")
+    assert client.get("/api/v1/stats/report.xlsx?from=2025-01-01&to=2025-03-31", headers=officer).status_code == 403
