@@ -52,6 +52,8 @@ def upgrade():
         batch_op.create_check_constraint("scope_known", "scope IN ('province', 'agency', 'commune')")
         batch_op.create_check_constraint("agency_scope_has_agency", "(scope = 'agency') = (agency_id IS NOT NULL)")
     op.add_column("dossiers", sa.Column("has_scans", sa.Boolean(), server_default=sa.false(), nullable=False))
+    op.create_index("ix_dossiers_procedure_fee_paid_at", "dossiers", ["procedure_id", "fee_paid_at"], unique=False,
+                    postgresql_where=sa.text("fee_amount > 0"), sqlite_where=sa.text("fee_amount > 0"))
     op.add_column("dossier_day_counts", sa.Column("received_scanned", sa.Integer(), server_default="0", nullable=False))
     op.add_column("dossier_day_counts", sa.Column("processed_e_result", sa.Integer(), server_default="0",
                                                   nullable=False))
@@ -73,6 +75,7 @@ def downgrade():
     with op.batch_alter_table("dossier_day_counts", schema=None) as batch_op:
         batch_op.drop_column("processed_e_result")
         batch_op.drop_column("received_scanned")
+    op.drop_index("ix_dossiers_procedure_fee_paid_at", table_name="dossiers")
     with op.batch_alter_table("dossiers", schema=None) as batch_op:
         batch_op.drop_column("has_scans")
     with op.batch_alter_table("plan_targets", schema=None) as batch_op:

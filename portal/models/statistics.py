@@ -177,3 +177,6 @@ Index("ix_dossiers_due_at", Dossier.__table__.c.due_at)
 # The online-payment rate reads the dossiers whose fee was paid in the period.
 Index("ix_dossiers_fee_paid_at", Dossier.__table__.c.fee_paid_at, postgresql_where=Dossier.__table__.c.fee_amount > 0,
       sqlite_where=Dossier.__table__.c.fee_amount > 0)
+# The QĐ 766 "procedures with a fee paid (online) in the period": one index probe per procedure.
+Index("ix_dossiers_procedure_fee_paid_at", Dossier.__table__.c.procedure_id, Dossier.__table__.c.fee_paid_at,
+      postgresql_where=Dossier.__table__.c.fee_amount > 0, sqlite_where=Dossier.__table__.c.fee_amount > 0)
