@@ -115,3 +115,14 @@ def test_the_cli_imports_the_catalogue(runner, app):
     assert result.exit_code == 0, result.output
     assert "9 mới" in result.output and "1 thủ tục có trên Cổng" in result.output
     assert db.session.scalar(select(db.func.count()).select_from(CatalogueEntry)) == 9
+
+
+def test_the_permit_share_from_the_day_counts_equals_the_direct_count(app):
+    from portal.statistics.indicators import permit_online_ratio, permit_online_ratio_direct
+    from tests.integration.test_statistics import random_dossiers
+
+    random_dossiers(5, n=150)
+    for period in (periods.year(2025), periods.quarter(2025, 1), periods.build("month", 2025, 2, basis="nd09")):
+        ours, direct = permit_online_ratio(period), permit_online_ratio_direct(period)
+        assert (ours.numerator, ours.denominator) == (direct.numerator, direct.denominator)
+    assert permit_online_ratio(periods.year(2025)).denominator > 0
