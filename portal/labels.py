@@ -260,9 +260,9 @@ FIGURE_LABELS = {
     "not_yet_due": _l("Chưa đến hạn"),
     "overdue": _l("Đã quá hạn"),
     "supplement": _l("Chờ bổ sung"),
-    "stopped": _l("Dừng xử lý"),
-    "withdrawn": _l("Rút hồ sơ"),
-    "refused": _l("Từ chối giải quyết"),
+    "stopped": _l("Đã dừng xử lý"),
+    "withdrawn": _l("Đã rút hồ sơ"),
+    "refused": _l("Bị từ chối giải quyết"),
     "returned": _l("Đã trả kết quả"),
     "processed_in_time": _l("Giải quyết trước và đúng hạn"),
     "received_level3": _l("Tiếp nhận, thủ tục mức độ 3"),
@@ -271,6 +271,9 @@ FIGURE_LABELS = {
     "received_level4_online": _l("Tiếp nhận trực tuyến, thủ tục mức độ 4"),
     "received_level34": _l("Tiếp nhận, thủ tục mức độ 3, 4"),
     "received_level34_online": _l("Tiếp nhận trực tuyến, thủ tục mức độ 3, 4"),
+    "received_paper": _l("Tiếp nhận trực tiếp và qua bưu chính"),
+    "received_scanned": _l("Tiếp nhận trực tiếp, bưu chính có giấy tờ được số hóa tại một cửa"),
+    "processed_e_result": _l("Đã giải quyết có kết quả điện tử ký số"),
 }
 
 RATE_LABELS = {
@@ -286,7 +289,38 @@ GROUP_LABELS = {
     "month": _l("Tháng"),
 }
 
-#: The groups of the service index of Quyết định 766/QĐ-TTg (``QD766_GROUPS`` of statistics.formulas).
+#: Sets of dossiers behind the service index that are not figures of the table (``qd766.DOSSIER_SETS``).
+DOSSIER_SET_LABELS = {
+    "fee_paid": _l("Hồ sơ nộp phí, lệ phí trong kỳ"),
+    "fee_paid_online": _l("Hồ sơ nộp phí, lệ phí trực tuyến trong kỳ"),
+    "rated": _l("Hồ sơ được đánh giá trong kỳ"),
+    "rated_satisfied": _l("Hồ sơ được đánh giá hài lòng, rất hài lòng trong kỳ"),
+}
+#: Sets of procedures behind the service index (``qd766.PROCEDURE_SETS``).
+PROCEDURE_SET_LABELS = {
+    "offered_online": _l("Thủ tục mức độ 3, 4 đang cung cấp"),
+    "used_online": _l("Thủ tục mức độ 3, 4 có hồ sơ tiếp nhận trực tuyến trong kỳ"),
+    "with_fee": _l("Thủ tục có phí, lệ phí"),
+    "with_fee_online": _l("Thủ tục có phí, lệ phí được nộp trực tuyến (mức độ 3, 4)"),
+    "fee_paid": _l("Thủ tục có hồ sơ nộp phí trong kỳ"),
+    "fee_paid_online": _l("Thủ tục có hồ sơ nộp phí trực tuyến trong kỳ"),
+}
+#: Numbers of the province catalogue (``catalogue.MEASURES``).
+CATALOGUE_MEASURE_LABELS = {
+    "total": _l("Thủ tục trong danh mục của tỉnh"),
+    "level3_or_more": _l("Thủ tục mức độ 3 trở lên"),
+    "level4": _l("Thủ tục mức độ 4 (toàn trình)"),
+    "eligible": _l("Thủ tục đủ điều kiện trực tuyến toàn trình"),
+    "eligible_level4": _l("Thủ tục đủ điều kiện đã cung cấp toàn trình"),
+}
+#: Whether a sub-criterion of the index could be measured.
+INDEX_STATE_LABELS = {
+    "unmeasured": _l("Không đo được từ hệ thống này"),
+    "no_data": _l("Chưa có số liệu trong kỳ"),
+    "scored": _l("Đã tính điểm"),
+}
+
+#: The groups of the service index of Quyết định 766/QĐ-TTg (``portal/catalogue/data/qd766.yaml``).
 QD766_GROUP_LABELS = {
     "transparency": _l("Công khai, minh bạch"),
     "progress": _l("Tiến độ giải quyết"),
@@ -313,6 +347,20 @@ PERIOD_TITLES = {
     "half": _l("6 tháng đầu năm %(year)s"),
     "nine_months": _l("9 tháng đầu năm %(year)s"),
     "year": _l("Năm %(year)s"),
+}
+#: A named period on the reporting cut-off of Nghị định 09/2019/NĐ-CP, with its days.
+PERIOD_CUTOFF_TITLE = _l("%(title)s (chốt số liệu %(days)s)")
+#: How a named period is counted (``portal.statistics.periods.BASES``).
+PERIOD_BASIS_LABELS = {
+    "calendar": _l("Theo lịch (từ ngày đầu đến ngày cuối kỳ)"),
+    "nd09": _l("Theo thời gian chốt số liệu của Nghị định 09/2019/NĐ-CP (ngày 15 kỳ trước đến ngày 14)"),
+}
+
+#: Where a plan target is measured (``PlanTarget.scope``).
+TARGET_SCOPE_LABELS = {
+    "province": _l("Toàn tỉnh"),
+    "agency": _l("Cơ quan"),
+    "commune": _l("Thủ tục cấp xã"),
 }
 
 #: A plan target against its figure (``portal.statistics.targets``).
@@ -406,6 +454,8 @@ AUDIT_ACTION_LABELS = {
     "feedback.answer": _l("Trả lời phản ánh, kiến nghị"),
     "outbox.retry": _l("Gửi lại thông điệp đồng bộ"),
     "plan_target.load": _l("Nạp chỉ tiêu kế hoạch"),
+    "catalogue_entries.import": _l("Nạp danh mục thủ tục hành chính của tỉnh"),
+    "stats.report_push": _l("Gửi báo cáo định kỳ lên Cổng Dịch vụ công quốc gia"),
     "plan_target.update": _l("Sửa chỉ tiêu kế hoạch"),
     "procedure.changed": _l("Sửa thủ tục (phiên bản mới)"),
     "signing.remote_prepared": _l("Chuẩn bị ký số từ xa"),
@@ -452,7 +502,10 @@ TABLES = {
     "LEVEL_LABELS": LEVEL_LABELS, "AGENCY_LEVEL_LABELS": AGENCY_LEVEL_LABELS, "ORIGINAL_LABELS": ORIGINAL_LABELS,
     "QD766_GROUP_LABELS": QD766_GROUP_LABELS, "QUEUE_LABELS": QUEUE_LABELS, "FORM_LABELS": FORM_LABELS, "FIGURE_LABELS": FIGURE_LABELS,
     "RATE_LABELS": RATE_LABELS, "GROUP_LABELS": GROUP_LABELS, "PERIOD_KIND_LABELS": PERIOD_KIND_LABELS,
-    "PERIOD_TITLES": PERIOD_TITLES, "VERDICT_LABELS": VERDICT_LABELS,
+    "PERIOD_TITLES": PERIOD_TITLES, "PERIOD_BASIS_LABELS": PERIOD_BASIS_LABELS,
+    "TARGET_SCOPE_LABELS": TARGET_SCOPE_LABELS, "DOSSIER_SET_LABELS": DOSSIER_SET_LABELS,
+    "PROCEDURE_SET_LABELS": PROCEDURE_SET_LABELS, "CATALOGUE_MEASURE_LABELS": CATALOGUE_MEASURE_LABELS,
+    "INDEX_STATE_LABELS": INDEX_STATE_LABELS, "VERDICT_LABELS": VERDICT_LABELS,
     "PROCEDURE_ATTRIBUTE_LABELS": PROCEDURE_ATTRIBUTE_LABELS,
     "SOURCE_LABELS": SOURCE_LABELS,
     "OUTBOX_CHANNEL_LABELS": OUTBOX_CHANNEL_LABELS,

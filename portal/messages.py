@@ -279,6 +279,12 @@ MESSAGES = {
     # Reporting periods (dashboard and statistics API; portal.statistics.periods)
     "bad_date": _l("Ngày không hợp lệ: dùng dạng YYYY-MM-DD."),
     "end_not_after_start": _l("Ngày kết thúc phải sau ngày bắt đầu."),
+    "end_before_start": _l("Ngày kết thúc không được trước ngày bắt đầu (cùng một ngày là kỳ một ngày)."),
+    "unknown_period_basis": _l("Cách chốt số liệu không hợp lệ."),
+    "national_not_configured": _l("Chưa cấu hình kết nối Cổng Dịch vụ công quốc gia (NATIONAL_PORTAL_URL): "
+                                  "không gửi được báo cáo."),
+    "cutoff_needs_named_period": _l("Thời gian chốt số liệu theo Nghị định 09/2019/NĐ-CP chỉ áp dụng cho kỳ tháng, "
+                                    "quý, 6 tháng, 9 tháng hoặc năm."),
     "too_long": _l("Khoảng thời gian dài quá 10 năm."),
     "year_missing": _l("Nhập năm."),
     "year_out_of_range": _l("Năm không hợp lệ."),

@@ -152,6 +152,10 @@ def create_app(secret: str, province_url: str = "") -> Flask:
     def daily_statistics():
         return receive("statistics")
 
+    @app.post("/statistics/periodic")
+    def periodic_report():
+        return receive("periodic_report")
+
     @app.get("/_sim/health")
     def health():
         return jsonify({"ok": True})

@@ -45,7 +45,15 @@ def upgrade():
 
     from portal.statistics.daily import rebuild
 
-    rebuild(op.get_bind())
+    # The application's definition may use columns a later revision adds (0025: has_scans,
+    # received_scanned, ...); that revision rebuilds the table itself. Rebuild here only when the
+    # tables already have every column of the models.
+    from portal.models import Dossier, DossierDayCount
+
+    inspector = sa.inspect(op.get_bind())
+    if all({c.name for c in model.__table__.c} <= {c["name"] for c in inspector.get_columns(model.__tablename__)}
+           for model in (Dossier, DossierDayCount)):
+        rebuild(op.get_bind())
 
 
 def downgrade():

@@ -4,7 +4,7 @@ from wtforms import DateField, DecimalField, IntegerField, SelectField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, NumberRange, Optional
 
-from portal.labels import GROUP_LABELS, PERIOD_KIND_LABELS
+from portal.labels import GROUP_LABELS, PERIOD_BASIS_LABELS, PERIOD_KIND_LABELS
 
 
 class StatsFilterForm(FlaskForm):
@@ -16,6 +16,8 @@ class StatsFilterForm(FlaskForm):
 
     kind = SelectField(_l("Kỳ báo cáo"), choices=[SelectChoice(k, v) for k, v in PERIOD_KIND_LABELS.items()],
                        default="year")
+    basis = SelectField(_l("Cách chốt số liệu"), choices=[SelectChoice(k, v) for k, v in PERIOD_BASIS_LABELS.items()],
+                        default="calendar")
     year = IntegerField(_l("Năm"), validators=[Optional(), NumberRange(2000, 2100)])
     number = SelectField(_l("Tháng hoặc quý"), choices=[SelectChoice("", "—")] + [
         SelectChoice(str(n), str(n)) for n in range(1, 13)], default="", validate_choice=False)

@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from flask_babel import gettext as _
 
 from portal.dashboard.charts import bar_chart, rate_bars
-from portal.statistics import exports, queries, targets
-from portal.statistics.formulas import QD766_GROUPS, Ratio, qd766_score
+from portal.models.types import utcnow
+from portal.statistics import catalogue, exports, queries, targets
+from portal.statistics import qd766 as service_index
+from portal.statistics.formulas import Ratio
 from portal.statistics.params import ResolvedScope
 from portal.statistics.periods import Period
+from workflow.calendar import VN_TZ
 
-FILTER_KEYS = ("kind", "year", "number", "start", "until", "group_by", "agency", "field", "procedure")
+FILTER_KEYS = ("kind", "basis", "year", "number", "start", "until", "group_by", "agency", "field", "procedure")
 
 
 def filter_args(args) -> dict:
@@ -28,8 +31,9 @@ class Dashboard:
     months: queries.StatTable
     summary: str
     levels: dict
+    catalogue: object  # portal.statistics.catalogue.Coverage at the page's scope
     targets: list
-    qd766: list
+    qd766: object  # portal.statistics.qd766.IndexResult
     satisfaction: dict | None
     feedback: dict
     trend_chart: object
@@ -40,27 +44,19 @@ class Dashboard:
         if row.key is None:
             return {}
         if self.group_by == "month":
-            return {"kind": "custom", "start": row.period.start.isoformat(), "until": row.period.last_day.isoformat()}
+            return {"kind": "custom", "basis": "calendar", "start": row.period.start.isoformat(), "until": row.period.last_day.isoformat()}
         return {self.group_by: row.code}
 
 
-def build_dashboard(period: Period, resolved: ResolvedScope, group_by: str, locale: str) -> Dashboard:
+def build_dashboard(period: Period, resolved: ResolvedScope, group_by: str, locale: str,
+                    viewer_agency_id: int | None = None, sees_all: bool = True) -> Dashboard:
     scope = resolved.scope
     months = queries.period_table(period, scope, "month", locale=locale)
+    # No future month: a month that has not started yet is an empty bar, not a figure.
+    today = utcnow().astimezone(VN_TZ).date()
+    months = replace(months, rows=[row for row in months.rows if row.period.start <= today])
     table = months if group_by == "month" else queries.period_table(period, scope, group_by, locale=locale)
-    total = table.total
-    ratios = {
-        "on_time_rate": total.ratio("on_time_rate"),
-        "online_rate_level34": Ratio(total["received_level34_online"], total["received_level34"]),
-        "online_payment_rate": queries.online_payment_ratio(period, scope),
-        "satisfaction_rate": queries.satisfaction_ratio(period, scope),
-        "digitisation_rate": queries.digitisation_ratio(period, scope),
-    }
-    qd766 = []
-    for key, (weight, name, measure) in QD766_GROUPS.items():
-        ratio = ratios.get(measure) if measure else None
-        qd766.append({"key": key, "name": name, "weight": weight, "ratio": ratio, "score": qd766_score(weight, ratio),
-                      "measured": measure is not None, "pending": measure is not None and ratio is None})
+    qd766 = service_index.evaluate(period, scope, table)
     trend = bar_chart(
         _("Hồ sơ tiếp nhận và giải quyết theo tháng"),
         _("Biểu đồ cột: số hồ sơ tiếp nhận và đã giải quyết mỗi tháng; số liệu chi tiết ở bảng bên cạnh."),
@@ -78,7 +74,8 @@ def build_dashboard(period: Period, resolved: ResolvedScope, group_by: str, loca
     return Dashboard(
         period=period, scope_text=resolved.text(locale), group_by=group_by, table=table, months=months,
         summary=exports.summary_line(table), levels=queries.procedures_by_level(scope),
-        targets=targets.evaluate(period, scope, table), qd766=qd766,
+        catalogue=catalogue.coverage("agency" if scope.agency_id else "province", scope.agency_id),
+        targets=targets.evaluate(period, viewer_agency_id, sees_all, table), qd766=qd766,
         satisfaction=queries.satisfaction_breakdown(period, scope),
         feedback=queries.feedback_answers(period, scope), trend_chart=trend, rates_chart=rates,
     )

@@ -16,11 +16,17 @@ from portal.dashboard.forms import StatsFilterForm, TargetForm
 from portal.dashboard.report import build_dashboard, filter_args
 from portal.extensions import db
 from portal.i18n import current_language
-from portal.labels import FIGURE_LABELS
+from portal.labels import (
+    CATALOGUE_MEASURE_LABELS,
+    DOSSIER_SET_LABELS,
+    FIGURE_LABELS,
+    PROCEDURE_SET_LABELS,
+)
 from portal.messages import TEXTS as PERIOD_ERRORS  # code -> translated sentence
 from portal.models import Agency, Field, PlanTarget
 from portal.operations import statistics as stats_ops
-from portal.statistics import exports, periods
+from portal.statistics import catalogue, exports, periods
+from portal.statistics import qd766 as service_index
 from portal.statistics.formulas import format_decimal, format_int
 from portal.statistics.params import STATS_ROLES, ParamError, resolve_scope, sees_all
 from portal.statistics.queries import ALL_FIGURES, GROUPS, dossiers_behind, period_table
@@ -42,12 +48,18 @@ def _labels():
 
 @bp.app_template_filter("stats_int")
 def _stats_int(n) -> str:
-    return format_int(n or 0)
+    return format_int(n or 0, current_language())
 
 
 @bp.app_template_filter("stats_decimal")
 def _stats_decimal(value) -> str:
-    return format_decimal(Decimal(value))
+    return format_decimal(Decimal(value), current_language())
+
+
+@bp.app_template_filter("ratio_text")
+def _ratio_text(ratio) -> str:
+    """A rate with its numbers in the reader's language ("766/5.211 đạt 14,7%", "766/5,211 (14.7%)")."""
+    return ratio.text(current_language())
 
 
 def _request_state():
@@ -66,7 +78,8 @@ def _request_state():
     if form.validate():
         try:
             number = int(form.number.data) if (form.number.data or "").isdigit() else None
-            period = periods.build(form.kind.data or "year", form.year.data, number, form.start.data, form.until.data)
+            period = periods.build(form.kind.data or "year", form.year.data, number, form.start.data, form.until.data,
+                                   form.basis.data or "calendar")
         except periods.PeriodError as problem:
             error = PERIOD_ERRORS.get(str(problem), _("Kỳ báo cáo không hợp lệ."))
     else:
@@ -87,7 +100,8 @@ def index():
     if error:
         return render_template("dashboard/index.html", form=form, error=error, data=None,
                                sees_all=sees_all(current_user)), 400
-    data = build_dashboard(period, resolved, group_by, current_language())
+    data = build_dashboard(period, resolved, group_by, current_language(), current_user.agency_id,
+                           sees_all(current_user))
     return render_template("dashboard/index.html", form=form, error=None, data=data, sees_all=sees_all(current_user))
 
 
@@ -97,7 +111,8 @@ def printable():
     form, period, resolved, group_by, error = _request_state()
     if error:
         abort(400)
-    data = build_dashboard(period, resolved, group_by, current_language())
+    data = build_dashboard(period, resolved, group_by, current_language(), current_user.agency_id,
+                           sees_all(current_user))
     return render_template("dashboard/print.html", data=data)
 
 
@@ -106,17 +121,53 @@ def printable():
 def drill_down():
     form, period, resolved, group_by, error = _request_state()
     figure = request.args.get("figure", "")
-    if error or figure not in ALL_FIGURES:
+    if error or (figure not in ALL_FIGURES and figure not in service_index.DOSSIER_SETS):
         abort(400)
     page = request.args.get("page", "1")
     page = int(page) if page.isdigit() and 0 < int(page) < 100_000 else 1
-    statement = dossiers_behind(figure, period, resolved.scope)
+    statement = (dossiers_behind(figure, period, resolved.scope) if figure in ALL_FIGURES
+                 else service_index.dossier_set(figure, period, resolved.scope))
     total = db.session.scalar(select(func.count()).select_from(statement.order_by(None).subquery()))
     items = db.session.scalars(statement.limit(PER_PAGE).offset((page - 1) * PER_PAGE)).all()
     pages = max(1, -(-total // PER_PAGE))
-    return render_template("dashboard/dossiers.html", figure=figure, figure_label=FIGURE_LABELS[figure],
+    return render_template("dashboard/dossiers.html", figure=figure,
+                           figure_label=FIGURE_LABELS.get(figure) or DOSSIER_SET_LABELS[figure],
                            period=period, scope_text=resolved.text(current_language()), items=items, total=total,
                            page=page, pages=pages, args=filter_args(request.args))
+
+
+@bp.get("/chi-so-766")
+@roles_required(*STATS_ROLES)
+def service_index_page():
+    """The QĐ 766 index by sub-criterion: each formula, source and score, every number drillable."""
+    form, period, resolved, group_by, error = _request_state()
+    if error:
+        abort(400)
+    table = period_table(period, resolved.scope, "agency", locale=current_language())
+    result = service_index.evaluate(period, resolved.scope, table)
+    return render_template("dashboard/service_index.html", result=result, table=table, period=period,
+                           scope_text=resolved.text(current_language()), args=filter_args(request.args))
+
+
+@bp.get("/chi-so-766/thu-tuc")
+@roles_required(*STATS_ROLES)
+def service_index_procedures():
+    """The procedures (``set``) or catalogue entries (``catalogue``) behind a number of the index."""
+    form, period, resolved, group_by, error = _request_state()
+    name, entries = request.args.get("set", ""), request.args.get("catalogue", "")
+    if error or (name not in service_index.PROCEDURE_SETS and entries not in catalogue.MEASURES):
+        abort(400)
+    if name:
+        items = db.session.scalars(service_index.procedure_set(name, period, resolved.scope).limit(2000)).all()
+        title = PROCEDURE_SET_LABELS[name]
+    else:
+        scope_kind = "agency" if resolved.scope.agency_id else "province"
+        items = db.session.scalars(catalogue.entries_behind(entries, scope_kind, resolved.scope.agency_id)
+                                   .limit(2000)).all()
+        title = CATALOGUE_MEASURE_LABELS[entries]
+    return render_template("dashboard/index_items.html", items=items, title=title, is_catalogue=bool(entries),
+                           period=period, scope_text=resolved.text(current_language()),
+                           args=filter_args(request.args))
 
 
 def _export(kind: str):
@@ -146,12 +197,58 @@ def export_xlsx():
     return _export("xlsx")
 
 
-@bp.get("/chi-tieu")
+@bp.get("/bao-cao.xlsx")
+@roles_required(*STATS_ROLES)
+def periodic_report():
+    """The periodic report (by field) in the layout of Biểu mẫu 06a/VPCP/KSTT."""
+    form, period, resolved, group_by, error = _request_state()
+    if error:
+        abort(400)
+    table = period_table(period, resolved.scope, "field", locale="vi")
+    reporter = resolved.agency.name_vi if resolved.agency is not None else "Ủy ban nhân dân tỉnh Lai Châu"
+    body = exports.periodic_report_xlsx(table, resolved.text(), reporter)
+    name = f"bao-cao-06a-{period.start:%Y%m%d}-{period.last_day:%Y%m%d}.xlsx"
+    return Response(body, mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                    headers={"Content-Disposition": f'attachment; filename="{name}"'})
+
+
+@bp.post("/bao-cao/gui")
 @roles_required(Role.ADMIN)
+def push_report():
+    """Push the same report to the national portal through the outbox (administrators)."""
+    form, period, resolved, group_by, error = _request_state()
+    if error:
+        abort(400)
+    try:
+        _message, new = stats_ops.push_periodic_report(period, resolved.agency, current_user,
+                                                       address=request.remote_addr)
+    except stats_ops.ReportError as problem:
+        flash(PERIOD_ERRORS.get(problem.code, _("Không gửi được báo cáo.")), "error")
+        return redirect(url_for("dashboard.index", **filter_args(request.args)))
+    flash(_("Đã đưa báo cáo %(period)s vào hàng đợi gửi Cổng Dịch vụ công quốc gia.", period=period.label()) if new
+          else _("Báo cáo %(period)s với cùng số liệu đã có trong hàng đợi gửi.", period=period.label()), "success")
+    return redirect(url_for("dashboard.index", **filter_args(request.args)))
+
+
+def _targets_page(forms: dict | None = None, status: int = 200):
+    """The plan targets with their decision, scope and verdict for this year (leaders read them,
+    administrators also edit them)."""
+    from portal.statistics.targets import evaluate
+
+    year = date.today().year
+    results = evaluate(periods.year(year), current_user.agency_id, sees_all(current_user))
+    rows = [r.target for r in results]
+    editable = current_user.role == Role.ADMIN.value
+    if editable and forms is None:
+        forms = {t.id: TargetForm(obj=t, prefix=f"t{t.id}") for t in rows}
+    return render_template("dashboard/targets.html", rows=rows, results=results, forms=forms or {},
+                           editable=editable, year=year), status
+
+
+@bp.get("/chi-tieu")
+@roles_required(*STATS_ROLES)
 def targets():
-    rows = db.session.scalars(select(PlanTarget).order_by(PlanTarget.deadline_year, PlanTarget.code)).all()
-    forms = {t.id: TargetForm(obj=t, prefix=f"t{t.id}") for t in rows}
-    return render_template("dashboard/targets.html", rows=rows, forms=forms)
+    return _targets_page()
 
 
 @bp.post("/chi-tieu/nap")
@@ -169,10 +266,10 @@ def update_target(target_id: int):
     target = db.session.get(PlanTarget, target_id) or abort(404)
     form = TargetForm(prefix=f"t{target.id}")
     if not form.validate():
-        rows = db.session.scalars(select(PlanTarget).order_by(PlanTarget.deadline_year, PlanTarget.code)).all()
+        rows = db.session.scalars(select(PlanTarget)).all()
         forms = {t.id: (form if t.id == target.id else TargetForm(obj=t, prefix=f"t{t.id}")) for t in rows}
         flash(_("Chưa lưu: kiểm tra các giá trị được đánh dấu."), "error")
-        return render_template("dashboard/targets.html", rows=rows, forms=forms), 422
+        return _targets_page(forms, 422)
     stats_ops.update_target(target.id, current_user, comparator=form.comparator.data,
                             target_value=form.target_value.data, deadline_year=form.deadline_year.data,
                             address=request.remote_addr)

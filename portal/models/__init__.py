@@ -25,7 +25,7 @@ from portal.models.office import ix_agency_id as _queue_indexes  # noqa: F401  (
 from portal.models.procedure import Field, Procedure, ProcedureVersion
 from portal.models.register import DocumentRegisterCounter, RegisteredDocument
 from portal.models.signing import RemoteSigningSession, SigningCertificate
-from portal.models.statistics import DossierDayCount, PlanTarget
+from portal.models.statistics import CatalogueEntry, DossierDayCount, PlanTarget
 from portal.models.user import (
     ApiToken,
     CitizenDataSource,
@@ -37,7 +37,7 @@ from portal.models.user import (
 
 __all__ = [
     "Agency", "ApiToken", "AuditEntry", "CalendarOverride", "Dossier", "DossierCodeCounter", "DossierEvent", "DossierFile", "FileBlob",
-    "DossierDayCount", "Field", "LoginAttempt", "LoginCounter", "PlanTarget", "Procedure", "User", "WorkingHoursSetting",
+    "CatalogueEntry", "DossierDayCount", "Field", "LoginAttempt", "LoginCounter", "PlanTarget", "Procedure", "User", "WorkingHoursSetting",
 ]
 __all__ += ["Feedback", "IdempotencyKey", "Notification", "OutboxMessage", "Payment", "Rating", "SandboxBankTransaction"]
 __all__ += ["ProcedureVersion", "AuditAnchor", "RemoteSigningSession", "SigningCertificate"]

@@ -122,6 +122,9 @@ class Dossier(db.Model):
     # At least one stored electronic file (dossier_files); kept by portal.statistics.daily for the
     # digitisation figure.
     has_files: Mapped[bool] = mapped_column(default=False, server_default=false())
+    # At least one paper document digitised at the desk (a dossier_files row of kind "scan"):
+    # the QĐ 766 digitisation of received dossiers; kept the same way as has_files.
+    has_scans: Mapped[bool] = mapped_column(default=False, server_default=false())
     rated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)

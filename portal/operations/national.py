@@ -277,6 +277,8 @@ def yesterday(now: datetime | None = None) -> date:
 def target_path(payload: dict) -> str:
     if payload.get("type") == "daily_statistics":
         return "/statistics/daily"
+    if payload.get("type") == "periodic_report":  # portal.operations.statistics.push_periodic_report
+        return "/statistics/periodic"
     return f"/dossiers/{payload['dossier']}/events"
 
 

@@ -70,7 +70,8 @@ KEY = ("day", "agency_id", "procedure_id")
 
 #: Dossier columns that change a dossier's contributions.
 COUNTED_COLUMNS = frozenset({"received_at", "finished_at", "returned_at", "paused_since", "due_at", "status",
-                             "timeliness", "result_kind", "channel", "agency_id", "procedure_id", "has_files"})
+                             "timeliness", "result_kind", "channel", "agency_id", "procedure_id", "has_files",
+                             "has_scans", "result_signed"})
 WITH_RESULT = (Status.PROCESSED.value, Status.RETURNED.value)
 
 
@@ -113,6 +114,7 @@ def contributions(dialect: str, where=None):
             "received_in_person": _flag(D.c.channel == Channel.IN_PERSON.value),
             "received_post": _flag(D.c.channel == Channel.POST.value),
             "received_digitised": _flag(D.c.has_files.is_(True)),
+            "received_scanned": _flag(and_(D.c.channel != Channel.ONLINE.value, D.c.has_scans.is_(True))),
             "undated_change": _flag(D.c.due_at.is_(None)),
         }),
         (finished, D.c.finished_at.is_not(None), {
@@ -121,6 +123,7 @@ def contributions(dialect: str, where=None):
             "on_time": _flag(and_(with_result, D.c.timeliness == Timeliness.ON_TIME.value)),
             "late": _flag(and_(with_result, D.c.timeliness == Timeliness.LATE.value)),
             "refused": _flag(and_(with_result, D.c.result_kind == "refused")),
+            "processed_e_result": _flag(and_(with_result, D.c.result_signed.is_(True))),
             "stopped": _flag(D.c.status == Status.STOPPED.value),
             "withdrawn": _flag(D.c.status == Status.WITHDRAWN.value),
         }),
@@ -259,7 +262,8 @@ def dossier_contributions(values) -> dict[tuple, list[int]]:
     r = _vn_day(received)
     add(r, received=1, in_process_change=1, received_online=channel == Channel.ONLINE.value,
         received_in_person=channel == Channel.IN_PERSON.value, received_post=channel == Channel.POST.value,
-        received_digitised=bool(values["has_files"]), undated_change=due is None)
+        received_digitised=bool(values["has_files"]), undated_change=due is None,
+        received_scanned=channel != Channel.ONLINE.value and bool(values["has_scans"]))
     with_result = status in WITH_RESULT
     if finished is not None:
         f = _vn_day(finished)
@@ -267,6 +271,7 @@ def dossier_contributions(values) -> dict[tuple, list[int]]:
             on_time=with_result and timeliness == Timeliness.ON_TIME.value,
             late=with_result and timeliness == Timeliness.LATE.value,
             refused=with_result and values["result_kind"] == "refused",
+            processed_e_result=with_result and bool(values["result_signed"]),
             stopped=status == Status.STOPPED.value, withdrawn=status == Status.WITHDRAWN.value)
         add(max(r, f), in_process_change=-1)
     if returned is not None:
@@ -327,36 +332,48 @@ def _counted_change(dossier: Dossier) -> bool:
     return any(attrs[name].history.has_changes() for name in COUNTED_COLUMNS)
 
 
+#: Dossier flags kept from its files: (column, file kind that sets it or None for any, day count).
+FILE_FLAGS = (("has_files", None, "received_digitised"), ("has_scans", "scan", "received_scanned"))
+
+
 def _mark_files(session, changes: dict) -> None:
-    """Keep ``dossiers.has_files`` true exactly when the dossier has a stored file, for the files
-    added or removed in this flush, and count the change in ``changes``.
+    """Keep ``dossiers.has_files`` (any stored file) and ``has_scans`` (a paper document scanned at
+    the desk) true exactly when the dossier has such a file, for the files added or removed in
+    this flush, and count the change in ``changes``.
 
     A plain UPDATE, not through the ORM: a file is not a step of the dossier's lifecycle, so the
     dossier's version (optimistic locking of officers' actions) must not move. The session's
     copy is given the new value as its committed state, so a change of the same dossier in this
     flush starts from it."""
-    added = {obj.dossier_id for obj in session.new if isinstance(obj, DossierFile) and obj.dossier_id is not None}
+    new_files = [obj for obj in session.new if isinstance(obj, DossierFile) and obj.dossier_id is not None]
     removed = [obj for obj in session.deleted if isinstance(obj, DossierFile)]
+    if not (new_files or removed):
+        return
     gone = [obj.id for obj in removed]
-    flips = [(dossier_id, True, D.c.has_files.is_(False)) for dossier_id in sorted(added)]
     files = DossierFile.__table__
-    for dossier_id in sorted({obj.dossier_id for obj in removed} - added):
-        others = select(files.c.id).where(files.c.dossier_id == dossier_id, files.c.id.not_in(gone)).exists()
-        flips.append((dossier_id, False, and_(D.c.has_files.is_(True), ~others)))
     connection = session.connection()
-    for dossier_id, value, condition in flips:
-        row = connection.execute(
-            D.update().where(D.c.id == dossier_id, condition).values(has_files=value)
-            .returning(D.c.received_at, D.c.agency_id, D.c.procedure_id)).first()
-        if row is None:
-            continue
-        if row.received_at is not None:
-            key = (_vn_day(row.received_at), row.agency_id, row.procedure_id)
-            _add(changes, {key: [1 if name == "received_digitised" else 0 for name in DAY_COUNTS]},
-                 1 if value else -1)
-        dossier = session.identity_map.get(identity_key(Dossier, dossier_id))
-        if dossier is not None:
-            set_committed_value(dossier, "has_files", value)
+    for column, kind, counted in FILE_FLAGS:
+        def matches(obj, kind=kind):
+            return kind is None or obj.kind == kind
+        added = {obj.dossier_id for obj in new_files if matches(obj)}
+        flips = [(dossier_id, True, D.c[column].is_(False)) for dossier_id in sorted(added)]
+        for dossier_id in sorted({obj.dossier_id for obj in removed if matches(obj)} - added):
+            others = select(files.c.id).where(files.c.dossier_id == dossier_id, files.c.id.not_in(gone),
+                                              *([files.c.kind == kind] if kind else [])).exists()
+            flips.append((dossier_id, False, and_(D.c[column].is_(True), ~others)))
+        for dossier_id, value, condition in flips:
+            row = connection.execute(
+                D.update().where(D.c.id == dossier_id, condition).values({column: value})
+                .returning(D.c.received_at, D.c.agency_id, D.c.procedure_id, D.c.channel)).first()
+            if row is None:
+                continue
+            counts = row.received_at is not None and (kind is None or row.channel != Channel.ONLINE.value)
+            if counts:
+                key = (_vn_day(row.received_at), row.agency_id, row.procedure_id)
+                _add(changes, {key: [1 if name == counted else 0 for name in DAY_COUNTS]}, 1 if value else -1)
+            dossier = session.identity_map.get(identity_key(Dossier, dossier_id))
+            if dossier is not None:
+                set_committed_value(dossier, column, value)
 
 
 @event.listens_for(Session, "before_flush")

@@ -86,3 +86,122 @@ def summary_line(table: StatTable) -> str:
             f"tỷ lệ hồ sơ xử lý trực tuyến mức độ 3 là {total.ratio('online_rate_level3').text()}, "
             f"tỷ lệ hồ sơ xử lý trực tuyến mức độ 4 là {total.ratio('online_rate_level4').text()}; "
             f"tỷ lệ giải quyết đúng hạn {total.ratio('on_time_rate').text()}.")
+
+
+# ---------------------------------------------------------------------------------------------
+# The periodic report in the layout of the form the province sends upwards.
+#
+# Layout: "Tình hình, kết quả giải quyết thủ tục hành chính tại cơ quan, đơn vị trực tiếp giải
+# quyết thủ tục hành chính", Biểu mẫu 06a/VPCP/KSTT of the Văn phòng Chính phủ's reporting rules
+# (Thông tư 02/2017/TT-VPCP, continued by Thông tư 01/2020/TT-VPCP). The form itself is not at
+# hand: the columns below follow its known structure (check against the official form before
+# sending). One row per field (lĩnh vực) and a total; the columns are numbered as in the form
+# with their identities: (3) = (4) + (5) + (6), (7) = (8) + (9) + (10), (11) = (12) + (13).
+
+REPORT_FORM = "Biểu mẫu 06a/VPCP/KSTT"
+REPORT_TITLE = ("TÌNH HÌNH, KẾT QUẢ GIẢI QUYẾT THỦ TỤC HÀNH CHÍNH TẠI CƠ QUAN, ĐƠN VỊ TRỰC TIẾP GIẢI QUYẾT "
+                "THỦ TỤC HÀNH CHÍNH")
+#: (column number, header, value of a row's counts)
+REPORT_COLUMNS = (
+    (3, "Tổng số hồ sơ nhận giải quyết", lambda c: c["carried_over"] + c["received"]),
+    (4, "Số kỳ trước chuyển qua", lambda c: c["carried_over"]),
+    (5, "Số mới tiếp nhận trực tuyến", lambda c: c["received_online"]),
+    (6, "Số mới tiếp nhận trực tiếp, qua dịch vụ bưu chính", lambda c: c["received_in_person"] + c["received_post"]),
+    (7, "Số hồ sơ đã giải quyết: tổng số", lambda c: c["processed"]),
+    (8, "Trả trước hạn", lambda c: c["early"]),
+    (9, "Trả đúng thời hạn", lambda c: c["on_time"]),
+    (10, "Trả quá hạn", lambda c: c["late"]),
+    (11, "Số hồ sơ đang giải quyết: tổng số", lambda c: c["in_process"]),
+    (12, "Chưa đến hạn", lambda c: c["not_yet_due"]),
+    (13, "Quá hạn", lambda c: c["overdue"]),
+)
+
+
+def report_rows(table: StatTable) -> list[dict]:
+    """The report's figures: one entry per row of ``table`` (by field) and the total, each with
+    its columns by number; the same numbers the spreadsheet and the national message carry."""
+    found = []
+    for index, row in enumerate([*table.rows, table.total], start=1):
+        found.append({"stt": index if row.key is not None else None, "code": row.code, "name": row.label,
+                      "columns": {number: value(row.counts) for number, _, value in REPORT_COLUMNS},
+                      "stopped": row.counts["stopped"], "withdrawn": row.counts["withdrawn"]})
+    return found
+
+
+def periodic_report_xlsx(table: StatTable, scope_text: str, reporter: str) -> bytes:
+    """The periodic report of ``table`` (grouped by field) in the layout of ``REPORT_FORM``."""
+    from openpyxl.styles import Alignment, Border, Side
+    from openpyxl.utils import get_column_letter
+
+    book = Workbook()
+    sheet = book.active
+    sheet.title = "06a"
+    last = 2 + len(REPORT_COLUMNS)
+    thin = Side(style="thin")
+    box = Border(left=thin, right=thin, top=thin, bottom=thin)
+    centred = Alignment(horizontal="center", vertical="center", wrap_text=True)
+
+    def line(row: int, text: str, bold: bool = False, merge: bool = True):
+        sheet.cell(row=row, column=1, value=text).font = Font(bold=bold)
+        if merge:
+            sheet.merge_cells(start_row=row, start_column=1, end_row=row, end_column=last)
+        sheet.cell(row=row, column=1).alignment = Alignment(horizontal="center", wrap_text=True)
+
+    line(1, REPORT_FORM, bold=True)
+    line(2, REPORT_TITLE, bold=True)
+    line(3, f"Kỳ báo cáo: {table.period.label()} (từ ngày {table.period.start:%d/%m/%Y} đến ngày "
+            f"{table.period.last_day:%d/%m/%Y})")
+    line(4, f"Đơn vị báo cáo: {reporter}. Phạm vi: {scope_text}. Đơn vị tính: hồ sơ.")
+    # Header: two rows of titles, then the row of column numbers (1) ... (13).
+    top, sub, numbers = 6, 7, 8
+    sheet.cell(row=top, column=1, value="STT")
+    sheet.cell(row=top, column=2, value="Lĩnh vực, công việc giải quyết")
+    sheet.merge_cells(start_row=top, start_column=1, end_row=sub, end_column=1)
+    sheet.merge_cells(start_row=top, start_column=2, end_row=sub, end_column=2)
+    groups = (("Số hồ sơ nhận giải quyết", 3, 6), ("Kết quả giải quyết: số hồ sơ đã giải quyết", 7, 10),
+              ("Số hồ sơ đang giải quyết", 11, 13))
+    for title, first, end in groups:
+        sheet.cell(row=top, column=first, value=title)
+        sheet.merge_cells(start_row=top, start_column=first, end_row=top, end_column=end)
+    for number, header_text, _value in REPORT_COLUMNS:
+        sheet.cell(row=sub, column=number, value=header_text)
+    for number in range(1, last + 1):
+        sheet.cell(row=numbers, column=number, value=f"({number})")
+    for row in range(top, numbers + 1):
+        for column in range(1, last + 1):
+            cell = sheet.cell(row=row, column=column)
+            cell.font, cell.alignment, cell.border = Font(bold=row != numbers, italic=row == numbers), centred, box
+    at = numbers
+    for entry in report_rows(table):
+        at += 1
+        total = entry["stt"] is None
+        sheet.cell(row=at, column=1, value=entry["stt"])
+        sheet.cell(row=at, column=2, value="Tổng cộng" if total else entry["name"])
+        for number, value in entry["columns"].items():
+            sheet.cell(row=at, column=number, value=value)
+        for column in range(1, last + 1):
+            cell = sheet.cell(row=at, column=column)
+            cell.border, cell.font = box, Font(bold=total)
+    total = table.total.counts
+    line(at + 2, f"Ghi chú: ngoài các cột trên, {format_int(total['stopped'])} hồ sơ dừng xử lý và "
+                 f"{format_int(total['withdrawn'])} hồ sơ rút trong kỳ ((3) = (7) + (11) + dừng xử lý + rút hồ sơ).",
+         merge=True)
+    sheet.column_dimensions["B"].width = 48
+    for number in range(3, last + 1):
+        sheet.column_dimensions[get_column_letter(number)].width = 14
+    sheet.freeze_panes = sheet.cell(row=numbers + 1, column=3)
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
+
+
+def report_payload(table: StatTable, scope_code: str | None) -> dict:
+    """The same figures as a message for the national portal (``type: periodic_report``)."""
+    return {
+        "type": "periodic_report", "form": REPORT_FORM, "period": {
+            "kind": table.period.kind, "basis": table.period.basis, "from": table.period.start.isoformat(),
+            "to": table.period.last_day.isoformat(), "label": table.period.label()},
+        "agency": scope_code,
+        "rows": [{"field": e["code"], "name": e["name"], "columns": {str(k): v for k, v in e["columns"].items()},
+                  "stopped": e["stopped"], "withdrawn": e["withdrawn"]} for e in report_rows(table)],
+    }

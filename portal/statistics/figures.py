@@ -25,9 +25,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, and_, case, func, literal, or_
+from sqlalchemy import ColumnElement, and_, case, exists, func, literal, or_
 
-from portal.models import Dossier, DossierDayCount, Procedure
+from portal.models import Dossier, DossierDayCount, DossierFile, Procedure
 from portal.models.types import UTCDateTime
 from workflow.states import Channel, Status, Timeliness
 
@@ -47,6 +47,9 @@ FIGURES = (
 RATE_FIGURES = (
     "processed_in_time", "received_level3", "received_level3_online", "received_level4",
     "received_level4_online", "received_level34", "received_level34_online",
+    # QĐ 766 digitisation: received at the desk (in person or by post), of which with a paper
+    # document scanned there; processed with an electronically signed result.
+    "received_paper", "received_scanned", "processed_e_result",
 )
 ALL_FIGURES = FIGURES + RATE_FIGURES
 
@@ -80,6 +83,9 @@ def figure_conditions(start, end, as_of) -> dict[str, ColumnElement[bool]]:
     processed = and_(finished, D.c.status.in_(FINISHED_WITH_RESULT))
     level3, level4 = P.c.level == 3, P.c.level == 4
     online = D.c.channel == Channel.ONLINE.value
+    paper = and_(received, D.c.channel != Channel.ONLINE.value)
+    files = DossierFile.__table__
+    scanned = exists().where(files.c.dossier_id == D.c.id, files.c.kind == "scan")
     return {
         "carried_over": open_at_start,
         "received": received,
@@ -105,6 +111,9 @@ def figure_conditions(start, end, as_of) -> dict[str, ColumnElement[bool]]:
         "received_level4_online": and_(received, level4, online),
         "received_level34": and_(received, P.c.level >= 3),
         "received_level34_online": and_(received, P.c.level >= 3, online),
+        "received_paper": paper,
+        "received_scanned": and_(paper, scanned),
+        "processed_e_result": and_(processed, D.c.result_signed.is_(True)),
     }
 
 

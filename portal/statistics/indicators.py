@@ -35,7 +35,20 @@ PERMIT_WORDS = "giấy phép"
 
 
 def permit_online_ratio(period: Period, scope: Scope | None = None) -> Ratio:
-    """Permit dossiers (procedures whose name contains "giấy phép") received online / received."""
+    """Permit dossiers (procedures whose name contains "giấy phép") received online / received,
+    from the day counts (the scan of the year's dossiers took ~0.9 s at 1M dossiers)."""
+    scope = scope or Scope()
+    row = db.session.execute(
+        select(func.sum(DC.c.received_online).label("n"), func.sum(DC.c.received).label("d"))
+        .select_from(DC.join(P, P.c.id == DC.c.procedure_id))
+        .where(DC.c.day >= period.start, DC.c.day < period.end, func.lower(P.c.name_vi).contains(PERMIT_WORDS),
+               *scope.conditions(DC))
+    ).one()
+    return Ratio(int(row.n or 0), int(row.d or 0))
+
+
+def permit_online_ratio_direct(period: Period, scope: Scope | None = None) -> Ratio:
+    """The same ratio counted over the dossiers (the reference of the tests)."""
     scope = scope or Scope()
     start, end = utc_bound(period.start_at), utc_bound(period.end_at)
     received = and_(D.c.received_at >= start, D.c.received_at < end)

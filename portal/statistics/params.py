@@ -43,7 +43,11 @@ class ResolvedScope:
 
     def text(self, locale: str = "vi") -> str:
         parts = [obj.name(locale) for obj in (self.agency, self.field, self.procedure) if obj is not None]
-        return "; ".join(parts) if parts else "Toàn tỉnh"
+        if parts:
+            return "; ".join(parts)
+        from portal.labels import TARGET_SCOPE_LABELS
+
+        return str(TARGET_SCOPE_LABELS["province"]) if locale == "en" else "Toàn tỉnh"
 
 
 def _by_code(model, code: str, what: str):

@@ -1,4 +1,5 @@
-"""Reporting periods: month, quarter, 6 months, 9 months, year, custom range.
+"""Reporting periods: month, quarter, 6 months, 9 months, year, custom range; each named period
+on the calendar or on the reporting cut-off of Nghị định 09/2019/NĐ-CP.
 
 The rule: a period is the half-open interval [start, end) of *Vietnam* calendar days
 (UTC+07:00), i.e. from 00:00 on its first day up to, not including, 00:00 on the day after its
@@ -6,8 +7,16 @@ last day. A dossier received at 23:59:59 on 31/03 belongs to March and to Q1; on
 00:00 on 01/04 belongs to April. Adjacent periods therefore never share or lose a dossier.
 
 People read a range as "from 01/01 to 31/12" (both days included): ``Period.last_day`` is that
-inclusive last day, and ``custom(first, last)`` takes it. The API takes ``from`` and ``to`` as the
-half-open bounds (``to`` is the first day *not* included), see docs/statistics.md.
+inclusive last day, and ``custom(first, last)`` takes it. The page (``start``/``until``) and the
+API (``from``/``to``) both name the first and the *last* day included, so ``from=to`` is one day
+(docs/statistics.md, "Periods").
+
+Reporting cut-off (``basis="nd09"``, Nghị định 09/2019/NĐ-CP, Điều 12 "Thời gian chốt số liệu"):
+the figures of a periodic report run from the 15th of the month before the period to the 14th of
+the period's last month: month 3/2025 = 15/02/2025 - 14/03/2025; quarter 1/2025 = 15/12/2024 -
+14/03/2025; 6 months = 15/12/2024 - 14/06/2025; year 2025 = 15/12/2024 - 14/12/2025. The decree
+names monthly, quarterly, 6-month and yearly reports; 9 months follows the same rule (15/12/2024 -
+14/09/2025), an extension marked "check" in docs/statistics.md.
 """
 
 from __future__ import annotations
@@ -15,10 +24,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
-from portal.labels import PERIOD_TITLES
+from portal.labels import PERIOD_CUTOFF_TITLE, PERIOD_TITLES
 from workflow.calendar import VN_TZ
 
 KINDS = ("month", "quarter", "half", "nine_months", "year", "custom")
+#: ``calendar``: the named period's calendar days; ``nd09``: its reporting cut-off (NĐ 09/2019).
+BASES = ("calendar", "nd09")
+CUTOFF_DAY = 15  # a cut-off period starts on the 15th and ends with the 14th
 MAX_DAYS = 366 * 10  # a custom range longer than ten years is a typing mistake
 
 
@@ -36,6 +48,7 @@ class Period:
     start: date  # first day, included
     end: date  # first day after the period, excluded
     kind: str = "custom"
+    basis: str = "calendar"
 
     def __post_init__(self):
         if self.end <= self.start:
@@ -59,10 +72,20 @@ class Period:
         """The period named in the reader's language, e.g. "Quý 1/2025", "Tháng 3/2025",
         "01/01/2025 - 15/02/2025" (``portal.labels.PERIOD_TITLES``)."""
         title = PERIOD_TITLES.get(self.kind)
+        days = f"{self.start:%d/%m/%Y} - {self.last_day:%d/%m/%Y}"
         if title is None:
-            return f"{self.start:%d/%m/%Y} - {self.last_day:%d/%m/%Y}"
-        number = (self.start.month - 1) // 3 + 1 if self.kind == "quarter" else self.start.month
-        return str(title) % {"number": number, "year": self.start.year}
+            return days
+        named = self.named_as()
+        number = (named.month - 1) // 3 + 1 if self.kind == "quarter" else named.month
+        text = str(title) % {"number": number, "year": named.year}
+        if self.basis == "nd09":
+            return str(PERIOD_CUTOFF_TITLE) % {"title": text, "days": days}
+        return text
+
+    def named_as(self) -> date:
+        """The first day of the calendar period this period is named after (for a cut-off
+        period, the month after its start: 15/12/2024 - 14/03/2025 is quarter 1/2025)."""
+        return _add_months(date(self.start.year, self.start.month, 1), 1) if self.basis == "nd09" else self.start
 
     def months(self) -> list[Period]:
         """The calendar months of the period, the first and last clipped to the period."""
@@ -121,13 +144,34 @@ def year(year_: int) -> Period:
 
 
 def custom(first_day: date, last_day: date) -> Period:
-    """From ``first_day`` to ``last_day``, both included (as people say it)."""
+    """From ``first_day`` to ``last_day``, both included (as people say it); one day when they
+    are the same day."""
+    if last_day < first_day:
+        raise PeriodError("end_before_start")
     return Period(first_day, last_day + timedelta(days=1), "custom")
 
 
+def cutoff(period: Period) -> Period:
+    """The reporting cut-off of a named calendar period (Nghị định 09/2019/NĐ-CP, Điều 12): from
+    the 15th of the month before its first month to the 14th of its last month."""
+    if period.kind == "custom":
+        raise PeriodError("cutoff_needs_named_period")
+    first_month = date(period.start.year, period.start.month, 1)
+    start = _add_months(first_month, -1).replace(day=CUTOFF_DAY)
+    end = date(period.last_day.year, period.last_day.month, CUTOFF_DAY)
+    return Period(start, end, period.kind, "nd09")
+
+
 def build(kind: str, year_: int | None = None, number: int | None = None,
-          first_day: date | None = None, last_day: date | None = None) -> Period:
-    """A period from the dashboard's choices; ``PeriodError`` when they do not make one."""
+          first_day: date | None = None, last_day: date | None = None, basis: str = "calendar") -> Period:
+    """A period from the dashboard's (or the API's) choices; ``PeriodError`` when they do not
+    make one. ``basis="nd09"`` gives the reporting cut-off of the named period."""
+    if basis not in BASES:
+        raise PeriodError("unknown_period_basis")
+    if basis == "nd09":
+        if kind == "custom":
+            raise PeriodError("cutoff_needs_named_period")
+        return cutoff(build(kind, year_, number))
     if kind == "custom":
         if first_day is None or last_day is None:
             raise PeriodError("custom_needs_dates")

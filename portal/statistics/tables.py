@@ -120,7 +120,8 @@ LEVEL_FIGURES = {
 }
 #: Figures counted on the day they happened: a period's value is the sum over its days.
 FLOW_FIGURES = ("received", "received_online", "received_in_person", "received_post", "processed", "early",
-                "on_time", "late", "refused", "stopped", "withdrawn", "returned", *LEVEL_FIGURES)
+                "on_time", "late", "refused", "stopped", "withdrawn", "returned", "received_scanned",
+                "processed_e_result", *LEVEL_FIGURES)
 #: Stocks and the day count of their changes: the stock at 00:00 of a day is the sum of the
 #: changes of all earlier days. "undated": in process without a due date and not paused, which
 #: is neither overdue nor "not yet due" (as in figure_conditions, where due_at is NULL).
@@ -164,6 +165,7 @@ def _fold(opening, buckets: list) -> list[dict[str, int]]:
     for row in buckets:
         counts = {figure: value(row, figure) for figure in FLOW_FIGURES}
         counts["processed_in_time"] = counts["early"] + counts["on_time"]
+        counts["received_paper"] = counts["received_in_person"] + counts["received_post"]
         counts["carried_over"] = running["in_process"]
         for stock, change in STOCK_CHANGES.items():
             running[stock] += value(row, change)

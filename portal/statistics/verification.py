@@ -32,6 +32,9 @@ def day_count_differences(period: Period, now: datetime | None = None) -> list[t
         compare(label, mine.counts if mine else {}, theirs.counts if theirs else {})
     for row in period_table(period, group_by="month", now=now).rows:
         compare(row.label, row.counts, direct_table(row.period, now=now).total.counts)
+    # ALL_FIGURES includes the QĐ 766 figures kept per day (received_paper, received_scanned,
+    # processed_e_result), compared above with their direct definition (desk scans counted from
+    # dossier_files, not from the has_scans flag).
     ours_files, direct_files = digitisation_ratio(period), digitisation_ratio_direct(period)
     if ours_files.numerator != direct_files.numerator:
         found.append(("Tổng cộng", "received_digitised", ours_files.numerator, direct_files.numerator))

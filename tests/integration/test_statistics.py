@@ -107,6 +107,7 @@ EXPECTED_Q1 = {
     "supplement": 1, "stopped": 1, "withdrawn": 1, "refused": 1, "returned": 2,
     "processed_in_time": 3, "received_level3": 9, "received_level3_online": 6, "received_level4": 0,
     "received_level4_online": 0, "received_level34": 9, "received_level34_online": 6,
+    "received_paper": 3, "received_scanned": 0, "processed_e_result": 0,
 }
 
 

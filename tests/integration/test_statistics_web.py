@@ -37,7 +37,7 @@ def token(client, make_user, role, agency=None):
     return {"Authorization": f"Bearer {response.get_json()['token']}"}
 
 
-YEAR = "from=2025-01-01&to=2026-01-01"
+YEAR = "from=2025-01-01&to=2025-12-31"
 
 
 def test_api_figures_and_access(client, make_user, data):
@@ -140,8 +140,8 @@ def test_admin_edits_a_target_with_audit(client, pages, make_user, data):
 def test_load_targets_is_idempotent(runner, app):
     first = runner.invoke(args=["stats", "load-targets"])
     second = runner.invoke(args=["stats", "load-targets"])
-    assert "3 mới" in first.output or "0 mới" in first.output
-    assert "0 mới, 0 cập nhật, 3 không đổi" in second.output
+    assert "10 mới" in first.output or "0 mới" in first.output
+    assert "0 mới, 0 cập nhật, 10 không đổi" in second.output
 
 
 def test_an_administrator_loads_the_plan_targets_from_the_page(client, pages, make_user):
@@ -153,6 +153,6 @@ def test_an_administrator_loads_the_plan_targets_from_the_page(client, pages, ma
     assert "Chưa có chỉ tiêu nào." in page and "flask" not in page
     loaded = client.post("/thong-ke/chi-tieu/nap", data={"csrf_token": csrf_token_from(page)})
     assert loaded.status_code == 302
-    assert db.session.scalar(select(func.count()).select_from(PlanTarget)) == 3
-    assert db.session.scalar(select(AuditEntry).where(AuditEntry.action == "plan_target.load")).details["created"] == 3
+    assert db.session.scalar(select(func.count()).select_from(PlanTarget)) == 10
+    assert db.session.scalar(select(AuditEntry).where(AuditEntry.action == "plan_target.load")).details["created"] == 10
     assert client.post("/thong-ke/chi-tieu/nap").status_code == 400  # no CSRF token: refused
