@@ -54,7 +54,7 @@ from sqlalchemy import (
 )
 from sqlalchemy import cast as sa_cast
 from sqlalchemy.orm import Session
-from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy.orm.attributes import flag_modified, set_committed_value
 from sqlalchemy.orm.util import identity_key
 from sqlalchemy.sql import union_all
 
@@ -330,7 +330,19 @@ def _mark_files(session, changes: dict) -> None:
     added = {obj.dossier_id for obj in session.new if isinstance(obj, DossierFile) and obj.dossier_id is not None}
     removed = [obj for obj in session.deleted if isinstance(obj, DossierFile)]
     gone = [obj.id for obj in removed]
-    flips = [(dossier_id, True, D.c.has_files.is_(False)) for dossier_id in sorted(added)]
+    flips = []
+    for dossier_id in sorted(added):
+        dossier = session.identity_map.get(identity_key(Dossier, dossier_id))
+        if dossier is not None and dossier in session.dirty and "has_files" not in inspect(dossier).unloaded:
+            # Written in this flush anyway (a new file moves updated_at): the mark rides on that
+            # UPDATE (set even when this copy already says true), and the ORM's own before/after
+            # counting covers the figure. One UPDATE of the dossier per attachment.
+            if dossier.has_files:
+                flag_modified(dossier, "has_files")
+            else:
+                dossier.has_files = True
+            continue
+        flips.append((dossier_id, True, D.c.has_files.is_(False)))
     files = DossierFile.__table__
     for dossier_id in sorted({obj.dossier_id for obj in removed} - added):
         others = select(files.c.id).where(files.c.dossier_id == dossier_id, files.c.id.not_in(gone)).exists()
