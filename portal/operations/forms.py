@@ -31,7 +31,6 @@ from portal.models import Agency, Dossier, DossierEvent, DossierFile, Field, Pro
 from portal.models.files import FileKind
 from portal.models.types import utcnow
 from portal.operations.dossiers import DossierError, item_names
-from portal.operations.signing import sign_form
 from portal.storage import put_blob, read_blob
 from workflow.calendar import VN_TZ
 from workflow.states import Channel, DeliveryMethod, ResultKind, Role, Status
@@ -340,6 +339,10 @@ def render_form(dossier: Dossier, form: str) -> FormPdf:
     if box_key is not None:
         signer = db.session.get(User, event.actor_id) if event is not None and event.actor_id else None
         if signer is not None:
+            from portal.operations.signing import (
+                sign_form,  # pyHanko: imported by the first signed form
+            )
+
             title = docs.form_info(chosen, form)[1]
             try:
                 pdf = sign_form(pdf, signer, rendered.signature_boxes.get(box_key), f"{title} - {_code(dossier)}")

@@ -30,7 +30,6 @@ from portal.operations.dossiers import (
     plan_of,
 )
 from portal.operations.events import append_event
-from portal.operations.signing import sign_result
 from workflow import machine, process
 from workflow.calendar import WorkingCalendar
 from workflow.deadlines import (
@@ -270,6 +269,8 @@ def _apply_effects(dossier: Dossier, action: Action, status: Status, new_status:
         dossier.result_kind = (data.result_kind or ResultKind.GRANTED).value
     elif action == Action.APPROVE:
         # the leader's and the agency seal's signatures (docs/signatures.md); the hash goes in the event
+        from portal.operations.signing import sign_result  # pyHanko: imported by the first approval
+
         data.payload["result_sha256"] = sign_result(dossier, actor, now).blob_sha256
         dossier.result_signed = True
     elif action == Action.REFUSE:
