@@ -27,7 +27,7 @@ from portal.operations import dossiers, idempotency
 from portal.operations.errors import DomainError
 from portal.operations.lifecycle import ActionInput, apply_action
 from portal.operations.uploads import checked_content, photo_as_pdf
-from portal.storage import put_blob, sniff_content_type
+from portal.storage import put_blob, sniff_content_type, stored_blobs
 from workflow.states import Action, DeliveryMethod, Status
 
 PDF = "application/pdf"
@@ -435,12 +435,13 @@ def submit_with_files(user: User, procedure: Procedure, data: dict, uploads: lis
         raise from_dossier_error(error) from None
     now = utcnow()
     rows = []
-    with db.session.no_autoflush:  # one flush for every file (a blob lookup would flush the previous one)
+    known = stored_blobs([content for _key, _name, content, _type in checked])  # one query for all
+    with db.session.no_autoflush:  # one flush for every file
         dossier.updated_at = now
         for document_key, filename, content, content_type in checked:
             row = DossierFile(dossier_id=dossier.id, kind=FileKind.DOCUMENT.value, document_key=document_key,
-                              blob=put_blob(content, content_type), original_name=filename, uploaded_by_id=user.id,
-                              uploaded_at=now)
+                              blob=put_blob(content, content_type, known), original_name=filename,
+                              uploaded_by_id=user.id, uploaded_at=now)
             db.session.add(row)
             rows.append(row)
     db.session.flush()  # the files, and one UPDATE of the dossier (has_files with updated_at)
