@@ -126,8 +126,10 @@ def main() -> None:
         required = [d["key"] for d in procedure["documents"] if d.get("required")]
         tokens = []
         for i in range(args.clients):
+            # fresh ID numbers (unique per account): the benchmark can run again on the same database
             user = {"username": f"bench{i}{secrets.token_hex(3)}", "password": "BenchMark2026",
-                    "full_name": "Người Đo Tải", "id_number": f"0121900{i:05d}", "phone": "0912345678", "email": ""}
+                    "full_name": "Người Đo Tải", "id_number": f"0121{secrets.randbelow(10**8):08d}",
+                    "phone": "0912345678", "email": ""}
             try:
                 call(f"{portal}/api/v1/auth/register", json.dumps(user).encode(), content_type="application/json")
             except urllib.error.HTTPError as error:

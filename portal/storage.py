@@ -47,10 +47,11 @@ def blob_path(sha256: str, root: Path | None = None) -> Path:
     return root / sha256[:2] / sha256[2:4] / sha256
 
 
-def put_blob(data: bytes, content_type: str) -> FileBlob:
-    """Store ``data`` (once per content) and return its row, added to the session."""
+def put_blob(data: bytes, content_type: str, known: dict[str, FileBlob] | None = None) -> FileBlob:
+    """Store ``data`` (once per content) and return its row, added to the session. ``known``: the
+    rows of the contents already stored, when the caller read them at once (``stored_blobs``)."""
     sha = hashlib.sha256(data).hexdigest()
-    row = db.session.get(FileBlob, sha)
+    row = known.get(sha) if known is not None else db.session.get(FileBlob, sha)
     path = blob_path(sha)
     if not path.exists():
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -62,7 +63,15 @@ def put_blob(data: bytes, content_type: str) -> FileBlob:
     if row is None:
         row = FileBlob(sha256=sha, size=len(data), content_type=content_type)
         db.session.add(row)
+        if known is not None:
+            known[sha] = row  # the same content twice in one request: one row
     return row
+
+
+def stored_blobs(contents: list[bytes]) -> dict[str, FileBlob]:
+    """The rows of those ``contents`` already stored, by SHA-256, in one query (for ``put_blob``)."""
+    hashes = {hashlib.sha256(data).hexdigest() for data in contents}
+    return {row.sha256: row for row in db.session.scalars(select(FileBlob).where(FileBlob.sha256.in_(hashes)))}
 
 
 def read_blob(sha256: str) -> bytes:

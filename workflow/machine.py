@@ -44,6 +44,7 @@ that status); with a context it lists only actions whose guards pass.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
@@ -289,6 +290,20 @@ def _build_machine_class() -> type[StateMachine]:
 
 LifecycleMachine = _build_machine_class()
 
+_instances = threading.local()
+
+
+def _machine(status: Status) -> StateMachine:
+    """This thread's machine, set to ``status``: built once per thread (building one costs more
+    than a millisecond; an instance holds its current state, so threads do not share one), and
+    again after it reached a final status (a terminated machine takes no more events)."""
+    machine = getattr(_instances, "machine", None)
+    if machine is None or machine.is_terminated:
+        machine = _instances.machine = LifecycleMachine(start_value=status.value)
+    else:
+        machine.current_state_value = status.value
+    return machine
+
 
 # ---------------------------------------------------------------------------------------------
 # Public API
@@ -321,7 +336,7 @@ def apply(status: Status, action: Action, role: Role, ctx: Context | None = None
         row, failed = max(failures, key=lambda item: item[0].guards.index(item[1]))
         raise GuardFailed(status, action, failed)
     passing = [row for row in rows if _first_failing_guard(row, ctx) is None]
-    machine = LifecycleMachine(start_value=status.value)
+    machine = _machine(status)
     machine.send(action.value, role=role, ctx=ctx)
     result = Status(machine.current_state_value)
     if result is not passing[0].target:  # pragma: no cover - the class is built from the table

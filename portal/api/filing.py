@@ -9,6 +9,8 @@ as the web pages (only requested items changed; a Rating row stored).
 
 from __future__ import annotations
 
+import json
+
 from flask import current_app, g, jsonify, request
 from werkzeug.datastructures import MultiDict
 
@@ -58,7 +60,9 @@ def _citizen():
     return g.api_user
 
 
-def summary_json(dossier: Dossier) -> dict:
+def summary_json(dossier: Dossier, files: list | None = None) -> dict:
+    """The dossier as its applicant sees it; ``files``: its current documents when the request
+    already has them (with their blobs), else they are read in one query."""
     result = applicant.applicant_result(dossier)
     return {
         "id": dossier.id, "code": dossier.code, "status": dossier.status,
@@ -71,7 +75,7 @@ def summary_json(dossier: Dossier) -> dict:
         "documents": [
             {"id": row.id, "document": row.document_key, "name": row.original_name, "size": row.blob.size,
              "content_type": row.blob.content_type, "sha256": row.blob_sha256}
-            for row in filing.active_files(dossier)
+            for row in (filing.active_files(dossier) if files is None else files)
         ],
         "result": {"id": result.id, "name": result.original_name, "download": f"/api/v1/dossiers/{dossier.id}/files/{result.id}"} if result else None,
     }
@@ -139,11 +143,50 @@ def submit_dossier(dossier_id: int):
     delivery = (body or {}).get("delivery") or {}
     if not isinstance(delivery, dict):
         return api_error(422, "delivery phải là đối tượng {method, address}.", "invalid_delivery")
-    dossier = filing.own_dossier(dossier_id, user)
+    dossier = filing.own_dossier(dossier_id, user, lock=True)
     choice = filing.delivery_choice(dossier.procedure, delivery.get("method"), delivery.get("address"))
     dossier, _submitted_now = filing.submit(dossier_id, user, choice if dossier.status == Status.DRAFT.value else None,
-                                                client_address=client_address())
+                                            client_address=client_address(), locked=dossier)
     return jsonify(summary_json(dossier))
+
+
+@bp.post("/dossiers/submit-with-files")
+@token_required
+def submit_with_files():
+    """The whole online filing in one request (multipart): ``procedure``, ``data`` (the e-form as
+    JSON text), optional ``delivery`` (JSON text ``{"method", "address"}``) and one file part per
+    document, named by the document's key (repeated for a document that takes several files).
+    One authentication, one transaction, one commit; idempotent with ``Idempotency-Key``."""
+    user = _citizen()
+    form = request.form
+    procedure = db.session.scalar(db.select(Procedure).where(Procedure.code == str(form.get("procedure") or ""),
+                                                             Procedure.is_published))
+    if procedure is None:
+        return api_error(404, "Không tìm thấy thủ tục.", "unknown_procedure")
+    data, delivery = _json_field(form, "data"), _json_field(form, "delivery")
+    if not isinstance(delivery, dict):
+        return api_error(422, "delivery phải là đối tượng {method, address}.", "invalid_delivery")
+    data = validated_data(procedure.form_schema, data, final=True)
+    limits = Limits.from_config(current_app.config)
+    uploads = [filing.Upload(document_key, upload.filename, upload.stream.read(limits.max_file + 1))
+               for document_key in request.files for upload in request.files.getlist(document_key)]
+    dossier, files, created = filing.submit_with_files(user, procedure, data, uploads, limits, delivery=delivery,
+                                                       key=request.headers.get("Idempotency-Key"))
+    response = jsonify(summary_json(dossier, files))
+    response.status_code = 201 if created else 200
+    response.headers["Idempotent-Replayed"] = "false" if created else "true"
+    return response
+
+
+def _json_field(form, name: str):
+    """A multipart text field holding JSON (``{}`` when absent); 400 when it is not JSON."""
+    raw = form.get(name)
+    if raw is None or raw.strip() == "":
+        return {}
+    try:
+        return json.loads(raw)
+    except ValueError:
+        _abort(400, f"Trường {name} phải là JSON hợp lệ.", "malformed_json")
 
 
 @bp.get("/dossiers")
@@ -311,6 +354,35 @@ OPENAPI_PATHS = {
                                    s422="Form incomplete, documents missing, bad delivery, or the population database "
                                         "contradicts the applicant's data (registry_mismatch, registry_not_found, "
                                         "registry_birth_date_mismatch; docs/population-registry.md)")},
+        }
+    },
+    "/api/v1/dossiers/submit-with-files": {
+        "post": {
+            "summary": "Nộp hồ sơ trong một yêu cầu: biểu mẫu điện tử và mọi giấy tờ (Idempotency-Key)",
+            "description": "One request instead of create + one upload per document + submit: one authentication, "
+                           "one transaction, one commit. Every file is checked before anything is stored, so an "
+                           "invalid document stores nothing. The same Idempotency-Key with the same request returns "
+                           "the first dossier (200, Idempotent-Replayed: true); with another request, 409.",
+            "security": BEARER,
+            "parameters": [IDEMPOTENCY_KEY],
+            "requestBody": {"required": True, "content": {"multipart/form-data": {"schema": {
+                "type": "object", "required": ["procedure", "data"],
+                "properties": {
+                    "procedure": {"type": "string", "description": "the procedure's code"},
+                    "data": {"type": "string", "description": "the e-form fields as JSON text (all required ones)"},
+                    "delivery": {"type": "string", "description": 'JSON text {"method": ..., "address": ...} (optional)'},
+                },
+                "additionalProperties": {"type": "string", "format": "binary",
+                                         "description": "one file part per document, named by the document's key "
+                                                        "(repeated for a document that takes several files)"},
+            }}}},
+            "responses": {"201": json_response(ref("DossierSummary"), "Submitted", REPLAYED_HEADER),
+                          "200": json_response(ref("DossierSummary"), "Replay of the same key", REPLAYED_HEADER),
+                          **errors(401, s400="Malformed JSON field or key", s403="Not a citizen",
+                                   s404="Unknown procedure",
+                                   s409="Not filed online, or the Idempotency-Key was used for another request",
+                                   s413="Too large (file or dossier)", s415="Not an accepted file type",
+                                   s422="Form incomplete, unknown or missing document, empty file, bad delivery")},
         }
     },
     "/api/v1/lookup/{code}": {

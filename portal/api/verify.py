@@ -17,13 +17,15 @@ from portal.api.openapi import BEARER, JSON_BODY_ERRORS, errors, json_response, 
 from portal.api.openapi import json_body as body_doc
 from portal.errors import api_error
 from portal.extensions import db
+from portal.lazy import lazy_module
 from portal.models import Dossier
 from portal.models.files import FileKind
-from portal.operations import certificates, signing
 from portal.operations.dossiers import DossierError
 from portal.storage import sniff_content_type
 from portal.transaction import refused
-from signatures.verify import Verdict
+
+certificates = lazy_module("portal.operations.certificates")  # pyHanko: imported by the first use
+signing = lazy_module("portal.operations.signing")
 
 DEFAULT_VERIFY_MAX_BYTES = 20 * 1024 * 1024
 
@@ -121,66 +123,81 @@ _SIGNATURE_ITEM = {"type": "object", "properties": {
     "covers_whole_document": {"type": "boolean"}, "modifications": {"type": ["string", "null"]},
 }}
 
-OPENAPI_SCHEMAS = {
-    "VerificationReport": {"type": "object", "required": ["verdict", "signatures", "message_vi", "message_en"], "properties": {
-        "verdict": {"type": "string", "enum": [v.value for v in Verdict]},
-        "signatures": {"type": "array", "items": _SIGNATURE_ITEM},
-        "signature_count": {"type": "integer"},
-        "message_vi": {"type": "string"}, "message_en": {"type": "string"}}},
-    "SigningSession": {"type": "object", "required": ["session", "digest", "data_to_sign", "algorithm", "expires_at"],
-                       "properties": {
-        "session": {"type": "string"},
-        "digest": {"type": "string", "contentEncoding": "base64", "description": "hash of data_to_sign"},
-        "data_to_sign": {"type": "string", "contentEncoding": "base64", "description": "DER signed attributes"},
-        "algorithm": {"type": "string"}, "signature_algorithm": {"type": "string"},
-        "certificate_serial": {"type": "string"}, "level": {"type": "string"},
-        "expires_at": {"type": "string", "format": "date-time"}}},
-    "SignedFile": {"type": "object", "required": ["dossier_id", "file"], "properties": {
-        "dossier_id": {"type": "integer"},
-        "file": {"type": "object", "required": ["id", "kind", "sha256", "name"], "properties": {
-            "id": {"type": "integer"}, "kind": {"type": "string"}, "sha256": {"type": "string"}, "name": {"type": "string"}}}}},
-}
+def _openapi_schemas() -> dict:
+    from signatures.verify import Verdict  # pyHanko: imported when the document is asked for
 
-OPENAPI_PATHS = {
-    "/api/v1/verify": {
-        "post": {
-            "summary": "Kiểm tra chữ ký số của một tệp PDF (công khai)",
-            "requestBody": {"required": True, "content": {"multipart/form-data": {"schema": {
-                "type": "object", "required": ["file"],
-                "properties": {"file": {"type": "string", "format": "binary"}}}}}},
-            "responses": {
-                "200": json_response(ref("VerificationReport"), "The verification report"),
-                **errors(s400="No file part or an empty file", s413="File too large", s415="Not a PDF"),
-            },
-        }
-    },
-    "/api/v1/dossiers/{dossier_id}/signing/prepare": {
-        "post": {
-            "summary": "Chuẩn bị ký số từ xa kết quả giải quyết (lãnh đạo): trả về giá trị băm cần ký",
-            "security": BEARER,
-            "parameters": [path_param("dossier_id", "integer")],
-            "requestBody": body_doc({"type": "object", "properties": {
-                "kind": {"type": "string", "enum": [str(k) for k in signing.REMOTE_KINDS]}}}),
-            "responses": {
-                "201": json_response(ref("SigningSession"), "The session and the digest to sign"),
-                **errors(*JSON_BODY_ERRORS, 401, 503, s403="Not this user's signature", s404="Unknown or not yours",
-                         s409="The result is not waiting for this user's signature"),
-            },
-        }
-    },
-    "/api/v1/signing/{session_id}/complete": {
-        "post": {
-            "summary": "Hoàn tất ký số từ xa: gửi chữ ký (base64) của máy khách; máy chủ nhúng chữ ký và ký số cơ quan",
-            "security": BEARER,
-            "parameters": [path_param("session_id")],
-            "requestBody": body_doc({"type": "object", "required": ["signature"], "properties": {
-                "signature": {"type": "string", "contentEncoding": "base64"}}}),
-            "responses": {
-                "200": json_response(ref("SignedFile"), "The signed result file"),
-                **errors(*JSON_BODY_ERRORS, 401, 503, s403="Not this user's session", s404="Unknown session or not yours",
-                         s409="Session completed or expired, or the dossier moved on",
-                         s422="Bad encoding or the signature does not match"),
-            },
-        }
-    },
-}
+    return {
+        "VerificationReport": {"type": "object", "required": ["verdict", "signatures", "message_vi", "message_en"], "properties": {
+            "verdict": {"type": "string", "enum": [v.value for v in Verdict]},
+            "signatures": {"type": "array", "items": _SIGNATURE_ITEM},
+            "signature_count": {"type": "integer"},
+            "message_vi": {"type": "string"}, "message_en": {"type": "string"}}},
+        "SigningSession": {"type": "object", "required": ["session", "digest", "data_to_sign", "algorithm", "expires_at"],
+                           "properties": {
+            "session": {"type": "string"},
+            "digest": {"type": "string", "contentEncoding": "base64", "description": "hash of data_to_sign"},
+            "data_to_sign": {"type": "string", "contentEncoding": "base64", "description": "DER signed attributes"},
+            "algorithm": {"type": "string"}, "signature_algorithm": {"type": "string"},
+            "certificate_serial": {"type": "string"}, "level": {"type": "string"},
+            "expires_at": {"type": "string", "format": "date-time"}}},
+        "SignedFile": {"type": "object", "required": ["dossier_id", "file"], "properties": {
+            "dossier_id": {"type": "integer"},
+            "file": {"type": "object", "required": ["id", "kind", "sha256", "name"], "properties": {
+                "id": {"type": "integer"}, "kind": {"type": "string"}, "sha256": {"type": "string"}, "name": {"type": "string"}}}}},
+    }
+
+
+def _openapi_paths() -> dict:
+    return {
+        "/api/v1/verify": {
+            "post": {
+                "summary": "Kiểm tra chữ ký số của một tệp PDF (công khai)",
+                "requestBody": {"required": True, "content": {"multipart/form-data": {"schema": {
+                    "type": "object", "required": ["file"],
+                    "properties": {"file": {"type": "string", "format": "binary"}}}}}},
+                "responses": {
+                    "200": json_response(ref("VerificationReport"), "The verification report"),
+                    **errors(s400="No file part or an empty file", s413="File too large", s415="Not a PDF"),
+                },
+            }
+        },
+        "/api/v1/dossiers/{dossier_id}/signing/prepare": {
+            "post": {
+                "summary": "Chuẩn bị ký số từ xa kết quả giải quyết (lãnh đạo): trả về giá trị băm cần ký",
+                "security": BEARER,
+                "parameters": [path_param("dossier_id", "integer")],
+                "requestBody": body_doc({"type": "object", "properties": {
+                    "kind": {"type": "string", "enum": [str(k) for k in signing.REMOTE_KINDS]}}}),
+                "responses": {
+                    "201": json_response(ref("SigningSession"), "The session and the digest to sign"),
+                    **errors(*JSON_BODY_ERRORS, 401, 503, s403="Not this user's signature", s404="Unknown or not yours",
+                             s409="The result is not waiting for this user's signature"),
+                },
+            }
+        },
+        "/api/v1/signing/{session_id}/complete": {
+            "post": {
+                "summary": "Hoàn tất ký số từ xa: gửi chữ ký (base64) của máy khách; máy chủ nhúng chữ ký và ký số cơ quan",
+                "security": BEARER,
+                "parameters": [path_param("session_id")],
+                "requestBody": body_doc({"type": "object", "required": ["signature"], "properties": {
+                    "signature": {"type": "string", "contentEncoding": "base64"}}}),
+                "responses": {
+                    "200": json_response(ref("SignedFile"), "The signed result file"),
+                    **errors(*JSON_BODY_ERRORS, 401, 503, s403="Not this user's session", s404="Unknown session or not yours",
+                             s409="Session completed or expired, or the dossier moved on",
+                             s422="Bad encoding or the signature does not match"),
+                },
+            }
+        },
+    }
+
+
+def __getattr__(name: str):
+    """``OPENAPI_SCHEMAS`` and ``OPENAPI_PATHS``, built on first use (portal.api.spec): they name
+    values of the signing modules, which are not imported before signing is needed."""
+    if name == "OPENAPI_SCHEMAS":
+        return _openapi_schemas()
+    if name == "OPENAPI_PATHS":
+        return _openapi_paths()
+    raise AttributeError(name)

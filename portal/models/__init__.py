@@ -3,6 +3,7 @@
 from portal.models.agency import Agency
 from portal.models.anchor import AuditAnchor
 from portal.models.audit import AuditChainHead, AuditEntry
+from portal.models.demo import DemoRun
 from portal.models.dossier import (
     CalendarOverride,
     Dossier,
@@ -44,3 +45,4 @@ __all__ += ["ProcedureVersion", "AuditAnchor", "RemoteSigningSession", "SigningC
 __all__ += ["UploadSession", "AuditChainHead", "PasswordReset", "CitizenDataSource"]
 __all__ += ["DocumentRegisterCounter", "RegisteredDocument"]
 __all__ += ["QueueCount", "QueueDueCount"]
+__all__ += ["DemoRun"]

@@ -29,14 +29,17 @@ from datetime import UTC, date, datetime, time, timedelta
 from sqlalchemy import func, select
 
 from portal.extensions import db
+from portal.lazy import lazy_module
 from portal.models import AuditAnchor, DossierEvent, SigningCertificate
 from portal.models.types import utcnow
-from portal.operations import audit, certificates
+from portal.operations import audit
 from portal.operations.errors import DomainError
 from portal.operations.events import canonical_content, event_digest
-from signatures import anchor as signing
 from signatures import merkle
 from workflow.calendar import VN_TZ
+
+certificates = lazy_module("portal.operations.certificates")  # pyHanko: imported when anchoring
+signing = lazy_module("signatures.anchor")
 
 STATEMENT_FORMAT = "laichau-dvc/audit-anchor/1"
 PROOF_FORMAT = "laichau-dvc/inclusion-proof/1"

@@ -185,7 +185,7 @@ def create_draft(applicant: User, procedure: Procedure, form_data: dict, *, chan
     )
     db.session.add(dossier)
     db.session.flush()
-    append_event(dossier, at=utcnow(), actor_id=applicant.id, actor_name=applicant.full_name,
+    append_event(dossier, first=True, at=utcnow(), actor_id=applicant.id, actor_name=applicant.full_name,
                  actor_role=applicant.role, agency_id=applicant.agency_id, action="create",
                  from_status=None, to_status=Status.DRAFT.value, payload={"channel": channel.value})
     return dossier

@@ -38,9 +38,10 @@ def event_digest(event: DossierEvent) -> str:
     return hashlib.sha256((event.prev_hash + canonical_content(event)).encode()).hexdigest()
 
 
-def append_event(dossier: Dossier, **fields) -> DossierEvent:
-    """Add the next event of ``dossier`` (the caller holds the dossier's row lock)."""
-    last = db.session.execute(
+def append_event(dossier: Dossier, *, first: bool = False, **fields) -> DossierEvent:
+    """Add the next event of ``dossier`` (the caller holds the dossier's row lock); ``first``: the
+    caller created the dossier in this transaction, so it has no event yet (no query)."""
+    last = None if first else db.session.execute(
         select(DossierEvent.seq, DossierEvent.hash).where(DossierEvent.dossier_id == dossier.id)
         .order_by(DossierEvent.seq.desc()).limit(1)
     ).first()

@@ -11,11 +11,13 @@ the transaction rolls back, so a failed upload or submission leaves no orphan fi
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import joinedload
 
 from portal.extensions import db
 from portal.models import Dossier, DossierEvent, DossierFile, FileBlob, Procedure, User
@@ -24,9 +26,9 @@ from portal.models.files import FileKind
 from portal.models.types import utcnow
 from portal.operations import dossiers, idempotency
 from portal.operations.errors import DomainError
-from portal.operations.lifecycle import ActionInput, perform
+from portal.operations.lifecycle import ActionInput, apply_action
 from portal.operations.uploads import checked_content, photo_as_pdf
-from portal.storage import put_blob, sniff_content_type
+from portal.storage import put_blob, sniff_content_type, stored_blobs
 from workflow.states import Action, DeliveryMethod, Status
 
 PDF = "application/pdf"
@@ -166,21 +168,24 @@ def accepted_types(document: dict, photos_as_pdf: bool = False) -> tuple[str, ..
 
 
 def active_files(dossier: Dossier, kind: str = FileKind.DOCUMENT) -> list[DossierFile]:
+    """The dossier's current files of ``kind`` with their blobs (one query: sizes and types are
+    read from the blob, so answers listing the files load nothing more)."""
     return list(db.session.scalars(
-        select(DossierFile).where(DossierFile.dossier_id == dossier.id, DossierFile.kind == kind,
+        select(DossierFile).options(joinedload(DossierFile.blob)).where(DossierFile.dossier_id == dossier.id, DossierFile.kind == kind,
                                   DossierFile.superseded_at.is_(None)).order_by(DossierFile.id)
     ))
 
 
-def files_by_document(dossier: Dossier) -> dict[str, list[DossierFile]]:
+def files_by_document(dossier: Dossier, files: list[DossierFile] | None = None) -> dict[str, list[DossierFile]]:
     grouped: dict[str, list[DossierFile]] = {}
-    for row in active_files(dossier):
+    for row in active_files(dossier) if files is None else files:
         grouped.setdefault(row.document_key, []).append(row)
     return grouped
 
 
-def missing_documents(dossier: Dossier) -> list[dict]:
-    present = files_by_document(dossier)
+def missing_documents(dossier: Dossier, files: list[DossierFile] | None = None) -> list[dict]:
+    """Required documents without a current file (``files``: the current files, when loaded)."""
+    present = files_by_document(dossier, files)
     return [d for d in dossier.terms.documents if d.get("required") and not present.get(d["key"])]
 
 
@@ -386,35 +391,129 @@ def confirm_identity(dossier: Dossier, user: User, client_address: str | None) -
     return identity
 
 
-def submit(dossier_id: int, user: User, delivery: dict | None = None,
-           client_address: str | None = None) -> tuple[Dossier, bool]:
+def submit(dossier_id: int, user: User, delivery: dict | None = None, *, client_address: str | None = None,
+           locked: Dossier | None = None, files: list[DossierFile] | None = None) -> tuple[Dossier, bool]:
     """Submit a draft. Idempotent: submitting an already submitted dossier returns it unchanged.
     The applicant's data is confirmed with the population database first (``confirm_identity``).
 
-    Returns ``(dossier, submitted_now)``.
+    ``locked``: the dossier, when the caller already holds its row lock (``own_dossier(...,
+    lock=True)``, or a draft created in this transaction); ``files``: its current documents,
+    when the caller has them. Returns ``(dossier, submitted_now)``.
     """
-    dossier = own_dossier(dossier_id, user, lock=True)
+    dossier = locked if locked is not None else own_dossier(dossier_id, user, lock=True)
+    if dossier.applicant_id != user.id:
+        raise FilingError("not_found", 404)
     if dossier.status != Status.DRAFT.value:
         if _has_event(dossier, Action.SUBMIT.value):
             return dossier, False
         raise FilingError("not_editable", 409)
     if missing_fields(dossier):
         raise FilingError("form_incomplete", 422, fields=", ".join(f["label_vi"] for f in missing_fields(dossier)))
-    if missing_documents(dossier):
-        raise FilingError("documents_missing", 422,
-                          documents="; ".join(d["name_vi"] for d in missing_documents(dossier)))
+    files = active_files(dossier) if files is None else files
+    missing = missing_documents(dossier, files)
+    if missing:
+        raise FilingError("documents_missing", 422, documents="; ".join(d["name_vi"] for d in missing))
     choice = delivery or delivery_choice(dossier.procedure, None, None)
     identity = confirm_identity(dossier, user, client_address)
-    files = [row.id for row in active_files(dossier)]
     try:
         with db.session.no_autoflush:  # one UPDATE of the dossier: its version moves by one
             dossier.applicant = {**(dossier.applicant or {}), "delivery": choice,
                                  **({"registry": identity} if identity is not None else {})}
-            perform(dossier.id, Action.SUBMIT, user,
-                             ActionInput(delivery=choice["method"], documents_complete=True, payload={"files": files}))
+            apply_action(dossier, Action.SUBMIT, user, ActionInput(
+                delivery=choice["method"], documents_complete=True, payload={"files": [row.id for row in files]}))
     except dossiers.DossierError as error:
         raise from_dossier_error(error) from None
     return dossier, True
+
+
+@dataclass(frozen=True)
+class Upload:
+    """One file of a request: the document it is for, the name the client gave, its bytes."""
+
+    document_key: str
+    filename: str | None
+    data: bytes
+
+
+def submit_with_files(user: User, procedure: Procedure, data: dict, uploads: list[Upload], limits: Limits, *,
+                      delivery: dict | None = None, key: str | None = None) -> tuple[Dossier, list[DossierFile], bool]:
+    """Draft, every document and the submission in one transaction (the API's one-request filing).
+
+    Every file is checked (document known, size, type read from the content, structure) and the
+    delivery choice too before anything is written, so a refusal stores nothing and writes no
+    file. With ``key`` (Idempotency-Key) the same request again returns the first dossier and
+    stores nothing; the same key with another request (other data, delivery or files) is a 409.
+    ``data`` is the e-form, already checked complete by the caller (the form of its door).
+    Returns ``(dossier, its current files, created)``.
+    """
+    if not procedure.accepts_online_filing:
+        raise FilingError("not_online", 409)
+    key = idempotency.checked_key(key)
+    digest = idempotency.digest({
+        "procedure": procedure.code, "data": data, "delivery": delivery or {},
+        "files": sorted((u.document_key, hashlib.sha256(u.data).hexdigest()) for u in uploads)})
+    if key is not None:
+        earlier = _replay(user, key, digest)
+        if earlier is not None:
+            return earlier, active_files(earlier), False
+    checked = _checked_uploads(procedure, uploads, limits)
+    choice = delivery_choice(procedure, (delivery or {}).get("method"), (delivery or {}).get("address"))
+    present = {document_key for document_key, *_rest in checked}
+    missing = [d for d in procedure.documents if d.get("required") and d["key"] not in present]
+    if missing:
+        raise FilingError("documents_missing", 422, documents="; ".join(d["name_vi"] for d in missing))
+    try:
+        with db.session.begin_nested():
+            dossier = dossiers.create_draft(user, procedure, data)
+            if key is not None:
+                idempotency.remember(user, key, digest, dossier.id)
+    except IntegrityError:
+        earlier = _replay(user, key, digest) if key else None  # a concurrent twin with the key won
+        if earlier is None:
+            raise
+        return earlier, active_files(earlier), False
+    except dossiers.DossierError as error:
+        raise from_dossier_error(error) from None
+    now = utcnow()
+    rows = []
+    known = stored_blobs([content for _key, _name, content, _type in checked])  # one query for all
+    with db.session.no_autoflush:  # one flush for every file
+        dossier.updated_at = now
+        for document_key, filename, content, content_type in checked:
+            row = DossierFile(dossier_id=dossier.id, kind=FileKind.DOCUMENT.value, document_key=document_key,
+                              blob=put_blob(content, content_type, known), original_name=filename,
+                              uploaded_by_id=user.id, uploaded_at=now)
+            db.session.add(row)
+            rows.append(row)
+    db.session.flush()  # the files, and one UPDATE of the dossier (has_files with updated_at)
+    dossier, _submitted = submit(dossier.id, user, choice, locked=dossier, files=rows)  # created here: ours
+    return dossier, rows, True
+
+
+def _checked_uploads(procedure: Procedure, uploads: list[Upload], limits: Limits) -> list[tuple[str, str, bytes, str]]:
+    """``(document key, file name, bytes to store, content type)`` of every upload, all checked
+    before any is stored (the rules of ``add_attachment`` for a new draft)."""
+    documents = {d["key"]: d for d in procedure.documents}
+    counts: dict[str, int] = {}
+    checked, total = [], 0
+    for upload in uploads:
+        document = documents.get(upload.document_key or "")
+        if document is None:
+            raise FilingError("unknown_document", 422, key=(upload.document_key or "")[:64])
+        counts[document["key"]] = counts.get(document["key"], 0) + 1
+        allowed = MAX_FILES_PER_DOCUMENT if document.get("multiple") else 1
+        if counts[document["key"]] > allowed:
+            raise FilingError("too_many_files", 422, n=allowed)
+        if not upload.data:
+            raise FilingError("empty_file", 422)
+        if len(upload.data) > limits.max_file:
+            raise FilingError("file_too_large", 413, limit=limits.max_file // (1024 * 1024))
+        content, content_type, filename = _checked_upload(document, upload.data, upload.filename, False)
+        total += len(content)
+        if total > limits.max_dossier:
+            raise FilingError("dossier_too_large", 413, limit=limits.max_dossier // (1024 * 1024))
+        checked.append((document["key"], filename, content, content_type))
+    return checked
 
 
 # ---------------------------------------------------------------------------------------------

@@ -31,7 +31,6 @@ from portal.operations.result_document import (
     position_of,
     render_result_document,
 )
-from portal.operations.signing import sign_form
 from portal.storage import put_blob, read_blob
 from workflow.calendar import VN_TZ
 from workflow.states import Channel, DeliveryMethod, ResultKind, Role, Status
@@ -409,6 +408,10 @@ def render_form(dossier: Dossier, form: str) -> FormPdf:
         else:
             signer = db.session.get(User, event.actor_id) if event is not None and event.actor_id else None
         if signer is not None:
+            from portal.operations.signing import (
+                sign_form,  # pyHanko: imported by the first signed form
+            )
+
             title = docs.form_info(chosen, form)[1]
             try:
                 pdf = sign_form(pdf, signer, rendered.signature_boxes.get(box_key), f"{title} - {_code(dossier)}")

@@ -34,7 +34,6 @@ from portal.operations.dossiers import (
 )
 from portal.operations.events import append_event
 from portal.operations.forms import register_issued_form
-from portal.operations.signing import sign_refusal, sign_result
 from workflow import machine, process
 from workflow.calendar import WorkingCalendar
 from workflow.deadlines import (
@@ -355,11 +354,15 @@ def _apply_effects(dossier: Dossier, action: Action, status: Status, new_status:
         dossier.result_kind = (data.result_kind or ResultKind.GRANTED).value
     elif action == Action.APPROVE:
         # the leader's and the agency seal's signatures (docs/signatures.md); the hash goes in the event
+        from portal.operations.signing import sign_result  # pyHanko: imported by the first approval
+
         data.payload["result_sha256"] = sign_result(dossier, actor, now).blob_sha256
         dossier.result_signed = True
     elif action == Action.REFUSE:
         # the refusal of the request is a result: the agency's written reply with the reasons, signed
         # (before the dossier changes: signing flushes, the dossier's version moves once)
+        from portal.operations.signing import sign_refusal  # pyHanko, on first use
+
         data.payload["result_sha256"] = sign_refusal(dossier, actor, now, data.reason or "").blob_sha256
         dossier.result_kind = ResultKind.REFUSED.value
         dossier.result_signed = True

@@ -178,27 +178,32 @@ def _due_later_than_now(ends: list[datetime], now: datetime, scope: Scope, key=N
     """For the ends after ``now``: per group, the dossiers the day counts hold as overdue at that
     end although their due time is not before now. An end in the future is judged at ``now``
     (figure_conditions: due before the end *and before now*); the day counts only know days.
-    Reads the dossiers due between now and the last end (index on due_at). Returns
-    ``{key: {end: n}}`` (key None without grouping)."""
+    Reads only the dossiers due between now and the last end that are unfinished at ``now`` (one
+    finished before it is open at no later end): those without a finish, through the partial
+    index ix_dossiers_unfinished_due (index-only on PostgreSQL), then those finished after ``now``
+    (none when ``now`` is the present; a past ``now`` in tests), through ix_dossiers_finished_at.
+    Returns ``{key: {end: n}}`` (key None without grouping)."""
     later = [end for end in ends if end > now]
     if not later:
         return {}
     as_of = utc_bound(now)
     columns = [tally(and_(unpaused_past_due(utc_bound(end)), D.c.due_at >= as_of)).label(f"e{i}")
                for i, end in enumerate(later)]
-    statement = (
-        select(*([key.label("key")] if key is not None else []), *columns)
-        .select_from(dossiers_and_procedures())
-        .where(D.c.received_at.is_not(None), D.c.due_at >= as_of, D.c.due_at < utc_bound(max(later)),
-               *scope.conditions())
-    )
-    if key is not None:
-        statement = statement.group_by(key)
-    found = {}
-    for row in db.session.execute(statement):
-        mapping = row._mapping
-        found[mapping["key"] if key is not None else None] = {
-            end: int(mapping[f"e{i}"] or 0) for i, end in enumerate(later)}
+    found: dict = {}
+    for unfinished in (D.c.finished_at.is_(None), D.c.finished_at >= as_of):  # disjoint
+        statement = (
+            select(*([key.label("key")] if key is not None else []), *columns)
+            .select_from(dossiers_and_procedures())
+            .where(D.c.received_at.is_not(None), unfinished, D.c.due_at >= as_of,
+                   D.c.due_at < utc_bound(max(later)), *scope.conditions())
+        )
+        if key is not None:
+            statement = statement.group_by(key)
+        for row in db.session.execute(statement):
+            mapping = row._mapping
+            counts = found.setdefault(mapping["key"] if key is not None else None, dict.fromkeys(later, 0))
+            for i, end in enumerate(later):
+                counts[end] += int(mapping[f"e{i}"] or 0)
     return found
 
 

@@ -4,9 +4,11 @@ from flask import Blueprint, current_app, render_template
 from flask_babel import gettext as _
 
 from portal.i18n import current_language
-from portal.operations import certificates
+from portal.lazy import lazy_module
 from portal.storage import sniff_content_type
 from portal.verify.forms import VerifyForm
+
+certificates = lazy_module("portal.operations.certificates")  # pyHanko: imported by the first check
 
 bp = Blueprint("verify", __name__, url_prefix="/kiem-tra-chu-ky", template_folder="templates")
 

@@ -73,7 +73,8 @@ def test_citizen_id_rules():
 #: Below the use cases: what they (and the doors) build on. Everything else is a door.
 LOWER = ("portal.models", "portal.documents", "portal.statistics", "portal.storage", "portal.text",
          "portal.extensions", "portal.config", "portal.database", "portal.labels", "portal.messages",
-         "portal.payments.gateway", "portal.payments.sandbox", "portal.i18n", "portal.integrations")
+         "portal.payments.gateway", "portal.payments.sandbox", "portal.i18n", "portal.integrations",
+         "portal.lazy")
 DOORS_INSIDE_LOWER = ("portal.statistics.cli",)
 LAYER_NAMES = {3: "doors", 2: "use cases", 1: "models and vocabulary"}
 

@@ -1,0 +1,266 @@
+"""Speed where people wait (issue 20), every ratio in one table, baselines measured in the same run.
+
+    .venv/bin/python benchmarks/speed_bench.py [--url postgresql://postgres@127.0.0.1:5432/bench_speed]
+        [--dossiers 1000000] [--seconds 8] [--workers 4] [--clients 8] [--repeat 7]
+        [--skip-dashboard] [--skip-submission]
+
+1. Data: creates the database if needed, migrates it, loads the catalogue and fills it to
+   ``--dossiers`` with ``portal.demo.generate`` (the code of ``flask demo generate``: resumable, so an
+   interrupted fill continues; a filled database is reused). Re-runnable on the same database:
+   the submission part registers citizens with fresh ID numbers and fresh idempotency keys.
+2. Dashboard: the statistics page ``GET /thong-ke/?year=Y&group_by=agency`` (server time, Flask
+   test client, signed in as an administrator: the whole province) for the current year against
+   the previous year; and ``period_table`` alone for both.
+3. Submission under gunicorn (``--workers``, ``--clients`` client threads for ``--seconds``): a bare
+   Flask app receiving one 1 MB file (the baseline), the same bare app receiving the same
+   multipart body as a submission (every required document, 1 MB each), the one-request
+   submission ``POST /api/v1/dossiers/submit-with-files`` and the four-request path (draft, one
+   upload per document, submit).
+
+Goals printed next to the ratios: submission >= 30% of the bare endpoint's rate with the same
+files; current-year dashboard <= 1.5x a past year's and < 300 ms.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import secrets
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import date
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from http_load import free_port  # noqa: E402
+from submission_bench import (  # noqa: E402
+    BARE_APP,
+    PDF_1MB,
+    call,
+    gunicorn,
+    procedure_form,
+    run_clients,
+    wait_until_up,
+)
+
+ROOT = Path(__file__).resolve().parents[1]
+DEFAULT_URL = "postgresql://postgres@127.0.0.1:5432/bench_speed"
+PASSWORD = "BenchMark2026"
+
+
+def ensure_database(url: str) -> None:
+    import psycopg
+
+    base, name = url.rsplit("/", 1)
+    with psycopg.connect(f"{base}/postgres", autocommit=True) as connection:
+        if not connection.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone():
+            connection.execute(f'CREATE DATABASE "{name}"')
+
+
+def timed(fn, repeat: int) -> list[float]:
+    fn()  # warm-up
+    found = []
+    for _ in range(repeat):
+        started = time.perf_counter()
+        fn()
+        found.append((time.perf_counter() - started) * 1000)
+    return found
+
+
+def fill(app, dossiers: int, seed: int, today: date | None) -> int:
+    from flask_migrate import upgrade
+
+    from portal.demo import dossier_count, generate
+    from portal.extensions import db
+    from portal.operations.catalogue import load_catalogue
+
+    with app.app_context():
+        upgrade()
+        load_catalogue()
+        db.session.commit()
+        have = dossier_count()
+        if have < dossiers:
+            print(f"generating {dossiers - have:,} dossiers (have {have:,}) ...", flush=True)
+            started = time.perf_counter()
+            generate(dossiers - have, seed=seed, today=today)
+            print(f"generated in {time.perf_counter() - started:.1f} s", flush=True)
+        return dossier_count()
+
+
+def dashboard(app, repeat: int) -> list[tuple]:
+    """Current year against the previous one: the page, and period_table alone."""
+    import sqlalchemy as sa
+
+    from portal.extensions import db
+    from portal.models import User
+    from portal.operations import accounts
+    from portal.statistics import periods
+    from portal.statistics.queries import Scope, period_table
+
+    with app.app_context():
+        if db.session.scalar(sa.select(User).where(User.username == "bench_quantri")) is None:
+            accounts.create_staff_user(username="bench_quantri", password=PASSWORD, role="admin", agency_code=None,
+                                       full_name="Quản trị đo hiệu năng", min_password_length=8)
+            db.session.commit()
+    client = app.test_client()
+    client.post("/dang-nhap", data={"username": "bench_quantri", "password": PASSWORD})
+    this_year = date.today().year
+    rows, pages = [], {}
+    for year in (this_year, this_year - 1):
+        def page(year=year):
+            response = client.get(f"/thong-ke/?year={year}&group_by=agency")
+            assert response.status_code == 200, response.status_code
+        pages[year] = statistics.median(timed(page, repeat))
+
+        def table(year=year):
+            with app.app_context():
+                period_table(periods.build("year", year, None, None, None), Scope(), "agency")
+                db.session.rollback()
+        pages[(year, "table")] = statistics.median(timed(table, repeat))
+    rows.append((f"dashboard page {this_year} (ms)", pages[this_year], f"page {this_year - 1}", pages[this_year - 1],
+                 pages[this_year] / pages[this_year - 1], "<= 1.5x and < 300 ms",
+                 pages[this_year] / pages[this_year - 1] <= 1.5 and pages[this_year] < 300))
+    rows.append((f"period_table {this_year} (ms)", pages[(this_year, "table")], f"period_table {this_year - 1}",
+                 pages[(this_year - 1, "table")], pages[(this_year, "table")] / pages[(this_year - 1, "table")], "", None))
+    return rows
+
+
+def multipart_files(fields: dict, files: list[tuple[str, str, bytes]]) -> tuple[bytes, str]:
+    """``fields`` and several files ``(part name, file name, content)`` as one multipart body."""
+    boundary = "----bench" + secrets.token_hex(8)
+    parts = [f'--{boundary}\r\nContent-Disposition: form-data; name="{k}"\r\n\r\n{v}\r\n'.encode() for k, v in fields.items()]
+    for name, filename, content in files:
+        parts.append(f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"; filename="{filename}"\r\n'
+                     f"Content-Type: application/pdf\r\n\r\n".encode() + content + b"\r\n")
+    parts.append(f"--{boundary}--\r\n".encode())
+    return b"".join(parts), f"multipart/form-data; boundary={boundary}"
+
+
+def submission(url: str, args) -> list[tuple]:
+    work = Path(tempfile.mkdtemp(prefix="speed-bench-"))
+    env = {**os.environ, "PORTAL_ENV": "development", "DATABASE_URL": url, "SECRET_KEY": "bench",
+           "STORAGE_DIR": str(work / "files"), "FLASK_APP": "portal", "PYTHONPATH": str(ROOT)}
+    (work / "bare_app.py").write_text(BARE_APP)
+    portal_port, bare_port = free_port(), free_port()
+    servers = [gunicorn("wsgi:app", portal_port, args.workers, env, ROOT),
+               gunicorn("bare_app:app", bare_port, args.workers, {**env, "PYTHONPATH": str(work)}, work)]
+    try:
+        portal, bare = f"http://127.0.0.1:{portal_port}", f"http://127.0.0.1:{bare_port}"
+        wait_until_up(portal + "/api/v1/procedures", 300)  # 4 workers importing the app on a busy machine
+        wait_until_up(bare + "/", 300)
+        procedure = call(f"{portal}/api/v1/procedures/{args.procedure}")
+        required = [d["key"] for d in procedure["documents"] if d.get("required")]
+        tokens = []
+        for i in range(args.clients):  # fresh accounts and ID numbers: the run can be repeated
+            user = {"username": f"bench{i}{secrets.token_hex(4)}", "password": PASSWORD, "full_name": "Người Đo Tải",
+                    "id_number": f"0121{secrets.randbelow(10**8):08d}", "phone": "0912345678", "email": ""}
+            call(f"{portal}/api/v1/auth/register", json.dumps(user).encode(), content_type="application/json")
+            token = call(f"{portal}/api/v1/auth/token", json.dumps({"username": user["username"],
+                         "password": user["password"]}).encode(), content_type="application/json")["token"]
+            tokens.append({"Authorization": f"Bearer {token}"})
+        data = {s["name"]: {"select": (s.get("options") or [{"value": ""}])[0]["value"], "date": "2026-12-01",
+                            "integer": 1, "money": 1000, "phone": "0912345678", "id_number": "012190000001",
+                            "email": "a@example.vn"}.get(s["type"], "Bản Hon") for s in procedure_form(portal, args.procedure)}
+
+        def documents() -> list[tuple[str, str, bytes]]:
+            return [(key, f"{key}.pdf", PDF_1MB + secrets.token_bytes(16)) for key in required]
+
+        def one_request(i: int) -> None:
+            body, ctype = multipart_files({"procedure": args.procedure, "data": json.dumps(data)}, documents())
+            call(f"{portal}/api/v1/dossiers/submit-with-files", body,
+                 {**tokens[i], "Idempotency-Key": secrets.token_hex(12)}, ctype)
+
+        def four_requests(i: int) -> None:
+            headers = {**tokens[i], "Idempotency-Key": secrets.token_hex(12)}
+            draft = call(f"{portal}/api/v1/dossiers", json.dumps({"procedure": args.procedure, "data": data}).encode(),
+                         headers, "application/json")
+            for key, filename, content in documents():
+                body, ctype = multipart_files({"document": key}, [("file", filename, content)])
+                call(f"{portal}/api/v1/dossiers/{draft['id']}/attachments", body, tokens[i], ctype)
+            call(f"{portal}/api/v1/dossiers/{draft['id']}/submit", b"{}", tokens[i], "application/json")
+
+        def bare_one(_i: int) -> None:
+            body, ctype = multipart_files({"document": "x"}, [("file", "x.pdf", PDF_1MB)])
+            call(f"{bare}/upload", body, None, ctype)
+
+        def bare_same(_i: int) -> None:  # the same body as one_request: every document, 1 MB each
+            files = documents()
+            body, ctype = multipart_files({"procedure": args.procedure, "data": json.dumps(data)},
+                                          [("file", name, content) for _key, name, content in files])
+            call(f"{bare}/upload", body, None, ctype)
+
+        for fn in (one_request, four_requests, bare_one, bare_same):
+            fn(0)  # warm up
+        rates = {}
+        for name, fn in (("bare_one", bare_one), ("bare_same", bare_same), ("one_request", one_request),
+                         ("four_requests", four_requests)):
+            n, seconds = run_clients(args.clients, args.seconds, fn)
+            rates[name] = n / seconds
+        n_docs = len(required)
+        return [
+            (f"submit-with-files, {n_docs} x 1 MB (/s)", rates["one_request"], f"bare, same {n_docs} x 1 MB",
+             rates["bare_same"], rates["one_request"] / rates["bare_same"], ">= 0.30",
+             rates["one_request"] / rates["bare_same"] >= 0.30),
+            ("submit-with-files (/s)", rates["one_request"], "bare, one 1 MB file", rates["bare_one"],
+             rates["one_request"] / rates["bare_one"], "", None),
+            (f"draft + {n_docs} uploads + submit (/s)", rates["four_requests"], f"bare, same {n_docs} x 1 MB",
+             rates["bare_same"], rates["four_requests"] / rates["bare_same"], "", None),
+            ("submit-with-files (/s)", rates["one_request"], f"draft + {n_docs} uploads + submit",
+             rates["four_requests"], rates["one_request"] / rates["four_requests"], "", None),
+        ]
+    finally:
+        for server in servers:
+            server.terminate()
+        for server in servers:
+            try:
+                server.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                server.kill()
+                server.wait()
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--url", default=os.environ.get("BENCH_DATABASE_URL", DEFAULT_URL))
+    parser.add_argument("--dossiers", type=int, default=1_000_000)
+    parser.add_argument("--seed", type=int, default=2026)
+    parser.add_argument("--today", default=None, help="reference day of the demo data (default: today)")
+    parser.add_argument("--repeat", type=int, default=7)
+    parser.add_argument("--seconds", type=float, default=8)
+    parser.add_argument("--workers", type=int, default=4)
+    parser.add_argument("--clients", type=int, default=8)
+    parser.add_argument("--procedure", default="LC-05")
+    parser.add_argument("--skip-dashboard", action="store_true")
+    parser.add_argument("--skip-submission", action="store_true")
+    args = parser.parse_args()
+
+    from portal import create_app
+    from portal.config import normalize_database_url
+
+    ensure_database(args.url)
+    app = create_app({"PORTAL_ENV": "testing", "SQLALCHEMY_DATABASE_URI": normalize_database_url(args.url),
+                      "SERVER_NAME": None, "WTF_CSRF_ENABLED": False, "STORAGE_DIR": tempfile.mkdtemp()})
+    total = fill(app, args.dossiers, args.seed, date.fromisoformat(args.today) if args.today else None)
+    load = os.getloadavg()[0]
+    rows = [] if args.skip_dashboard else dashboard(app, args.repeat)
+    if not args.skip_submission:
+        rows += submission(args.url, args)
+    print(f"\n{total:,} dossiers; load average at start {load:.1f} on {os.cpu_count()} CPUs; "
+          f"gunicorn {args.workers} workers, {args.clients} clients, {args.seconds:.0f} s per case\n")
+    print(f"{'measured':<40}{'value':>9}  {'baseline':<32}{'value':>9}{'ratio':>8}  goal")
+    missed = 0
+    for what, value, base_name, base, ratio, goal, ok in rows:
+        mark = "" if ok is None else ("  met" if ok else "  missed")
+        missed += ok is False
+        print(f"{what:<40}{value:>9.1f}  {base_name:<32}{base:>9.1f}{ratio:>8.2f}  {goal}{mark}")
+    return 1 if missed else 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,179 @@
+"""The one-request filing (``POST /api/v1/dossiers/submit-with-files``): e-form and every document
+in one multipart request, one transaction, idempotent; and the fixed SQL cost of submissions."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+
+from sqlalchemy import event, func, select
+
+from portal.extensions import db
+from portal.models import Dossier, DossierEvent, DossierFile, IdempotencyKey
+from portal.storage import blob_path
+from tests.integration.filing_helpers import EXE, pdf, procedure, valid_data
+from tests.integration.test_filing_api import office, token  # noqa: F401  (fixtures and helper)
+from workflow.codes import parse_code
+
+URL = "/api/v1/dossiers/submit-with-files"
+
+
+def _required(code: str = "LC-05") -> list[dict]:
+    return [d for d in procedure(code).documents if d["required"]]
+
+
+def _files(tag: str) -> dict[str, bytes]:
+    return {d["key"]: pdf(f"{tag}-{d['key']}") for d in _required()}
+
+
+def send(client, headers, files: dict[str, bytes], key: str | None = "swf-1", data=None, delivery=None):
+    form = {"procedure": "LC-05", "data": json.dumps(data if data is not None else valid_data(procedure("LC-05")))}
+    if delivery is not None:
+        form["delivery"] = json.dumps(delivery)
+    for document_key, content in files.items():
+        form[document_key] = (io.BytesIO(content), f"{document_key}.pdf")
+    extra = {"Idempotency-Key": key} if key else {}
+    return client.post(URL, headers={**headers, **extra}, data=form, content_type="multipart/form-data")
+
+
+def count(model, **where) -> int:
+    statement = select(func.count()).select_from(model)
+    for name, value in where.items():
+        statement = statement.where(getattr(model, name) == value)
+    return db.session.scalar(statement)
+
+
+def test_one_request_files_and_submits(client, office):  # noqa: F811
+    headers = token(client, office.citizen.username)
+    files = _files("ok")
+    response = send(client, headers, files, delivery={"method": "desk"})
+    assert response.status_code == 201, response.get_json()
+    body = response.get_json()
+    assert response.headers["Idempotent-Replayed"] == "false"
+    assert body["status"] == "submitted" and parse_code(body["code"])
+    assert sorted(d["document"] for d in body["documents"]) == sorted(files)
+    assert {d["sha256"] for d in body["documents"]} == {hashlib.sha256(c).hexdigest() for c in files.values()}
+    dossier = db.session.get(Dossier, body["id"])
+    assert dossier.applicant_id == office.citizen.id and dossier.has_files
+    assert dossier.applicant["delivery"]["method"] == "desk"
+    actions = db.session.scalars(select(DossierEvent.action).where(DossierEvent.dossier_id == dossier.id)
+                                 .order_by(DossierEvent.seq)).all()
+    assert actions == ["create", "submit"]  # the same lifecycle as the three-request path
+    for content in files.values():
+        assert blob_path(hashlib.sha256(content).hexdigest()).read_bytes() == content
+    # the officers see it in their queue like any other submission
+    mine = client.get(f"/api/v1/dossiers/{dossier.id}", headers=headers)
+    assert mine.status_code == 200 and mine.get_json()["status"] == "submitted"
+
+
+def test_the_same_key_replays_the_first_dossier(client, office):  # noqa: F811
+    headers = token(client, office.citizen.username)
+    files = _files("replay")
+    first = send(client, headers, files, key="lan-1")
+    assert first.status_code == 201, first.get_json()
+    before = (count(Dossier, applicant_id=office.citizen.id), count(DossierFile), count(DossierEvent))
+    again = send(client, headers, files, key="lan-1")
+    assert again.status_code == 200 and again.headers["Idempotent-Replayed"] == "true"
+    assert again.get_json()["id"] == first.get_json()["id"] and again.get_json()["code"] == first.get_json()["code"]
+    assert again.get_json()["documents"] == first.get_json()["documents"]
+    assert (count(Dossier, applicant_id=office.citizen.id), count(DossierFile), count(DossierEvent)) == before
+    # the same key with other files (or data) is another request: refused, nothing stored
+    other = send(client, headers, _files("khac"), key="lan-1")
+    assert other.status_code == 409 and other.get_json()["error"]["code"] == "idempotency_key_reused"
+    assert count(Dossier, applicant_id=office.citizen.id) == before[0]
+    assert count(IdempotencyKey, user_id=office.citizen.id) == 1
+
+
+def test_an_invalid_document_stores_nothing_and_leaves_no_file(client, office, make_user):  # noqa: F811
+    headers = token(client, office.citizen.username)
+    files = _files("bad")
+    good = dict(files)
+    first_key = next(iter(files))
+    files[list(files)[-1]] = EXE  # the last document is a program, whatever its name says
+    refused = send(client, headers, files, key="bad-1")
+    assert refused.status_code == 415, refused.get_json()
+    assert count(Dossier, applicant_id=office.citizen.id) == 0 and count(DossierFile) == 0
+    assert count(IdempotencyKey, user_id=office.citizen.id) == 0
+    assert not blob_path(hashlib.sha256(good[first_key]).hexdigest()).exists()  # no orphan file on disk
+    missing = send(client, headers, {first_key: good[first_key]}, key="bad-2")
+    assert missing.status_code == 422 and missing.get_json()["error"]["code"] == "documents_missing"
+    unknown = send(client, headers, {**good, "khong-co": pdf("x")}, key="bad-3")
+    assert unknown.status_code == 422 and unknown.get_json()["error"]["code"] == "unknown_document"
+    incomplete = send(client, headers, good, key="bad-4", data={"phone": "0912345678"})
+    assert incomplete.status_code == 422 and incomplete.get_json()["error"]["code"] == "invalid_data"
+    bad_delivery = send(client, headers, good, key="bad-5", delivery={"method": "post"})
+    assert bad_delivery.status_code == 422
+    malformed = client.post(URL, headers=headers, content_type="multipart/form-data",
+                            data={"procedure": "LC-05", "data": "{khong phai json"})
+    assert malformed.status_code == 400
+    assert count(Dossier, applicant_id=office.citizen.id) == 0 and count(DossierFile) == 0
+    for content in good.values():
+        assert not blob_path(hashlib.sha256(content).hexdigest()).exists()
+    # the key of a refused request is free again: the corrected request goes through, and the
+    # same content for two documents is stored once
+    same = dict.fromkeys(good, good[first_key])
+    again = send(client, headers, same, key="bad-1")
+    assert again.status_code == 201, again.get_json()
+    assert len({d["sha256"] for d in again.get_json()["documents"]}) == 1 and len(again.get_json()["documents"]) == 2
+    officer = token(client, office.officer.username)
+    assert send(client, officer, good, key="o-1").status_code == 403
+    assert client.post(URL, data={"procedure": "LC-05"}, content_type="multipart/form-data").status_code == 401
+
+
+class Statements:
+    """Counts the SQL statements the application sends (not the test's own savepoints)."""
+
+    def __init__(self):
+        self.seen: list[str] = []
+
+    def __enter__(self):
+        event.listen(db.engine, "before_cursor_execute", self._record)
+        return self
+
+    def __exit__(self, *exc):
+        event.remove(db.engine, "before_cursor_execute", self._record)
+
+    def _record(self, _conn, _cursor, statement, *_args):
+        self.seen.append(statement)
+
+    @property
+    def count(self) -> int:
+        harness = ("SAVEPOINT sa_savepoint", "RELEASE SAVEPOINT sa_savepoint", "ROLLBACK TO SAVEPOINT sa_savepoint")
+        return len([s for s in self.seen if not s.startswith(harness)])
+
+
+def test_a_submission_costs_a_fixed_number_of_statements(client, office):  # noqa: F811
+    """A bound, not a time: token and user in one query, no lazy loads for the answer, one UPDATE
+    of the dossier for all its files, one blob lookup for all of them; per file only its rows."""
+    documents = 2
+    headers = token(client, office.citizen.username)
+    files = _files(f"count{documents}")
+    data = valid_data(procedure("LC-05"))
+    with Statements() as one_request:
+        response = send(client, headers, files, key=f"count-{documents}", data=data)
+    assert response.status_code == 201, response.get_json()
+    updates = [s for s in one_request.seen if s.startswith("UPDATE dossiers")]
+    assert len(updates) <= 3, updates  # create (event anchor), the files, the submission
+    assert one_request.count <= 19 + len(files), "\n".join(one_request.seen)  # 21 with 2 files (SQLite)
+
+    # the four-request path: each request a fixed number, one UPDATE of the dossier per attachment
+    proc = procedure("LC-05")
+    with Statements() as create:
+        draft = client.post("/api/v1/dossiers", json={"procedure": "LC-05", "data": valid_data(proc)},
+                            headers={**headers, "Idempotency-Key": f"four-{documents}"})
+    assert draft.status_code == 201
+    assert create.count <= 10, "\n".join(create.seen)
+    for i, doc in enumerate(_required()):
+        with Statements() as attach:
+            attached = client.post(f"/api/v1/dossiers/{draft.get_json()['id']}/attachments", headers=headers,
+                                   content_type="multipart/form-data",
+                                   data={"document": doc["key"], "file": (io.BytesIO(pdf(f"four{documents}{i}")), "a.pdf")})
+        assert attached.status_code == 201
+        assert len([s for s in attach.seen if s.startswith("UPDATE dossiers")]) == 1, attach.seen
+        assert attach.count <= 10, "\n".join(attach.seen)
+    with Statements() as submit:
+        done = client.post(f"/api/v1/dossiers/{draft.get_json()['id']}/submit", headers=headers)
+    assert done.status_code == 200 and done.get_json()["status"] == "submitted"
+    assert submit.count <= 15, "\n".join(submit.seen)
+    assert not [s for s in submit.seen if s.startswith("SELECT file_blobs")]  # no lazy loads for the answer
