@@ -9,6 +9,9 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from portal.extensions import db
 from portal.models.types import UTCDateTime, utcnow
 
+#: ``document_key`` of a result draft the system generated (an uploaded one has none): the signed
+#: result is rendered afresh and such a draft is not annexed to it.
+GENERATED_DRAFT = "generated"
 
 class FileKind(StrEnum):
     """What a file of a dossier is (``dossier_files.kind``)."""

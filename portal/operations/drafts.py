@@ -13,12 +13,11 @@ from sqlalchemy import select
 
 from portal.extensions import db
 from portal.models import Dossier, DossierFile, User
-from portal.models.files import FileKind
+from portal.models.files import GENERATED_DRAFT, FileKind
 from portal.operations import audit
 from portal.operations.dossiers import DossierError
 from portal.operations.forms import render_result_draft
 from portal.operations.scans import Scan, store_scan
-from portal.operations.signing import GENERATED_DRAFT
 from portal.storage import sniff_content_type
 
 DRAFT_KIND = FileKind.RESULT_DRAFT

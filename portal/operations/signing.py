@@ -23,7 +23,7 @@ from sqlalchemy import select
 from portal.documents.common import SignatureBox
 from portal.extensions import db
 from portal.models import Agency, Dossier, DossierEvent, DossierFile, User
-from portal.models.files import FileKind
+from portal.models.files import GENERATED_DRAFT, FileKind
 from portal.models.signing import RemoteSigningSession, SigningCertificate
 from portal.models.types import utcnow
 from portal.operations import audit
@@ -59,8 +59,6 @@ RESULT_LEVEL = "B-LTA"
 FORM_LEVEL = "B-T"
 REMOTE_SESSION_MINUTES = 15
 REMOTE_KINDS = (FileKind.RESULT,)
-#: ``document_key`` of a draft the system generated (an uploaded one has none): not annexed.
-GENERATED_DRAFT = "generated"
 
 
 class SigningFailure(DossierError):

@@ -54,7 +54,7 @@ from sqlalchemy import (
 )
 from sqlalchemy import cast as sa_cast
 from sqlalchemy.orm import Session
-from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy.orm.attributes import flag_modified, set_committed_value
 from sqlalchemy.orm.util import identity_key
 from sqlalchemy.sql import union_all
 
@@ -356,7 +356,19 @@ def _mark_files(session, changes: dict) -> None:
         def matches(obj, kind=kind):
             return kind is None or obj.kind == kind
         added = {obj.dossier_id for obj in new_files if matches(obj)}
-        flips = [(dossier_id, True, D.c[column].is_(False)) for dossier_id in sorted(added)]
+        flips = []
+        for dossier_id in sorted(added):
+            dossier = session.identity_map.get(identity_key(Dossier, dossier_id))
+            if dossier is not None and dossier in session.dirty and column not in inspect(dossier).unloaded:
+                # Written in this flush anyway (a new file moves updated_at): the mark rides on that
+                # UPDATE (set even when this copy already says true), and the ORM's own before/after
+                # counting covers the figure. One UPDATE of the dossier per attachment.
+                if getattr(dossier, column):
+                    flag_modified(dossier, column)
+                else:
+                    setattr(dossier, column, True)
+                continue
+            flips.append((dossier_id, True, D.c[column].is_(False)))
         for dossier_id in sorted({obj.dossier_id for obj in removed if matches(obj)} - added):
             others = select(files.c.id).where(files.c.dossier_id == dossier_id, files.c.id.not_in(gone),
                                               *([files.c.kind == kind] if kind else [])).exists()
