@@ -4,6 +4,7 @@ from portal.models.agency import Agency
 from portal.models.anchor import AuditAnchor
 from portal.models.audit import AuditChainHead, AuditEntry
 from portal.models.dossier import (
+    AppointmentProof,
     CalendarOverride,
     Dossier,
     DossierCodeCounter,
@@ -33,3 +34,4 @@ __all__ = [
 __all__ += ["Feedback", "IdempotencyKey", "Notification", "OutboxMessage", "Payment", "Rating", "SandboxBankTransaction"]
 __all__ += ["ProcedureVersion", "AuditAnchor", "RemoteSigningSession", "SigningCertificate"]
 __all__ += ["UploadSession", "AuditChainHead", "PasswordReset"]
+__all__ += ["AppointmentProof"]

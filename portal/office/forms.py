@@ -66,6 +66,7 @@ class ActionForm(FlaskForm):
     idempotency_key = HiddenField(validators=[Optional(), Length(max=100)])
     reason = TextAreaField(_l("Lý do / ý kiến"), validators=[Optional(), Length(max=4000)])
     items = TextAreaField(_l("Nội dung cần bổ sung (mỗi dòng một mục)"), validators=[Optional(), Length(max=8000)])
+    repeat_reason = TextAreaField(_l("Lý do phải yêu cầu bổ sung thêm lần nữa"), validators=[Optional(), Length(max=4000)])
     new_due_date = DateField(_l("Ngày hẹn trả mới"), validators=[Optional()])
     new_due_time = TimeField(_l("Giờ hẹn trả mới"), validators=[Optional()])
     # The choices guide the officer; what may be sent is decided by the action itself

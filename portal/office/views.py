@@ -34,7 +34,7 @@ from portal.labels import (
 from portal.messages import message_for
 from portal.models import Dossier, DossierEvent, DossierFile, Field, Procedure
 from portal.office.forms import ActionForm, DeskRegistrationForm, QueueFilterForm, RegisterBookForm
-from portal.operations import commands, desk, office
+from portal.operations import appointments, commands, desk, office
 from portal.operations import forms as form_ops
 from portal.operations.dossiers import DossierError, can_see
 from portal.operations.lifecycle import offered_actions
@@ -76,6 +76,10 @@ def action_refused(error: DossierError):
 
 def _paused_text() -> str:
     return _("tạm dừng: chờ bổ sung")
+
+
+def _fee_paused_text() -> str:
+    return _("tạm dừng: chờ nộp phí")
 
 
 def _visible(dossier_id: int) -> Dossier:
@@ -124,7 +128,8 @@ def index():
         page = office.queue(current_user, flt)
     args = {k: v for k, v in request.args.items() if k != "page" and v}
     return render_template("office/index.html", page=page, flt=flt, filters=filters, args=args, queues=office.QUEUES,
-                           time_left=office.TimeLeft(page.now, current_language(), _paused_text()))
+                           time_left=office.TimeLeft(page.now, current_language(), _paused_text(),
+                                                     _fee_paused_text()))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -147,10 +152,18 @@ def _dossier_page(dossier: Dossier) -> dict:
     form.idempotency_key.data = secrets.token_urlsafe(16)  # a double click does the action once
     events = db.session.scalars(select(DossierEvent).where(DossierEvent.dossier_id == dossier.id)
                                 .order_by(DossierEvent.seq)).all()
+    actions = [a.value for a in offered_actions(dossier, current_user)]
+    advice = appointments.apology_advice(dossier)
+    if advice is not None and request.args.get("chuan-bi") == "xin-loi" and Action.APOLOGIZE.value in actions:
+        # the prepared letter: the apology form filled in, for the leader to complete and sign
+        suggested = advice.suggested_due.astimezone(VN_TZ)
+        form.reason.data = appointments.prepared_reason(dossier, advice)
+        form.new_due_date.data, form.new_due_time.data = suggested.date(), suggested.time()
     return {"dossier": dossier, "form": form, "files": office.files_of(dossier.id), "events": events,
-            "actions": [a.value for a in offered_actions(dossier, current_user)],
+            "actions": actions, "apology_advice": advice,
             "forms_ready": form_ops.available_forms(dossier, events),
-            "time_left": office.TimeLeft(lang=current_language(), paused_text=_paused_text()),
+            "time_left": office.TimeLeft(lang=current_language(), paused_text=_paused_text(),
+                                         fee_paused_text=_fee_paused_text()),
             "handovers": form_ops.handover_rows(dossier, events) if dossier.received_at else []}
 
 
@@ -168,6 +181,7 @@ def _action_values(form: ActionForm) -> dict:
                                    form.new_due_time.data or datetime.min.time().replace(hour=17), VN_TZ)
     draft = request.files.get("draft")
     return {"version": form.version.data, "reason": form.reason.data, "items": form.items.data,
+            "repeat_reason": form.repeat_reason.data,
             "new_due_at": new_due, "assignee_id": form.assignee.data, "delivery": form.delivery.data,
             "checked": form.checked.data or [], "generate": bool(form.generate.data),
             "draft": draft.read() if draft and draft.filename else None,

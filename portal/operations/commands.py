@@ -88,10 +88,11 @@ class RequestSupplement(Command):
 
     action = Action.REQUEST_SUPPLEMENT
     items: tuple[str, ...] = ()
+    repeat_reason: str = ""  # needed from the second request on (guard repeat_supplement_justified)
 
     def to_input(self, dossier: Dossier, actor: User, now: datetime) -> ActionInput:
         items = list(self.items) or ([self.reason] if self.reason else [])
-        return ActionInput(version=self.version, reason=self.reason, items=items)
+        return ActionInput(version=self.version, reason=self.reason, items=items, repeat_reason=self.repeat_reason)
 
 
 @dataclass(frozen=True)
@@ -255,6 +256,7 @@ def _flag(value: object) -> bool:
 
 _PARSERS = {
     "reason": lambda v: _text(v, "reason", MAX_REASON),
+    "repeat_reason": lambda v: _text(v, "repeat_reason", MAX_REASON),
     "checked": _keys,
     "items": _items,
     "assignee_id": lambda v: _whole_number(v, "assignee_id"),

@@ -31,10 +31,11 @@ from portal.models import Agency, Dossier, DossierEvent, DossierFile, Field, Pro
 from portal.models.files import FileKind
 from portal.models.types import utcnow
 from portal.operations.dossiers import DossierError, item_names
+from portal.operations.lifecycle import processing_days
 from portal.operations.signing import sign_form
 from portal.storage import put_blob, read_blob
 from workflow.calendar import VN_TZ
-from workflow.states import Channel, DeliveryMethod, ResultKind, Role, Status
+from workflow.states import DeliveryMethod, ResultKind, Role, Status
 
 FORMS = ("receipt", "supplement_request", "refusal", "apology", "stop_notice", "control_sheet")
 ROLE_TITLES = {
@@ -134,12 +135,8 @@ def _code(dossier: Dossier) -> str:
     return dossier.code or f"Chưa cấp mã (hồ sơ số {dossier.id})"
 
 
-def _processing_days(dossier: Dossier) -> int:
-    procedure = dossier.terms  # as the dossier was filed
-    days = procedure.processing_days
-    if dossier.channel == Channel.ONLINE.value and procedure.online_processing_days:
-        days = min(days, procedure.online_processing_days)
-    return days
+def _processing_days(dossier: Dossier) -> float:
+    return processing_days(dossier)  # the one rule (remote areas, online filing)
 
 
 def _person(event: DossierEvent) -> str:
