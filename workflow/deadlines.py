@@ -38,9 +38,9 @@ Rules
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from datetime import datetime
-from collections.abc import Mapping
 from enum import StrEnum
 from typing import Literal, TypedDict
 

@@ -16,6 +16,15 @@ HandoverResult = Literal["early", "on_time", "late"]
 
 
 @dataclass(frozen=True)
+class ProofStamp:
+    """A provable appointment's verification code as printed ("ABCDE-FGHJK") and the address of
+    its public page (drawn by ``portal.documents.proof``)."""
+
+    code: str
+    url: str
+
+
+@dataclass(frozen=True)
 class Applicant:
     full_name: str
     id_number: str
@@ -60,6 +69,7 @@ class ReceiptData:
     register_entry: str
     officer_name: str
     lookup_url: str
+    proof: ProofStamp | None = None  # the appointment's verification code and page (portal.documents.proof)
 
 
 @dataclass(frozen=True)
@@ -100,6 +110,7 @@ class ApologyData:
     # Name of the agency as used inside sentences ("Sở Tư pháp tỉnh Lai Châu");
     # defaults to the unit name from the header.
     agency_name: str | None = None
+    proof: ProofStamp | None = None  # the new appointment's verification code and page
 
 
 @dataclass(frozen=True)

@@ -30,6 +30,7 @@ from portal.extensions import db
 from portal.models import Agency, Dossier, DossierEvent, DossierFile, Field, Procedure, User
 from portal.models.files import FileKind
 from portal.models.types import utcnow
+from portal.operations import appointments
 from portal.operations.dossiers import DossierError, item_names
 from portal.operations.lifecycle import processing_days
 from portal.operations.signing import sign_form
@@ -67,6 +68,22 @@ def form_set() -> str:
 
 def forms_in_set() -> tuple[str, ...]:
     return tuple(f for f in FORMS if f in docs.FORM_SETS[form_set()])
+
+
+def proof_url_for(code: str) -> str:
+    """The public page of an appointment's verification code (printed as a QR code)."""
+    if has_request_context() and "appointments.proof" in current_app.view_functions:
+        return url_for("appointments.proof", code=code, _external=True)
+    base = current_app.config.get("PUBLIC_BASE_URL", "")
+    return f"{base.rstrip('/')}/hen-tra/{code}"
+
+
+def proof_stamp(dossier_id: int, kind: str) -> docs.ProofStamp | None:
+    """The verification code and page of the dossier's latest appointment of ``kind``."""
+    proof = appointments.latest_proof(dossier_id, kind)
+    if proof is None:
+        return None
+    return docs.ProofStamp(appointments.display_code(proof.code), proof_url_for(appointments.display_code(proof.code)))
 
 
 def lookup_url_for(code: str) -> str:
@@ -175,6 +192,7 @@ def receipt_data(dossier: Dossier, events: list[DossierEvent]) -> docs.ReceiptDa
         collect_at=_collect_at(dossier.agency),
         register_book=str(_local_day(dossier.received_at).year), register_entry=sequence,
         officer_name=accept.actor_name, lookup_url=lookup_url_for(dossier.code),
+        proof=proof_stamp(dossier.id, "receipt"),
     )
 
 
@@ -224,6 +242,7 @@ def apology_data(dossier: Dossier, events: list[DossierEvent]) -> docs.ApologyDa
         received_at=dossier.received_at, procedure_name=dossier.procedure.name_vi, dossier_code=_code(dossier),
         original_due_at=original, reason=event.comment or "", new_due_at=new_due,
         signer_name=event.actor_name, signer_title=_title_of(event), agency_name=dossier.agency.name_vi,
+        proof=proof_stamp(dossier.id, "apology"),
     )
 
 

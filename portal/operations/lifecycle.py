@@ -18,6 +18,7 @@ from datetime import datetime
 from portal.extensions import db
 from portal.models import Dossier, User
 from portal.models.types import utcnow
+from portal.operations.appointments import record_proof
 from portal.operations.calendar import working_calendar
 from portal.operations.dossiers import (
     DossierError,
@@ -251,7 +252,7 @@ def clock_rules(dossier: Dossier) -> ClockRules:
         return ClockRules()
 
 
-def _accept(dossier: Dossier, plan: ProcessPlan, now: datetime, calendar: WorkingCalendar, actor: User) -> None:
+def _accept(dossier: Dossier, plan: ProcessPlan, now: datetime, calendar: WorkingCalendar, actor: User) -> str:
     clock = Clock.start(now, processing_days(dossier), calendar)
     dossier.received_at = now
     dossier.budget_minutes = clock.budget_minutes
@@ -259,6 +260,8 @@ def _accept(dossier: Dossier, plan: ProcessPlan, now: datetime, calendar: Workin
     _store_clock(dossier, clock)
     dossier.original_due_at = dossier.due_at
     _enter_step(dossier, plan, plan.first, now, calendar, holder_id=actor.id)
+    # how the receipt's appointment was computed, for its verification code and QR code
+    return record_proof(dossier, "receipt", now, calendar, legal_days=processing_days(dossier)).code
 
 
 def _move(dossier: Dossier, plan: ProcessPlan, step: Step | None, now: datetime, calendar: WorkingCalendar,
@@ -279,7 +282,7 @@ def _apply_effects(dossier: Dossier, action: Action, status: Status, new_status:
         if dossier.channel != Channel.ONLINE.value:
             dossier.applicant.setdefault("registered_by", actor.id)
     elif action == Action.ACCEPT:
-        _accept(dossier, plan, now, calendar, actor)
+        data.payload["proof_code"] = _accept(dossier, plan, now, calendar, actor)
     elif action == Action.FORWARD:
         _move(dossier, plan, plan.next_step(dossier.step_key) if dossier.step_key else plan.first, now, calendar,
               data, handover)
@@ -349,3 +352,5 @@ def _move_clock(dossier: Dossier, action: Action, status: Status, data: ActionIn
             raise DossierError("clock_paused", "the clock is paused while waiting for the applicant") from None
         # Inspectors ask whether the apology came at least a working day before the due date.
         data.payload["in_time"] = current_due is not None and apology_in_time(now, current_due, calendar)
+        data.payload["proof_code"] = record_proof(dossier, "apology", now, calendar, legal_days=processing_days(dossier),
+                                                  previous_due=current_due, in_time=data.payload["in_time"]).code
