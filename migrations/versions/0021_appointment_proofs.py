@@ -37,6 +37,7 @@ def upgrade():
     op.create_index(op.f("ix_appointment_proofs_dossier_id"), "appointment_proofs", ["dossier_id"], unique=False)
     # Added columns only: SQLite does not rebuild these much-referenced tables.
     op.add_column("dossiers", sa.Column("supplement_requests", sa.Integer(), server_default="0", nullable=False))
+    op.add_column("dossiers", sa.Column("remote_area", sa.Boolean(), server_default=sa.false(), nullable=False))
     op.add_column("procedures", sa.Column("remote_processing_days", sa.Integer(), nullable=True))
     op.add_column("procedures", sa.Column("clock_rules", JSON, nullable=True))
     op.add_column("procedures", sa.Column("permit", sa.Boolean(), server_default=sa.false(), nullable=False))
@@ -51,6 +52,7 @@ def downgrade():
     op.drop_column("procedures", "permit")
     op.drop_column("procedures", "clock_rules")
     op.drop_column("procedures", "remote_processing_days")
+    op.drop_column("dossiers", "remote_area")
     op.drop_column("dossiers", "supplement_requests")
     op.drop_index(op.f("ix_appointment_proofs_dossier_id"), table_name="appointment_proofs")
     op.drop_table("appointment_proofs")

@@ -100,6 +100,9 @@ class Dossier(db.Model):
     paused_since: Mapped[datetime | None] = mapped_column(UTCDateTime)
     resume_status: Mapped[str | None] = mapped_column(String(32))
     # How many times the applicant was asked to supplement (a second time needs a reason).
+    # The desk marked the case as one of a remote and difficult area at reception: the procedure's
+    # longer limit for such areas applies (as it does for every dossier of an agency marked so).
+    remote_area: Mapped[bool] = mapped_column(default=False, server_default=false())
     supplement_requests: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     original_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -78,6 +78,7 @@ class ActionForm(FlaskForm):
                                  validate_choice=False)
     draft = FileField(_l("Dự thảo kết quả (PDF)"))
     generate = BooleanField(_l("Tạo dự thảo từ dữ liệu hồ sơ"))
+    remote_area = BooleanField(_l("Vụ việc ở vùng sâu, vùng xa (áp dụng thời hạn dài hơn theo quy định)"))
 
     def set_document_choices(self, pairs) -> None:
         self.checked.choices = as_choices(pairs)

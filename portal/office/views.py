@@ -184,6 +184,7 @@ def _action_values(form: ActionForm) -> dict:
             "repeat_reason": form.repeat_reason.data,
             "new_due_at": new_due, "assignee_id": form.assignee.data, "delivery": form.delivery.data,
             "checked": form.checked.data or [], "generate": bool(form.generate.data),
+            "remote_area": bool(form.remote_area.data),
             "draft": draft.read() if draft and draft.filename else None,
             "draft_name": draft.filename if draft and draft.filename else ""}
 

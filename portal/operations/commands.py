@@ -69,6 +69,7 @@ class Accept(Command):
 
     action = Action.ACCEPT
     checked: tuple[str, ...] = ()
+    remote_area: bool = False  # the case is one of a remote and difficult area (longer limit, if any)
 
     def to_input(self, dossier: Dossier, actor: User, now: datetime) -> ActionInput:
         documents = dossier.terms.documents
@@ -79,7 +80,8 @@ class Accept(Command):
         payload: dict = {"checked": sorted(set(self.checked))}
         if missing:
             payload["missing"] = missing
-        return ActionInput(version=self.version, reason=self.reason, documents_complete=not missing, payload=payload)
+        return ActionInput(version=self.version, reason=self.reason, documents_complete=not missing, payload=payload,
+                           remote_area=self.remote_area)
 
 
 @dataclass(frozen=True)
@@ -248,9 +250,9 @@ def _bytes(value: object) -> bytes | None:
     return value or None
 
 
-def _flag(value: object) -> bool:
+def _flag(value: object, field: str = "generate") -> bool:
     if value is not None and not isinstance(value, bool):
-        raise InvalidInput("generate")
+        raise InvalidInput(field)
     return bool(value)
 
 
@@ -263,6 +265,7 @@ _PARSERS = {
     "draft": _bytes,
     "draft_name": lambda v: _text(v, "draft_name", 255),
     "generate": _flag,
+    "remote_area": lambda v: _flag(v, "remote_area"),
     "result_kind": lambda v: _choice(v, ResultKind, "result_kind") or ResultKind.GRANTED,
     "new_due_at": _moment,
     "delivery": lambda v: _choice(v, DeliveryMethod, "delivery"),

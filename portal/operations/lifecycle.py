@@ -68,6 +68,7 @@ class ActionInput:
     delivery: str | None = None
     documents_complete: bool = False  # submit / accept: the caller checked the documents
     repeat_reason: str = ""  # a second or later supplement request: why it was not asked at first
+    remote_area: bool = False  # accept: the desk marks the case as one of a remote and difficult area
     payload: dict = field(default_factory=dict)  # recorded in the event as it is
 
 
@@ -241,7 +242,7 @@ def processing_days(dossier: Dossier) -> float:
     procedure = dossier.terms  # as the dossier was filed
     return legal_days(procedure.processing_days, online_days=procedure.online_processing_days,
                       remote_days=procedure.remote_processing_days, online=dossier.channel == Channel.ONLINE.value,
-                      remote=bool(dossier.agency.remote_area))
+                      remote=bool(dossier.remote_area or dossier.agency.remote_area))
 
 
 def clock_rules(dossier: Dossier) -> ClockRules:
@@ -252,7 +253,9 @@ def clock_rules(dossier: Dossier) -> ClockRules:
         return ClockRules()
 
 
-def _accept(dossier: Dossier, plan: ProcessPlan, now: datetime, calendar: WorkingCalendar, actor: User) -> str:
+def _accept(dossier: Dossier, plan: ProcessPlan, now: datetime, calendar: WorkingCalendar, actor: User,
+            remote_area: bool = False) -> str:
+    dossier.remote_area = bool(remote_area and dossier.terms.remote_processing_days)
     clock = Clock.start(now, processing_days(dossier), calendar)
     dossier.received_at = now
     dossier.budget_minutes = clock.budget_minutes
@@ -282,7 +285,9 @@ def _apply_effects(dossier: Dossier, action: Action, status: Status, new_status:
         if dossier.channel != Channel.ONLINE.value:
             dossier.applicant.setdefault("registered_by", actor.id)
     elif action == Action.ACCEPT:
-        data.payload["proof_code"] = _accept(dossier, plan, now, calendar, actor)
+        data.payload["proof_code"] = _accept(dossier, plan, now, calendar, actor, data.remote_area)
+        if dossier.remote_area:
+            data.payload["remote_area"] = True
     elif action == Action.FORWARD:
         _move(dossier, plan, plan.next_step(dossier.step_key) if dossier.step_key else plan.first, now, calendar,
               data, handover)

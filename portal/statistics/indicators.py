@@ -31,18 +31,19 @@ def procedures_by_level(scope: Scope | None = None) -> dict[int, int]:
     return counts
 
 
-PERMIT_WORDS = "giấy phép"
+PERMIT_WORDS = "giấy phép"  # no longer used to find permits: procedures carry a ``permit`` flag
 
 
 def permit_online_ratio(period: Period, scope: Scope | None = None) -> Ratio:
-    """Permit dossiers (procedures whose name contains "giấy phép") received online / received."""
+    """Permit dossiers (procedures flagged ``permit`` in the catalogue: permits, licences,
+    certificates) received online / received."""
     scope = scope or Scope()
     start, end = utc_bound(period.start_at), utc_bound(period.end_at)
     received = and_(D.c.received_at >= start, D.c.received_at < end)
     row = db.session.execute(
         select(tally(and_(received, D.c.channel == Channel.ONLINE.value)).label("n"), tally(received).label("d"))
         .select_from(dossiers_and_procedures())
-        .where(func.lower(P.c.name_vi).contains(PERMIT_WORDS), *scope.conditions())
+        .where(P.c.permit.is_(True), *scope.conditions())
     ).one()
     return Ratio(int(row.n or 0), int(row.d or 0))
 

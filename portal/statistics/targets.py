@@ -6,7 +6,7 @@ Metrics (the actual value a target is compared with; docs/statistics.md):
 - ``level4_share_of_eligible``: level-4 procedures / procedures eligible for online filing
   (levels 3 and 4), in percent. "Đủ điều kiện" has no list at hand (check): the procedures that
   are already filed online are taken as the eligible ones.
-- ``permit_online_share``: dossiers of permit procedures (name contains "giấy phép") received
+- ``permit_online_share``: dossiers of permit procedures (catalogue flag ``permit``) received
   online in the period / received in the period, in percent.
 - ``online_rate_level34``: dossiers of level 3 and 4 procedures received online / received.
 - ``on_time_rate``: (early + on time) / processed in the period.
