@@ -93,3 +93,18 @@ def test_the_apology_carries_its_own_code(client, pages, office):
     page = _page(client, printed)
     assert "Xin lỗi và hẹn lại" in page and "Tính lại hôm nay cho cùng kết quả" in page
     assert new_due.astimezone(RECEIVED.tzinfo).strftime("%H:%M %d/%m/%Y") in page
+
+
+def test_the_api_gives_the_same_check(client, office):
+    dossier = _accepted(office)
+    proof = _proof(dossier.id, "receipt")
+    body = client.get(f"/api/v1/appointments/{proof.code}").get_json()
+    assert body["kind"] == "receipt" and body["recomputed"]["matches"] and not body["recomputed"]["calendar_changed"]
+    assert {"date": "2027-01-01", "kind": "public_holiday"}.items() <= body["calculation"]["calendar_entries"][0].items()
+    set_override(date(2026, 12, 31), "day_off", "Nghỉ bù thử nghiệm", None)
+    db.session.commit()
+    body = client.get(f"/api/v1/appointments/{proof.code}").get_json()
+    assert body["recomputed"]["calendar_changed"] and not body["recomputed"]["matches"]
+    assert body["recomputed"]["added"][0]["date"] == "2026-12-31"
+    missing = client.get("/api/v1/appointments/ABCDE-FGHJK")
+    assert missing.status_code == 404 and missing.get_json()["error"]["code"]
