@@ -143,3 +143,29 @@ def test_the_page_warns_that_an_apology_is_due_and_prepares_it(client, pages, of
     after = status_of(dossier.id)
     assert after.extended_at is not None and after.due_at > before
     assert 'id="apology-warning"' not in client.get(f"/mot-cua/ho-so/{dossier.id}").get_data(as_text=True)
+
+
+def test_apology_rules_on_the_api(client, office):
+    dossier = _in_process_with_fee(office, start=utcnow() - timedelta(hours=2))  # the API acts now
+    headers = _token(client, office.agency_leader)
+    url = f"/api/v1/dossiers/{dossier.id}/actions/apologize"
+    earlier = dossier.due_at.astimezone(T0.tzinfo) - timedelta(hours=1)
+    response = client.post(url, json={"version": dossier.version, "reason": "Chờ xác minh",
+                                      "new_due_at": earlier.isoformat()}, headers=headers)
+    assert response.status_code == 422 and response.get_json()["error"]["code"] == "guard_new_due_after_current"
+    later = (dossier.due_at + timedelta(days=7)).astimezone(T0.tzinfo)
+    response = client.post(url, json={"version": dossier.version, "reason": "Chờ xác minh",
+                                      "new_due_at": later.isoformat()}, headers=headers)
+    assert response.status_code == 200, response.get_json()
+    again = client.post(url, json={"version": response.get_json()["version"], "reason": "Lần hai",
+                                   "new_due_at": (later + timedelta(days=3)).isoformat()}, headers=headers)
+    assert again.status_code == 409 and again.get_json()["error"]["code"] == "guard_not_yet_apologized"
+
+
+def test_no_apology_while_the_payment_is_awaited(office):
+    dossier = _in_process_with_fee(office, start=utcnow() - timedelta(hours=2))
+    act(dossier.id, "request_fee", office.specialist)
+    with pytest.raises(dossiers.DossierError) as error:
+        act(dossier.id, "apologize", office.agency_leader, reason="Chờ xác minh",
+            new_due_at=status_of(dossier.id).due_at + timedelta(days=7))
+    assert error.value.code == "clock_paused" and error.value.status == 422
