@@ -58,6 +58,7 @@ def create_app(config: dict | None = None) -> Flask:
     from portal.admin.views import bp as admin_bp
     from portal.anchors.views import bp as anchors_bp
     from portal.api import bp as api_bp
+    from portal.appointments.views import bp as appointments_bp
     from portal.auth.views import bp as auth_bp
     from portal.catalogue.views import bp as catalogue_bp
     from portal.citizen.views import bp as citizen_bp
@@ -75,6 +76,7 @@ def create_app(config: dict | None = None) -> Flask:
     app.register_blueprint(feedback_bp)
     app.register_blueprint(dashboard_bp)
     app.register_blueprint(verify_bp)
+    app.register_blueprint(appointments_bp)
     app.register_blueprint(anchors_bp)
     app.register_blueprint(admin_bp)
     app.register_blueprint(agencies_bp)

@@ -207,7 +207,7 @@ COLUMNS = (
     "holder_role", "submitted_at", "received_at", "budget_minutes", "pauses", "paused_since", "resume_status",
     "due_at", "original_due_at", "extended_at", "extended_due_at", "finished_at", "returned_at", "timeliness",
     "result_kind", "result_proposed", "result_signed", "fee_amount", "fee_paid_at", "has_files", "rated_at",
-    "created_at", "updated_at", "version", "last_event_hash", "search_text",
+    "created_at", "updated_at", "version", "last_event_hash", "search_text", "supplement_requests",
 )
 
 
@@ -407,7 +407,8 @@ def _row(rng, plan: _Plan, proc: ProcedureInfo) -> dict:
         "form_snapshot": [], "form_data": {}, "step_key": None, "step_started_at": None, "step_due_at": None,
         "holder_id": None, "holder_role": None, "submitted_at": received - timedelta(minutes=_between(rng, 5, 600))
         if channel == Channel.ONLINE.value else received, "received_at": received, "budget_minutes": budget,
-        "pauses": [], "paused_since": None, "resume_status": None, "due_at": None, "original_due_at": None,
+        "pauses": [], "paused_since": None, "resume_status": None, "supplement_requests": 0, "due_at": None,
+        "original_due_at": None,
         "extended_at": None, "extended_due_at": None, "finished_at": None, "returned_at": None, "timeliness": None,
         "result_kind": None, "result_proposed": False, "result_signed": False, "fee_amount": proc.fee,
         "fee_paid_at": None, "has_files": False, "rated_at": None, "created_at": received, "updated_at": received,
@@ -456,8 +457,8 @@ def _row(rng, plan: _Plan, proc: ProcedureInfo) -> dict:
         row["updated_at"] = row["returned_at"] or finished
     elif outcome == "supplement_requested":
         row["paused_since"] = received + timedelta(hours=rng.uniform(1, 40))
-        row["pauses"] = [[row["paused_since"].astimezone(UTC).isoformat(), None]]
         row["resume_status"] = "in_process"
+        row["supplement_requests"] = 1
     else:
         if outcome == "accepted":
             step = steps[0]
@@ -468,6 +469,8 @@ def _row(rng, plan: _Plan, proc: ProcedureInfo) -> dict:
         row["step_due_at"] = cache.due(proc.agency_id, row["step_started_at"], int(step["hours"] * 60))
         if outcome == "awaiting_fee" and not proc.fee:
             row["status"] = "in_process"
+        elif outcome == "awaiting_fee":  # waiting for the payment stops the clock (ClockRules)
+            row["paused_since"] = row["step_started_at"]
         if rng.random() < 0.03 and due > now:  # apologised once, with a later date
             row["extended_at"] = received + timedelta(days=1)
             row["due_at"] = row["extended_due_at"] = due + timedelta(days=7)
@@ -479,6 +482,10 @@ def _utc(row: dict) -> dict:
         if isinstance(value, datetime):
             row[key] = value.astimezone(UTC)
     row["search_text"] = dossier_search_text(row["code"], row["applicant"])  # Core insert: no ORM listener
+    if row["paused_since"] is not None:
+        kind = "fee" if row["status"] == "awaiting_fee" else "supplement"
+        row["pauses"] = [[row["paused_since"].isoformat(), None, kind]]
+    row.setdefault("supplement_requests", 0)
     return row
 
 

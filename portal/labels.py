@@ -376,6 +376,8 @@ PROCEDURE_ATTRIBUTE_LABELS = {
     "name_vi": _l("Tên thủ tục"), "name_en": _l("Tên thủ tục (tiếng Anh)"),
     "national_code": _l("Mã thủ tục trên Cơ sở dữ liệu quốc gia"), "level": _l("Mức độ dịch vụ công"),
     "processing_days": _l("Thời hạn giải quyết"), "online_processing_days": _l("Thời hạn khi nộp trực tuyến"),
+    "remote_processing_days": _l("Thời hạn ở vùng sâu, vùng xa"), "permit": _l("Thủ tục cấp phép"),
+    "clock_rules": _l("Quy tắc tạm dừng thời hạn"),
     "fee": _l("Phí, lệ phí"), "legal_basis": _l("Căn cứ pháp lý"), "conditions_vi": _l("Yêu cầu, điều kiện"),
     "conditions_en": _l("Yêu cầu, điều kiện (tiếng Anh)"), "applicants_vi": _l("Đối tượng thực hiện"),
     "result_vi": _l("Kết quả thực hiện"), "result_en": _l("Kết quả thực hiện (tiếng Anh)"),

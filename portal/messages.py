@@ -120,6 +120,9 @@ MESSAGES = {
     "guard_not_yet_rated": _l("Bạn đã đánh giá hồ sơ này."),
     "guard_apology_early_enough": _l("Thư xin lỗi và hẹn lại ngày trả kết quả phải được gửi chậm nhất 01 ngày làm "
                                      "việc trước ngày hẹn trả; nay đã quá thời điểm đó."),
+    "guard_repeat_supplement_justified": _l("Hồ sơ đã được yêu cầu bổ sung trước đó; yêu cầu bổ sung lần nữa cần "
+                                            "ghi rõ lý do vì sao không yêu cầu ngay từ lần đầu."),
+    "clock_paused": _l("Thời hạn giải quyết đang tạm dừng (chờ người nộp); không có ngày hẹn để hẹn lại."),
     # The office's own inputs (desk registration, action forms)
     "applicant_name_required": _l("Cần họ tên người nộp."),
     "bad_id_number": _l("Số định danh gồm 9 hoặc 12 chữ số."),
@@ -258,6 +261,11 @@ MESSAGES = {
     "catalogue_bad_fee": _l("Số tiền phí, lệ phí phải là số nguyên từ 0 đến %(max)s (đồng)."),
     "catalogue_bad_legal_basis": _l("Căn cứ pháp lý là danh sách văn bản, mỗi văn bản một dòng."),
     "catalogue_bad_national_code": _l("Mã thủ tục quốc gia dài tối đa 32 ký tự."),
+    "catalogue_bad_remote_days": _l("Thời hạn ở vùng sâu, vùng xa để trống hoặc là số ngày nguyên, không ít hơn "
+                                    "thời hạn chung và không quá %(max)s."),
+    "catalogue_bad_clock_rules": _l("Quy tắc tạm dừng thời hạn chỉ gồm supplement_pauses và fee_pauses, mỗi khóa "
+                                    "nhận true hoặc false."),
+    "catalogue_bad_permit": _l("Khóa permit (thủ tục cấp phép) nhận true hoặc false."),
     "catalogue_not_a_list": _l("Cần một danh sách, mỗi mục một dòng dạng - {khóa: giá trị}."),
     "catalogue_document_keys_repeat": _l("Thành phần hồ sơ: hai giấy tờ trùng mã (key)."),
     "catalogue_document_incomplete": _l("Thành phần hồ sơ: giấy tờ “%(key)s” cần đủ các khóa %(keys)s."),

@@ -45,6 +45,8 @@ Public holidays
 
 from __future__ import annotations
 
+import hashlib
+import json
 from bisect import bisect_left, bisect_right
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -359,6 +361,41 @@ class WorkingCalendar:
             ordinals = self._working_ordinals(year)
             count += bisect_right(ordinals, last.toordinal()) - bisect_left(ordinals, first.toordinal())
         return max(count, 0)
+
+    # -- what a calculation used ------------------------------------------------------------
+
+    def entries_between(self, first: date, last: date) -> list[tuple[date, str]]:
+        """The days of ``first`` .. ``last`` (VN-local dates) on which this calendar departs from
+        the plain week, in date order, each with its kind: ``public_holiday`` (the holidays
+        provider), ``day_off`` (an announced extra day off), ``working_day`` (an announced
+        working day, e.g. a swapped Saturday) or ``swapped_working_day`` (a swap the provider
+        knows). These, with the opening hours and the weekend, are what an appointment computed
+        over that span depends on."""
+        entries: list[tuple[date, str]] = []
+        day = first
+        while day <= last:
+            if day in self.extra_working_days:
+                entries.append((day, "working_day"))
+            elif day in self.extra_days_off:
+                entries.append((day, "day_off"))
+            elif day in self.public_days_off(day.year):
+                entries.append((day, "public_holiday"))
+            elif day in self._swapped[day.year] and day.weekday() in self.weekend:
+                entries.append((day, "swapped_working_day"))
+            day += timedelta(days=1)
+        return entries
+
+    def fingerprint(self, first: date, last: date) -> str:
+        """SHA-256 of everything a working-time calculation over ``first`` .. ``last`` depends
+        on: opening hours, weekend and ``entries_between``. The same calendar gives the same
+        hash; any change that could move an appointment in that span gives another."""
+        content = {
+            "span": [first.isoformat(), last.isoformat()],
+            "hours": [list(span) for span in self._spans],
+            "weekend": list(self.weekend),
+            "entries": [[d.isoformat(), kind] for d, kind in self.entries_between(first, last)],
+        }
+        return hashlib.sha256(json.dumps(content, sort_keys=True).encode()).hexdigest()
 
     def _working_ordinals(self, year: int) -> list[int]:
         """The working days of ``year`` as sorted ordinals (cached per calendar)."""

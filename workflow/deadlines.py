@@ -12,12 +12,22 @@ Rules
 * **Clock pauses** (``Clock``). A supplement request stops the clock and the applicant's answer
   restarts it: time already used counts (NĐ 61/2018), the rest of the budget runs from the answer.
   While a pause is open there is no due date (``None``); ``remaining_minutes`` gives the frozen
-  balance. Any number of rounds. Whether waiting for a fee also pauses the clock depends on the
-  procedure; the portal decides which intervals it passes as pauses.
+  balance. Any number of rounds. Each pause says what it waited for (``PauseKind``).
+* **What stops the clock** (``ClockRules``). Waiting for the applicant does not count against the
+  agency: by default both the supplement rounds and the wait for the applicant's payment (status
+  6, from the fee request to the confirmed payment) pause the clock. A procedure whose own text
+  says otherwise sets ``supplement_pauses`` or ``fee_pauses`` to false in its catalogue entry
+  (``clock_rules``); ``ClockRules.pauses_for`` is the one place that decides.
+* **Supplement rounds.** Every request is counted. The law asks for the documents to be listed
+  *once* (NĐ 61/2018 art. 16, 19); a second or later request is accepted only with a stated
+  reason why it was not asked for the first time (``repeat_supplement_refusal``).
 * **Extension** (apology, Mẫu 04). The new appointment is fixed by the leader, once per dossier
   (``ExtensionAlreadyUsed`` on a second time) and must be later than the current due date
   (``ExtensionNotLater``). A supplement round opened *after* the extension moves the new date by
   the working time it lasted.
+* **Apology warning.** Two working days (``APOLOGY_WARNING_DAYS``) before the due date the
+  officer is told that an apology is due (``apology_due_soon``); the apology itself must come at
+  least one working day before (``apology_in_time``).
 * **Timeliness** (``classify``), as in Vietnamese reporting:
   *early* ("trước hạn") - finished on an earlier calendar day (VN time) than the due date's day;
   *on time* ("đúng hạn") - finished on the due date's day, no later than the due time;
@@ -28,8 +38,10 @@ Rules
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from datetime import datetime
+from enum import StrEnum
 from typing import Literal, TypedDict
 
 from .calendar import (
@@ -70,6 +82,17 @@ def due_at(received_at: datetime, processing_days: float, calendar: WorkingCalen
     return calendar.add_working_minutes(received_at, minutes)
 
 
+def legal_days(processing_days: float, *, online_days: float | None = None, remote_days: float | None = None,
+               online: bool = False, remote: bool = False) -> float:
+    """The legal time limit of one dossier: the procedure's limit, or its longer limit for remote
+    and difficult areas when the handling agency is in one (``remote``); an online filing gets
+    the procedure's shorter online limit if it has one."""
+    days = remote_days if remote and remote_days else processing_days
+    if online and online_days:
+        days = min(days, online_days)
+    return days
+
+
 def extend_due(current_due: datetime, new_due: datetime, *, already_extended: bool) -> datetime:
     """Check an apology's new appointment and return it (VN time, whole minutes)."""
     if already_extended:
@@ -85,15 +108,81 @@ def apology_in_time(issued_at: datetime, due: datetime, calendar: WorkingCalenda
     return calendar.working_minutes_between(issued_at, due) >= MINUTES_PER_WORKING_DAY
 
 
+#: How many working days before the due date the officer is warned that an apology is due.
+APOLOGY_WARNING_DAYS = 2
+
+
+def apology_due_soon(now: datetime, due: datetime | None, calendar: WorkingCalendar) -> bool:
+    """True from ``APOLOGY_WARNING_DAYS`` working days before ``due`` until ``due``: the dossier
+    will be late unless finished, and the apology must go out while it still may (at least one
+    working day before)."""
+    if due is None:
+        return False
+    left = calendar.working_minutes_between(now, due)
+    return 0 < left <= APOLOGY_WARNING_DAYS * MINUTES_PER_WORKING_DAY
+
+
+def suggested_new_due(due: datetime, extra_minutes: int, calendar: WorkingCalendar) -> datetime:
+    """A new appointment for a prepared apology: ``extra_minutes`` of working time (at least one
+    working day) after the current due date."""
+    return calendar.add_working_minutes(due, max(int(extra_minutes), MINUTES_PER_WORKING_DAY))
+
+
+def repeat_supplement_refusal(previous_requests: int, repeat_reason: str) -> str | None:
+    """Why a supplement request may not be made (``None``: it may). The first request needs only
+    its ordinary reason; a second or later one needs the reason why it was not asked for the
+    first time (the law asks for the missing documents to be listed once)."""
+    if previous_requests > 0 and not (repeat_reason or "").strip():
+        return "repeat_reason_required"
+    return None
+
+
+class PauseKind(StrEnum):
+    """What a pause of the clock waits for."""
+
+    SUPPLEMENT = "supplement"  # the applicant's supplement (status 5)
+    FEE = "fee"  # the applicant's payment (status 6)
+
+
+@dataclass(frozen=True)
+class ClockRules:
+    """Which waits for the applicant stop the clock; see the module docstring."""
+
+    supplement_pauses: bool = True
+    fee_pauses: bool = True
+
+    KEYS = ("supplement_pauses", "fee_pauses")
+
+    @classmethod
+    def from_mapping(cls, data: Mapping[str, object] | None) -> ClockRules:
+        """The rules from a catalogue entry's ``clock_rules`` (missing keys: the defaults);
+        ``ValueError`` for an unknown key or a value that is not true/false."""
+        data = data or {}
+        unknown = sorted(set(data) - set(cls.KEYS))
+        if unknown:
+            raise ValueError(f"unknown clock rules: {unknown}")
+        for key, value in data.items():
+            if not isinstance(value, bool):
+                raise ValueError(f"clock rule {key} must be true or false")
+        return cls(**{k: bool(v) for k, v in data.items()})
+
+    def pauses_for(self, kind: PauseKind | str) -> bool:
+        """Whether waiting for ``kind`` stops the clock."""
+        kind = PauseKind(kind)
+        return self.supplement_pauses if kind is PauseKind.SUPPLEMENT else self.fee_pauses
+
+
 @dataclass(frozen=True)
 class Pause:
-    """A stop of the clock: from the supplement request to the answer (``None`` while open)."""
+    """A stop of the clock: from the request to the applicant's answer (``None`` while open)."""
 
     started_at: datetime
     ended_at: datetime | None = None
+    kind: PauseKind = PauseKind.SUPPLEMENT
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "started_at", floor_minute(self.started_at))
+        object.__setattr__(self, "kind", PauseKind(self.kind))
         if self.ended_at is not None:
             object.__setattr__(self, "ended_at", floor_minute(self.ended_at))
             if self.ended_at < self.started_at:
@@ -159,17 +248,18 @@ class Clock:
     def is_extended(self) -> bool:
         return self.extended_due is not None
 
-    def pause(self, at: datetime) -> Clock:
-        """Stop the clock at ``at`` (supplement requested)."""
+    def pause(self, at: datetime, kind: PauseKind = PauseKind.SUPPLEMENT) -> Clock:
+        """Stop the clock at ``at`` (supplement requested, fee requested)."""
         if self.is_paused:
             raise DeadlineError("the clock is already paused")
-        return replace(self, pauses=self.pauses + (Pause(at),))
+        return replace(self, pauses=self.pauses + (Pause(at, None, kind),))
 
     def resume(self, at: datetime) -> Clock:
-        """Restart the clock at ``at`` (the applicant answered)."""
+        """Restart the clock at ``at`` (the applicant answered, or paid)."""
         if not self.is_paused:
             raise DeadlineError("the clock is not paused")
-        return replace(self, pauses=self.pauses[:-1] + (Pause(self.pauses[-1].started_at, at),))
+        last = self.pauses[-1]
+        return replace(self, pauses=self.pauses[:-1] + (Pause(last.started_at, at, last.kind),))
 
     def extend(self, new_due: datetime, at: datetime) -> Clock:
         """Set the apology's new appointment (once; later than the current due date)."""

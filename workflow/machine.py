@@ -27,6 +27,8 @@ Decisions
   *in_process*; the portal stores the status it came from and passes it back as
   ``Context.resume_status`` when the applicant answers (``supplement``), and the dossier returns
   to that status (one table row per possible resume status, guarded by ``resume_is_<status>``).
+  A second or later request needs the reason why it was not asked the first time
+  (``repeat_supplement_justified``; the portal counts the requests).
 * **fees.** ``request_fee`` (*in_process* -> *awaiting_fee*, guard ``fee_due``) and ``pay_fee``
   (-> *in_process*, guard ``fee_paid``: the payment is confirmed). A fee collected when the result
   is handed over is checked by ``return_result``'s ``fee_paid`` guard.
@@ -51,6 +53,7 @@ from datetime import datetime
 
 from statemachine import State, StateMachine
 
+from .deadlines import repeat_supplement_refusal
 from .states import FINAL_STATUSES, PROCESSING_ROLES, Action, Role, Status
 
 # ---------------------------------------------------------------------------------------------
@@ -111,6 +114,9 @@ class Context:
     new_due: datetime | None = None
     resume_status: Status | None = None
     rated: bool = False
+    # Supplement requests already made on this dossier, and the reason a further one is needed.
+    supplement_requests: int = 0
+    repeat_reason: str = ""
 
 
 def _resume_is(status: Status) -> Callable[[Context], bool]:
@@ -133,6 +139,9 @@ GUARDS: dict[str, Callable[[Context], bool]] = {
         ctx.current_due is not None and ctx.new_due is not None and ctx.new_due > ctx.current_due
     ),
     "not_yet_rated": lambda ctx: not ctx.rated,
+    "repeat_supplement_justified": lambda ctx: (
+        repeat_supplement_refusal(ctx.supplement_requests, ctx.repeat_reason) is None
+    ),
     "resume_is_submitted": _resume_is(Status.SUBMITTED),
     "resume_is_accepted": _resume_is(Status.ACCEPTED),
     "resume_is_in_process": _resume_is(Status.IN_PROCESS),
@@ -178,15 +187,16 @@ def _rows() -> Iterable[Transition]:
     yield T(S.DRAFT, A.SUBMIT, S.SUBMITTED, _CITIZEN | _DESK, ("documents_complete",))
     yield T(S.SUBMITTED, A.ACCEPT, S.ACCEPTED, _DESK, ("documents_complete",))
     yield T(S.SUBMITTED, A.REFUSE_INTAKE, S.NOT_ACCEPTED, _DESK, ("reason_given",))
-    yield T(S.SUBMITTED, A.REQUEST_SUPPLEMENT, S.SUPPLEMENT_REQUESTED, _DESK, ("reason_given",))
-    yield T(S.ACCEPTED, A.REQUEST_SUPPLEMENT, S.SUPPLEMENT_REQUESTED, _DESK, ("reason_given",))
+    supplement_guards = ("reason_given", "repeat_supplement_justified")
+    yield T(S.SUBMITTED, A.REQUEST_SUPPLEMENT, S.SUPPLEMENT_REQUESTED, _DESK, supplement_guards)
+    yield T(S.ACCEPTED, A.REQUEST_SUPPLEMENT, S.SUPPLEMENT_REQUESTED, _DESK, supplement_guards)
     yield T(S.ACCEPTED, A.FORWARD, S.IN_PROCESS, _DESK)
     yield T(
         S.IN_PROCESS,
         A.REQUEST_SUPPLEMENT,
         S.SUPPLEMENT_REQUESTED,
         frozenset({R.SPECIALIST, R.UNIT_LEADER}),
-        ("reason_given",),
+        supplement_guards,
     )
     for resume in (S.SUBMITTED, S.ACCEPTED, S.IN_PROCESS):
         yield T(

@@ -57,6 +57,9 @@ class ProcedureForm(ReasonMixin, FlaskForm):
                                   validators=[DataRequired(NUMBER_MESSAGE), Regexp(WHOLE, message=NUMBER_MESSAGE)])
     online_processing_days = StringField(_l("Thời hạn khi nộp trực tuyến (ngày làm việc, để trống nếu như trên)"),
                                          validators=[Optional(), Regexp(WHOLE, message=NUMBER_MESSAGE)])
+    remote_processing_days = StringField(_l("Thời hạn ở vùng sâu, vùng xa (ngày làm việc, để trống nếu như trên)"),
+                                         validators=[Optional(), Regexp(WHOLE, message=NUMBER_MESSAGE)])
+    permit = BooleanField(_l("Thủ tục cấp giấy phép, giấy chứng nhận, chứng chỉ (tính vào chỉ tiêu cấp phép)"))
     fee_amount = StringField(_l("Phí, lệ phí (đồng)"),
                              validators=[DataRequired(NUMBER_MESSAGE), Regexp(WHOLE, message=NUMBER_MESSAGE)])
     fee_text_vi = TextAreaField(_l("Phí, lệ phí (mô tả)"), validators=[DataRequired(_l("Vui lòng mô tả phí, lệ phí."))])
@@ -79,13 +82,14 @@ class ProcedureForm(ReasonMixin, FlaskForm):
         """Fill the form with the live procedure."""
         p = procedure
         for name in ("name_vi", "name_en", "fee_text_vi", "fee_text_en", "fee_basis", "conditions_vi",
-                     "conditions_en", "applicants_vi", "result_vi", "result_en", "is_published"):
+                     "conditions_en", "applicants_vi", "result_vi", "result_en", "is_published", "permit"):
             getattr(self, name).data = getattr(p, name)
         self.base_version.data = str(p.version)
         self.national_code.data = p.national_code or ""
         self.level.data = str(p.level)
         self.processing_days.data = str(p.processing_days)
         self.online_processing_days.data = "" if p.online_processing_days is None else str(p.online_processing_days)
+        self.remote_processing_days.data = "" if p.remote_processing_days is None else str(p.remote_processing_days)
         self.fee_amount.data = str(p.fee_amount)
         self.legal_basis.data = "\n".join(p.legal_basis)
         self.documents.data = as_lines([{k: v for k, v in d.items() if k != "template_file"} for d in p.documents])
@@ -99,10 +103,12 @@ class ProcedureForm(ReasonMixin, FlaskForm):
         if any(value is None for value in lists.values()):
             return None
         online = (self.online_processing_days.data or "").strip()
+        remote = (self.remote_processing_days.data or "").strip()
         return {
             "name_vi": self.name_vi.data.strip(), "name_en": self.name_en.data.strip(),
             "national_code": (self.national_code.data or "").strip() or None, "level": int(self.level.data),
             "processing_days": int(self.processing_days.data), "online_processing_days": int(online) if online else None,
+            "remote_processing_days": int(remote) if remote else None, "permit": bool(self.permit.data),
             "fee": {"amount": int(self.fee_amount.data), "text_vi": _text(self.fee_text_vi),
                     "text_en": _text(self.fee_text_en) or _text(self.fee_text_vi), "basis": _text(self.fee_basis) or None},
             "legal_basis": [line.strip() for line in self.legal_basis.data.splitlines() if line.strip()],

@@ -31,6 +31,7 @@ bp = Blueprint("admin_procedures", __name__, url_prefix="/quan-tri/thu-tuc", tem
 PROBLEM_FIELDS = {
     "catalogue_name_required": "name_vi", "catalogue_bad_level": "level", "catalogue_bad_days": "processing_days",
     "catalogue_bad_online_days": "online_processing_days", "catalogue_fee_text_required": "fee_text_vi",
+    "catalogue_bad_remote_days": "remote_processing_days",
     "catalogue_bad_fee": "fee_amount", "catalogue_bad_legal_basis": "legal_basis",
     "catalogue_bad_national_code": "national_code", "catalogue_document_keys_repeat": "documents",
     "catalogue_document_incomplete": "documents", "catalogue_bad_document": "documents",

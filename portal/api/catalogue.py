@@ -9,6 +9,7 @@ from portal.catalogue.schema import form_json_schema
 from portal.errors import api_error
 from portal.models import Agency, Procedure
 from portal.models.agency import AGENCY_LEVELS
+from portal.text import public_text
 
 MAX_PER_PAGE = 100
 
@@ -36,31 +37,38 @@ def procedure_summary(p: Procedure) -> dict:
         "level_name": {3: "một phần", 4: "toàn trình"}.get(p.level, "thông tin"),
         "processing_days": p.processing_days,
         "online_processing_days": p.online_processing_days,
-        "fee": {"amount": p.fee_amount, "text": p.fee_text_vi, "basis": p.fee_basis},
+        "fee": {"amount": p.fee_amount, "text": public_text(p.fee_text_vi),
+                "basis": public_text(p.fee_basis) if p.fee_basis else p.fee_basis},
+        "permit": p.permit,
     }
 
 
 def procedure_detail(p: Procedure) -> dict:
     return {
         **procedure_summary(p),
-        "legal_basis": p.legal_basis,
-        "conditions": p.conditions_vi,
-        "applicants": p.applicants_vi,
+        "legal_basis": [public_text(item) for item in p.legal_basis],
+        "conditions": public_text(p.conditions_vi),
+        "applicants": public_text(p.applicants_vi),
+        "remote_processing_days": p.remote_processing_days,
         "documents": [_document(p, document) for document in p.documents],
         "form": form_json_schema(p.form_schema, p.name_vi),
         "form_version": p.form_version,
         "version": p.version,
         "steps": p.steps,
-        "result": p.result_vi,
+        "result": public_text(p.result_vi),
         "result_delivery": p.result_delivery,
-        "source": p.source,
+        # the public description of where the entry comes from; the catalogue's internal
+        # verification notes (note_vi, verified) stay on the administration pages
+        "source": {"description_vi": public_text((p.source or {}).get("description_vi"))},
     }
 
 
 def _document(p: Procedure, document: dict) -> dict:
     template_url = (url_for("catalogue.template_file", code=p.code, key=document["key"], _external=True)
                     if document.get("template_file") else None)
-    return {**document, "name": document.get("name_vi"), "template_url": template_url}
+    public = {**document, "name_vi": public_text(document.get("name_vi")),
+              "template": public_text(document["template"]) if document.get("template") else document.get("template")}
+    return {**public, "name": public["name_vi"], "template_url": template_url}
 
 
 def _int_arg(name: str, default: int | None, low: int, high: int):
@@ -126,6 +134,7 @@ OPENAPI_SCHEMAS = {
             "processing_days": {"type": "integer"}, "online_processing_days": nullable("integer"),
             "fee": {"type": "object", "properties": {"amount": {"type": "integer"}, "text": {"type": "string"},
                                                      "basis": nullable("string")}},
+            "permit": {"type": "boolean", "description": "grants a permit, licence or certificate"},
         },
     },
     "Procedure": {"allOf": [ref("ProcedureSummary"), {
@@ -133,6 +142,8 @@ OPENAPI_SCHEMAS = {
         "required": ["documents", "form", "steps"],
         "properties": {
             "legal_basis": {"type": "array"}, "conditions": {"type": "string"}, "applicants": {"type": "string"},
+            "remote_processing_days": {**nullable("integer"), "description": "the longer time limit for agencies "
+                                       "in remote and difficult areas (vùng sâu, vùng xa), if the procedure has one"},
             "documents": {"type": "array", "items": {"type": "object", "required": ["key", "name", "required"], "properties": {
                 "key": {"type": "string"}, "name": {"type": "string"}, "name_vi": {"type": "string"},
                 "name_en": {"type": "string"}, "required": {"type": "boolean"}, "multiple": {"type": "boolean"},

@@ -67,7 +67,7 @@ def _action_values(body: dict) -> dict:
     """The JSON body as the plain values every door passes to ``commands.run``."""
     values = {key: body.get(key) for key in (
         "version", "reason", "items", "new_due_at", "assignee_id", "delivery", "checked", "generate", "draft_name",
-        "result_kind")}
+        "result_kind", "repeat_reason", "remote_area")}
     values["reason"] = body.get("reason") if body.get("reason") is not None else body.get("comment")
     if body.get("draft_base64") is not None:
         try:
@@ -130,6 +130,10 @@ OPENAPI_PATHS = {
             "requestBody": body_doc({"type": "object", "properties": {
                 "version": {"type": "integer", "description": "the version of the dossier acted on (required for staff)"},
                 "reason": {"type": "string"}, "comment": {"type": "string"},
+                "remote_area": {"type": "boolean", "description": "accept: the case is one of a remote and difficult "
+                                "area (vùng sâu, vùng xa): the procedure's longer time limit applies, if it has one"},
+                "repeat_reason": {"type": "string", "description": "request_supplement after an earlier request: "
+                                  "why it was not asked the first time (required then)"},
                 "new_due_at": {"type": "string", "format": "date-time"}, "assignee_id": {"type": "integer"},
                 "items": {"type": "array", "items": {"type": "string"}},
                 "checked": {"type": "array", "items": {"type": "string"}},

@@ -12,6 +12,7 @@ from __future__ import annotations
 from flask import jsonify
 
 from portal.api import (
+    appointments,
     auth,
     catalogue,
     dossiers,
@@ -51,7 +52,7 @@ SPEC = {
 
 
 #: Every module of the API, in the order of the published document.
-MODULES = (auth, catalogue, dossiers, filing, office, feedback, verify, stats, national, messaging)
+MODULES = (auth, catalogue, dossiers, filing, office, feedback, verify, appointments, stats, national, messaging)
 
 
 def full_spec() -> dict:

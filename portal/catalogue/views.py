@@ -15,6 +15,7 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
+from flask_login import current_user
 from wtforms.fields.choices import SelectChoice
 
 from portal.catalogue.forms import CatalogueSearchForm
@@ -28,6 +29,8 @@ from portal.catalogue.queries import (
 from portal.i18n import current_language
 from portal.operations.procedures import template_of
 from portal.storage import read_blob
+from portal.text import public_text
+from workflow.states import Role
 
 bp = Blueprint("catalogue", __name__, template_folder="templates")
 
@@ -62,7 +65,15 @@ def detail(code: str):
     procedure = get_procedure(code)
     if procedure is None:
         abort(404)
-    return render_template("catalogue/detail.html", procedure=procedure)
+    return render_template("catalogue/detail.html", procedure=procedure, public=_public_text_for_viewer())
+
+
+def _public_text_for_viewer():
+    """The catalogue's texts as this visitor reads them: administrators see the internal
+    verification notes ("chưa xác minh ...") they work on, everyone else does not."""
+    if current_user.is_authenticated and current_user.role == Role.ADMIN.value:
+        return lambda text: text or ""
+    return public_text
 
 
 @bp.get("/thu-tuc/<code>/mau/<key>")

@@ -11,6 +11,7 @@ from .data import (
     DocumentLine,
     HandoverRow,
     Header,
+    ProofStamp,
     ReceiptData,
     RefusalData,
     RegisterData,
@@ -31,6 +32,7 @@ from .formsets import FORM_SETS, form_info
 from .register import register_xlsx, render_register
 
 __all__ = [
+    "ProofStamp",
     "FORM_SETS",
     "RESULT_LABELS",
     "VN_TZ",

@@ -16,6 +16,15 @@ HandoverResult = Literal["early", "on_time", "late"]
 
 
 @dataclass(frozen=True)
+class ProofStamp:
+    """A provable appointment's verification code as printed ("ABCDE-FGHJK") and the address of
+    its public page (drawn by ``portal.documents.proof``)."""
+
+    code: str
+    url: str
+
+
+@dataclass(frozen=True)
 class Applicant:
     full_name: str
     id_number: str
@@ -70,6 +79,7 @@ class ReceiptData:
     register_entry: str
     officer_name: str
     lookup_url: str
+    proof: ProofStamp | None = None  # the appointment's verification code and page (portal.documents.proof)
 
 
 @dataclass(frozen=True)
@@ -112,6 +122,7 @@ class ApologyData:
     agency_name: str | None = None
     # "Nơi nhận" of the letter (the applicant comes first by itself; "Lưu: VT" last).
     recipients: list[str] = field(default_factory=list)
+    proof: ProofStamp | None = None  # the new appointment's verification code and page
 
 
 @dataclass(frozen=True)

@@ -53,6 +53,7 @@ from .formsets import (
     SUPPLEMENT_REQUEST,
     form_info,
 )
+from .proof import proof_block
 from .register import register_xlsx, render_register
 
 __all__ = [
@@ -220,6 +221,7 @@ def render_receipt(data: ReceiptData, form_set: str = DEFAULT_FORM_SET) -> Rende
         Spacer(1, 3 * mm),
         Paragraph(f"<b>Ghi chú:</b> {esc(RECEIPT_NOTE)}", st.note),
     ]))
+    story += proof_block(st, data.proof)
     pdf, pages = build_pdf(story, title=f"{title} - {data.dossier_code}")
     return RenderedForm(pdf, {"officer": boxes["officer"]}, boxes.get("qr"), pages)
 
@@ -354,6 +356,7 @@ def render_apology(data: ApologyData, form_set: str = DEFAULT_FORM_SET) -> Rende
         ),
         recipients_block(st, f"Ông/Bà {data.addressee}", data.recipients),
     ]
+    story += proof_block(st, data.proof)
     pdf, pages = build_pdf(story, title=f"{title} - {data.dossier_code}")
     return RenderedForm(pdf, {"head": boxes["head"]}, None, pages)
 

@@ -5,6 +5,7 @@ from portal.models.anchor import AuditAnchor
 from portal.models.audit import AuditChainHead, AuditEntry
 from portal.models.demo import DemoRun
 from portal.models.dossier import (
+    AppointmentProof,
     CalendarOverride,
     Dossier,
     DossierCodeCounter,
@@ -46,3 +47,4 @@ __all__ += ["UploadSession", "AuditChainHead", "PasswordReset", "CitizenDataSour
 __all__ += ["DocumentRegisterCounter", "RegisteredDocument"]
 __all__ += ["QueueCount", "QueueDueCount"]
 __all__ += ["DemoRun"]
+__all__ += ["AppointmentProof"]

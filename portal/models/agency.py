@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from sqlalchemy import CheckConstraint, ForeignKey, String
+from sqlalchemy import CheckConstraint, ForeignKey, String, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.extensions import db
@@ -50,6 +50,9 @@ class Agency(db.Model):
     place_name: Mapped[str | None] = mapped_column(String(100))
     # The agency's abbreviation in document numbers ("05/QĐ-SYT": SYT); empty: from its printed name.
     document_symbol: Mapped[str | None] = mapped_column(String(32))
+    # In a remote and difficult area (vùng sâu, vùng xa): procedures with a longer limit for
+    # such areas (``Procedure.remote_processing_days``) get it here.
+    remote_area: Mapped[bool] = mapped_column(default=False, server_default=false())
 
     parent: Mapped[Agency | None] = relationship(remote_side=[id], foreign_keys=[parent_id])
     one_stop_unit: Mapped[Agency | None] = relationship(remote_side=[id], foreign_keys=[one_stop_unit_id])

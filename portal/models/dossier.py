@@ -107,6 +107,11 @@ class Dossier(db.Model):
     pauses: Mapped[list] = mapped_column(JSONType, default=list)
     paused_since: Mapped[datetime | None] = mapped_column(UTCDateTime)
     resume_status: Mapped[str | None] = mapped_column(String(32))
+    # How many times the applicant was asked to supplement (a second time needs a reason).
+    # The desk marked the case as one of a remote and difficult area at reception: the procedure's
+    # longer limit for such areas applies (as it does for every dossier of an agency marked so).
+    remote_area: Mapped[bool] = mapped_column(default=False, server_default=false())
+    supplement_requests: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     original_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     extended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
@@ -208,6 +213,27 @@ class DossierCodeCounter(db.Model):
     agency_id: Mapped[int] = mapped_column(ForeignKey("agencies.id"), primary_key=True)
     day: Mapped[date] = mapped_column(Date, primary_key=True)
     last_sequence: Mapped[int] = mapped_column(Integer)
+
+
+class AppointmentProof(db.Model):
+    """How an appointment printed on a receipt or an apology was computed, kept so that anyone
+    holding the paper can check it (``portal.operations.proofs``): the short code printed with
+    the QR code, the inputs of the calculation, the calendar entries it used and the hash of the
+    calendar as it stood then."""
+
+    __tablename__ = "appointment_proofs"
+    __table_args__ = (CheckConstraint("kind IN ('receipt', 'apology')", name="kind_known"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(16), unique=True)
+    dossier_id: Mapped[int] = mapped_column(ForeignKey("dossiers.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    computed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    due_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    calculation: Mapped[dict] = mapped_column(JSONType, default=dict)
+    calendar_hash: Mapped[str] = mapped_column(String(64))
+
+    dossier: Mapped[Dossier] = relationship()
 
 
 class CalendarOverride(db.Model):

@@ -3,7 +3,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    false,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.extensions import db
@@ -55,6 +64,14 @@ class Procedure(db.Model):
     level: Mapped[int] = mapped_column(Integer, index=True)
     processing_days: Mapped[int] = mapped_column(Integer)
     online_processing_days: Mapped[int | None] = mapped_column(Integer)
+    # The longer limit for agencies in remote and difficult areas (vùng sâu, vùng xa), when the
+    # procedure's text has one (complaints: Luật Khiếu nại art. 28, 37).
+    remote_processing_days: Mapped[int | None] = mapped_column(Integer)
+    # Which waits for the applicant stop the clock, when the text differs from the default
+    # (``workflow.deadlines.ClockRules``): {"fee_pauses": false}.
+    clock_rules: Mapped[dict | None] = mapped_column(JSONType)
+    # The procedure grants a permit, licence or certificate (the "permit" statistics target).
+    permit: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     fee_amount: Mapped[int] = mapped_column(Integer, default=0)
     fee_text_vi: Mapped[str] = mapped_column(Text)
     fee_text_en: Mapped[str] = mapped_column(Text)
@@ -110,6 +127,8 @@ class ProcedureTerms:
     processing_days: int
     online_processing_days: int | None
     fee_amount: int
+    remote_processing_days: int | None = None
+    clock_rules: dict | None = None
 
     @property
     def total_step_hours(self) -> float:
@@ -140,4 +159,6 @@ class ProcedureVersion(db.Model):
         return ProcedureTerms(documents=s["documents"], form_schema=s["form"], steps=s["steps"],
                               processing_days=s["processing_days"],
                               online_processing_days=s["online_processing_days"],
-                              fee_amount=int(s["fee"].get("amount") or 0))
+                              fee_amount=int(s["fee"].get("amount") or 0),
+                              remote_processing_days=s.get("remote_processing_days"),
+                              clock_rules=s.get("clock_rules"))

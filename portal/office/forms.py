@@ -76,6 +76,7 @@ class ActionForm(FlaskForm):
     idempotency_key = HiddenField(validators=[Optional(), Length(max=100)])
     reason = TextAreaField(_l("Lý do / ý kiến"), validators=[Optional(), Length(max=4000, message=_l("Nội dung quá dài (tối đa %(max)d ký tự)."))])
     items = TextAreaField(_l("Nội dung cần bổ sung (mỗi dòng một mục)"), validators=[Optional(), Length(max=8000, message=_l("Nội dung quá dài (tối đa %(max)d ký tự)."))])
+    repeat_reason = TextAreaField(_l("Lý do phải yêu cầu bổ sung thêm lần nữa"), validators=[Optional(), Length(max=4000, message=_l("Nội dung quá dài (tối đa %(max)d ký tự)."))])
     new_due_date = DateField(_l("Ngày hẹn trả mới"), validators=[Optional()])
     new_due_time = TimeField(_l("Giờ hẹn trả mới"), validators=[Optional()])
 
@@ -96,6 +97,7 @@ class ActionForm(FlaskForm):
                                  validate_choice=False)
     draft = FileField(_l("Dự thảo kết quả (PDF)"))
     generate = BooleanField(_l("Tạo dự thảo từ dữ liệu hồ sơ"))
+    remote_area = BooleanField(_l("Vụ việc ở vùng sâu, vùng xa (áp dụng thời hạn dài hơn theo quy định)"))
 
     def set_document_choices(self, pairs) -> None:
         self.checked.choices = as_choices(pairs)

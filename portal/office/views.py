@@ -41,7 +41,7 @@ from portal.office.forms import (
     QueueFilterForm,
     RegisterBookForm,
 )
-from portal.operations import commands, desk, office
+from portal.operations import appointments, commands, desk, office
 from portal.operations import forms as form_ops
 from portal.operations.commands import InvalidInput
 from portal.operations.dossiers import DossierError, can_see
@@ -92,6 +92,10 @@ def action_refused(error: DossierError):
 
 def _paused_text() -> str:
     return _("tạm dừng: chờ bổ sung")
+
+
+def _fee_paused_text() -> str:
+    return _("tạm dừng: chờ nộp phí")
 
 
 def _visible(dossier_id: int) -> Dossier:
@@ -145,7 +149,8 @@ def index():
         ("STATUS_LABELS", STATUS_LABELS), ("CHANNEL_LABELS", CHANNEL_LABELS), ("QUEUE_LABELS", QUEUE_LABELS))}
     return render_template("office/index.html", page=page, flt=flt, filters=filters, args=args, queues=office.QUEUES,
                            **once,
-                           time_left=office.TimeLeft(page.now, current_language(), _paused_text(), page.calendars),
+                           time_left=office.TimeLeft(page.now, current_language(), _paused_text(), page.calendars,
+                                                     _fee_paused_text()),
                            reception=office.ReceptionWait(page.now, current_language(), page.calendars), bulk=bulk,
                            more_filters=any(k in args for k in ("procedure", "status", "channel", "received_from",
                                                                  "received_to")))
@@ -239,6 +244,14 @@ def _dossier_page(dossier: Dossier, failed: dict | None = None) -> dict:
                                 .order_by(DossierEvent.seq)).all()
     actions = offered_actions(dossier, current_user)
     recommended = recommended_action(dossier, actions)
+    advice = appointments.apology_advice(dossier)
+    prepared = (advice is not None and request.args.get("chuan-bi") == "xin-loi"
+                and Action.APOLOGIZE in actions and failed is None)
+    if prepared:
+        # the prepared letter: the apology form filled in, for the leader to complete and sign
+        suggested = advice.suggested_due.astimezone(VN_TZ)
+        form.reason.data = appointments.prepared_reason(dossier, advice)
+        form.new_due_date.data, form.new_due_time.data = suggested.date(), suggested.time()
     if failed is not None:
         failed["form"].version.data = dossier.version
         failed["form"].idempotency_key.data = form.idempotency_key.data
@@ -246,10 +259,12 @@ def _dossier_page(dossier: Dossier, failed: dict | None = None) -> dict:
             field.id = f"{failed['action']}-{field.name}"  # the summary links to the field shown
     return {"dossier": dossier, "form": form, "files": office.files_of(dossier.id), "events": events,
             "actions": [a.value for a in actions], "recommended": recommended.value if recommended else None,
-            "failed": failed, "paper": paper_documents(events),
+            "failed": failed, "paper": paper_documents(events), "apology_advice": advice,
+            "open_action": Action.APOLOGIZE.value if prepared else None,
             "next_role": commands.target_role(dossier),
             "forms_ready": form_ops.available_forms(dossier, events),
-            "time_left": office.TimeLeft(lang=current_language(), paused_text=_paused_text()),
+            "time_left": office.TimeLeft(lang=current_language(), paused_text=_paused_text(),
+                                         fee_paused_text=_fee_paused_text()),
             "handovers": form_ops.handover_rows(dossier, events) if dossier.received_at else []}
 
 
@@ -268,8 +283,10 @@ def _action_values(form: ActionForm) -> dict:
     draft = request.files.get("draft")
     assignee = form.assignee.data or None
     return {"version": form.version.data, "reason": form.reason.data, "items": form.items.data,
+            "repeat_reason": form.repeat_reason.data,
             "new_due_at": new_due, "assignee_id": assignee, "delivery": form.delivery.data,
             "checked": form.checked.data or [], "generate": bool(form.generate.data),
+            "remote_area": bool(form.remote_area.data),
             "draft": draft.read() if draft and draft.filename else None,
             "draft_name": draft.filename if draft and draft.filename else ""}
 

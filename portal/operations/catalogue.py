@@ -22,6 +22,7 @@ from portal.models.types import utcnow
 from portal.operations import audit
 from portal.operations.agencies import IDENTIFIER, PARENT_LEVELS
 from portal.text import fold
+from workflow.deadlines import ClockRules
 from workflow.states import DeliveryMethod, Role
 
 DATA_DIR = Path(__file__).resolve().parent.parent / "catalogue" / "data"
@@ -32,7 +33,10 @@ PROCEDURE_KEYS = {
     "conditions_en", "applicants_vi", "documents", "form", "steps", "result_vi", "result_en",
     "result_delivery", "source",
 }
-AGENCY_OPTIONAL_KEYS = ("governing_body", "printed_name", "phone", "email", "address", "place_name", "document_symbol")
+AGENCY_OPTIONAL_KEYS = ("governing_body", "printed_name", "phone", "email", "address", "place_name", "document_symbol",
+                        "remote_area")
+#: Keys a procedure's entry may leave out (written back only when they differ from the default).
+PROCEDURE_OPTIONAL = {"remote_processing_days": None, "clock_rules": None, "permit": False}
 DOCUMENT_KEYS = {"key", "name_vi", "original", "quantity", "required"}
 FORM_TYPES = {"string", "text", "integer", "date", "email", "phone", "id_number", "select", "money"}
 STEP_ROLES = {r.value for r in Role} - {Role.CITIZEN.value, Role.ADMIN.value}
@@ -175,12 +179,32 @@ def procedure_problems(p: dict, field_codes: set, agency_codes: set) -> list[Pro
     national = p.get("national_code")
     if national is not None and (not isinstance(national, str) or not 0 < len(national) <= 32):
         problems.append(Problem("catalogue_bad_national_code", "national_code must be a text of at most 32 characters"))
+    problems += _optional_problems(p)
     problems += _document_problems(p["documents"])
     problems += _form_problems(p["form"])
     problems += _step_problems(p["steps"], p["processing_days"])
     problems += _step_agency_problems(p["steps"], p.get("agency"), agency_codes)
     if not isinstance(p["result_delivery"], list) or not set(p["result_delivery"]) <= DELIVERY:
         problems.append(Problem("catalogue_bad_delivery", f"unknown result delivery {p['result_delivery']!r}"))
+    return problems
+
+
+def _optional_problems(p: dict) -> list[Problem]:
+    """The optional keys: the longer limit of remote areas, the clock rules, the permit flag."""
+    problems: list[Problem] = []
+    remote = p.get("remote_processing_days")
+    if remote is not None and not (_count(remote, 1, MAX_DAYS) and _count(p["processing_days"], 1)
+                                   and remote >= p["processing_days"]):
+        problems.append(Problem("catalogue_bad_remote_days",
+                                "remote_processing_days must be empty or an integer from processing_days to "
+                                f"{MAX_DAYS}", max=MAX_DAYS))
+    try:
+        ClockRules.from_mapping(p.get("clock_rules") if isinstance(p.get("clock_rules"), dict | None) else {"?": 0})
+    except ValueError:
+        problems.append(Problem("catalogue_bad_clock_rules",
+                                "clock_rules may only set supplement_pauses and fee_pauses to true or false"))
+    if not isinstance(p.get("permit", False), bool):
+        problems.append(Problem("catalogue_bad_permit", "permit must be true or false"))
     return problems
 
 
@@ -311,8 +335,9 @@ def load_catalogue(data_dir: Path = DATA_DIR) -> LoadReport:
 
 ENTRY_ORDER = (
     "code", "seed_item", "seed_name", "name_vi", "name_en", "national_code", "field", "agency", "level",
-    "processing_days", "online_processing_days", "fee", "legal_basis", "conditions_vi", "conditions_en",
-    "applicants_vi", "documents", "form", "steps", "result_vi", "result_en", "result_delivery", "source",
+    "processing_days", "online_processing_days", "remote_processing_days", "clock_rules", "permit", "fee",
+    "legal_basis", "conditions_vi", "conditions_en", "applicants_vi", "documents", "form", "steps", "result_vi",
+    "result_en", "result_delivery", "source",
 )
 CATALOGUE_FILE = "catalogue file"  # the reason of a version made by the catalogue loader
 
@@ -334,6 +359,10 @@ def catalogue_entry(row: Procedure) -> dict:
     }
     if entry["national_code"] is None:
         del entry["national_code"]
+    for key, default in PROCEDURE_OPTIONAL.items():
+        value = getattr(row, key)
+        if value not in (default, {}):
+            entry[key] = value
     return entry
 
 
@@ -347,6 +376,8 @@ def _entry_values(p: dict, field_row: Field, agency_row: Agency) -> dict:
         name_vi=p["name_vi"], name_en=p["name_en"], national_code=p.get("national_code"), field=field_row,
         agency=agency_row, level=p["level"],
         processing_days=p["processing_days"], online_processing_days=p["online_processing_days"],
+        remote_processing_days=p.get("remote_processing_days"), clock_rules=p.get("clock_rules") or None,
+        permit=bool(p.get("permit", False)),
         fee_amount=int(p["fee"].get("amount") or 0), fee_text_vi=p["fee"]["text_vi"],
         fee_text_en=p["fee"].get("text_en") or p["fee"]["text_vi"], fee_basis=p["fee"].get("basis"),
         legal_basis=p["legal_basis"], conditions_vi=p["conditions_vi"],

@@ -77,6 +77,7 @@ class Accept(Command):
 
     action = Action.ACCEPT
     checked: tuple[str, ...] = ()
+    remote_area: bool = False  # the case is one of a remote and difficult area (longer limit, if any)
 
     def to_input(self, dossier: Dossier, actor: User, now: datetime) -> ActionInput:
         documents = dossier.terms.documents
@@ -87,7 +88,8 @@ class Accept(Command):
         payload: dict = {"checked": sorted(set(self.checked))}
         if missing:
             payload["missing"] = missing
-        return ActionInput(version=self.version, reason=self.reason, documents_complete=not missing, payload=payload)
+        return ActionInput(version=self.version, reason=self.reason, documents_complete=not missing, payload=payload,
+                           remote_area=self.remote_area)
 
 
 @dataclass(frozen=True)
@@ -96,10 +98,11 @@ class RequestSupplement(Command):
 
     action = Action.REQUEST_SUPPLEMENT
     items: tuple[str, ...] = ()
+    repeat_reason: str = ""  # needed from the second request on (guard repeat_supplement_justified)
 
     def to_input(self, dossier: Dossier, actor: User, now: datetime) -> ActionInput:
         items = list(self.items) or ([self.reason] if self.reason else [])
-        return ActionInput(version=self.version, reason=self.reason, items=items)
+        return ActionInput(version=self.version, reason=self.reason, items=items, repeat_reason=self.repeat_reason)
 
 
 def _check_assignee(dossier: Dossier, assignee_id: int | None, action: Action = Action.FORWARD) -> None:
@@ -277,20 +280,22 @@ def _bytes(value: object) -> bytes | None:
     return value or None
 
 
-def _flag(value: object) -> bool:
+def _flag(value: object, field: str = "generate") -> bool:
     if value is not None and not isinstance(value, bool):
-        raise InvalidInput("generate")
+        raise InvalidInput(field)
     return bool(value)
 
 
 _PARSERS = {
     "reason": lambda v: _text(v, "reason", MAX_REASON),
+    "repeat_reason": lambda v: _text(v, "repeat_reason", MAX_REASON),
     "checked": _keys,
     "items": _items,
     "assignee_id": lambda v: _whole_number(v, "assignee_id"),
     "draft": _bytes,
     "draft_name": lambda v: _text(v, "draft_name", 255),
     "generate": _flag,
+    "remote_area": lambda v: _flag(v, "remote_area"),
     "result_kind": lambda v: _choice(v, ResultKind, "result_kind") or ResultKind.GRANTED,
     "new_due_at": _moment,
     "delivery": lambda v: _choice(v, DeliveryMethod, "delivery"),

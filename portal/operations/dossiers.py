@@ -20,6 +20,7 @@ from portal.operations.errors import DomainError
 from portal.operations.events import append_event
 from workflow.calendar import VN_TZ
 from workflow.codes import CodeFormat, format_code
+from workflow.deadlines import legal_days
 from workflow.process import ProcessPlan, Step
 from workflow.states import Channel, Role, Status
 
@@ -132,6 +133,15 @@ def assign_code(dossier: Dossier, received_at: datetime) -> str:
 def plan_of(procedure: Procedure) -> ProcessPlan:
     """The procedure's internal process (quy trình nội bộ), built from its stored step rows."""
     return ProcessPlan.from_rows(procedure.steps)
+
+
+def processing_days(dossier: Dossier) -> float:
+    """The legal time limit (``workflow.deadlines.legal_days``): the longer limit of a remote area
+    when the agency is in one, the shorter online limit for an online filing, if any."""
+    procedure = dossier.terms  # as the dossier was filed
+    return legal_days(procedure.processing_days, online_days=procedure.online_processing_days,
+                      remote_days=procedure.remote_processing_days, online=dossier.channel == Channel.ONLINE.value,
+                      remote=bool(dossier.remote_area or dossier.agency.remote_area))
 
 
 def step_agency_id(step: Step | None) -> int | None:

@@ -19,8 +19,13 @@ from portal.extensions import db
 from portal.models import Agency, Dossier, DossierEvent, DossierFile, Field, Procedure, User
 from portal.models.files import FileKind
 from portal.models.types import utcnow
-from portal.operations import document_register
-from portal.operations.dossiers import DossierError, item_names, linked_agency_names
+from portal.operations import appointments, document_register
+from portal.operations.dossiers import (
+    DossierError,
+    item_names,
+    linked_agency_names,
+    processing_days,
+)
 from portal.operations.result_document import (
     applicant_of,
     code_of,
@@ -33,7 +38,7 @@ from portal.operations.result_document import (
 )
 from portal.storage import put_blob, read_blob
 from workflow.calendar import VN_TZ
-from workflow.states import Channel, DeliveryMethod, ResultKind, Role, Status
+from workflow.states import DeliveryMethod, ResultKind, Role, Status
 
 FORMS = ("receipt", "supplement_request", "refusal", "apology", "stop_notice", "control_sheet")
 ROLE_TITLES = {
@@ -65,6 +70,22 @@ def form_set() -> str:
 
 def forms_in_set() -> tuple[str, ...]:
     return tuple(f for f in FORMS if f in docs.FORM_SETS[form_set()])
+
+
+def proof_url_for(code: str) -> str:
+    """The public page of an appointment's verification code (printed as a QR code)."""
+    if has_request_context() and "appointments.proof" in current_app.view_functions:
+        return url_for("appointments.proof", code=code, _external=True)
+    base = current_app.config.get("PUBLIC_BASE_URL", "")
+    return f"{base.rstrip('/')}/hen-tra/{code}"
+
+
+def proof_stamp(dossier_id: int, kind: str) -> docs.ProofStamp | None:
+    """The verification code and page of the dossier's latest appointment of ``kind``."""
+    proof = appointments.latest_proof(dossier_id, kind)
+    if proof is None:
+        return None
+    return docs.ProofStamp(appointments.display_code(proof.code), proof_url_for(appointments.display_code(proof.code)))
 
 
 def lookup_url_for(code: str) -> str:
@@ -162,12 +183,8 @@ def _recipients(dossier: Dossier) -> list[str]:
     return [unit.name_vi] if unit is not None else []
 
 
-def _processing_days(dossier: Dossier) -> int:
-    procedure = dossier.terms  # as the dossier was filed
-    days = procedure.processing_days
-    if dossier.channel == Channel.ONLINE.value and procedure.online_processing_days:
-        days = min(days, procedure.online_processing_days)
-    return days
+def _processing_days(dossier: Dossier) -> float:
+    return processing_days(dossier)  # the one rule (remote areas, online filing)
 
 
 def _person(event: DossierEvent, home_agency_id: int | None = None) -> str:
@@ -213,6 +230,7 @@ def receipt_data(dossier: Dossier, events: list[DossierEvent]) -> docs.ReceiptDa
         collect_at=_collect_at(dossier.agency),
         register_book=str(_local_day(dossier.received_at).year), register_entry=sequence,
         officer_name=accept.actor_name, lookup_url=lookup_url_for(dossier.code),
+        proof=proof_stamp(dossier.id, "receipt"),
     )
 
 
@@ -267,6 +285,7 @@ def apology_data(dossier: Dossier, events: list[DossierEvent]) -> docs.ApologyDa
         original_due_at=original, reason=event.comment or "", new_due_at=new_due,
         signer_name=event.actor_name, signer_title=_title_of(event), agency_name=dossier.agency.name_vi,
         recipients=_recipients(dossier),
+        proof=proof_stamp(dossier.id, "apology"),
     )
 
 

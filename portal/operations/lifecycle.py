@@ -18,6 +18,7 @@ from datetime import datetime, timedelta
 from portal.extensions import db
 from portal.models import Dossier, User
 from portal.models.types import utcnow
+from portal.operations.appointments import record_proof
 from portal.operations.calendar import working_calendar
 from portal.operations.dossiers import (
     DossierError,
@@ -30,6 +31,7 @@ from portal.operations.dossiers import (
     current_step,
     load_for_update,
     plan_of,
+    processing_days,
     step_agency_id,
 )
 from portal.operations.events import append_event
@@ -38,8 +40,12 @@ from workflow import machine, process
 from workflow.calendar import WorkingCalendar
 from workflow.deadlines import (
     Clock,
+    ClockRules,
+    DeadlineError,
     ExtensionAlreadyUsed,
+    ExtensionNotLater,
     Pause,
+    PauseKind,
     apology_in_time,
     classify,
     classify_handover,
@@ -64,6 +70,8 @@ class ActionInput:
     result_kind: ResultKind | None = None
     delivery: str | None = None
     documents_complete: bool = False  # submit / accept: the caller checked the documents
+    repeat_reason: str = ""  # a second or later supplement request: why it was not asked at first
+    remote_area: bool = False  # accept: the desk marks the case as one of a remote and difficult area
     payload: dict = field(default_factory=dict)  # recorded in the event as it is
 
 
@@ -202,6 +210,8 @@ def _context(dossier: Dossier, data: ActionInput, now: datetime, calendar: Worki
         new_due=data.new_due_at,
         resume_status=Status(dossier.resume_status) if dossier.resume_status else None,
         rated=dossier.rated_at is not None,
+        supplement_requests=dossier.supplement_requests or 0,
+        repeat_reason=data.repeat_reason or "",
     )
 
 
@@ -249,6 +259,8 @@ def _event_payload(data: ActionInput) -> dict:
         payload["delivery"] = str(data.delivery)
     if data.result_kind:
         payload["result_kind"] = str(data.result_kind)
+    if data.repeat_reason:
+        payload["repeat_reason"] = data.repeat_reason
     return payload
 
 
@@ -261,15 +273,17 @@ def clock_of(dossier: Dossier, calendar: WorkingCalendar) -> Clock | None:
     if dossier.received_at is None or not dossier.budget_minutes:
         return None
     pauses = tuple(
-        Pause(datetime.fromisoformat(start), datetime.fromisoformat(end) if end else None)
-        for start, end in dossier.pauses
+        Pause(datetime.fromisoformat(stored[0]), datetime.fromisoformat(stored[1]) if stored[1] else None,
+              PauseKind(stored[2]) if len(stored) > 2 else PauseKind.SUPPLEMENT)
+        for stored in dossier.pauses
     )
     return Clock(dossier.received_at, dossier.budget_minutes, calendar, pauses,
                  dossier.extended_due_at, dossier.extended_at)
 
 
 def _store_clock(dossier: Dossier, clock: Clock) -> None:
-    dossier.pauses = [[p.started_at.isoformat(), p.ended_at.isoformat() if p.ended_at else None] for p in clock.pauses]
+    dossier.pauses = [[p.started_at.isoformat(), p.ended_at.isoformat() if p.ended_at else None, p.kind.value]
+                      for p in clock.pauses]
     dossier.paused_since = clock.pauses[-1].started_at if clock.is_paused else None
     dossier.extended_at, dossier.extended_due_at = clock.extended_at, clock.extended_due
     due = clock.due_at()
@@ -305,16 +319,17 @@ def _finish(dossier: Dossier, now: datetime) -> None:
         dossier.timeliness = classify(now, dossier.due_at).value
 
 
-def processing_days(dossier: Dossier) -> float:
-    """The legal time limit: an online filing gets the procedure's shorter online limit, if any."""
-    procedure = dossier.terms  # as the dossier was filed
-    days = procedure.processing_days
-    if dossier.channel == Channel.ONLINE.value and procedure.online_processing_days:
-        days = min(days, procedure.online_processing_days)
-    return days
+def clock_rules(dossier: Dossier) -> ClockRules:
+    """Which waits for the applicant stop the dossier's clock (its procedure's rules as filed)."""
+    try:
+        return ClockRules.from_mapping(dossier.terms.clock_rules)
+    except ValueError:  # checked when the catalogue is loaded; an old snapshot falls back to the law
+        return ClockRules()
 
 
-def _accept(dossier: Dossier, plan: ProcessPlan, now: datetime, calendar: WorkingCalendar, actor: User) -> None:
+def _accept(dossier: Dossier, plan: ProcessPlan, now: datetime, calendar: WorkingCalendar, actor: User,
+            remote_area: bool = False) -> str:
+    dossier.remote_area = bool(remote_area and dossier.terms.remote_processing_days)
     clock = Clock.start(now, processing_days(dossier), calendar)
     dossier.received_at = now
     dossier.budget_minutes = clock.budget_minutes
@@ -322,6 +337,8 @@ def _accept(dossier: Dossier, plan: ProcessPlan, now: datetime, calendar: Workin
     _store_clock(dossier, clock)
     dossier.original_due_at = dossier.due_at
     _enter_step(dossier, plan, plan.first, now, calendar, holder_id=actor.id)
+    # how the receipt's appointment was computed, for its verification code and QR code
+    return record_proof(dossier, "receipt", now, calendar, legal_days=processing_days(dossier)).code
 
 
 def _move(dossier: Dossier, plan: ProcessPlan, step: Step | None, now: datetime, calendar: WorkingCalendar,
@@ -342,7 +359,9 @@ def _apply_effects(dossier: Dossier, action: Action, status: Status, new_status:
         if dossier.channel != Channel.ONLINE.value:
             dossier.applicant.setdefault("registered_by", actor.id)
     elif action == Action.ACCEPT:
-        _accept(dossier, plan, now, calendar, actor)
+        data.payload["proof_code"] = _accept(dossier, plan, now, calendar, actor, data.remote_area)
+        if dossier.remote_area:
+            data.payload["remote_area"] = True
     elif action == Action.FORWARD:
         _move(dossier, plan, plan.next_step(dossier.step_key) if dossier.step_key else plan.first, now, calendar,
               data, handover)
@@ -374,10 +393,11 @@ def _apply_effects(dossier: Dossier, action: Action, status: Status, new_status:
     elif action == Action.RETURN_RESULT:
         dossier.returned_at = now
         _enter_step(dossier, plan, None, now, calendar)
-    elif action in (Action.REQUEST_SUPPLEMENT, Action.SUPPLEMENT, Action.APOLOGIZE):
+    elif action in (Action.REQUEST_SUPPLEMENT, Action.SUPPLEMENT, Action.APOLOGIZE, Action.REQUEST_FEE):
         _move_clock(dossier, action, status, data, now, calendar)
     elif action == Action.PAY_FEE:
         dossier.fee_paid_at = now
+        _move_clock(dossier, action, status, data, now, calendar)
     elif action == Action.RATE:
         dossier.rated_at = now
     if new_status in FINAL_STATUSES and action != Action.RETURN_RESULT and action != Action.RATE:
@@ -387,14 +407,23 @@ def _apply_effects(dossier: Dossier, action: Action, status: Status, new_status:
 
 def _move_clock(dossier: Dossier, action: Action, status: Status, data: ActionInput, now: datetime,
                 calendar: WorkingCalendar) -> None:
-    """Supplement rounds pause and resume the legal clock; an apology extends it once."""
+    """Waiting for the applicant (a supplement, a payment) pauses the legal clock as the
+    procedure's ``ClockRules`` say, the answer or the payment resumes it; an apology extends it
+    once. Every supplement request is counted."""
     clock = clock_of(dossier, calendar)
+    rules = clock_rules(dossier)
     if action == Action.REQUEST_SUPPLEMENT:
         dossier.resume_status = status.value
-        if clock is not None:
-            _store_clock(dossier, clock.pause(now))
-    elif action == Action.SUPPLEMENT:
-        dossier.resume_status = None
+        dossier.supplement_requests = (dossier.supplement_requests or 0) + 1
+        data.payload["round"] = dossier.supplement_requests
+        if clock is not None and not clock.is_paused and rules.pauses_for(PauseKind.SUPPLEMENT):
+            _store_clock(dossier, clock.pause(now, PauseKind.SUPPLEMENT))
+    elif action == Action.REQUEST_FEE:
+        if clock is not None and not clock.is_paused and rules.pauses_for(PauseKind.FEE):
+            _store_clock(dossier, clock.pause(now, PauseKind.FEE))
+    elif action in (Action.SUPPLEMENT, Action.PAY_FEE):
+        if action == Action.SUPPLEMENT:
+            dossier.resume_status = None
         if clock is not None and clock.is_paused:
             _store_clock(dossier, clock.resume(now))
     elif action == Action.APOLOGIZE:
@@ -405,5 +434,11 @@ def _move_clock(dossier: Dossier, action: Action, status: Status, data: ActionIn
             _store_clock(dossier, clock.extend(data.new_due_at, now))
         except ExtensionAlreadyUsed:
             raise NotAllowed("already_apologized") from None
+        except ExtensionNotLater:
+            raise DossierError("guard_new_due_after_current", "the new appointment is not later") from None
+        except DeadlineError:  # the clock is paused: there is no appointment to move
+            raise DossierError("clock_paused", "the clock is paused while waiting for the applicant") from None
         # Inspectors ask whether the apology came at least a working day before the due date.
         data.payload["in_time"] = current_due is not None and apology_in_time(now, current_due, calendar)
+        data.payload["proof_code"] = record_proof(dossier, "apology", now, calendar, legal_days=processing_days(dossier),
+                                                  previous_due=current_due, in_time=data.payload["in_time"]).code

@@ -175,13 +175,14 @@ def queue_statement(user: User, flt: QueueFilter, now: datetime, due_soon_until:
         query = query.where(mine)
     elif flt.queue == "due_soon":
         until = due_soon_until or now + timedelta(days=2)
-        query = query.where(RUNNING_CLAUSE, d.due_at >= now, d.due_at < until)
+        query = query.where(RUNNING_CLAUSE, d.paused_since.is_(None), d.due_at >= now, d.due_at < until)
     elif flt.queue == "overdue":
-        query = query.where(RUNNING_CLAUSE, d.due_at < now)
+        # waiting for the applicant's payment stops the clock: such a dossier is not late meanwhile
+        query = query.where(RUNNING_CLAUSE, d.paused_since.is_(None), d.due_at < now)
     elif flt.queue == "supplement":
         query = query.where(d.status == Status.SUPPLEMENT_REQUESTED.value)
     if flt.overdue and flt.queue != "overdue":
-        query = query.where(RUNNING_CLAUSE, d.due_at < now)
+        query = query.where(RUNNING_CLAUSE, d.paused_since.is_(None), d.due_at < now)
 
     if flt.status:
         query = query.where(d.status == flt.status)
@@ -322,10 +323,11 @@ class TimeLeft:
     """Working time left (or overdue) per agency calendar, cached for one page."""
 
     def __init__(self, now: datetime | None = None, lang: str = "vi", paused_text: str = "tạm dừng: chờ bổ sung",
-                 calendars: dict | None = None):
+                 calendars: dict | None = None, fee_paused_text: str = "tạm dừng: chờ nộp phí"):
         self.now = now or utcnow()
         self.lang = lang
         self.paused_text = paused_text
+        self.fee_paused_text = fee_paused_text
         self._calendars: dict[int, WorkingCalendar] = calendars if calendars is not None else {}
 
     def __call__(self, row) -> tuple[str, bool]:
@@ -333,7 +335,7 @@ class TimeLeft:
         if row.due_at is None or row.finished_at is not None:
             return "", False
         if row.paused_since is not None:
-            return self.paused_text, False
+            return (self.fee_paused_text if row.status == "awaiting_fee" else self.paused_text), False
         calendar = self._calendars.get(row.agency_id)
         if calendar is None:
             calendar = self._calendars[row.agency_id] = working_calendar(row.agency_id)

@@ -22,7 +22,12 @@ from sqlalchemy.orm import joinedload
 from portal.extensions import db
 from portal.models import Agency, Procedure, ProcedureVersion, User
 from portal.operations import audit
-from portal.operations.catalogue import Problem, procedure_problems, version_snapshot
+from portal.operations.catalogue import (
+    PROCEDURE_OPTIONAL,
+    Problem,
+    procedure_problems,
+    version_snapshot,
+)
 from portal.operations.catalogue import new_version as _new_version
 from portal.operations.errors import DomainError
 from portal.operations.uploads import checked_content
@@ -31,7 +36,8 @@ from portal.text import fold
 
 #: What the administration page may change (keys of the catalogue entry, plus publication).
 EDITABLE = (
-    "name_vi", "name_en", "national_code", "level", "processing_days", "online_processing_days", "fee",
+    "name_vi", "name_en", "national_code", "level", "processing_days", "online_processing_days",
+    "remote_processing_days", "permit", "fee",
     "legal_basis", "conditions_vi", "conditions_en", "applicants_vi", "result_vi", "result_en", "documents",
     "form", "steps", "is_published",
 )
@@ -156,6 +162,9 @@ def change_procedure(procedure: Procedure, changes: dict, reason: str, by: User,
     after = {**before, **changes}
     if after.get("national_code") in (None, ""):
         after.pop("national_code", None)
+    for key, default in PROCEDURE_OPTIONAL.items():  # as the catalogue files write them: only when set
+        if after.get(key) in (default, {}):
+            after.pop(key, None)
     if keep_templates and isinstance(changes.get("documents"), list):
         after["documents"] = _keep_templates(before["documents"], changes["documents"])
     is_published = after.pop("is_published")

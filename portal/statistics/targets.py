@@ -10,7 +10,7 @@ dashboard's filter. Metrics (docs/statistics.md):
 - ``catalogue_level4_share``: catalogue entries at level 4 / all entries, in percent.
 - ``level4_share_of_eligible``: entries eligible for full online service that are at level 4 /
   eligible entries, in percent.
-- ``permit_online_share``: dossiers of permit procedures (name contains "giấy phép") received
+- ``permit_online_share``: dossiers of permit procedures (catalogue flag ``permit``) received
   online in the period / received in the period, in percent.
 - ``online_rate_level34``: dossiers of level 3 and 4 procedures received online / received.
 - ``on_time_rate``: (early + on time) / processed in the period.

@@ -94,8 +94,10 @@ def test_supplement_rounds_stop_the_clock(office):
     for week in range(3):
         requested = vn(2026, 11, 24, 9, 0) + timedelta(weeks=week)
         answered = vn(2026, 11, 26, 15, 0) + timedelta(weeks=week)
-        d = act(dossier.id, "request_supplement", office.officer, requested, reason="Thiếu bản sao", items=["Bản sao CCCD"])
+        d = act(dossier.id, "request_supplement", office.officer, requested, reason="Thiếu bản sao", items=["Bản sao CCCD"],
+                repeat_reason="Bản sao nộp lần trước bị mờ" if week else "")
         assert d.status == "supplement_requested" and d.paused_since == requested
+        assert d.supplement_requests == week + 1
         d = act(dossier.id, "supplement", office.citizen, answered)
         paused_total += calendar.working_minutes_between(requested, answered)
         assert d.status == "accepted" and d.paused_since is None

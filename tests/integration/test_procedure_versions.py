@@ -34,6 +34,7 @@ def edit_payload(p: Procedure, **overrides) -> dict:
         "fee_basis": p.fee_basis or "", "legal_basis": "\n".join(p.legal_basis), "conditions_vi": p.conditions_vi,
         "conditions_en": p.conditions_en, "applicants_vi": p.applicants_vi, "result_vi": p.result_vi,
         "result_en": p.result_en, "is_published": "y" if p.is_published else "",
+        "permit": "y" if p.permit else "", "remote_processing_days": str(p.remote_processing_days or ""),
         "documents": as_lines([{k: v for k, v in d.items() if k != "template_file"} for d in p.documents]),
         "form_fields": as_lines(p.form_schema), "steps": as_lines(p.steps), "reason": "", "base_version": str(p.version),
     }
@@ -237,3 +238,16 @@ def test_a_procedure_loaded_before_versions_gets_its_state_kept_at_its_first_cha
     assert [(v.number, v.reason, v.author_id) for v in versions] == [
         (1, "catalogue file", None), (2, "Quyết định số 11/QĐ-UBND", admin.id)]
     assert db.session.get(Dossier, draft.id).terms.fee_amount == 0
+
+
+def test_the_permit_flag_and_the_remote_limit_are_edited_on_the_page(pages, admin):
+    assert procedure().permit and procedure().remote_processing_days is None
+    response = save(pages, permit="", remote_processing_days="20", reason="Quyết định số 7/QĐ-UBND")
+    assert response.status_code == 302, response.get_data(as_text=True)
+    live = procedure()
+    assert not live.permit and live.remote_processing_days == 20
+    snapshot = db.session.scalar(select(ProcedureVersion.snapshot).where(
+        ProcedureVersion.procedure_id == live.id, ProcedureVersion.number == live.version))
+    assert "permit" not in snapshot and snapshot["remote_processing_days"] == 20
+    response = save(pages, remote_processing_days="3", reason="Quyết định số 8/QĐ-UBND")
+    assert response.status_code == 422 and "vùng sâu, vùng xa" in response.get_data(as_text=True)

@@ -59,6 +59,7 @@ BREAK_GUARD = {
     "apology_early_enough": {"apology_early_enough": False},
     "new_due_after_current": {"new_due": CURRENT_DUE},
     "not_yet_rated": {"rated": True},
+    "repeat_supplement_justified": {"supplement_requests": 1, "repeat_reason": " "},
     "resume_is_submitted": {"resume_status": None},
     "resume_is_accepted": {"resume_status": None},
     "resume_is_in_process": {"resume_status": None},

@@ -1,0 +1,1 @@
+"""The public page of a provable appointment (``/hen-tra/<code>``)."""
