@@ -139,7 +139,7 @@ def already_done(dossier: Dossier, action: Action) -> str | None:
 
 #: The input guards (what the actor sends) are assumed met when listing what a page offers; the
 #: guards on the dossier's own state (a proposed or signed result, a fee, an apology) are not.
-_INPUT_GUARDS_MET = {"reason": "-", "documents_complete": True}
+_INPUT_GUARDS_MET = {"reason": "-", "documents_complete": True, "repeat_reason": "-"}
 
 
 def offered_actions(dossier: Dossier, user: User, now: datetime | None = None) -> list[Action]:
