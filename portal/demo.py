@@ -271,7 +271,7 @@ def generate(n: int, *, seed: int = 2026, today: date | None = None, batch: int 
                 counts[row["status"]] = counts.get(row["status"], 0) + 1
                 if first + i >= n - events and row["received_at"] is not None:
                     row["last_event_hash"] = _events(row)
-                write(row)
+                write(_derived(row))
         _store_counters(plan)
         db.session.execute(update(DemoRun).where(DemoRun.id == run.id).values(done=first + size))
         _commit_batch()
@@ -477,15 +477,21 @@ def _row(rng, plan: _Plan, proc: ProcedureInfo) -> dict:
     return row
 
 
+def _derived(row: dict) -> dict:
+    """What the ORM would derive on a dossier, for a bulk write (COPY or Core INSERT: no listener):
+    the queue's search text and the open pause with what it waits for."""
+    row["search_text"] = dossier_search_text(row["code"], row["applicant"])
+    if row["paused_since"] is not None:
+        kind = "fee" if row["status"] == "awaiting_fee" else "supplement"
+        row["pauses"] = [[row["paused_since"].astimezone(UTC).isoformat(), None, kind]]
+    row.setdefault("supplement_requests", 0)
+    return row
+
+
 def _utc(row: dict) -> dict:
     for key, value in row.items():
         if isinstance(value, datetime):
             row[key] = value.astimezone(UTC)
-    row["search_text"] = dossier_search_text(row["code"], row["applicant"])  # Core insert: no ORM listener
-    if row["paused_since"] is not None:
-        kind = "fee" if row["status"] == "awaiting_fee" else "supplement"
-        row["pauses"] = [[row["paused_since"].isoformat(), None, kind]]
-    row.setdefault("supplement_requests", 0)
     return row
 
 
