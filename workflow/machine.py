@@ -46,6 +46,7 @@ that status); with a context it lists only actions whose guards pass.
 
 from __future__ import annotations
 
+import functools
 import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -298,7 +299,17 @@ def _build_machine_class() -> type[StateMachine]:
     return metaclass("LifecycleMachine", (StateMachine,), attrs)
 
 
-LifecycleMachine = _build_machine_class()
+@functools.cache
+def lifecycle_machine_class() -> type[StateMachine]:
+    """``LifecycleMachine``, built at its first use rather than at import (building the class costs
+    about 0.1 s, which start-up and the commands that never move a dossier need not pay)."""
+    return _build_machine_class()
+
+
+def __getattr__(name: str) -> object:  # PEP 562: ``workflow.machine.LifecycleMachine`` stays readable
+    if name == "LifecycleMachine":
+        return lifecycle_machine_class()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 _instances = threading.local()
 
@@ -309,7 +320,7 @@ def _machine(status: Status) -> StateMachine:
     again after it reached a final status (a terminated machine takes no more events)."""
     machine = getattr(_instances, "machine", None)
     if machine is None or machine.is_terminated:
-        machine = _instances.machine = LifecycleMachine(start_value=status.value)
+        machine = _instances.machine = lifecycle_machine_class()(start_value=status.value)
     else:
         machine.current_state_value = status.value
     return machine
