@@ -51,11 +51,13 @@ import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
-
-from statemachine import State, StateMachine
+from typing import TYPE_CHECKING
 
 from .deadlines import repeat_supplement_refusal
 from .states import FINAL_STATUSES, PROCESSING_ROLES, Action, Role, Status
+
+if TYPE_CHECKING:
+    from statemachine import StateMachine
 
 # ---------------------------------------------------------------------------------------------
 # Errors
@@ -275,6 +277,8 @@ def _guard_condition(name: str) -> Callable[..., bool]:
 
 
 def _build_machine_class() -> type[StateMachine]:
+    from statemachine import State, StateMachine  # imported with the class, at its first use
+
     states = {
         status: State(
             status.value,
