@@ -1,6 +1,6 @@
 """Start-up of the ``flask`` command (issue 20): the portal against a bare Flask app, same run.
 
-    .venv/bin/python benchmarks/startup_bench.py [--runs 15] [--command --help]
+    .venv/bin/python benchmarks/startup_bench.py [--runs 15] [--command 'stats --help']
 
 Runs ``flask <command>`` (default ``--help``, which creates the app and lists every command group)
 ``--runs`` times for the portal (``FLASK_APP=portal``, ``PORTAL_ENV=development``) and for a bare
@@ -23,6 +23,7 @@ from __future__ import annotations
 import argparse
 import os
 import resource
+import shlex
 import statistics
 import subprocess
 import sys
@@ -61,8 +62,9 @@ def run_once(args: list[str], env: dict[str, str], cwd: Path) -> tuple[float, fl
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=15)
-    parser.add_argument("--command", nargs="+", default=["--help"], help="flask arguments (default: --help)")
+    parser.add_argument("--command", default="--help", help="flask arguments, quoted (default: --help)")
     options = parser.parse_args()
+    options.command = shlex.split(options.command)
 
     base = {key: value for key, value in os.environ.items()
             if key not in ("FLASK_APP", "PYTHONPATH", "PYTHONDONTWRITEBYTECODE")}
