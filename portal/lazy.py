@@ -5,6 +5,12 @@
 module at its first attribute access and then forwards every read and write to it (so tests can
 monkeypatch through it). ``tests/unit/test_lazy_imports.py`` checks that creating the app and the
 commands that do not sign import no pyHanko.
+
+The same file's other checks cover the rest of what start-up defers (docs/benchmarks.md, "Start-up
+of flask"): HTTP clients (``requests = lazy_module("requests")``), the VNeID door, uploads' pypdf
+and Pillow, ``portal.documents``' renderers (ReportLab, segno: the package's ``__getattr__``),
+spreadsheets (openpyxl, imported in the export functions), Flask-Migrate (``portal.extensions``)
+and the lifecycle machine class (``workflow.machine.lifecycle_machine_class``).
 """
 
 from __future__ import annotations

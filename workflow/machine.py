@@ -46,15 +46,18 @@ that status); with a context it lists only actions whose guards pass.
 
 from __future__ import annotations
 
+import functools
 import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
-
-from statemachine import State, StateMachine
+from typing import TYPE_CHECKING
 
 from .deadlines import repeat_supplement_refusal
 from .states import FINAL_STATUSES, PROCESSING_ROLES, Action, Role, Status
+
+if TYPE_CHECKING:
+    from statemachine import StateMachine
 
 # ---------------------------------------------------------------------------------------------
 # Errors
@@ -274,6 +277,8 @@ def _guard_condition(name: str) -> Callable[..., bool]:
 
 
 def _build_machine_class() -> type[StateMachine]:
+    from statemachine import State, StateMachine  # imported with the class, at its first use
+
     states = {
         status: State(
             status.value,
@@ -298,7 +303,17 @@ def _build_machine_class() -> type[StateMachine]:
     return metaclass("LifecycleMachine", (StateMachine,), attrs)
 
 
-LifecycleMachine = _build_machine_class()
+@functools.cache
+def lifecycle_machine_class() -> type[StateMachine]:
+    """``LifecycleMachine``, built at its first use rather than at import (building the class costs
+    about 0.1 s, which start-up and the commands that never move a dossier need not pay)."""
+    return _build_machine_class()
+
+
+def __getattr__(name: str) -> object:  # PEP 562: ``workflow.machine.LifecycleMachine`` stays readable
+    if name == "LifecycleMachine":
+        return lifecycle_machine_class()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 _instances = threading.local()
 
@@ -309,7 +324,7 @@ def _machine(status: Status) -> StateMachine:
     again after it reached a final status (a terminated machine takes no more events)."""
     machine = getattr(_instances, "machine", None)
     if machine is None or machine.is_terminated:
-        machine = _instances.machine = LifecycleMachine(start_value=status.value)
+        machine = _instances.machine = lifecycle_machine_class()(start_value=status.value)
     else:
         machine.current_state_value = status.value
     return machine

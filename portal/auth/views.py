@@ -2,7 +2,6 @@ from __future__ import annotations
 
 import time
 
-import segno
 from flask import (
     Blueprint,
     abort,
@@ -18,7 +17,6 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 from markupsafe import Markup
 
-from portal.auth import vneid as vneid_client
 from portal.auth.forms import (
     LoginForm,
     NewPasswordForm,
@@ -32,6 +30,7 @@ from portal.auth.forms import (
 )
 from portal.extensions import db
 from portal.i18n import clear_session_keeping_language
+from portal.lazy import lazy_module
 from portal.messages import message_for
 from portal.models import User
 from portal.operations import (
@@ -43,6 +42,9 @@ from portal.operations import (
     vneid,
 )
 from portal.transaction import refused
+
+# Authlib (and the JOSE and HTTP libraries under it) load at the first VNeID sign-in.
+vneid_client = lazy_module("portal.auth.vneid")
 
 bp = Blueprint("auth", __name__, template_folder="templates")
 
@@ -163,6 +165,8 @@ def enrol_second_factor():
         flash(_("Đã bật xác thực hai bước cho tài khoản."), "success")
         return _signed_in(user, session[HALF_SIGNED_IN]["next"])
     secret = two_factor.enrolment_secret(user)
+    import segno  # imported here: only the two-factor set-up page draws a QR code
+
     qr = segno.make(two_factor.provisioning_uri(user, secret), error="m")
     svg = Markup(qr.svg_inline(scale=5, omitsize=True, title=_("Mã QR để thêm tài khoản vào ứng dụng xác thực")))
     return render_template("auth/enrol_second_factor.html", form=form, qr=svg,

@@ -18,7 +18,6 @@ from sqlalchemy import select
 
 from portal.access import STAFF, roles_required, scope_to_agency
 from portal.citizen import forms as citizen_forms
-from portal.documents import register_xlsx, render_register
 from portal.downloads import form_pdf_response
 from portal.extensions import db
 from portal.i18n import current_language
@@ -509,6 +508,8 @@ def _register_book_valid(form: RegisterBookForm) -> bool:
 
 
 def _register_book_file(form: RegisterBookForm) -> Response:
+    from portal.documents import register_xlsx, render_register  # ReportLab loads at the first book
+
     data = form_ops.register_data(current_user.agency_id, int(form.field.data) if form.field.data else None,
                                   form.period_from.data, form.period_to.data)
     name = f"so-theo-doi-{form.period_from.data:%Y%m%d}-{form.period_to.data:%Y%m%d}"

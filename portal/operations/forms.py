@@ -362,13 +362,15 @@ def control_sheet_data(dossier: Dossier, events: list[DossierEvent]) -> docs.Con
     )
 
 
+#: Form -> (its data, the name of its renderer in portal.documents, read at the first render so
+#: that ReportLab is not imported at start-up, the signature box's key).
 BUILDERS = {
-    "receipt": (receipt_data, docs.render_receipt, "officer"),
-    "supplement_request": (supplement_request_data, docs.render_supplement_request, "officer"),
-    "refusal": (refusal_data, docs.render_refusal, "officer"),
-    "apology": (apology_data, docs.render_apology, "head"),
-    "stop_notice": (stop_notice_data, docs.render_stop_notice, "head"),
-    "control_sheet": (control_sheet_data, docs.render_control_sheet, None),
+    "receipt": (receipt_data, "render_receipt", "officer"),
+    "supplement_request": (supplement_request_data, "render_supplement_request", "officer"),
+    "refusal": (refusal_data, "render_refusal", "officer"),
+    "apology": (apology_data, "render_apology", "head"),
+    "stop_notice": (stop_notice_data, "render_stop_notice", "head"),
+    "control_sheet": (control_sheet_data, "render_control_sheet", None),
 }
 SIGNING_EVENT = {"receipt": ("accept",), "supplement_request": ("request_supplement",),
                  "refusal": ("refuse_intake",), "apology": ("apologize",),
@@ -409,7 +411,8 @@ def render_form(dossier: Dossier, form: str) -> FormPdf:
     chosen = form_set()
     if form not in BUILDERS or form not in docs.FORM_SETS[chosen]:
         raise FormNotAvailable("unknown_form")
-    build, render, box_key = BUILDERS[form]
+    build, renderer, box_key = BUILDERS[form]
+    render = getattr(docs, renderer)
     events = _events(dossier)
     filename = f"{form}-{dossier.code or dossier.id}.pdf"
     event = _last(events, *SIGNING_EVENT[form]) if form in SIGNING_EVENT else None

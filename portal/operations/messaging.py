@@ -25,16 +25,18 @@ from collections.abc import Collection
 from datetime import datetime
 from typing import Protocol
 
-import requests
 from flask import current_app
 from sqlalchemy import select
 
 from portal.extensions import db
+from portal.lazy import lazy_module
 from portal.models.filing import OutboxChannel, OutboxMessage
 from portal.models.types import utcnow
 from portal.operations import outbox
 from portal.operations.errors import DomainError
 from portal.text import normalize_phone
+
+requests = lazy_module("requests")  # imported at the first call (about 70 ms of start-up)
 
 GSM_SEGMENT = 160
 UCS2_SEGMENT = 70

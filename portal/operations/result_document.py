@@ -11,15 +11,22 @@ marked "DỰ THẢO" without a number: it is never signed and never given to the
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import TYPE_CHECKING
 
 from portal import documents as docs
-from portal.documents.common import RenderedForm
-from portal.documents.result import ResultData, form_details, render_result, result_document
+from portal.lazy import lazy_module
 from portal.models import Agency, Dossier, User
 from portal.models.types import utcnow
 from portal.operations import document_register
 from workflow.calendar import VN_TZ
 from workflow.states import ResultKind, Role
+
+if TYPE_CHECKING:
+    from portal.documents.common import RenderedForm
+    from portal.documents.result import ResultData
+
+# ReportLab (about 0.2 s of start-up) loads at the first result document.
+result_pdf = lazy_module("portal.documents.result")
 
 #: A signer's title when the account states no position (printed, always in Vietnamese).
 DEFAULT_POSITIONS = {
@@ -103,7 +110,7 @@ def result_data(dossier: Dossier, signer: User | None, now: datetime, *, note: s
     agency = dossier.agency
     if granted is None:
         granted = dossier.result_kind != ResultKind.REFUSED
-    document = result_document(dossier.procedure.result_vi, granted)
+    document = result_pdf.result_document(dossier.procedure.result_vi, granted)
     number, issued = None, now
     if not draft:
         entry = document_register.register(
@@ -112,18 +119,18 @@ def result_data(dossier: Dossier, signer: User | None, now: datetime, *, note: s
         number = entry.symbol
         issued = datetime.combine(entry.issued_on, datetime.min.time(), VN_TZ)
     unit = agency.one_stop_unit
-    return ResultData(
+    return result_pdf.ResultData(
         header=letter_header(agency, issued, number), document=document, dossier_code=code_of(dossier),
         procedure_name=dossier.procedure.name_vi, applicant=applicant_of(dossier), received_at=dossier.received_at,
         granted=granted, reason=note, agency_name=agency.name_vi,
         signer_title=position_of(signer) if signer is not None else DEFAULT_POSITIONS[Role.AGENCY_LEADER.value],
         signer_name=signer.full_name if signer is not None else "",
         legal_basis=[str(b) for b in (dossier.procedure.legal_basis or [])][:6],
-        details=form_details(dossier.form_snapshot, dossier.form_data) if granted else [],
+        details=result_pdf.form_details(dossier.form_snapshot, dossier.form_data) if granted else [],
         one_stop_unit=unit.name_vi if unit is not None else None, draft=draft,
     )
 
 
 def render_result_document(dossier: Dossier, signer: User | None, now: datetime, *, note: str = "",
                            draft: bool = False, granted: bool | None = None) -> RenderedForm:
-    return render_result(result_data(dossier, signer, now, note=note, draft=draft, granted=granted))
+    return result_pdf.render_result(result_data(dossier, signer, now, note=note, draft=draft, granted=granted))

@@ -26,10 +26,13 @@ from __future__ import annotations
 import io
 import warnings
 
-from PIL import Image, ImageOps
-
+from portal.lazy import lazy_module
 from portal.operations.dossiers import DossierError
-from portal.operations.pdf_check import check_pdf
+
+# pypdf and Pillow (about 0.1 s of start-up) load at the first PDF or image upload.
+pdf_check = lazy_module("portal.operations.pdf_check")
+Image = lazy_module("PIL.Image")
+ImageOps = lazy_module("PIL.ImageOps")
 
 MAX_IMAGE_PIXELS = 50_000_000
 PHOTO_MAX_SIDE = 2000
@@ -49,7 +52,7 @@ def checked_content(data: bytes, content_type: str) -> bytes:
     """The bytes to store for ``data`` of the sniffed ``content_type``, after its structural
     check; raises a ``DossierError`` naming what is wrong."""
     if content_type == "application/pdf":
-        check_pdf(data)
+        pdf_check.check_pdf(data)
         return data
     if content_type in _FORMATS:
         return reencoded_image(data, _FORMATS[content_type])

@@ -6,8 +6,6 @@ import csv
 import io
 
 from flask_babel import gettext as _
-from openpyxl import Workbook
-from openpyxl.styles import Font
 
 from portal.labels import PAYMENT_STATUS_LABELS, RECONCILIATION_LABELS
 from portal.operations.payments import Reconciliation
@@ -55,6 +53,9 @@ def to_csv(report: Reconciliation) -> bytes:
 
 
 def to_xlsx(report: Reconciliation) -> bytes:
+    from openpyxl import Workbook  # imported here: about 100 ms that start-up does not need
+    from openpyxl.styles import Font
+
     book = Workbook()
     sheet = book.active
     sheet.title = f"{report.day:%Y-%m-%d}"

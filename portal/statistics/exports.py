@@ -5,9 +5,6 @@ from __future__ import annotations
 import csv
 import io
 
-from openpyxl import Workbook
-from openpyxl.styles import Font
-
 from portal.labels import FIGURE_LABELS, GROUP_LABELS, RATE_LABELS
 from portal.statistics.formulas import format_int
 from portal.statistics.queries import FIGURES, RATES, StatTable
@@ -58,6 +55,9 @@ def to_csv(table: StatTable, scope_text: str) -> bytes:
 
 
 def to_xlsx(table: StatTable, scope_text: str) -> bytes:
+    from openpyxl import Workbook  # imported here: about 100 ms that start-up does not need
+    from openpyxl.styles import Font
+
     book = Workbook()
     sheet = book.active
     sheet.title = "Thống kê"
@@ -130,7 +130,8 @@ def report_rows(table: StatTable) -> list[dict]:
 
 def periodic_report_xlsx(table: StatTable, scope_text: str, reporter: str) -> bytes:
     """The periodic report of ``table`` (grouped by field) in the layout of ``REPORT_FORM``."""
-    from openpyxl.styles import Alignment, Border, Side
+    from openpyxl import Workbook
+    from openpyxl.styles import Alignment, Border, Font, Side
     from openpyxl.utils import get_column_letter
 
     book = Workbook()

@@ -1,5 +1,11 @@
 """Start-up imports no signing code: pyHanko (and the modules built on it) load on first use, so
-``flask --help`` and the commands that do not sign start without them (portal/lazy.py)."""
+``flask --help`` and the commands that do not sign start without them (portal/lazy.py).
+
+Nor the other libraries that only some pages and commands use (``DEFERRED``): spreadsheets,
+PDF parsing and rendering, images, QR codes, HTTP clients, VNeID's OAuth, migrations. Each is
+checked in ``sys.modules`` of a fresh process, so a top-level import added back anywhere on the
+way from ``create_app`` fails here (benchmarks/startup_bench.py measures what they cost).
+"""
 
 from __future__ import annotations
 
@@ -11,6 +17,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 SIGNING = ("pyhanko", "pyhanko_certvalidator", "portal.operations.signing", "portal.operations.certificates",
            "signatures.pdf", "signatures.verify")
+DEFERRED = ("openpyxl", "pypdf", "PIL", "reportlab", "segno", "requests", "urllib3", "authlib", "joserfc",
+            "alembic", "flask_migrate", "mako", "pygments", "statemachine", "portal.documents.common", "portal.documents.result",
+            "portal.operations.pdf_check", "portal.auth.vneid")
 
 PROBE = """
 import sys
@@ -22,6 +31,8 @@ with app.app_context():
         group = app.cli.get_command(None, name)
         assert group is not None, name
 print(",".join(sorted(m for m in %r if m in sys.modules)))
+import workflow.machine
+print("machine built" if workflow.machine.lifecycle_machine_class.cache_info().currsize else "machine not built")
 """
 
 
@@ -34,12 +45,37 @@ def _run(code: str, *args: str) -> subprocess.CompletedProcess:
 def test_creating_the_app_imports_no_signing_code():
     done = _run(PROBE % (SIGNING,))
     assert done.returncode == 0, done.stderr
-    assert done.stdout.strip() == ""
+    assert done.stdout.splitlines()[0] == ""
+
+
+def test_creating_the_app_imports_none_of_the_deferred_libraries():
+    done = _run(PROBE % (DEFERRED,))
+    assert done.returncode == 0, done.stderr
+    loaded, machine = done.stdout.splitlines()
+    assert loaded == ""
+    assert machine == "machine not built"  # the lifecycle machine class is built at its first use
+
+
+def test_the_probe_sees_a_deferred_library_once_used():
+    """The check above can fail: rendering a document or reading the migrations loads them."""
+    code = ("import sys\n"
+            "from portal import create_app\n"
+            "app = create_app({'PORTAL_ENV': 'testing', 'SQLALCHEMY_DATABASE_URI': 'sqlite://'})\n"
+            "from portal import documents\n"
+            "documents.render_receipt\n"
+            "with app.app_context():\n"
+            "    app.extensions['migrate'].directory\n"
+            "from portal.operations import uploads\n"
+            "uploads.Image.MAX_IMAGE_PIXELS\n"
+            "print(','.join(m for m in ('reportlab', 'alembic', 'flask_migrate', 'PIL') if m in sys.modules))\n")
+    done = _run(code)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "reportlab,alembic,flask_migrate,PIL"
 
 
 def test_flask_help_imports_no_signing_code():
     code = ("import atexit, sys\n"
-            f"atexit.register(lambda: print('LOADED:' + ','.join(m for m in {SIGNING!r} if m in sys.modules)))\n"
+            f"atexit.register(lambda: print('LOADED:' + ','.join(m for m in {SIGNING + DEFERRED!r} if m in sys.modules)))\n"
             "from flask.cli import main\n"
             "sys.argv = ['flask', '--help']\n"
             "main()\n")
@@ -59,3 +95,15 @@ def test_the_lazy_stand_in_forwards_reads_and_writes():
     assert json.lazy_probe == 3
     del module.lazy_probe
     assert not hasattr(json, "lazy_probe")
+
+
+def test_flask_db_lists_flask_migrates_commands():
+    """The ``db`` group stands in for Flask-Migrate's until used: its help and commands are the real ones."""
+    code = ("import sys\n"
+            "from flask.cli import main\n"
+            "sys.argv = ['flask', 'db', '--help']\n"
+            "main()\n")
+    done = _run(code)
+    assert done.returncode == 0, done.stderr
+    assert "--directory" in done.stdout
+    assert all(name in done.stdout for name in ("upgrade", "downgrade", "current", "heads", "migrate"))
