@@ -356,6 +356,7 @@ def _copy_line(row: dict) -> str:
     """The row in COPY's text format: NULL as \\N, booleans as t/f, numbers, timestamps with their
     offset ("2026-03-04 08:12:33+07:00"), text as it is (the generator's texts have no tab, new
     line or backslash, except the JSON of the applicant, whose backslashes are doubled)."""
+    _derived(row)
     row["applicant"] = json.dumps(row["applicant"], ensure_ascii=False).replace("\\", "\\\\")
     row["pauses"] = json.dumps(row["pauses"]) if row["pauses"] else _EMPTY_LIST
     row["form_snapshot"], row["form_data"] = _EMPTY_LIST, _EMPTY_DICT
@@ -477,16 +478,22 @@ def _row(rng, plan: _Plan, proc: ProcedureInfo) -> dict:
     return row
 
 
+def _derived(row: dict) -> dict:
+    """The columns an ORM listener would derive (a Core insert or COPY has none): the queue's
+    search text, the open pause of a paused dossier."""
+    row["search_text"] = dossier_search_text(row["code"], row["applicant"])
+    if row["paused_since"] is not None:
+        kind = "fee" if row["status"] == "awaiting_fee" else "supplement"
+        row["pauses"] = [[row["paused_since"].astimezone(UTC).isoformat(), None, kind]]
+    row.setdefault("supplement_requests", 0)
+    return row
+
+
 def _utc(row: dict) -> dict:
     for key, value in row.items():
         if isinstance(value, datetime):
             row[key] = value.astimezone(UTC)
-    row["search_text"] = dossier_search_text(row["code"], row["applicant"])  # Core insert: no ORM listener
-    if row["paused_since"] is not None:
-        kind = "fee" if row["status"] == "awaiting_fee" else "supplement"
-        row["pauses"] = [[row["paused_since"].isoformat(), None, kind]]
-    row.setdefault("supplement_requests", 0)
-    return row
+    return _derived(row)
 
 
 def _events(row: dict) -> str:
