@@ -125,7 +125,7 @@ Index("ix_dossiers_returned_at", Dossier.__table__.c.returned_at)
 DAY_COUNTS = (
     "received", "received_online", "received_in_person", "received_post", "received_digitised",
     "received_scanned", "processed", "early", "on_time", "late", "refused", "stopped", "withdrawn", "returned",
-    "processed_e_result",
+    "processed_e_result", "fee_paid",
     "in_process_change", "supplement_change", "overdue_change", "undated_change",
 )
 
@@ -162,6 +162,9 @@ class DossierDayCount(db.Model):
     stopped: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     withdrawn: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     returned: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # Fee paid on this day (fee_amount > 0, day of fee_paid_at), received or not: the denominator
+    # of the online-payment rate (0028_fee_paid_day_counts).
+    fee_paid: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     # Stocks: entries minus exits on this day; a stock at 00:00 of a day is the sum of the
     # changes of all earlier days.
     in_process_change: Mapped[int] = mapped_column(Integer, default=0, server_default="0")

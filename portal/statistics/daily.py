@@ -6,7 +6,9 @@ Why: a year's dashboard grouped by month would otherwise scan every dossier the 
 
 - flows are counted on the day they happened: received (by channel, and with a stored file:
   ``has_files``) on the day of ``received_at``; processed (by timeliness, of which refused), stopped and withdrawn on the day
-  of ``finished_at``; returned on the day of ``returned_at``;
+  of ``finished_at``; returned on the day of ``returned_at``; fee paid (``fee_amount > 0``) on the
+  day of ``fee_paid_at``, for every dossier, received or not (the online-payment rate's
+  denominator counts them all);
 - stocks (in process, waiting for a supplement, overdue, in process without a due date) are
   intervals of days per dossier, stored as +1 on the day the dossier enters and -1 on the day it
   leaves. The stock at 00:00 of day D (the end of the period before D) is the sum of the changes
@@ -71,7 +73,7 @@ KEY = ("day", "agency_id", "procedure_id")
 #: Dossier columns that change a dossier's contributions.
 COUNTED_COLUMNS = frozenset({"received_at", "finished_at", "returned_at", "paused_since", "due_at", "status",
                              "timeliness", "result_kind", "channel", "agency_id", "procedure_id", "has_files",
-                             "has_scans", "result_signed"})
+                             "has_scans", "result_signed", "fee_paid_at", "fee_amount"})
 WITH_RESULT = (Status.PROCESSED.value, Status.RETURNED.value)
 
 
@@ -101,8 +103,9 @@ def _flag(condition):
 
 
 def contributions(dialect: str, where=None):
-    """SELECT day, agency_id, procedure_id, <DAY_COUNTS> of the received dossiers meeting
-    ``where`` (all of them when None), summed per key and ordered by it."""
+    """SELECT day, agency_id, procedure_id, <DAY_COUNTS> of the dossiers meeting ``where`` (all
+    of them when None), summed per key and ordered by it. Every count but ``fee_paid`` is of
+    received dossiers only."""
     received, finished, paused = (_day(D.c.received_at, dialect), _day(D.c.finished_at, dialect),
                                   _day(D.c.paused_since, dialect))
     due, stop = _day(D.c.due_at, dialect), _day(_earliest_stop(), dialect)
@@ -141,11 +144,16 @@ def contributions(dialect: str, where=None):
                                                   or_(D.c.finished_at.is_not(None), D.c.paused_since.is_not(None))),
          {"undated_change": MINUS_ONE}),
     ]
+    parts = [(day, and_(D.c.received_at.is_not(None), *([] if condition is None else [condition])), values)
+             for day, condition, values in parts]
+    # Not only received dossiers: a fee can be paid before the desk accepts the dossier.
+    parts.append((_day(D.c.fee_paid_at, dialect), and_(D.c.fee_paid_at.is_not(None), D.c.fee_amount > 0),
+                  {"fee_paid": ONE}))
     selects = []
     for day, condition, values in parts:
         columns = [day.label("day"), D.c.agency_id, D.c.procedure_id]
         columns += [values.get(name, ZERO).label(name) for name in DAY_COUNTS]
-        statement = select(*columns).where(D.c.received_at.is_not(None))
+        statement = select(*columns)
         if condition is not None:
             statement = statement.where(condition)
         if where is not None:
@@ -246,18 +254,21 @@ def dossier_contributions(values) -> dict[tuple, list[int]]:
     of COUNTED_COLUMNS): used on every flush, so that a write costs one upsert and no reads.
     Equal to the SQL by test (every change through the ORM, then a rebuild)."""
     received = values["received_at"]
-    if received is None:
-        return {}
     agency_id, procedure_id = values["agency_id"], values["procedure_id"]
-    finished, paused, due, returned = (values["finished_at"], values["paused_since"], values["due_at"],
-                                       values["returned_at"])
-    status, timeliness, channel = values["status"], values["timeliness"], values["channel"]
     found: dict[tuple, list[int]] = {}
 
     def add(day, **counts):
         row = found.setdefault((day, agency_id, procedure_id), [0] * len(DAY_COUNTS))
         for name, n in counts.items():
             row[_INDEX[name]] += int(n)
+
+    if values["fee_paid_at"] is not None and (values["fee_amount"] or 0) > 0:
+        add(_vn_day(values["fee_paid_at"]), fee_paid=1)  # received or not
+    if received is None:
+        return found
+    finished, paused, due, returned = (values["finished_at"], values["paused_since"], values["due_at"],
+                                       values["returned_at"])
+    status, timeliness, channel = values["status"], values["timeliness"], values["channel"]
 
     r = _vn_day(received)
     add(r, received=1, in_process_change=1, received_online=channel == Channel.ONLINE.value,
@@ -327,8 +338,9 @@ def _old_values(dossier: Dossier) -> dict | None:
 
 def _counted_change(dossier: Dossier) -> bool:
     attrs = inspect(dossier).attrs
-    if dossier.received_at is None and not attrs.received_at.history.has_changes():
-        return False  # never received, before or after: counts nowhere
+    if (dossier.received_at is None and not attrs.received_at.history.has_changes()
+            and dossier.fee_paid_at is None and not attrs.fee_paid_at.history.has_changes()):
+        return False  # never received nor paid, before or after: counts nowhere
     return any(attrs[name].history.has_changes() for name in COUNTED_COLUMNS)
 
 
@@ -394,7 +406,8 @@ def _before_flush(session, _flush_context, _instances) -> None:
     _mark_files(session, changes)
     changed = [obj for obj in session.dirty if isinstance(obj, Dossier) and _counted_change(obj)]
     deleted = [obj for obj in session.deleted if isinstance(obj, Dossier)]
-    added = [obj for obj in session.new if isinstance(obj, Dossier) and obj.received_at is not None]
+    added = [obj for obj in session.new if isinstance(obj, Dossier)
+             and (obj.received_at is not None or obj.fee_paid_at is not None)]
     if not (changed or deleted or added or changes):
         return
     unknown = []

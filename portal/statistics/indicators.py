@@ -128,21 +128,48 @@ def feedback_answers(period: Period, scope: Scope | None = None, now: datetime |
     return {key: int(row._mapping[key] or 0) for key in ("received", "answered_on_time", "answered_late", "overdue")}
 
 
-def online_payment_ratio(period: Period, scope: Scope | None = None) -> Ratio | None:
-    """Dossiers whose fee was paid in the period with an online payment (a ``payments`` row with
-    status 'paid') / dossiers whose fee was paid in the period (None without ``payments``)."""
+def _paid_payments():
     payments = _table("payments")
     if payments is None or not {"dossier_id", "status"} <= set(payments.c.keys()):
         return None
-    scope = scope or Scope()
+    return select(payments.c.dossier_id).where(payments.c.status == "paid")
+
+
+def _paid_in(period: Period, scope: Scope):
+    """SELECT count(*) of the dossiers whose fee (> 0) was paid in the period, in ``scope``."""
     paid = and_(D.c.fee_paid_at >= utc_bound(period.start_at), D.c.fee_paid_at < utc_bound(period.end_at),
                 D.c.fee_amount > 0)
-    # Two counts, so that each reads the partial index on fee_paid_at (and the few paid payments)
-    # instead of probing the payments of every dossier.
     counted = select(func.count()).select_from(dossiers_and_procedures() if scope.field_id is not None else D)
-    counted = counted.where(paid, *scope.conditions())
-    online = D.c.id.in_(select(payments.c.dossier_id).where(payments.c.status == "paid"))
-    return Ratio(int(db.session.scalar(counted.where(online)) or 0), int(db.session.scalar(counted) or 0))
+    return counted.where(paid, *scope.conditions())
+
+
+def online_payment_ratio(period: Period, scope: Scope | None = None) -> Ratio | None:
+    """Dossiers whose fee was paid in the period with an online payment (a ``payments`` row with
+    status 'paid') / dossiers whose fee was paid in the period (None without ``payments``).
+
+    The denominator is the sum of the day counts' ``fee_paid`` (counting the year's paid dossiers
+    took ~90 ms at 1M dossiers, ~430,000 of them paid in 2026); the numerator counts the
+    period's paid dossiers that have a paid ``payments`` row (the online payments, few)."""
+    paid_online = _paid_payments()
+    if paid_online is None:
+        return None
+    scope = scope or Scope()
+    denominator = db.session.scalar(
+        select(func.sum(DC.c.fee_paid)).select_from(DC.join(P, P.c.id == DC.c.procedure_id))
+        .where(DC.c.day >= period.start, DC.c.day < period.end, *scope.conditions(DC)))
+    numerator = db.session.scalar(_paid_in(period, scope).where(D.c.id.in_(paid_online)))
+    return Ratio(int(numerator or 0), int(denominator or 0))
+
+
+def online_payment_ratio_direct(period: Period, scope: Scope | None = None) -> Ratio | None:
+    """The same ratio counted over the dossiers (the reference of the tests and of ``flask
+    stats verify``)."""
+    paid_online = _paid_payments()
+    if paid_online is None:
+        return None
+    counted = _paid_in(period, scope or Scope())
+    return Ratio(int(db.session.scalar(counted.where(D.c.id.in_(paid_online))) or 0),
+                 int(db.session.scalar(counted) or 0))
 
 
 def digitisation_ratio(period: Period, scope: Scope | None = None) -> Ratio:

@@ -7,7 +7,12 @@ from datetime import datetime
 
 from portal.models.types import utcnow
 from portal.statistics.figures import ALL_FIGURES
-from portal.statistics.indicators import digitisation_ratio, digitisation_ratio_direct
+from portal.statistics.indicators import (
+    digitisation_ratio,
+    digitisation_ratio_direct,
+    online_payment_ratio,
+    online_payment_ratio_direct,
+)
 from portal.statistics.periods import Period
 from portal.statistics.tables import direct_table, period_table
 
@@ -38,4 +43,7 @@ def day_count_differences(period: Period, now: datetime | None = None) -> list[t
     ours_files, direct_files = digitisation_ratio(period), digitisation_ratio_direct(period)
     if ours_files.numerator != direct_files.numerator:
         found.append(("Tổng cộng", "received_digitised", ours_files.numerator, direct_files.numerator))
+    ours_paid, direct_paid = online_payment_ratio(period), online_payment_ratio_direct(period)
+    if ours_paid is not None and ours_paid.denominator != direct_paid.denominator:
+        found.append(("Tổng cộng", "fee_paid", ours_paid.denominator, direct_paid.denominator))
     return found

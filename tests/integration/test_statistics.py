@@ -255,6 +255,7 @@ def random_dossiers(seed: int, n: int = 300) -> None:
             value = vn(2024, 11, 1) + timedelta(minutes=rng.randrange(0, 60 * 24 * 200))
         return value if after is None or value >= after else after
 
+    fees = random.Random(seed + 1000)  # its own draws: the dossiers above stay what they were
     rows = []
     for _ in range(n):
         received = moment() if rng.random() < 0.95 else None
@@ -271,6 +272,10 @@ def random_dossiers(seed: int, n: int = 300) -> None:
             timeliness=rng.choice([None, "early", "on_time", "late"]),
             result_kind=rng.choice([None, "granted", "refused"]),
         ))
+        # A fee paid (or not, or free), received or not: the online-payment rate's denominator.
+        rows[-1].update(fee_amount=fees.choice([0, 50_000, 50_000]),
+                        fee_paid_at=(received or boundaries[0]) + timedelta(hours=fees.choice([-30, 0, 5, 700]))
+                        if fees.random() < 0.6 else None)
     insert_dossiers(rows)
     db.session.commit()
 
@@ -327,6 +332,7 @@ def test_every_orm_change_keeps_the_day_counts_exact(app, seed):
     procs = procedures_at(3, 2) + procedures_at(4, 2)
     ids = list(db.session.scalars(select(Dossier.id)))
     moments = [None, vn(2025, 1, 1), vn(2025, 2, 3, 10), vn(2025, 3, 31, 23, 59, 59), vn(2025, 5, 2, 8)]
+    fees = random.Random(seed + 1000)  # its own draws: the changes above stay what they were
     for step in range(60):
         for dossier_id in rng.sample(ids, rng.randint(1, 3)):
             dossier = db.session.get(Dossier, dossier_id)
@@ -358,6 +364,8 @@ def test_every_orm_change_keeps_the_day_counts_exact(app, seed):
                     continue
                 if dossier.due_at and dossier.received_at and dossier.due_at < dossier.received_at:
                     dossier.due_at = dossier.received_at  # ck_dossiers_due_after_received
+                if fees.random() < 0.3:  # the fee paid, unpaid, or made free (day count fee_paid)
+                    dossier.fee_paid_at, dossier.fee_amount = fees.choice(moments), fees.choice([0, 50_000])
         if step % 10 == 9:
             db.session.rollback()
         else:
@@ -383,6 +391,28 @@ def test_verify_finds_a_bulk_write_that_skipped_the_day_counts_and_rebuild_repai
     rebuilt = runner.invoke(args=["stats", "rebuild"])
     assert rebuilt.exit_code == 0 and "dòng" in rebuilt.output
     assert runner.invoke(args=["stats", "verify", "--year", "2025"]).exit_code == 0
+
+
+def test_paid_fees_from_the_day_counts_equal_the_count_over_dossiers(app):
+    """The online-payment rate's denominator, read from the day counts (fee_paid), equals the
+    count of the dossiers whose fee was paid in the period, received or not, in every scope; a
+    fee paid through the ORM on a dossier not yet received counts on the day it was paid."""
+    from portal.statistics.queries import online_payment_ratio, online_payment_ratio_direct
+
+    random_dossiers(9, n=200)
+    one = procedures_at(4, 1)[0]
+    scopes = (Scope(), Scope(procedure_id=one.id), Scope(field_id=one.field_id), Scope(agency_id=one.agency_id))
+    for period, _now in PERIODS_AND_MOMENTS:
+        for scope in scopes:
+            assert online_payment_ratio(period, scope) == online_payment_ratio_direct(period, scope), (period, scope)
+    assert online_payment_ratio(periods.year(2025)).denominator > 0
+    before = online_payment_ratio(periods.quarter(2025, 2)).denominator
+    draft = put(one, status="submitted", fee_amount=30_000)
+    db.session.commit()
+    db.session.get(Dossier, draft).fee_paid_at = vn(2025, 4, 2, 9)
+    db.session.commit()
+    assert online_payment_ratio(periods.quarter(2025, 2)).denominator == before + 1
+    assert online_payment_ratio_direct(periods.quarter(2025, 2)).denominator == before + 1
 
 
 def test_digitisation_follows_files_added_and_removed(app):
