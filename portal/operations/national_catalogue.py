@@ -101,7 +101,7 @@ def read_export(filename: str, data: bytes) -> list[ExportRow]:
     header_at, columns = _find_header(table)
     rows = []
     for offset, cells in enumerate(table[header_at + 1:], start=header_at + 2):
-        values = {key: _cell(cells, index) for key, index in columns.items()}
+        values = {key: cell_text(cells, index) for key, index in columns.items()}
         if not values["national_code"] and not values["name_vi"]:
             continue
         rows.append(ExportRow(offset, values["national_code"], " ".join(values["name_vi"].split()),
@@ -152,7 +152,8 @@ def _find_header(table: list[list]) -> tuple[int, dict[str, int]]:
     raise NationalExportError("national_export_columns")
 
 
-def _cell(cells: list, index: int) -> str:
+def cell_text(cells: list, index: int) -> str:
+    """A spreadsheet or CSV cell as text (a whole float without its ".0"); "" when missing."""
     value = cells[index] if index < len(cells) else None
     if value is None:
         return ""

@@ -35,6 +35,7 @@ from portal.operations.national_catalogue import (
     NationalExportError,
     _csv_rows,
     _xlsx_rows,
+    cell_text,
 )
 from portal.text import fold
 
@@ -92,7 +93,7 @@ def read_catalogue(filename: str, data: bytes) -> list[CatalogueRow]:
     header_at, columns = _find_header(table)
     rows = []
     for line, cells in enumerate(table[header_at + 1:], start=header_at + 2):
-        values = {key: _cell(cells, index) for key, index in columns.items()}
+        values = {key: cell_text(cells, index) for key, index in columns.items()}
         if not values["code"] or not values["name_vi"]:
             continue
         eligible = values.get("eligible", "")
@@ -112,15 +113,6 @@ def _find_header(table: list[list]) -> tuple[int, dict[str, int]]:
         if all(key in columns for key in REQUIRED):
             return at, columns
     raise NationalExportError("national_export_columns")
-
-
-def _cell(cells: list, index: int) -> str:
-    value = cells[index] if index < len(cells) else None
-    if value is None:
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)
-    return str(value).strip()
 
 
 def linked_procedures() -> dict[str, Procedure]:

@@ -318,24 +318,6 @@ def _add(total: dict, part: dict, sign: int) -> None:
             row[i] += sign * value
 
 
-def _old_values(dossier: Dossier) -> dict | None:
-    """The counted columns as the database holds them before this flush; None when an old
-    value was never loaded (then the database is asked)."""
-    attrs = inspect(dossier).attrs
-    found = {}
-    for name in COUNTED_COLUMNS:
-        history = attrs[name].history
-        if history.deleted:
-            found[name] = history.deleted[0]
-        elif history.unchanged:
-            found[name] = history.unchanged[0]
-        elif not history.added:
-            found[name] = getattr(dossier, name)  # expired and unchanged: loading it is exact
-        else:
-            return None
-    return found
-
-
 def _counted_change(dossier: Dossier) -> bool:
     attrs = inspect(dossier).attrs
     if (dossier.received_at is None and not attrs.received_at.history.has_changes()
@@ -412,7 +394,7 @@ def _before_flush(session, _flush_context, _instances) -> None:
         return
     unknown = []
     for dossier in changed + deleted:
-        old = _old_values(dossier)
+        old = queue_counts.columns_before_flush(dossier, COUNTED_COLUMNS)
         if old is None:
             unknown.append(dossier.id)
         else:

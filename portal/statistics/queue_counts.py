@@ -202,10 +202,12 @@ def verify(connection) -> list[tuple[str, tuple, int, int]]:
 _PENDING = "portal.statistics.queue_counts.pending"
 
 
-def _old_values(dossier: Dossier) -> dict | None:
+def columns_before_flush(dossier: Dossier, columns: Iterable[str]) -> dict | None:
+    """``columns`` of ``dossier`` as the database holds them before this flush; None when an
+    old value was never loaded (then the database is asked). Shared with the per-day counts."""
     attrs = inspect(dossier).attrs
     found = {}
-    for name in COUNTED_COLUMNS:
+    for name in columns:
         history = attrs[name].history
         if history.deleted:
             found[name] = history.deleted[0]
@@ -233,7 +235,7 @@ def _before_flush(session, _flush_context, _instances) -> None:
     changes: tuple[dict, dict] = ({}, {})
     unknown = []
     for dossier in changed + deleted:
-        old = _old_values(dossier)
+        old = columns_before_flush(dossier, COUNTED_COLUMNS)
         if old is None:
             unknown.append(dossier.id)
         else:
