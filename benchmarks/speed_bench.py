@@ -1,18 +1,20 @@
 """Speed where people wait (issue 20), every ratio in one table, baselines measured in the same run.
 
     .venv/bin/python benchmarks/speed_bench.py [--url postgresql://postgres@127.0.0.1:5432/bench_speed]
-        [--dossiers 1000000] [--seconds 8] [--workers 4] [--clients 8] [--repeat 7]
-        [--skip-dashboard] [--skip-submission]
+        [--dossiers 1000000] [--today YYYY-MM-DD] [--months N] [--seconds 8] [--workers 4] [--clients 8]
+        [--repeat 7] [--skip-dashboard] [--skip-submission]
 
 1. Data: creates the database if needed, migrates it, loads the catalogue and fills it to
    ``--dossiers`` with ``portal.demo.generate`` (the code of ``flask demo generate``: resumable, so an
-   interrupted fill continues; a filled database is reused). Re-runnable on the same database:
-   the submission part registers citizens with fresh ID numbers and fresh idempotency keys.
+   interrupted fill continues; a filled database is reused) received over ``--months`` months
+   before ``--today``: by default from before 1 January of the previous year (12 + the month of
+   ``--today``: 23 for a day in November), so that the previous year is a full past year of data.
+   Re-runnable on the same database: the submission part registers citizens with fresh ID
+   numbers and fresh idempotency keys.
 2. Dashboard: the statistics page ``GET /thong-ke/?year=Y&group_by=agency`` (server time, Flask
    test client, signed in as an administrator: the whole province) for the current year against
-   the previous year and against the 12 months ending yesterday (a custom period: every demo
-   dossier, but a past period; the previous year holds only the demo data's first weeks); and
-   ``period_table`` alone for both years.
+   the previous year (a full past year) and against the 12 months ending yesterday (a custom
+   period, ended, so no "due later than now" part); and ``period_table`` alone for both years.
 3. Submission under gunicorn (``--workers``, ``--clients`` client threads for ``--seconds``): a bare
    Flask app receiving one 1 MB file (the baseline), the same bare app receiving the same
    multipart body as a submission (every required document, 1 MB each), the one-request
@@ -34,7 +36,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -75,12 +77,20 @@ def timed(fn, repeat: int) -> list[float]:
     return found
 
 
-def fill(app, dossiers: int, seed: int, today: date | None) -> int:
+def span_months(today: date) -> int:
+    """Months of data that hold the whole previous calendar year: 23 for a day in November."""
+    return 12 + today.month
+
+
+def fill(app, dossiers: int, seed: int, today: date | None, months: int) -> int:
+    import sqlalchemy as sa
     from flask_migrate import upgrade
 
     from portal.demo import dossier_count, generate
     from portal.extensions import db
+    from portal.models import Dossier
     from portal.operations.catalogue import load_catalogue
+    from workflow.calendar import VN_TZ
 
     with app.app_context():
         upgrade()
@@ -90,8 +100,12 @@ def fill(app, dossiers: int, seed: int, today: date | None) -> int:
         if have < dossiers:
             print(f"generating {dossiers - have:,} dossiers (have {have:,}) ...", flush=True)
             started = time.perf_counter()
-            generate(dossiers - have, seed=seed, today=today)
+            generate(dossiers - have, seed=seed, today=today, months=months)
             print(f"generated in {time.perf_counter() - started:.1f} s", flush=True)
+        first = db.session.scalar(sa.select(sa.func.min(Dossier.received_at)))
+        if first is not None and first.astimezone(VN_TZ).date() > date(date.today().year - 1, 1, 1):
+            print(f"note: the data starts on {first.astimezone(VN_TZ):%Y-%m-%d}: the previous year is not a full "
+                  "year of data (a database filled with a shorter span; use a fresh --url)", flush=True)
         return dossier_count()
 
 
@@ -245,6 +259,9 @@ def main() -> int:
     parser.add_argument("--dossiers", type=int, default=1_000_000)
     parser.add_argument("--seed", type=int, default=2026)
     parser.add_argument("--today", default=None, help="reference day of the demo data (default: today)")
+    parser.add_argument("--months", type=int, default=None,
+                        help="span of the demo data before --today (default: back to before 1 January of the "
+                             "previous year)")
     parser.add_argument("--repeat", type=int, default=7)
     parser.add_argument("--seconds", type=float, default=8)
     parser.add_argument("--workers", type=int, default=4)
@@ -260,7 +277,10 @@ def main() -> int:
     ensure_database(args.url)
     app = create_app({"PORTAL_ENV": "testing", "SQLALCHEMY_DATABASE_URI": normalize_database_url(args.url),
                       "SERVER_NAME": None, "WTF_CSRF_ENABLED": False, "STORAGE_DIR": tempfile.mkdtemp()})
-    total = fill(app, args.dossiers, args.seed, date.fromisoformat(args.today) if args.today else None)
+    from workflow.calendar import VN_TZ
+
+    today = date.fromisoformat(args.today) if args.today else datetime.now(VN_TZ).date()
+    total = fill(app, args.dossiers, args.seed, today, args.months or span_months(today))
     load = os.getloadavg()[0]
     rows = [] if args.skip_dashboard else dashboard(app, args.repeat)
     if not args.skip_submission:
