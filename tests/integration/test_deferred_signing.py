@@ -22,6 +22,7 @@ from tests.conftest import PASSWORD, csrf_token_from
 from tests.integration.lifecycle_helpers import build_office
 from tests.integration.office_helpers import fast_passwords, login  # noqa: F401
 from tests.integration.signing_helpers import at_leader_step
+from tests.integration.test_concurrency import committed_office  # noqa: F401
 from tests.integration.test_signing_unavailable import tsa_down  # noqa: F401
 from workflow.states import Action
 
@@ -330,3 +331,30 @@ def test_a_remotely_signed_result_is_kept_at_once_without_a_job(app, client, off
     decide(dossier, "approve", office.agency_leader)
     assert fresh(dossier.id).result_signed and jobs(dossier.id) == []
     assert [f.id for f in results(dossier.id)] == [done.get_json()["file"]["id"]]
+
+
+def test_the_worker_and_the_page_never_both_sign_a_job(_app, committed_office, monkeypatch):  # noqa: F811
+    """PostgreSQL, real commits: a job the worker holds (SKIP LOCKED) is left to it by the page's
+    "sign now", which signs nothing and says it is being signed; once the worker has signed and
+    committed, there is nothing left to sign."""
+    from portal.models import User
+
+    office = committed_office
+    monkeypatch.setitem(_app.config, "RESULT_SIGNING", "deferred")
+    dossier = at_leader_step(office)
+    decide(dossier, "approve", office.agency_leader)
+    leader_id = office.agency_leader.id
+
+    (held,) = outbox.claim("signing", 1, utcnow())  # the worker's transaction holds the job
+    with _app.app_context():  # the page's request, its own connection
+        outcome, state = result_signing.sign_now(dossier.id, db.session.get(User, leader_id))
+        assert outcome is result_signing.Outcome.BUSY and state.state is result_signing.SigningState.PENDING
+        db.session.commit()
+    outbox.record([held], [result_signing.run(held)], outbox.policy("signing"), utcnow())
+    db.session.commit()
+    with _app.app_context():
+        outcome, state = result_signing.sign_now(dossier.id, db.session.get(User, leader_id))
+        assert outcome is result_signing.Outcome.NOTHING and state.result_signed
+        db.session.commit()
+    assert len(results(dossier.id)) == 1 and len(signed_entries(dossier.id)) == 1
+    assert jobs(dossier.id)[0].attempts == 1
