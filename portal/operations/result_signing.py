@@ -12,8 +12,9 @@ Running a job is what inline signing does (``portal.operations.signing.sign_resu
 register; the signed result's hash is recorded in the audit chain (``signing.result_signed``).
 One transaction per job: a job is claimed like any outbox message (``SKIP LOCKED`` on
 PostgreSQL, so the worker and the dossier page never sign it both), the dossier is locked, and
-the signing runs in a savepoint. A signing service that does not answer (``SigningUnavailable``)
-is a failed attempt, retried with the channel's back-off; a failure no retry can mend (no
+the signing runs in a savepoint. A signing service that does not answer (``SigningUnavailable``,
+``KeyStoreUnavailable``, any 503 refusal such as a missing ``TSA_URL``) is a failed attempt,
+retried with the channel's back-off; a failure no retry can mend (no
 certificate, a damaged draft) parks the job at once, for the leader or an administrator to
 retry (``retry``) once the cause is fixed. Nothing is lost: the decision is committed and the
 job stays until it has signed.
@@ -146,11 +147,13 @@ def run(job: OutboxMessage) -> str | None:
             else:
                 row = signing.sign_refusal(dossier, leader, decided_at, payload.get("reasons") or "")
             db.session.flush()
-    except signing.SigningUnavailable as error:
-        return f"{error.code}: {error.detail}" if error.detail else error.code
-    except DossierError as error:  # no certificate, a damaged or non-PDF draft: a person must act
+    except DossierError as error:
+        said = f"{error.code}: {error.detail}" if error.detail else error.code
+        if error.status >= 500:  # the TSA or the key store did not answer, a setting missing: retried
+            return said
+        # no certificate, a damaged or non-PDF draft: no retry mends it, a person must act
         current_app.logger.warning("Signing job %s parked: %s", job.id, error.code)
-        return outbox.Permanent(error.code)
+        return outbox.Permanent(said)
     except Exception as error:  # anything else: retried with the back-off, parked after the attempts
         current_app.logger.exception("Signing job %s failed", job.id)
         return f"signing_error: {type(error).__name__}"
