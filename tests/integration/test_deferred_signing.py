@@ -358,3 +358,18 @@ def test_the_worker_and_the_page_never_both_sign_a_job(_app, committed_office, m
         db.session.commit()
     assert len(results(dossier.id)) == 1 and len(signed_entries(dossier.id)) == 1
     assert jobs(dossier.id)[0].attempts == 1
+
+
+def test_result_signing_defaults_per_environment(monkeypatch):
+    from portal.config import build_config
+
+    monkeypatch.delenv("RESULT_SIGNING", raising=False)
+    monkeypatch.setenv("SECRET_KEY", "x" * 40)
+    assert build_config("production")["RESULT_SIGNING"] == "deferred"
+    assert build_config("development")["RESULT_SIGNING"] == "deferred"
+    assert build_config("testing")["RESULT_SIGNING"] == "inline"
+    monkeypatch.setenv("RESULT_SIGNING", "inline")
+    assert build_config("production")["RESULT_SIGNING"] == "inline"
+    monkeypatch.setenv("RESULT_SIGNING", "later")
+    with pytest.raises(RuntimeError, match="RESULT_SIGNING"):
+        build_config("production")
