@@ -1,15 +1,15 @@
-"""sign: result signing as a channel of the outbox (``signing``): the leader's approval or
+"""deferred_signing: result signing as a channel of the outbox (``signing``): the leader's approval or
 refusal is committed with a signing job, run afterwards by ``flask outbox send --channel signing``
 or by the dossier page's "sign now" (docs/signatures.md, "Deferred signing").
 
-Revision ID: 0029_sign
-Revises: 0028_fee_paid_day_counts
+Revision ID: 0030_deferred_signing
+Revises: 0029_demo_span
 """
 
 from alembic import op
 
-revision = "0029_sign"
-down_revision = "0028_fee_paid_day_counts"
+revision = "0030_deferred_signing"
+down_revision = "0029_demo_span"
 branch_labels = None
 depends_on = None
 
