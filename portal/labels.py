@@ -464,6 +464,7 @@ AUDIT_ACTION_LABELS = {
     "signing.remote_prepared": _l("Chuẩn bị ký số từ xa"),
     "signing.remote_completed": _l("Hoàn tất ký số từ xa"),
     "signing.result_signed": _l("Ký số kết quả theo quyết định của lãnh đạo"),
+    "signing.result_cancelled": _l("Hủy ký số kết quả (hồ sơ đã rút hoặc dừng xử lý sau khi duyệt)"),
     "account.vneid_linked": _l("Liên kết tài khoản với VNeID"),
     "auth.vneid_link_needed": _l("Đăng nhập VNeID chờ liên kết tài khoản"),
     "auth.vneid_refused": _l("Đăng nhập VNeID bị từ chối"),

@@ -42,7 +42,7 @@ from portal.models.filing import OutboxChannel, OutboxMessage
 from portal.models.types import utcnow
 from portal.operations import audit, outbox
 from portal.operations.dossiers import DossierError, DossierNotFound, Forbidden, NotAllowed, can_see
-from workflow.states import Action, Role
+from workflow.states import Action, Role, Status
 
 CHANNEL = OutboxChannel.SIGNING.value
 
@@ -50,6 +50,9 @@ CHANNEL = OutboxChannel.SIGNING.value
 #: return it) or decide it again (a second approval, a refusal, a new proposal).
 WAITS_FOR_SIGNATURE = frozenset({Action.APPROVE, Action.REFUSE, Action.PROPOSE_RESULT, Action.ISSUE_RESULT,
                                  Action.RETURN_RESULT})
+
+#: Statuses in which an approval's result is no longer to be signed (withdrawn or stopped after it).
+WITHDRAWN_SINCE = frozenset({Status.WITHDRAWN.value, Status.STOPPED.value})
 
 #: The decisions whose result is signed by a job.
 SIGNED_DECISIONS = (Action.APPROVE, Action.REFUSE)
@@ -139,6 +142,13 @@ def run(job: OutboxMessage) -> str | None:
     leader = db.session.get(User, payload.get("leader_id"))
     if dossier is None or leader is None or payload.get("action") not in {a.value for a in SIGNED_DECISIONS}:
         return outbox.Permanent("signing_job_invalid")
+    if payload["action"] == Action.APPROVE.value and dossier.status in WITHDRAWN_SINCE:
+        # the applicant withdrew, or the agency stopped the dossier, after the approval: no result
+        # is issued, so none is signed (and no number of the register is taken); the job is done
+        audit.record("signing.result_cancelled", user=leader, object_type="dossier", object_id=dossier.id,
+                     decision=payload["action"], event_seq=payload.get("event_seq"), status=dossier.status,
+                     job=job.event_id)
+        return None
     decided_at = datetime.fromisoformat(payload["decided_at"])
     try:
         with db.session.begin_nested():

@@ -373,3 +373,20 @@ def test_result_signing_defaults_per_environment(monkeypatch):
     monkeypatch.setenv("RESULT_SIGNING", "later")
     with pytest.raises(RuntimeError, match="RESULT_SIGNING"):
         build_config("production")
+
+
+def test_a_dossier_stopped_after_the_approval_gets_no_signed_result(app, office, deferred):
+    dossier = at_leader_step(office)
+    decide(dossier, "approve", office.agency_leader)
+    stopped = decide(dossier, "stop", office.agency_leader, reason="Cơ quan có thẩm quyền yêu cầu dừng xử lý")
+    assert stopped.status == "stopped"
+
+    result = drain_all()
+    assert (result.claimed, result.delivered) == (1, 1)  # the job is done: nothing is left to retry
+    dossier = fresh(dossier.id)
+    assert not dossier.result_signed and results(dossier.id) == []  # no result, no register number taken
+    assert signed_entries(dossier.id) == []
+    cancelled = db.session.scalars(select(AuditEntry).where(
+        AuditEntry.action == "signing.result_cancelled", AuditEntry.object_id == str(dossier.id))).all()
+    assert [entry.details["status"] for entry in cancelled] == ["stopped"]
+    assert result_signing.status(dossier).state is None
