@@ -337,10 +337,44 @@ def test_the_worker_and_the_page_never_both_sign_a_job(_app, committed_office, m
     """PostgreSQL, real commits: a job the worker holds (SKIP LOCKED) is left to it by the page's
     "sign now", which signs nothing and says it is being signed; once the worker has signed and
     committed, there is nothing left to sign."""
-    from portal.models import User
 
     office = committed_office
     monkeypatch.setitem(_app.config, "RESULT_SIGNING", "deferred")
+    before = _signing_rows()
+    try:
+        _worker_and_page(_app, office)
+    finally:  # committed here: the CA, the seal and the register's counters must not outlive the test
+        db.session.rollback()
+        _remove_signing_rows_since(before)
+
+
+def _signing_rows() -> tuple[int, list[tuple]]:
+    from portal.models.register import DocumentRegisterCounter
+    from portal.models.signing import SigningCertificate
+
+    counters = [(c.agency_id, c.year, c.book, c.last_number) for c in db.session.scalars(select(DocumentRegisterCounter))]
+    return db.session.scalar(select(func.max(SigningCertificate.id))) or 0, counters
+
+
+def _remove_signing_rows_since(before: tuple[int, list[tuple]]) -> None:
+    from sqlalchemy import delete
+
+    from portal.models.register import DocumentRegisterCounter
+    from portal.models.signing import SigningCertificate
+
+    last_certificate, counters = before
+    certificates._signers.clear()
+    certificates._timestampers.clear()
+    db.session.execute(delete(SigningCertificate).where(SigningCertificate.id > last_certificate))
+    db.session.execute(delete(DocumentRegisterCounter))
+    for agency_id, year, book, last_number in counters:
+        db.session.add(DocumentRegisterCounter(agency_id=agency_id, year=year, book=book, last_number=last_number))
+    db.session.commit()
+
+
+def _worker_and_page(_app, office) -> None:
+    from portal.models import User
+
     dossier = at_leader_step(office)
     decide(dossier, "approve", office.agency_leader)
     leader_id = office.agency_leader.id
