@@ -45,7 +45,9 @@ from submission_bench import (  # noqa: E402
     BARE_APP,
     PDF_1MB,
     call,
+    form_values,
     gunicorn,
+    pdf_documents,
     procedure_form,
     run_clients,
     wait_until_up,
@@ -178,12 +180,10 @@ def submission(url: str, args) -> list[tuple]:
             token = call(f"{portal}/api/v1/auth/token", json.dumps({"username": user["username"],
                          "password": user["password"]}).encode(), content_type="application/json")["token"]
             tokens.append({"Authorization": f"Bearer {token}"})
-        data = {s["name"]: {"select": (s.get("options") or [{"value": ""}])[0]["value"], "date": "2026-12-01",
-                            "integer": 1, "money": 1000, "phone": "0912345678", "id_number": "012190000001",
-                            "email": "a@example.vn"}.get(s["type"], "Bản Hon") for s in procedure_form(portal, args.procedure)}
+        data = form_values(procedure_form(portal, args.procedure))
 
         def documents() -> list[tuple[str, str, bytes]]:
-            return [(key, f"{key}.pdf", PDF_1MB + secrets.token_bytes(16)) for key in required]
+            return pdf_documents(required)
 
         def one_request(i: int) -> None:
             body, ctype = multipart_files({"procedure": args.procedure, "data": json.dumps(data)}, documents())

@@ -25,17 +25,43 @@ import time
 import urllib.request
 from pathlib import Path
 
-from http_load import free_port, multipart, one_page_pdf  # noqa: E402  (benchmarks/, run as a script)
+from http_load import free_port, multipart, scanned_page_pdf, unique_copy  # noqa: E402  (benchmarks/, run as a script)
 
 ROOT = Path(__file__).resolve().parents[1]
 
+#: A scanned A4 page of exactly 1 MiB: one JPEG image, the file identifier in the trailer. Each
+#: upload gets its own identifier (``unique_copy``): a distinct file that is still a well-formed
+#: PDF (random bytes appended after ``%%EOF`` made pypdf warn of a truncated or duplicated marker).
+PDF_1MB = scanned_page_pdf(1024 * 1024)
 
-def real_pdf(size: int) -> bytes:
-    """A one-page PDF of about ``size`` bytes (its content stream carries the padding)."""
-    return one_page_pdf(b" " * size)
+
+def pdf_documents(keys: list[str]) -> list[tuple[str, str, bytes]]:
+    """One fresh 1 MiB PDF per document key: ``(key, file name, bytes)``."""
+    return [(key, f"{key}.pdf", unique_copy(PDF_1MB)) for key in keys]
 
 
-PDF_1MB = real_pdf(1024 * 1024 - 500)
+def form_fields(schema: dict) -> list[dict]:
+    """The e-form fields (names and types) from a procedure's published JSON Schema."""
+    fields = []
+    for name, prop in schema["properties"].items():
+        kind = {"date": "date", "email": "email"}.get(prop.get("format"), "string")
+        if "enum" in prop:
+            kind = "select"
+        elif prop.get("type") == "integer":
+            kind = "integer"
+        elif prop.get("pattern", "").startswith("^(\\+84"):
+            kind = "phone"
+        elif prop.get("pattern") == "^\\d{12}$":
+            kind = "id_number"
+        fields.append({"name": name, "type": kind, "options": [{"value": v} for v in prop.get("enum", [])]})
+    return fields
+
+
+def form_values(fields: list[dict]) -> dict:
+    """A valid value for every field."""
+    return {s["name"]: {"select": (s.get("options") or [{"value": ""}])[0]["value"], "date": "2026-12-01",
+                        "integer": 1, "money": 1000, "phone": "0912345678", "id_number": "012190000001",
+                        "email": "a@example.vn"}.get(s["type"], "Bản Hon") for s in fields}
 BARE_APP = textwrap.dedent("""
     from flask import Flask, request, jsonify
     app = Flask(__name__)
@@ -138,16 +164,14 @@ def main() -> None:
             token = call(f"{portal}/api/v1/auth/token", json.dumps({"username": user["username"],
                          "password": user["password"]}).encode(), content_type="application/json")["token"]
             tokens.append({"Authorization": f"Bearer {token}"})
-        data = {s["name"]: {"select": (s.get("options") or [{"value": ""}])[0]["value"], "date": "2026-12-01",
-                            "integer": 1, "money": 1000, "phone": "0912345678", "id_number": "012190000001",
-                            "email": "a@example.vn"}.get(s["type"], "Bản Hon") for s in procedure_form(portal, args.procedure)}
+        data = form_values(procedure_form(portal, args.procedure))
 
         def submission(i: int) -> None:
             headers = {**tokens[i], "Idempotency-Key": secrets.token_hex(12)}
             draft = call(f"{portal}/api/v1/dossiers", json.dumps({"procedure": args.procedure, "data": data}).encode(),
                          headers, "application/json")
-            for key in required:
-                body, ctype = multipart({"document": key}, f"{key}.pdf", PDF_1MB + secrets.token_bytes(16))
+            for key, filename, content in pdf_documents(required):
+                body, ctype = multipart({"document": key}, filename, content)
                 call(f"{portal}/api/v1/dossiers/{draft['id']}/attachments", body, tokens[i], ctype)
             call(f"{portal}/api/v1/dossiers/{draft['id']}/submit", b"{}", tokens[i], "application/json")
 
@@ -176,21 +200,8 @@ def main() -> None:
 
 
 def procedure_form(portal: str, code: str) -> list[dict]:
-    """The e-form fields (names and types) from the procedure's published JSON Schema."""
-    schema = call(f"{portal}/api/v1/procedures/{code}")["form"]
-    fields = []
-    for name, prop in schema["properties"].items():
-        kind = {"date": "date", "email": "email"}.get(prop.get("format"), "string")
-        if "enum" in prop:
-            kind = "select"
-        elif prop.get("type") == "integer":
-            kind = "integer"
-        elif prop.get("pattern", "").startswith("^(\\+84"):
-            kind = "phone"
-        elif prop.get("pattern") == "^\\d{12}$":
-            kind = "id_number"
-        fields.append({"name": name, "type": kind, "options": [{"value": v} for v in prop.get("enum", [])]})
-    return fields
+    """The e-form fields of the procedure ``code`` as the portal publishes them."""
+    return form_fields(call(f"{portal}/api/v1/procedures/{code}")["form"])
 
 
 if __name__ == "__main__":
