@@ -28,6 +28,7 @@ from pathlib import Path
 from http_load import free_port, multipart, scanned_page_pdf, unique_copy  # noqa: E402  (benchmarks/, run as a script)
 
 ROOT = Path(__file__).resolve().parents[1]
+BIN = Path(sys.executable).parent  # gunicorn and flask of the interpreter running the benchmark
 
 #: A scanned A4 page of exactly 1 MiB: one JPEG image, the file identifier in the trailer. Each
 #: upload gets its own identifier (``unique_copy``): a distinct file that is still a well-formed
@@ -95,7 +96,7 @@ def wait_until_up(url: str, seconds: float = 30) -> None:
 
 
 def gunicorn(app: str, port: int, workers: int, env: dict, cwd: Path) -> subprocess.Popen:
-    return subprocess.Popen([str(ROOT / ".venv/bin/gunicorn"), "-w", str(workers), "-b", f"127.0.0.1:{port}",
+    return subprocess.Popen([str(BIN / "gunicorn"), "-w", str(workers), "-b", f"127.0.0.1:{port}",
                              "--log-level", "warning", app], cwd=cwd, env=env)
 
 
@@ -136,7 +137,7 @@ def main() -> None:
     db_url = os.environ.get("BENCH_DATABASE_URL", f"sqlite:///{work / 'bench.sqlite3'}")
     env = {**os.environ, "PORTAL_ENV": "development", "DATABASE_URL": db_url, "SECRET_KEY": "bench",
            "STORAGE_DIR": str(work / "files"), "FLASK_APP": "portal", "PYTHONPATH": str(ROOT)}
-    flask = str(ROOT / ".venv/bin/flask")
+    flask = str(BIN / "flask")
     subprocess.run([flask, "db", "upgrade"], env=env, cwd=ROOT, check=True, capture_output=True)
     subprocess.run([flask, "catalogue", "load"], env=env, cwd=ROOT, check=True, capture_output=True)
     (work / "bare_app.py").write_text(BARE_APP)

@@ -47,10 +47,12 @@ def blob_path(sha256: str, root: Path | None = None) -> Path:
     return root / sha256[:2] / sha256[2:4] / sha256
 
 
-def put_blob(data: bytes, content_type: str, known: dict[str, FileBlob] | None = None) -> FileBlob:
+def put_blob(data: bytes, content_type: str, known: dict[str, FileBlob] | None = None,
+             sha256: str | None = None) -> FileBlob:
     """Store ``data`` (once per content) and return its row, added to the session. ``known``: the
-    rows of the contents already stored, when the caller read them at once (``stored_blobs``)."""
-    sha = hashlib.sha256(data).hexdigest()
+    rows of the contents already stored, when the caller read them at once (``stored_blobs``);
+    ``sha256``: the SHA-256 of ``data`` (hex) when the caller has it, so a file is hashed once."""
+    sha = sha256 or hashlib.sha256(data).hexdigest()
     row = known.get(sha) if known is not None else db.session.get(FileBlob, sha)
     path = blob_path(sha)
     if not path.exists():
@@ -68,10 +70,10 @@ def put_blob(data: bytes, content_type: str, known: dict[str, FileBlob] | None =
     return row
 
 
-def stored_blobs(contents: list[bytes]) -> dict[str, FileBlob]:
-    """The rows of those ``contents`` already stored, by SHA-256, in one query (for ``put_blob``)."""
-    hashes = {hashlib.sha256(data).hexdigest() for data in contents}
-    return {row.sha256: row for row in db.session.scalars(select(FileBlob).where(FileBlob.sha256.in_(hashes)))}
+def stored_blobs(hashes: list[str]) -> dict[str, FileBlob]:
+    """The rows of the contents of those SHA-256 ``hashes`` already stored, in one query (for
+    ``put_blob``)."""
+    return {row.sha256: row for row in db.session.scalars(select(FileBlob).where(FileBlob.sha256.in_(set(hashes))))}
 
 
 def read_blob(sha256: str) -> bytes:
@@ -80,7 +82,8 @@ def read_blob(sha256: str) -> bytes:
 
 @event.listens_for(Session, "after_commit")
 def _forget_new_blobs(session: Session) -> None:
-    session.info.pop("new_blob_paths", None)
+    if not session.in_nested_transaction():  # a savepoint released: the outermost commit decides
+        session.info.pop("new_blob_paths", None)
 
 
 @event.listens_for(Session, "after_soft_rollback")

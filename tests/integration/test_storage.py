@@ -29,6 +29,17 @@ def test_a_rolled_back_upload_leaves_no_file(app):
     assert db.session.get(FileBlob, row.sha256) is None
 
 
+def test_a_savepoint_released_after_the_write_does_not_keep_the_file(app):
+    """Only the outermost commit keeps a file: a savepoint released on the way (another row
+    written with its own savepoint) must not make a later rollback leave an orphan."""
+    row = put_blob(PDF + b"savepoint", "application/pdf")
+    path = blob_path(row.sha256)
+    with db.session.begin_nested():
+        pass
+    db.session.rollback()
+    assert not path.exists()
+
+
 def test_gc_finds_files_without_rows(app, runner):
     stray = blob_path("ab" * 32)
     stray.parent.mkdir(parents=True, exist_ok=True)
