@@ -158,6 +158,41 @@ def multipart_files(fields: dict, files: list[tuple[str, str, bytes]]) -> tuple[
     return b"".join(parts), f"multipart/form-data; boundary={boundary}"
 
 
+def process_tree(root: int) -> list[int]:
+    """``root`` and its children (a gunicorn master and its workers), from /proc."""
+    children = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == root:
+            children.append(int(stat.parent.name))
+    return [root, *children]
+
+
+def database_backends(url: str) -> list[int]:
+    """The PostgreSQL backends connected to the database of ``url`` (the portal's pool)."""
+    import psycopg
+
+    with psycopg.connect(url, autocommit=True) as connection:
+        rows = connection.execute("SELECT pid FROM pg_stat_activity WHERE datname = current_database() "
+                                  "AND pid <> pg_backend_pid()").fetchall()
+    return [pid for (pid,) in rows]
+
+
+def cpu_of(pids: list[int]) -> dict[int, float]:
+    """User + system CPU seconds of each process still there (same machine, Linux /proc)."""
+    found = {}
+    for pid in set(pids):
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        found[pid] = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return found
+
+
 def submission(url: str, args) -> list[tuple]:
     work = Path(tempfile.mkdtemp(prefix="speed-bench-"))
     env = {**os.environ, "PORTAL_ENV": "development", "DATABASE_URL": url, "SECRET_KEY": "bench",
@@ -211,16 +246,34 @@ def submission(url: str, args) -> list[tuple]:
 
         for fn in (one_request, four_requests, bare_one, bare_same):
             fn(0)  # warm up
-        rates = {}
-        for name, fn in (("bare_one", bare_one), ("bare_same", bare_same), ("one_request", one_request),
-                         ("four_requests", four_requests)):
-            n, seconds = run_clients(args.clients, args.seconds, fn)
-            rates[name] = n / seconds
+        cases = (("bare_one", bare_one, servers[1]), ("bare_same", bare_same, servers[1]),
+                 ("one_request", one_request, servers[0]), ("four_requests", four_requests, servers[0]))
+        done = dict.fromkeys([name for name, *_ in cases], 0)
+        elapsed = dict.fromkeys(done, 0.0)
+        server_cpu = dict.fromkeys(done, 0.0)
+        # The cases take turns (--rounds slices each) so that a load from outside falls on all of them
+        # alike; the servers' CPU (gunicorn workers, and for the portal its PostgreSQL backends) is
+        # read from /proc around each slice.
+        for _round in range(args.rounds):
+            for name, fn, server in cases:
+                pids = process_tree(server.pid) + (database_backends(url) if server is servers[0] else [])
+                before = cpu_of(pids)
+                n, seconds = run_clients(args.clients, args.seconds / args.rounds, fn)
+                after = cpu_of(pids + (database_backends(url) if server is servers[0] else []))
+                server_cpu[name] += sum(after[pid] - before.get(pid, 0.0) for pid in after)
+                done[name] += n
+                elapsed[name] += seconds
+        rates = {name: done[name] / elapsed[name] for name in done}
+        cpu_ms = {name: server_cpu[name] / max(done[name], 1) * 1000 for name in done}
+        print("server CPU per request (ms): " + ", ".join(f"{name} {cpu_ms[name]:.1f}" for name in done)
+              + f"; submit-with-files / bare same body: {cpu_ms['one_request'] / cpu_ms['bare_same']:.2f}", flush=True)
         n_docs = len(required)
         return [
             (f"submit-with-files, {n_docs} x 1 MB (/s)", rates["one_request"], f"bare, same {n_docs} x 1 MB",
              rates["bare_same"], rates["one_request"] / rates["bare_same"], ">= 0.30",
              rates["one_request"] / rates["bare_same"] >= 0.30),
+            ("server CPU per submission (ms)", cpu_ms["one_request"], "bare, same body (ms)", cpu_ms["bare_same"],
+             cpu_ms["bare_same"] / cpu_ms["one_request"], "", None),
             ("submit-with-files (/s)", rates["one_request"], "bare, one 1 MB file", rates["bare_one"],
              rates["one_request"] / rates["bare_one"], "", None),
             (f"draft + {n_docs} uploads + submit (/s)", rates["four_requests"], f"bare, same {n_docs} x 1 MB",
@@ -246,7 +299,8 @@ def main() -> int:
     parser.add_argument("--seed", type=int, default=2026)
     parser.add_argument("--today", default=None, help="reference day of the demo data (default: today)")
     parser.add_argument("--repeat", type=int, default=7)
-    parser.add_argument("--seconds", type=float, default=8)
+    parser.add_argument("--seconds", type=float, default=8, help="per case, over all rounds")
+    parser.add_argument("--rounds", type=int, default=4, help="slices per case, taken in turns")
     parser.add_argument("--workers", type=int, default=4)
     parser.add_argument("--clients", type=int, default=8)
     parser.add_argument("--procedure", default="LC-05")

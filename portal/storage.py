@@ -53,21 +53,73 @@ def put_blob(data: bytes, content_type: str, known: dict[str, FileBlob] | None =
     rows of the contents already stored, when the caller read them at once (``stored_blobs``);
     ``sha256``: the SHA-256 of ``data`` (hex) when the caller has it, so a file is hashed once."""
     sha = sha256 or hashlib.sha256(data).hexdigest()
-    row = known.get(sha) if known is not None else db.session.get(FileBlob, sha)
-    path = blob_path(sha)
-    if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".upload-")
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
+    if known is None:
+        row = db.session.get(FileBlob, sha)
+        known = {sha: row} if row is not None else {}
+    return put_blobs([(data, content_type, sha)], known)[0]
+
+
+def put_blobs(files: list[tuple[bytes, str, str]], known: dict[str, FileBlob]) -> list[FileBlob]:
+    """``put_blob`` for several files ``(bytes, content type, SHA-256)`` at once (the rows of the
+    contents already stored in ``known``, see ``stored_blobs``): the new files are written and
+    synced together (``_write_durably``). Returns their rows, in order."""
+    rows, new = [], {}
+    for data, content_type, sha in files:
+        path = blob_path(sha)
+        if sha not in new and not path.exists():
+            new[sha] = (path, data)
+        row = known.get(sha)
+        if row is None:
+            row = known[sha] = FileBlob(sha256=sha, size=len(data), content_type=content_type)
+            db.session.add(row)  # the same content twice in one request: one row
+        rows.append(row)
+    if new:
+        _write_durably(list(new.values()), db.session.info.setdefault("new_blob_paths", []))
+    return rows
+
+
+def _write_durably(files: list[tuple[Path, bytes]], written: list[tuple[str, str]]) -> None:
+    """Write each ``(path, bytes)`` so that it survives a power cut once this returns, and add
+    ``(sha256, path)`` to ``written`` as soon as it has its name (a rollback removes it).
+
+    Each file's bytes go to a temporary file in its directory and reach the disk (``fdatasync``)
+    before the rename gives them their name, so a file under its final name is always complete
+    (``put_blobs`` trusts an existing one); then each directory involved is synced once, so that
+    the names are on the disk too (with the parents of a directory created for them). The row
+    naming a file commits after this, so a committed row never names a file that a crash lost or
+    left short. All files are written before the first sync: one wait for the disk per step, not
+    per file (on a journalling file system, the later syncs of a step find little left to do)."""
+    directories: dict[Path, None] = {}
+    temporaries: list[tuple[int, str, Path]] = []
+    try:
+        for path, data in files:
+            directory = path.parent
+            if not directory.exists():
+                directory.mkdir(parents=True, exist_ok=True)
+                directories.update(dict.fromkeys((directory.parent.parent, directory.parent)))
+            directories[directory] = None
+            fd, tmp = tempfile.mkstemp(dir=directory, prefix=".upload-")
+            temporaries.append((fd, tmp, path))
+            view = memoryview(data)
+            while view:
+                view = view[os.write(fd, view):]
+        for fd, _tmp, _path in temporaries:
+            os.fdatasync(fd)
+    except BaseException:
+        for fd, tmp, _path in temporaries:
+            os.close(fd)
+            Path(tmp).unlink(missing_ok=True)
+        raise
+    for fd, tmp, path in temporaries:
+        os.close(fd)
         os.replace(tmp, path)
-        db.session.info.setdefault("new_blob_paths", []).append((sha, str(path)))
-    if row is None:
-        row = FileBlob(sha256=sha, size=len(data), content_type=content_type)
-        db.session.add(row)
-        if known is not None:
-            known[sha] = row  # the same content twice in one request: one row
-    return row
+        written.append((path.name, str(path)))
+    for directory in directories:
+        fd = os.open(directory, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
 
 
 def stored_blobs(hashes: list[str]) -> dict[str, FileBlob]:

@@ -29,7 +29,7 @@ from portal.operations import dossiers, idempotency
 from portal.operations.errors import DomainError
 from portal.operations.lifecycle import ActionInput, apply_action
 from portal.operations.uploads import checked_content, photo_as_pdf
-from portal.storage import put_blob, sniff_content_type, stored_blobs
+from portal.storage import put_blob, put_blobs, sniff_content_type, stored_blobs
 from workflow.states import Action, DeliveryMethod, Status
 
 PDF = "application/pdf"
@@ -501,10 +501,10 @@ def submit_with_files(user: User, procedure: Procedure, data: dict, uploads: lis
     with db.session.no_autoflush:  # one flush for every file
         dossiers.record_creation(dossier, user)
         dossier.updated_at = now
-        for c in checked:
+        blobs = put_blobs([(c.content, c.content_type, c.sha256) for c in checked], known)  # written and synced together
+        for c, blob in zip(checked, blobs, strict=True):
             row = DossierFile(dossier_id=dossier.id, kind=FileKind.DOCUMENT.value, document_key=c.document_key,
-                              blob=put_blob(c.content, c.content_type, known, sha256=c.sha256),
-                              original_name=c.filename, uploaded_by_id=user.id, uploaded_at=now)
+                              blob=blob, original_name=c.filename, uploaded_by_id=user.id, uploaded_at=now)
             db.session.add(row)
             rows.append(row)
     db.session.flush()  # blobs, files, the create event and one UPDATE of the dossier (anchor, has_files)
