@@ -43,6 +43,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from http_load import free_port  # noqa: E402
 from submission_bench import (  # noqa: E402
     BARE_APP,
+    CODE_FORMAT_ENV,
     PDF_1MB,
     call,
     form_values,
@@ -196,7 +197,7 @@ def cpu_of(pids: list[int]) -> dict[int, float]:
 def submission(url: str, args) -> list[tuple]:
     work = Path(tempfile.mkdtemp(prefix="speed-bench-"))
     env = {**os.environ, "PORTAL_ENV": "development", "DATABASE_URL": url, "SECRET_KEY": "bench",
-           "STORAGE_DIR": str(work / "files"), "FLASK_APP": "portal", "PYTHONPATH": str(ROOT)}
+           "STORAGE_DIR": str(work / "files"), "FLASK_APP": "portal", "PYTHONPATH": str(ROOT), **CODE_FORMAT_ENV}
     (work / "bare_app.py").write_text(BARE_APP)
     portal_port, bare_port = free_port(), free_port()
     servers = [gunicorn("wsgi:app", portal_port, args.workers, env, ROOT),
@@ -258,7 +259,7 @@ def submission(url: str, args) -> list[tuple]:
             for name, fn, server in cases:
                 pids = process_tree(server.pid) + (database_backends(url) if server is servers[0] else [])
                 before = cpu_of(pids)
-                n, seconds = run_clients(args.clients, args.seconds / args.rounds, fn)
+                n, seconds = run_clients(args.clients, args.seconds / args.rounds, fn, strict=True)
                 after = cpu_of(pids + (database_backends(url) if server is servers[0] else []))
                 server_cpu[name] += sum(after[pid] - before.get(pid, 0.0) for pid in after)
                 done[name] += n
