@@ -15,10 +15,14 @@ from pathlib import Path
 
 from flask import current_app
 from sqlalchemy import event, select
-from sqlalchemy.orm import Session
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import Session, make_transient_to_detached
+from sqlalchemy.orm.util import identity_key
 
 from portal.extensions import db
 from portal.models.files import FileBlob
+from portal.models.types import utcnow
 
 SIGNATURES = (
     (b"%PDF-", "application/pdf"),
@@ -47,35 +51,46 @@ def blob_path(sha256: str, root: Path | None = None) -> Path:
     return root / sha256[:2] / sha256[2:4] / sha256
 
 
-def put_blob(data: bytes, content_type: str, known: dict[str, FileBlob] | None = None,
-             sha256: str | None = None) -> FileBlob:
-    """Store ``data`` (once per content) and return its row, added to the session. ``known``: the
-    rows of the contents already stored, when the caller read them at once (``stored_blobs``);
-    ``sha256``: the SHA-256 of ``data`` (hex) when the caller has it, so a file is hashed once."""
+def put_blob(data: bytes, content_type: str, sha256: str | None = None) -> FileBlob:
+    """Store ``data`` (once per content) and return its row, added to the session; ``sha256``:
+    the SHA-256 of ``data`` (hex) when the caller has it, so a file is hashed once."""
     sha = sha256 or hashlib.sha256(data).hexdigest()
-    if known is None:
-        row = db.session.get(FileBlob, sha)
-        known = {sha: row} if row is not None else {}
-    return put_blobs([(data, content_type, sha)], known)[0]
+    row = db.session.get(FileBlob, sha)
+    if row is None:
+        row = FileBlob(sha256=sha, size=len(data), content_type=content_type)
+        db.session.add(row)
+    _store_files([(sha, data)])
+    return row
 
 
-def put_blobs(files: list[tuple[bytes, str, str]], known: dict[str, FileBlob]) -> list[FileBlob]:
-    """``put_blob`` for several files ``(bytes, content type, SHA-256)`` at once (the rows of the
-    contents already stored in ``known``, see ``stored_blobs``): the new files are written and
-    synced together (``_write_durably``). Returns their rows, in order."""
-    rows, new = [], {}
-    for data, content_type, sha in files:
-        path = blob_path(sha)
-        if sha not in new and not path.exists():
-            new[sha] = (path, data)
-        row = known.get(sha)
+def put_blobs(files: list[tuple[bytes, str, str]]) -> list[FileBlob]:
+    """Store several files ``(bytes, content type, SHA-256)`` at once and return their rows, in
+    order, without reading the database: one ``INSERT ... ON CONFLICT DO NOTHING`` for the rows
+    (a content stored before keeps its row), and the rows are put in the session as stored ones
+    (their ``created_at`` is read only if asked for). The files are written and synced together
+    (``_write_durably``); the same content twice is one row and one file."""
+    unique = {sha: (data, content_type) for data, content_type, sha in files}
+    insert = pg_insert if db.engine.dialect.name == "postgresql" else sqlite_insert
+    db.session.execute(insert(FileBlob.__table__).values([
+        {"sha256": sha, "size": len(data), "content_type": content_type, "created_at": utcnow()}
+        for sha, (data, content_type) in unique.items()]).on_conflict_do_nothing(index_elements=["sha256"]))
+    rows = {}
+    for sha, (data, content_type) in unique.items():
+        row = db.session.identity_map.get(identity_key(FileBlob, sha))
         if row is None:
-            row = known[sha] = FileBlob(sha256=sha, size=len(data), content_type=content_type)
-            db.session.add(row)  # the same content twice in one request: one row
-        rows.append(row)
+            row = FileBlob(sha256=sha, size=len(data), content_type=content_type)
+            make_transient_to_detached(row)  # as loaded: no INSERT at the flush, no SELECT now
+            db.session.add(row)
+        rows[sha] = row
+    _store_files([(sha, data) for sha, (data, _type) in unique.items()])
+    return [rows[sha] for _data, _type, sha in files]
+
+
+def _store_files(files: list[tuple[str, bytes]]) -> None:
+    """Write the files not on disk yet (a file under its final name is complete: see below)."""
+    new = [(path, data) for path, data in ((blob_path(sha), data) for sha, data in files) if not path.exists()]
     if new:
-        _write_durably(list(new.values()), db.session.info.setdefault("new_blob_paths", []))
-    return rows
+        _write_durably(new, db.session.info.setdefault("new_blob_paths", []))
 
 
 def _write_durably(files: list[tuple[Path, bytes]], written: list[tuple[str, str]]) -> None:
@@ -120,12 +135,6 @@ def _write_durably(files: list[tuple[Path, bytes]], written: list[tuple[str, str
             os.fsync(fd)
         finally:
             os.close(fd)
-
-
-def stored_blobs(hashes: list[str]) -> dict[str, FileBlob]:
-    """The rows of the contents of those SHA-256 ``hashes`` already stored, in one query (for
-    ``put_blob``)."""
-    return {row.sha256: row for row in db.session.scalars(select(FileBlob).where(FileBlob.sha256.in_(set(hashes))))}
 
 
 def read_blob(sha256: str) -> bytes:

@@ -29,7 +29,7 @@ from portal.operations import dossiers, idempotency
 from portal.operations.errors import DomainError
 from portal.operations.lifecycle import ActionInput, apply_action
 from portal.operations.uploads import checked_content, photo_as_pdf
-from portal.storage import put_blob, put_blobs, sniff_content_type, stored_blobs
+from portal.storage import put_blob, put_blobs, sniff_content_type
 from workflow.states import Action, DeliveryMethod, Status
 
 PDF = "application/pdf"
@@ -462,10 +462,11 @@ def submit_with_files(user: User, procedure: Procedure, data: dict, uploads: lis
     ``data`` is the e-form, already checked complete by the caller (the form of its door).
     Returns ``(dossier, its current files, created)``.
 
-    Statements: the draft's INSERT and the key's (in a savepoint: a concurrent twin with the key
-    loses there), one flush for the blobs, the files, the ``create`` event and the dossier's
-    first UPDATE (anchor and ``has_files``), then the submission's (``submit``); the event chain's
-    head is known, so neither event reads the previous one.
+    Statements: the draft's INSERT and the key's (in a savepoint: a repeat of the request, or a
+    concurrent twin, finds the key taken there and nothing is kept), one INSERT of the blobs that
+    are new (``storage.put_blobs``), one flush for the files, the ``create`` event and the
+    dossier's first UPDATE (anchor and ``has_files``), then the submission's (``submit``); the
+    event chain's head is known, so neither event reads the previous one.
     """
     if not procedure.accepts_online_filing:
         raise FilingError("not_online", 409)
@@ -473,10 +474,8 @@ def submit_with_files(user: User, procedure: Procedure, data: dict, uploads: lis
     digest = idempotency.digest({
         "procedure": procedure.code, "data": data, "delivery": delivery or {},
         "files": sorted((u.document_key, u.sha256) for u in uploads)})
-    if key is not None:
-        earlier = _replay(user, key, digest)
-        if earlier is not None:
-            return earlier, active_files(earlier), False
+    # No look-up of the key first: a first request (nearly all) just records it below, and a
+    # repeat finds it taken there, inside the savepoint, and answers with the first dossier.
     checked = _checked_uploads(procedure, uploads, limits)
     choice = delivery_choice(procedure, (delivery or {}).get("method"), (delivery or {}).get("address"))
     present = {c.document_key for c in checked}
@@ -489,7 +488,7 @@ def submit_with_files(user: User, procedure: Procedure, data: dict, uploads: lis
             if key is not None:
                 idempotency.remember(user, key, digest, dossier.id)
     except IntegrityError:
-        earlier = _replay(user, key, digest) if key else None  # a concurrent twin with the key won
+        earlier = _replay(user, key, digest) if key else None  # a repeat, or a concurrent twin that won
         if earlier is None:
             raise
         return earlier, active_files(earlier), False
@@ -497,11 +496,10 @@ def submit_with_files(user: User, procedure: Procedure, data: dict, uploads: lis
         raise from_dossier_error(error) from None
     now = utcnow()
     rows = []
-    known = stored_blobs([c.sha256 for c in checked])  # one query for all
     with db.session.no_autoflush:  # one flush for every file
         dossiers.record_creation(dossier, user)
         dossier.updated_at = now
-        blobs = put_blobs([(c.content, c.content_type, c.sha256) for c in checked], known)  # written and synced together
+        blobs = put_blobs([(c.content, c.content_type, c.sha256) for c in checked])  # one INSERT; synced together
         for c, blob in zip(checked, blobs, strict=True):
             row = DossierFile(dossier_id=dossier.id, kind=FileKind.DOCUMENT.value, document_key=c.document_key,
                               blob=blob, original_name=c.filename, uploaded_by_id=user.id, uploaded_at=now)

@@ -66,7 +66,7 @@ def test_files_reach_the_disk_before_their_name_and_their_row(app, monkeypatch):
                         lambda fd: (steps.append(("dir", os.readlink(f"/proc/self/fd/{fd}"))), real_fsync(fd))[1])
     monkeypatch.setattr(storage.os, "replace", lambda a, b: (steps.append(("name", b)), real_replace(a, b))[1])
     contents = [PDF + b"durable-1", PDF + b"durable-2"]
-    rows = storage.put_blobs([(c, "application/pdf", hashlib.sha256(c).hexdigest()) for c in contents], {})
+    rows = storage.put_blobs([(c, "application/pdf", hashlib.sha256(c).hexdigest()) for c in contents])
     kinds = [kind for kind, _ in steps]
     assert kinds[:4] == ["data", "data", "name", "name"], kinds
     synced = [name for kind, name in steps[4:]]
