@@ -31,7 +31,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from speed_bench import DEFAULT_URL, PASSWORD, ensure_database, multipart_files  # noqa: E402
-from submission_bench import form_fields, form_values, pdf_documents  # noqa: E402
+from submission_bench import CODE_FORMAT_ENV, form_fields, form_values, pdf_documents  # noqa: E402
 
 
 def _backend_cpu(pid: int) -> float:
@@ -46,6 +46,7 @@ def main() -> int:
     parser.add_argument("--count", type=int, default=200)
     parser.add_argument("--procedure", default="LC-05")
     parser.add_argument("--profile", type=int, default=0, help="print the N costliest functions")
+    parser.add_argument("--storage", default=None, help="STORAGE_DIR (default: a fresh temporary directory)")
     parser.add_argument("--statements", action="store_true", help="print the SQL statements of one submission")
     parser.add_argument("--sort", default="cumulative", help="cProfile order (cumulative, tottime)")
     args = parser.parse_args()
@@ -61,8 +62,8 @@ def main() -> int:
 
     ensure_database(args.url)
     app = create_app({"PORTAL_ENV": "testing", "SQLALCHEMY_DATABASE_URI": normalize_database_url(args.url),
-                      "SERVER_NAME": None, "WTF_CSRF_ENABLED": False,
-                      "STORAGE_DIR": tempfile.mkdtemp(prefix="submission-profile-")})
+                      "SERVER_NAME": None, "WTF_CSRF_ENABLED": False, **CODE_FORMAT_ENV,
+                      "STORAGE_DIR": args.storage or tempfile.mkdtemp(prefix="submission-profile-")})
     with app.app_context():
         upgrade()
         load_catalogue()

@@ -71,9 +71,9 @@ def put_blobs(files: list[tuple[bytes, str, str]]) -> list[FileBlob]:
     (``_write_durably``); the same content twice is one row and one file."""
     unique = {sha: (data, content_type) for data, content_type, sha in files}
     insert = pg_insert if db.engine.dialect.name == "postgresql" else sqlite_insert
-    db.session.execute(insert(FileBlob.__table__).values([
+    db.session.execute(insert(FileBlob.__table__).on_conflict_do_nothing(index_elements=["sha256"]), [
         {"sha256": sha, "size": len(data), "content_type": content_type, "created_at": utcnow()}
-        for sha, (data, content_type) in unique.items()]).on_conflict_do_nothing(index_elements=["sha256"]))
+        for sha, (data, content_type) in unique.items()])  # one statement, compiled once per process
     rows = {}
     for sha, (data, content_type) in unique.items():
         row = db.session.identity_map.get(identity_key(FileBlob, sha))
