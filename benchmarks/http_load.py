@@ -84,7 +84,8 @@ def unique_copy(pdf: bytes) -> bytes:
     at = pdf.rindex(b"/ID [<")
     fresh = secrets.token_hex(16).encode()
     new = b"/ID [<%s> <%s>]" % (fresh, fresh)
-    return pdf[:at] + new + pdf[at + len(new):]
+    view = memoryview(pdf)
+    return b"".join((view[:at], new, view[at + len(new):]))  # one copy, as the old `PDF + random tail`
 
 
 def free_port() -> int:
