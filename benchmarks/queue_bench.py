@@ -79,6 +79,7 @@ def main() -> int:
     parser.add_argument("--repeat", type=int, default=30)
     parser.add_argument("--seed", type=int, default=2026)
     parser.add_argument("--today", default=None, help="reference day of the generated data (YYYY-MM-DD)")
+    parser.add_argument("--months", type=int, default=12, help="span of the generated data before --today")
     parser.add_argument("--replicate-to", type=int, default=0,
                         help="copy the generated dossiers in SQL until the table holds this many")
     args = parser.parse_args()
@@ -113,7 +114,8 @@ def main() -> int:
                     print(f"  {done['n']:>9,} in {time.perf_counter() - started:6.1f} s", flush=True)
 
             generate(args.dossiers - have, seed=args.seed + have,
-                     today=date.fromisoformat(args.today) if args.today else None, progress=progress)
+                     today=date.fromisoformat(args.today) if args.today else None, months=args.months,
+                     progress=progress)
             print(f"generated in {time.perf_counter() - started:.1f} s", flush=True)
             with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
                 connection.execute(sa.text("VACUUM ANALYZE dossiers"))

@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 
 from portal.dossier_commands import dossier_group
 from portal.extensions import db
-from portal.operations import accounts
+from portal.operations import accounts, result_signing
 from portal.operations.catalogue import CatalogueError, load_catalogue, write_export
 from portal.transaction import command_boundary
 from workflow.states import Role
@@ -331,29 +331,36 @@ def files_gc(dry_run):
     click.echo(f"{len(orphans)} tệp mồ côi{' (chưa xóa)' if dry_run else ' đã xóa'}.")
 
 
-@click.group("outbox", help="Thông báo gửi đi: thư điện tử, SMS, Zalo.")
+@click.group("outbox", help="Thông báo gửi đi (thư điện tử, SMS, Zalo) và ký số kết quả đang chờ.")
 def outbox_group():
     pass
 
 
-#: The channels ``flask outbox send`` drains, and the setting each needs.
-OUTBOX_SEND_CHANNELS = {"email": "MAIL_SERVER", "sms": "SMS_GATEWAY_URL", "zalo": "ZALO_API_URL"}
+#: The channels ``flask outbox send`` drains, and the setting each needs (``None``: none).
+OUTBOX_SEND_CHANNELS = {"email": "MAIL_SERVER", "sms": "SMS_GATEWAY_URL", "zalo": "ZALO_API_URL", "signing": None}
 
 
-@outbox_group.command("send", help="Gửi các thư, SMS, tin Zalo đang chờ (chạy định kỳ, ví dụ mỗi phút). "
-                                   "Kênh chưa cấu hình thì thông báo được giữ trong hộp thư đi.")
+@outbox_group.command("send", help="Gửi các thư, SMS, tin Zalo đang chờ và ký số các kết quả lãnh đạo đã quyết định "
+                                   "(chạy định kỳ, ví dụ mỗi phút). Kênh chưa cấu hình thì thông báo được giữ "
+                                   "trong hộp thư đi.")
 @click.option("--limit", type=click.IntRange(1, 10_000), default=200, show_default=True)
 @click.option("--channel", type=click.Choice(["all", *OUTBOX_SEND_CHANNELS]), default="all", show_default=True,
-              help="all: mọi kênh đã cấu hình.")
+              help="all: mọi kênh đã cấu hình (ký số kết quả: luôn).")
 def outbox_send(limit, channel):
     chosen = list(OUTBOX_SEND_CHANNELS) if channel == "all" else [channel]
-    configured = [name for name in chosen if current_app.config.get(OUTBOX_SEND_CHANNELS[name])]
+    configured = [name for name in chosen
+                  if OUTBOX_SEND_CHANNELS[name] is None or current_app.config.get(OUTBOX_SEND_CHANNELS[name])]
     if not configured:
         settings = ", ".join(OUTBOX_SEND_CHANNELS[name] for name in chosen)
         raise click.ClickException(f"Chưa cấu hình {settings}; thông báo được giữ trong hộp thư đi.")
     failed = 0
     for name in configured:
-        failed += _deliver_outbox(limit) if name == "email" else _deliver_messages(name, limit)
+        if name == "email":
+            failed += _deliver_outbox(limit)
+        elif name == "signing":
+            failed += _run_signing_jobs(limit)
+        else:
+            failed += _deliver_messages(name, limit)
     if failed:
         raise SystemExit(1)  # after the commit: the failures are recorded, and retried later
 
@@ -373,6 +380,25 @@ def _messages_batch(channel: str, limit: int, skip: set[int]):
     from portal.operations import messaging
 
     return messaging.deliver(channel, limit, skip)
+
+
+@command_boundary
+def _signing_job(skip: set[int]):
+    return result_signing.drain(skip)
+
+
+def _run_signing_jobs(limit: int) -> int:
+    """At most ``limit`` due signing jobs, one committed transaction each (a job that fails is
+    not tried again in this run); the number that failed."""
+    signed, parked, failed = 0, 0, set()
+    for _ in range(limit):
+        result = _signing_job(failed)
+        if not result.claimed:
+            break
+        failed.update(result.failed_ids)
+        signed, parked = signed + result.delivered, parked + result.parked
+    click.echo(f"signing: đã ký {signed} kết quả; {len(failed)} lỗi (sẽ thử lại), {parked} tạm dừng.")
+    return len(failed)
 
 
 def _deliver_messages(channel: str, limit: int) -> int:

@@ -217,6 +217,13 @@ def build_config(environment: str | None = None) -> dict:
         "PKI_TRUST_DIR": os.environ.get("PKI_TRUST_DIR") or None,
         "TSA_URL": os.environ.get("TSA_URL") or None,
         "SIGNING_AUTO_ISSUE": _env_bool("SIGNING_AUTO_ISSUE", env != "production"),
+        # The leader's approval (or refusal) and its result's signatures: "deferred" commits the
+        # decision with a signing job of the outbox (the page does not wait for the timestamp
+        # authority; the job is retried while it does not answer), "inline" signs inside the
+        # approval's request (a 503 when the authority is down). Tests: inline, as before.
+        "RESULT_SIGNING": os.environ.get("RESULT_SIGNING", "inline" if env == "testing" else "deferred"),
+        # Attempts of a signing job before it is parked for an administrator (outbox back-off).
+        "SIGNING_MAX_ATTEMPTS": _env_int("SIGNING_MAX_ATTEMPTS", 12),
         # Keys on a PKCS#11 token (HSM, USB token): the module, the token's label (empty: the
         # module's only token) and the user PIN. Certificates issued with --pkcs11 sign there.
         "PKCS11_MODULE": os.environ.get("PKCS11_MODULE") or None,
@@ -235,6 +242,8 @@ def build_config(environment: str | None = None) -> dict:
         # Largest PDF accepted by the public signature check.
         "VERIFY_MAX_BYTES": _env_int("VERIFY_MAX_BYTES", 20 * 1024 * 1024),
     }
+    if config["RESULT_SIGNING"] not in ("deferred", "inline"):
+        raise RuntimeError(f"RESULT_SIGNING must be deferred or inline, not {config['RESULT_SIGNING']!r}")
     if env == "testing":
         config["TESTING"] = True
     return config

@@ -1,16 +1,19 @@
-"""Realistic demo dossiers over the past twelve months (``flask demo generate --dossiers N``).
+"""Realistic demo dossiers over the past months (``flask demo generate --dossiers N [--months 12]``).
 
-For demos and benchmarks: a province-year of dossiers in every channel, level, status and agency,
-with supplements, late ones, stops, withdrawals and refusals. Deterministic for a given ``--seed``
-and reference day (``--today``): each batch draws from its own random generator (seed, batch
-number), so a resumed run writes what an uninterrupted one would have.
+For demos and benchmarks: a province's dossiers in every channel, level, status and agency,
+with supplements, late ones, stops, withdrawals and refusals, received over the ``--months``
+months before the reference day (12 by default; e.g. 23 to hold the whole previous calendar
+year), with a volume growing by ``GROWTH_PER_YEAR`` (the newest days get a little more than the
+oldest). Deterministic for a given ``--seed``, reference day (``--today``) and span: each batch
+draws from its own random generator (seed, batch number), so a resumed run writes what an
+uninterrupted one would have.
 
 Speed (docs/benchmarks.md): on PostgreSQL each batch is one ``COPY dossiers FROM STDIN`` (ids taken
 from the table's sequence beforehand), on SQLite one multi-row INSERT; the code counters of the
 batch and the run's progress (``demo_runs``) are written in the batch's transaction, and the
 per-day counts (``dossier_day_counts``) are rebuilt once at the end in one statement. A run stopped
 half-way keeps its finished batches and codes; the same command (same ``--dossiers``, ``--seed``,
-``--today``, ``--batch``, ``--events``) resumes it where it stopped, and the day counts are right
+``--today``, ``--months``, ``--batch``, ``--events``) resumes it where it stopped, and the day counts are right
 again when it ends (or after ``flask stats rebuild``).
 
 Approximations (documented in docs/benchmarks.md):
@@ -119,6 +122,26 @@ def _outcome(rng: random.Random, age_days: float, legal_days: int) -> str:
     return _pick(rng, ["submitted", "accepted", "in_process", "in_process", "in_process", "awaiting_fee"])
 
 
+#: How much the volume grows in a year: a day a year later receives 10% more dossiers.
+GROWTH_PER_YEAR = 0.10
+
+
+def months_before(day: date, months: int) -> date:
+    """The same day ``months`` calendar months earlier (the month's last day if it is shorter)."""
+    index = day.year * 12 + day.month - 1 - months
+    year, month = divmod(index, 12)
+    following = date(year + (month == 11), (month + 1) % 12 + 1, 1)
+    return date(year, month + 1, min(day.day, (following - timedelta(days=1)).day))
+
+
+def _growing(u: float, growth: float) -> float:
+    """The inverse of the distribution with density proportional to ``1 + growth * x`` on [0, 1):
+    maps one uniform draw ``u`` to a position in the span, later positions a little likelier."""
+    if growth <= 0:
+        return u
+    return ((1 + growth * (2 + growth) * u) ** 0.5 - 1) / growth
+
+
 _EPOCH = date(2000, 1, 1)
 _EPOCH_AT = datetime(2000, 1, 1, tzinfo=VN_TZ)
 
@@ -214,7 +237,7 @@ COLUMNS = (
 class _Plan:
     """What a run needs besides the random draws: procedures, weights, calendars, sequences."""
 
-    def __init__(self, seed: int, today: date):
+    def __init__(self, seed: int, today: date, months: int = 12):
         self.today = today
         self.now = datetime.combine(today, datetime.min.time(), VN_TZ).replace(hour=17)
         self.procedures = [
@@ -229,7 +252,8 @@ class _Plan:
         rng = random.Random(seed)
         # Busier procedures: civil status and residence dominate a province's counters.
         self.weights = [rng.uniform(0.3, 3.0) * (4 if p.level == 4 else 1) for p in self.procedures]
-        first_day = today - timedelta(days=365)
+        first_day = months_before(today, months)
+        self.growth = GROWTH_PER_YEAR * (today - first_day).days / 365
         self.cache = DueCache(first_day - timedelta(days=1), today + timedelta(days=3 * 366))
         self.days_by_agency = {p.agency_id: _working_days(self.cache, p.agency_id, first_day, today)
                                for p in self.procedures}
@@ -239,23 +263,25 @@ class _Plan:
         self.prefixes: dict[tuple[int, date], str] = {}
 
 
-def generate(n: int, *, seed: int = 2026, today: date | None = None, batch: int = 5000, events: int = 2000,
-             progress: Callable[[int], None] | None = None) -> dict:
-    """Insert ``n`` dossiers received over the 12 months before ``today``; returns counts by status
-    (of the dossiers written by this call).
+def generate(n: int, *, seed: int = 2026, today: date | None = None, months: int = 12, batch: int = 5000,
+             events: int = 2000, progress: Callable[[int], None] | None = None) -> dict:
+    """Insert ``n`` dossiers received over the ``months`` months before ``today``; returns counts by
+    status (of the dossiers written by this call).
 
     Commits per batch (it is a bulk loader, not a use case). An unfinished run with the same
     parameters (``demo_runs``) is resumed instead of starting a new one.
     """
     today = today or datetime.now(VN_TZ).date()
-    run = unfinished_run(n, seed=seed, today=today, batch=batch, events=events)
+    if months < 1:
+        raise ValueError("the span is at least one month")
+    run = unfinished_run(n, seed=seed, today=today, months=months, batch=batch, events=events)
     if run is None:
-        run = DemoRun(seed=seed, reference_day=today, total=n, batch=batch, events=events, done=0)
+        run = DemoRun(seed=seed, reference_day=today, months=months, total=n, batch=batch, events=events, done=0)
         db.session.add(run)
         _commit_batch()
     elif progress and run.done:
         progress(run.done)
-    plan = _Plan(seed, today)
+    plan = _Plan(seed, today, months)
     counts: dict[str, int] = {}
     dialect = db.session.get_bind().dialect.name
     for number, first in enumerate(range(0, n, batch)):
@@ -283,10 +309,11 @@ def generate(n: int, *, seed: int = 2026, today: date | None = None, batch: int 
     return counts
 
 
-def unfinished_run(n: int, *, seed: int, today: date, batch: int, events: int) -> DemoRun | None:
+def unfinished_run(n: int, *, seed: int, today: date, months: int = 12, batch: int, events: int) -> DemoRun | None:
     """The newest run with these parameters that did not finish (it is resumed), if any."""
     return db.session.scalar(select(DemoRun).where(
-        DemoRun.seed == seed, DemoRun.reference_day == today, DemoRun.total == n, DemoRun.batch == batch,
+        DemoRun.seed == seed, DemoRun.reference_day == today, DemoRun.months == months, DemoRun.total == n,
+        DemoRun.batch == batch,
         DemoRun.events == events, DemoRun.finished_at.is_(None)).order_by(DemoRun.id.desc()).limit(1))
 
 
@@ -387,7 +414,8 @@ def _folded(name: str) -> str:
 
 def _row(rng, plan: _Plan, proc: ProcedureInfo) -> dict:
     now, cache = plan.now, plan.cache
-    day = _pick(rng, plan.days_by_agency[proc.agency_id])
+    days = plan.days_by_agency[proc.agency_id]
+    day = days[int(_growing(rng.random(), plan.growth) * len(days))]
     received = _reception_time(rng, day)
     if received > now:
         received = now - timedelta(hours=1)
@@ -549,30 +577,33 @@ def dossier_count() -> int:
     return db.session.scalar(select(func.count(Dossier.id))) or 0
 
 
-@click.command("generate", help="Sinh hồ sơ mẫu của 12 tháng qua (mọi kênh, trạng thái, cơ quan) "
+@click.command("generate", help="Sinh hồ sơ mẫu của những tháng qua (mọi kênh, trạng thái, cơ quan) "
                                 "cho trình diễn và đo hiệu năng.")
 @click.option("--dossiers", "n", type=click.IntRange(1, 5_000_000), default=10_000, show_default=True)
 @click.option("--seed", type=int, default=2026, show_default=True, help="Cùng seed và ngày: cùng dữ liệu.")
 @click.option("--today", type=click.DateTime(["%Y-%m-%d"]), default=None, help="Ngày tham chiếu (mặc định hôm nay).")
+@click.option("--months", type=click.IntRange(1, 120), default=12, show_default=True,
+              help="Hồ sơ tiếp nhận trong bấy nhiêu tháng trước ngày tham chiếu (23: trọn năm trước).")
 @click.option("--batch", type=click.IntRange(100, 50_000), default=5000, show_default=True)
 @click.option("--events", type=click.IntRange(0, 1_000_000), default=2000, show_default=True,
               help="Số hồ sơ gần nhất có lịch sử sự kiện (tạo, nộp, tiếp nhận).")
 @click.option("--if-empty", is_flag=True, help="Không làm gì nếu đã có hồ sơ (dùng cho make run).")
 @command_boundary  # around the batches: rolls back the unfinished batch of a failed run
-def generate_command(n, seed, today, batch, events, if_empty):
+def generate_command(n, seed, today, months, batch, events, if_empty):
     if current_app.config["PORTAL_ENV"] == "production":
         raise click.ClickException("Không sinh dữ liệu mẫu trong môi trường production.")
     if if_empty and dossier_count():
         click.echo(f"Đã có {dossier_count()} hồ sơ; không sinh thêm.")
         return
     day = today.date() if today else datetime.now(VN_TZ).date()
-    resumed = unfinished_run(n, seed=seed, today=day, batch=batch, events=events)
+    resumed = unfinished_run(n, seed=seed, today=day, months=months, batch=batch, events=events)
     if resumed is not None:
         click.echo(f"Tiếp tục lần sinh dở dang (seed {seed}, ngày {day:%d/%m/%Y}): đã có {resumed.done}/{n} hồ sơ.")
     started = time.perf_counter()
     with click.progressbar(length=n, label="Đang sinh hồ sơ mẫu") as bar:
         try:
-            counts = generate(n, seed=seed, today=day, batch=batch, events=events, progress=bar.update)
+            counts = generate(n, seed=seed, today=day, months=months, batch=batch, events=events,
+                              progress=bar.update)
         except ValueError as error:
             raise click.ClickException(str(error)) from None
     made = sum(counts.values())

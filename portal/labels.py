@@ -62,6 +62,7 @@ OUTBOX_CHANNEL_LABELS = {
     OutboxChannel.NATIONAL: _l("Cổng DVC quốc gia"),
     OutboxChannel.SMS: _l("Tin nhắn SMS"),
     OutboxChannel.ZALO: _l("Tin nhắn Zalo"),
+    OutboxChannel.SIGNING: _l("Ký số kết quả"),
 }
 
 TIMELINESS_LABELS = {
@@ -462,6 +463,8 @@ AUDIT_ACTION_LABELS = {
     "procedure.changed": _l("Sửa thủ tục (phiên bản mới)"),
     "signing.remote_prepared": _l("Chuẩn bị ký số từ xa"),
     "signing.remote_completed": _l("Hoàn tất ký số từ xa"),
+    "signing.result_signed": _l("Ký số kết quả theo quyết định của lãnh đạo"),
+    "signing.result_cancelled": _l("Hủy ký số kết quả (hồ sơ đã rút hoặc dừng xử lý sau khi duyệt)"),
     "account.vneid_linked": _l("Liên kết tài khoản với VNeID"),
     "auth.vneid_link_needed": _l("Đăng nhập VNeID chờ liên kết tài khoản"),
     "auth.vneid_refused": _l("Đăng nhập VNeID bị từ chối"),

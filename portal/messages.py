@@ -109,6 +109,8 @@ MESSAGES = {
     "no_contact": _l("Người nộp không có thư điện tử hay số điện thoại di động để gửi."),
     "not_received": _l("Hồ sơ chưa được tiếp nhận."),
     "already_signed": _l("Kết quả đã được phê duyệt, ký; không ký lại lần nữa."),
+    "result_signing_pending": _l("Kết quả đang được ký số theo quyết định của lãnh đạo; chỉ ban hành, trả kết quả "
+                                 "hoặc quyết định lại sau khi đã ký xong."),
     "guard_reason_given": _l("Cần ghi rõ lý do."),
     "guard_documents_complete": _l("Thành phần hồ sơ chưa đầy đủ: còn thiếu giấy tờ bắt buộc."),
     "guard_result_proposed": _l("Chưa có dự thảo kết quả được đề xuất."),
@@ -137,6 +139,10 @@ MESSAGES = {
     # Signing (portal.operations.signing)
     "signing_unavailable": _l("Dịch vụ ký số (cấp dấu thời gian hoặc kho khóa ký) tạm thời không hoạt động. "
                               "Chưa có gì thay đổi trên hồ sơ; vui lòng thử lại sau ít phút."),
+    "signing_not_failed": _l("Việc ký số kết quả của hồ sơ này không bị lỗi nên không cần thử lại."),
+    "no_certificate": _l("Chưa có chứng thư số còn hiệu lực để ký (của lãnh đạo hoặc con dấu của cơ quan)."),
+    "signing_failed": _l("Tài liệu không ký số được (tệp PDF hỏng hoặc được bảo vệ)."),
+    "result_draft_not_pdf": _l("Dự thảo kết quả không phải là tệp PDF."),
     # Work queues (office pages and API)
     "unknown_queue": _l("Hàng đợi không hợp lệ (work, new, mine, due_soon, overdue, supplement, all)."),
     "unknown_status": _l("Trạng thái không hợp lệ."),

@@ -26,7 +26,7 @@ from portal.api.serialize import dossier_json, visible_dossier
 from portal.errors import api_error
 from portal.messages import message_for
 from portal.models.filing import RatingLevel
-from portal.operations import commands
+from portal.operations import commands, result_signing
 from portal.operations.applicant import downloadable_file
 from portal.operations.commands import InvalidInput
 from portal.operations.dossiers import DossierError
@@ -90,6 +90,14 @@ def dossier_action(dossier_id: int, action: str):
     return response
 
 
+@bp.post("/dossiers/<int:dossier_id>/signing/run")
+@token_required
+def run_signing(dossier_id: int):
+    """Run the dossier's pending signing job now (what the office page's "Ký số ngay" does)."""
+    outcome, state = result_signing.sign_now(dossier_id, g.api_user)
+    return jsonify({"outcome": outcome.value, **state.as_json()})
+
+
 @bp.errorhandler(DossierError)
 def _refused(error: DossierError):
     refused(error)
@@ -109,6 +117,20 @@ OPENAPI_PATHS = {
             "security": BEARER,
             "parameters": [_DOSSIER_ID],
             "responses": {"200": json_response(ref("Dossier")), **errors(401, 404)},
+        }
+    },
+    "/api/v1/dossiers/{dossier_id}/signing/run": {
+        "post": {
+            "summary": "Ký số ngay kết quả đang chờ ký của hồ sơ (sau khi lãnh đạo phê duyệt hoặc từ chối, "
+                       "RESULT_SIGNING=deferred); dịch vụ ký số chưa phản hồi thì hệ thống tự thử lại",
+            "security": BEARER,
+            "parameters": [_DOSSIER_ID],
+            "responses": {"200": json_response({"type": "object", "required": ["outcome", "result_signed"], "properties": {
+                "outcome": {"type": "string", "enum": [o.value for o in result_signing.Outcome]},
+                "result_signed": {"type": "boolean"},
+                "result_signing": {"type": ["string", "null"], "enum": [s.value for s in result_signing.SigningState] + [None]},
+                "attempts": {"type": "integer"}, "next_attempt_at": {"type": ["string", "null"], "format": "date-time"},
+                "error": {"type": ["string", "null"]}}}), **errors(401, 404)},
         }
     },
     "/api/v1/dossiers/{dossier_id}/files/{file_id}": {

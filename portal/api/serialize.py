@@ -8,6 +8,7 @@ from portal.api.common import iso
 from portal.extensions import db
 from portal.models import Dossier, DossierEvent, DossierFile, User
 from portal.models.files import FileKind
+from portal.operations import result_signing
 from portal.operations.applicant import applicant_result, result_file
 from portal.operations.dossiers import can_see
 from workflow.states import NATIONAL_CODE, Channel, Status, Timeliness
@@ -55,6 +56,10 @@ def dossier_json(dossier: Dossier, viewer: User) -> dict:
         "applicant": dossier.applicant if viewer.role != "citizen" or viewer.id == dossier.applicant_id else {},
         "documents": documents,
         "result": result,
+        # deferred signing (docs/signatures.md): the decision is recorded, its result not yet signed
+        "result_signed": dossier.result_signed,
+        "result_signing": (state.value if (state := result_signing.state_of(result_signing.pending_job(dossier)))
+                           else None),
         "history": [
             {"action": e.action, "from": e.from_status, "to": e.to_status, "at": iso(e.at), "by_role": e.actor_role,
              "comment": e.comment, "step_from": e.from_step, "step_to": e.to_step, "due_at": iso(e.due_at),
@@ -97,6 +102,11 @@ OPENAPI_SCHEMAS = {
                 "id": {"type": "integer"}, "kind": {"type": "string"}, "document_key": {"type": ["string", "null"]},
                 "name": {"type": "string"}, "content_type": {"type": "string"}, "size": {"type": "integer"},
                 "uploaded_at": _DT, "download": {"type": "string"}}}},
+            "result_signed": {"type": "boolean", "description": "the result (or the written refusal) is signed"},
+            "result_signing": {"type": ["string", "null"], "enum": [s.value for s in result_signing.SigningState] + [None],
+                               "description": "the leader decided and the result's signatures are pending (a job of "
+                                              "the outbox; failed: it needs the leader or an administrator to retry); "
+                                              "null when nothing waits"},
             "result": {"type": ["object", "null"], "required": ["id", "name", "download"], "properties": {
                 "id": {"type": "integer"}, "name": {"type": "string"}, "sha256": {"type": "string"},
                 "download": {"type": "string"}}},

@@ -51,11 +51,11 @@ class Dashboard:
 def build_dashboard(period: Period, resolved: ResolvedScope, group_by: str, locale: str,
                     viewer_agency_id: int | None = None, sees_all: bool = True) -> Dashboard:
     scope = resolved.scope
-    months = queries.period_table(period, scope, "month", locale=locale)
+    tables = queries.period_tables(period, scope, ("month", group_by), locale=locale)  # read together
     # No future month: a month that has not started yet is an empty bar, not a figure.
     today = utcnow().astimezone(VN_TZ).date()
-    months = replace(months, rows=[row for row in months.rows if row.period.start <= today])
-    table = months if group_by == "month" else queries.period_table(period, scope, group_by, locale=locale)
+    months = replace(tables["month"], rows=[row for row in tables["month"].rows if row.period.start <= today])
+    table = months if group_by == "month" else tables[group_by]
     qd766 = service_index.evaluate(period, scope, table)
     trend = bar_chart(
         _("Hồ sơ tiếp nhận và giải quyết theo tháng"),

@@ -23,6 +23,8 @@ class DemoRun(db.Model):
     total: Mapped[int] = mapped_column(Integer)
     batch: Mapped[int] = mapped_column(Integer)
     events: Mapped[int] = mapped_column(Integer)
+    # The span of the data: dossiers received over the ``months`` months before reference_day.
+    months: Mapped[int] = mapped_column(Integer, default=12, server_default="12")
     done: Mapped[int] = mapped_column(Integer, default=0)
     started_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -135,6 +135,7 @@ class OutboxChannel(StrEnum):
     NATIONAL = "national"  # a message to the national public-service portal
     SMS = "sms"  # a short text to the applicant's phone, through the brandname SMS gateway
     ZALO = "zalo"  # a template message of the province's Zalo Official Account
+    SIGNING = "signing"  # a result to sign after the leader's decision (portal/operations/result_signing.py)
 
 
 OUTBOX_CHANNELS = tuple(c.value for c in OutboxChannel)
@@ -147,7 +148,7 @@ def _event_id() -> str:
 class OutboxMessage(db.Model):
     """A message to deliver to an outside system, written in the same transaction as the change it
     reports (the transactional outbox of every background delivery: e-mail, the national portal,
-    SMS and Zalo).
+    SMS and Zalo; and of deferred result signing, the ``signing`` channel).
 
     ``portal.operations.outbox`` drains one channel at a time with one retry policy: a failure
     sets ``next_attempt_at`` (exponential back-off with a cap), and after the channel's number of

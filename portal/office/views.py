@@ -11,7 +11,17 @@ from __future__ import annotations
 import secrets
 from datetime import date, datetime
 
-from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
@@ -40,7 +50,7 @@ from portal.office.forms import (
     QueueFilterForm,
     RegisterBookForm,
 )
-from portal.operations import appointments, commands, desk, office
+from portal.operations import appointments, commands, desk, office, result_signing
 from portal.operations import forms as form_ops
 from portal.operations.commands import InvalidInput
 from portal.operations.dossiers import DossierError, can_see
@@ -264,7 +274,13 @@ def _dossier_page(dossier: Dossier, failed: dict | None = None) -> dict:
             "forms_ready": form_ops.available_forms(dossier, events),
             "time_left": office.TimeLeft(lang=current_language(), paused_text=_paused_text(),
                                          fee_paused_text=_fee_paused_text()),
-            "handovers": form_ops.handover_rows(dossier, events) if dossier.received_at else []}
+            "handovers": form_ops.handover_rows(dossier, events) if dossier.received_at else [],
+            **_signing_page(dossier)}
+
+
+def _signing_page(dossier: Dossier) -> dict:
+    signing = result_signing.status(dossier)
+    return {"signing": signing, "signing_error": message_for(signing.error) if signing.error else None}
 
 
 @bp.get("/ho-so/<int:dossier_id>")
@@ -335,11 +351,68 @@ def act(dossier_id: int, action: str):
             raise
         return _refused_for_input(dossier_id, action, form, error)
     flash(_done_message(action, before_step, outcome.dossier), "success")
+    if action in result_signing.SIGNED_DECISIONS and result_signing.pending_job(outcome.dossier) is not None:
+        # the decision is recorded; its page follows the signatures (and asks to sign at once)
+        return redirect(url_for("office.dossier", dossier_id=dossier_id, _anchor="signing"))
     if action == Action.ACCEPT:
         return redirect(url_for("office.receipt", dossier_id=dossier_id))
     if action in BACK_TO_QUEUE:
         return redirect(url_for("office.index"))
     return redirect(url_for("office.dossier", dossier_id=dossier_id))
+
+
+# ---------------------------------------------------------------------------------------------
+# Deferred signing of the leader's decision (portal.operations.result_signing)
+
+
+def _sign_now_message(outcome: result_signing.Outcome) -> str:
+    return {
+        result_signing.Outcome.SIGNED: _("Kết quả đã được ký số."),
+        result_signing.Outcome.NOTHING: _("Không có kết quả nào đang chờ ký số."),
+        result_signing.Outcome.BUSY: _("Kết quả đang được ký số; trang sẽ cập nhật khi ký xong."),
+        result_signing.Outcome.RETRY: _("Dịch vụ ký số (cấp dấu thời gian hoặc kho khóa ký) tạm thời không hoạt "
+                                        "động. Quyết định đã được ghi nhận; hệ thống sẽ tự động ký lại, bạn có thể "
+                                        "rời trang này."),
+        result_signing.Outcome.FAILED: _("Chưa ký số được kết quả; cần khắc phục nguyên nhân rồi bấm “Thử ký lại”."),
+    }[outcome]
+
+
+def _wants_json() -> bool:
+    return request.accept_mimetypes.best == "application/json"
+
+
+@bp.get("/ho-so/<int:dossier_id>/ky-so")
+@roles_required(*STAFF, Role.ADMIN)
+def signing_status(dossier_id: int):
+    """Where the signatures of the leader's decision stand (the page's script polls this)."""
+    response = jsonify(result_signing.status(_visible(dossier_id)).as_json())
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
+
+
+@bp.post("/ho-so/<int:dossier_id>/ky-so")
+@roles_required(*STAFF, Role.ADMIN)
+def sign_now(dossier_id: int):
+    """Run this dossier's pending signing job now ("Ký số ngay"; the page's script asks at once)."""
+    _visible(dossier_id)
+    outcome, state = result_signing.sign_now(dossier_id, current_user)
+    message = _sign_now_message(outcome)
+    if _wants_json():
+        return jsonify({"outcome": outcome.value, "message": message, **state.as_json()})
+    ok = outcome in (result_signing.Outcome.SIGNED, result_signing.Outcome.NOTHING, result_signing.Outcome.BUSY)
+    flash(message, "success" if ok else "error")
+    return redirect(url_for("office.dossier", dossier_id=dossier_id, _anchor="signing"))
+
+
+@bp.post("/ho-so/<int:dossier_id>/ky-so/thu-lai")
+@roles_required(Role.AGENCY_LEADER, Role.ADMIN)
+def retry_signing(dossier_id: int):
+    """A parked signing job gets a fresh set of attempts, and runs now."""
+    _visible(dossier_id)
+    result_signing.retry(dossier_id, current_user)
+    outcome, _state = result_signing.sign_now(dossier_id, current_user)
+    flash(_sign_now_message(outcome), "success" if outcome is result_signing.Outcome.SIGNED else "error")
+    return redirect(url_for("office.dossier", dossier_id=dossier_id, _anchor="signing"))
 
 
 @bp.get("/ho-so/<int:dossier_id>/giay-tiep-nhan")

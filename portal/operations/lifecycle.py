@@ -18,6 +18,7 @@ from datetime import datetime, timedelta
 from portal.extensions import db
 from portal.models import Dossier, User
 from portal.models.types import utcnow
+from portal.operations import result_signing
 from portal.operations.appointments import record_proof
 from portal.operations.calendar import LazyCalendar, working_calendar
 from portal.operations.dossiers import (
@@ -104,6 +105,9 @@ def authorize(dossier: Dossier, action: Action, actor: User, version: int | None
     done = already_done(dossier, action)
     if done is not None:
         raise NotAllowed(done, f"'{action}' has already taken effect on this dossier")
+    waiting = result_signing.refusal(dossier, action)
+    if waiting is not None:
+        raise NotAllowed(waiting, "the result of the leader's decision is still being signed")
     refusal = process.step_refusal(action, status, role, actor.id, plan_of(dossier.terms),
                                    dossier.step_key, dossier.holder_id)
     if refusal == "not_your_step":
@@ -154,10 +158,13 @@ def offered_actions(dossier: Dossier, user: User, now: datetime | None = None) -
     context = replace(context, **_INPUT_GUARDS_MET,
                       new_due=(dossier.due_at + timedelta(days=3650)) if dossier.due_at else None)
     guarded = set(machine.allowed_actions(status, role, context))
-    return [action for action in process.offered_actions(
+    offered = [action for action in process.offered_actions(
         status, role, user.id, plan_of(dossier.terms), dossier.step_key, dossier.holder_id)
         if action not in (Action.SUBMIT, Action.RATE) and action in guarded and already_done(dossier, action) is None
         and _agency_refusal(dossier, action, user) is None]
+    if any(a in result_signing.WAITS_FOR_SIGNATURE for a in offered) and result_signing.pending_job(dossier):
+        offered = [a for a in offered if a not in result_signing.WAITS_FOR_SIGNATURE]  # the signature first
+    return offered
 
 
 #: The action a page recommends when it is offered, first match wins: what moves the dossier on
@@ -232,8 +239,9 @@ def apply_action(dossier: Dossier, action: Action | str, actor: User, data: Acti
 
     handover: dict = {"step_due_at": None, "step_timeliness": None}
     from_step = dossier.step_key
+    defer_signing = result_signing.defers(action, dossier)  # the decision now, its signatures by a job
     with db.session.no_autoflush:  # one UPDATE of the dossier, so its version moves by one
-        _apply_effects(dossier, action, status, new_status, data, now, calendar, handover, actor)
+        _apply_effects(dossier, action, status, new_status, data, now, calendar, handover, actor, defer_signing)
         dossier.status = new_status.value
         dossier.updated_at = now
         event = append_event(
@@ -242,6 +250,8 @@ def apply_action(dossier: Dossier, action: Action | str, actor: User, data: Acti
             from_step=from_step, to_step=dossier.step_key, comment=(data.reason or None), due_at=dossier.due_at,
             payload=_event_payload(data), **handover,
         )
+        if defer_signing:
+            result_signing.enqueue(dossier, event, actor, now)
     db.session.flush()
     register_issued_form(dossier, event)  # the form this act issues takes its number now
     return dossier
@@ -348,7 +358,8 @@ def _move(dossier: Dossier, plan: ProcessPlan, step: Step | None, now: datetime,
 
 
 def _apply_effects(dossier: Dossier, action: Action, status: Status, new_status: Status, data: ActionInput,
-                   now: datetime, calendar: WorkingCalendar, handover: dict, actor: User) -> None:
+                   now: datetime, calendar: WorkingCalendar, handover: dict, actor: User,
+                   defer_signing: bool = False) -> None:
     plan = plan_of(dossier.terms)
     if action == Action.SUBMIT:
         dossier.submitted_at = now
@@ -372,19 +383,28 @@ def _apply_effects(dossier: Dossier, action: Action, status: Status, new_status:
         dossier.result_signed = False  # a new proposal needs a new signature
         dossier.result_kind = (data.result_kind or ResultKind.GRANTED).value
     elif action == Action.APPROVE:
-        # the leader's and the agency seal's signatures (docs/signatures.md); the hash goes in the event
-        from portal.operations.signing import sign_result  # pyHanko: imported by the first approval
+        # the leader's and the agency seal's signatures (docs/signatures.md); the hash goes in the
+        # event, or, deferred, in the audit entry of the signing job (result_signing)
+        if defer_signing:
+            data.payload["result_signing"] = "deferred"
+        else:
+            from portal.operations.signing import (
+                sign_result,  # pyHanko: imported by the first approval
+            )
 
-        data.payload["result_sha256"] = sign_result(dossier, actor, now).blob_sha256
-        dossier.result_signed = True
+            data.payload["result_sha256"] = sign_result(dossier, actor, now).blob_sha256
+            dossier.result_signed = True
     elif action == Action.REFUSE:
         # the refusal of the request is a result: the agency's written reply with the reasons, signed
         # (before the dossier changes: signing flushes, the dossier's version moves once)
-        from portal.operations.signing import sign_refusal  # pyHanko, on first use
+        if defer_signing:
+            data.payload["result_signing"] = "deferred"
+        else:
+            from portal.operations.signing import sign_refusal  # pyHanko, on first use
 
-        data.payload["result_sha256"] = sign_refusal(dossier, actor, now, data.reason or "").blob_sha256
+            data.payload["result_sha256"] = sign_refusal(dossier, actor, now, data.reason or "").blob_sha256
+            dossier.result_signed = True
         dossier.result_kind = ResultKind.REFUSED.value
-        dossier.result_signed = True
         _finish(dossier, now)
     elif action == Action.ISSUE_RESULT:
         _hand_over(dossier, now, handover)

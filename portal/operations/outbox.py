@@ -1,6 +1,7 @@
 """The transactional outbox: every background delivery (e-mail, the national portal, SMS and
-Zalo) is an ``OutboxMessage`` row written in the transaction of the change it reports, and
-delivered afterwards by one drain loop per channel with one retry policy.
+Zalo) and every deferred result signature (``portal.operations.result_signing``) is an
+``OutboxMessage`` row written in the transaction of the change it reports, and delivered
+afterwards by one drain loop per channel with one retry policy.
 
 - A batch claims the messages that are due: not delivered, not parked, ``next_attempt_at`` passed,
   and, for a dossier's messages, no undelivered message of the same dossier with a smaller
@@ -41,7 +42,8 @@ Transport = Callable[[list[OutboxMessage]], list[str | None]]
 
 #: The setting that holds each channel's number of attempts before parking.
 MAX_ATTEMPTS_SETTING = {OutboxChannel.EMAIL: "MAIL_MAX_ATTEMPTS", OutboxChannel.NATIONAL: "NATIONAL_MAX_ATTEMPTS",
-                        OutboxChannel.SMS: "SMS_MAX_ATTEMPTS", OutboxChannel.ZALO: "ZALO_MAX_ATTEMPTS"}
+                        OutboxChannel.SMS: "SMS_MAX_ATTEMPTS", OutboxChannel.ZALO: "ZALO_MAX_ATTEMPTS",
+                        OutboxChannel.SIGNING: "SIGNING_MAX_ATTEMPTS"}
 
 
 class Permanent(str):
@@ -92,9 +94,13 @@ def _due(channel: str, now: datetime):
                 or_(OutboxMessage.dossier_id.is_(None), ~held_back))
 
 
-def claim(channel: str, limit: int, now: datetime, skip: Collection[int] = ()) -> list[OutboxMessage]:
-    """Due messages of ``channel``, locked for this transaction (at most one per dossier)."""
+def claim(channel: str, limit: int, now: datetime, skip: Collection[int] = (),
+          dossier_id: int | None = None) -> list[OutboxMessage]:
+    """Due messages of ``channel`` (of one dossier's, with ``dossier_id``), locked for this
+    transaction (at most one per dossier)."""
     query = select(OutboxMessage).where(_due(channel, now)).order_by(OutboxMessage.id).limit(limit)
+    if dossier_id is not None:
+        query = query.where(OutboxMessage.dossier_id == dossier_id)
     if skip:
         query = query.where(OutboxMessage.id.not_in(list(skip)))
     if db.session.get_bind().dialect.name == "postgresql":
@@ -124,9 +130,9 @@ def record(rows: list[OutboxMessage], outcome: list[str | None], rule: RetryPoli
 
 
 def drain_batch(channel: str, transport: Transport, limit: int = 100, skip: Collection[int] = (),
-                now: datetime | None = None) -> BatchResult:
+                now: datetime | None = None, dossier_id: int | None = None) -> BatchResult:
     """Claim, deliver and record one batch of ``channel``. The caller commits."""
-    rows = claim(channel, limit, now or utcnow(), skip)
+    rows = claim(channel, limit, now or utcnow(), skip, dossier_id)
     if not rows:
         return BatchResult()
     outcome = transport(rows)

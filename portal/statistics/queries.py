@@ -61,7 +61,9 @@ from portal.statistics.tables import (
     direct_table,
     group_column,
     grouped_statement,
+    opening_statement,
     period_table,
+    period_tables,
 )
 from portal.statistics.verification import day_count_differences
 
@@ -97,7 +99,9 @@ __all__ = [
     "grouped_statement",
     "online_payment_ratio",
     "online_payment_ratio_direct",
+    "opening_statement",
     "period_table",
+    "period_tables",
     "permit_online_ratio",
     "procedures_by_level",
     "relevant",

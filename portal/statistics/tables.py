@@ -15,7 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, Integer, and_, case, func, select, text
+from sqlalchemy import ColumnElement, Integer, and_, case, func, literal_column, select, text
 from sqlalchemy import cast as sa_cast
 
 from portal.extensions import db
@@ -129,36 +129,72 @@ STOCK_CHANGES = {"in_process": "in_process_change", "supplement": "supplement_ch
                  "overdue": "overdue_change", "undated": "undated_change"}
 
 
+#: The day counts the period's rows sum: the flows and the stock changes.
+PERIOD_SUMS = tuple(name for name in DAY_COUNTS if name in FLOW_FIGURES or name in STOCK_CHANGES.values())
+
+
 def _month_number(day):
     return sa_cast(func.extract("year", day), Integer) * 100 + sa_cast(func.extract("month", day), Integer)
 
 
-def day_counts_statement(period: Period, scope: Scope, group_by: str):
-    """The sums of the day counts per group and bucket: bucket 0 holds the days before the
-    period (their stock changes make the stocks at its start); bucket 1 the period's days, or,
-    grouped by month, ``yyyymm`` of each month. A few rows per group, whatever the number of
-    dossiers; ``_fold`` turns them into the figures."""
-    before = DC.c.day < period.start
-    bucket = case((before, 0), else_=_month_number(DC.c.day) if group_by == "month" else 1).label("bucket")
-    keys = [bucket] if group_by == "month" else [group_column(group_by, DC).label("key"), bucket]
-    sums = [func.sum(DC.c[name]).label(name) for name in DAY_COUNTS]
-    sums += [func.sum(case((level, counted), else_=0)).label(figure)
-             for figure, (level, counted) in LEVEL_FIGURES.items()]
+def _day_counts(scope: Scope, group_by: str | None):
+    """The day counts, joined with the procedures when the grouping or the scope needs them."""
+    if group_by == "field" or scope.field_id is not None:
+        return DC.join(P, P.c.id == DC.c.procedure_id)
+    return DC
+
+
+def _keys(group_by: str | None) -> list:
+    return [group_column(group_by, DC).label("key")] if group_by in ROW_GROUPS else []
+
+
+def opening_statement(period: Period, scope: Scope, group_by: str | None):
+    """The stock changes of the days before the period, per group (one row without grouping):
+    the stocks at its start. Four sums per day row (the flows of those days are not needed), so
+    the history before a period (a whole past year for the current one) costs little."""
+    keys = _keys(group_by)
     return (
-        select(*keys, *sums)
-        .select_from(DC.join(P, P.c.id == DC.c.procedure_id))
-        .where(DC.c.day < period.end, *scope.conditions(DC))
+        select(*keys, *[func.sum(DC.c[change]).label(change) for change in STOCK_CHANGES.values()])
+        .select_from(_day_counts(scope, group_by))
+        .where(DC.c.day < period.start, *scope.conditions(DC))
         .group_by(*keys)
     )
 
 
-def _fold(opening, buckets: list) -> list[dict[str, int]]:
-    """The figures of consecutive buckets from the rows of ``day_counts_statement``: flows are
-    the bucket's sums; each stock runs from its value at the start (the ``opening`` sums of
-    earlier days) through the changes of each bucket. A missing row is a bucket with nothing.
-    The overdue stock still includes dossiers due later than now (see _due_later_than_now)."""
+def day_counts_statement(period: Period, scope: Scope, group_by: str | None, by_month: bool = True):
+    """The sums of the period's day counts per group and month (``bucket``: ``yyyymm``, or 0
+    when not ``by_month``); without a row grouping (``None`` or "month") per month only. A few
+    rows per group and month, whatever the number of dossiers; the rows of one group make its
+    table row, the rows of one month (over the groups) its month row: one statement for both
+    tables of the page."""
+    keys = [*_keys(group_by), *([_month_number(DC.c.day).label("bucket")] if by_month else [])]
+    sums = [func.sum(DC.c[name]).label(name) for name in PERIOD_SUMS]
+    sums += [func.sum(case((level, counted), else_=0)).label(figure)
+             for figure, (level, counted) in LEVEL_FIGURES.items()]
+    return (
+        select(*keys, *([] if by_month else [literal_column("0").label("bucket")]), *sums)
+        .select_from(DC.join(P, P.c.id == DC.c.procedure_id))  # the levels
+        .where(DC.c.day >= period.start, DC.c.day < period.end, *scope.conditions(DC))
+        .group_by(*keys)
+    )
+
+
+def _add(rows) -> dict[str, int]:
+    """The sums of several rows of day-count sums (a missing figure is 0)."""
+    total: dict[str, int] = {}
+    for row in rows:
+        for name, value in row.items():
+            total[name] = total.get(name, 0) + value
+    return total
+
+
+def _fold(opening: dict | None, buckets: list[dict | None]) -> list[dict[str, int]]:
+    """The figures of consecutive buckets from the day-count sums: flows are the bucket's sums;
+    each stock runs from its value at the start (the ``opening`` sums of earlier days) through
+    the changes of each bucket. A missing row is a bucket with nothing. The overdue stock still
+    includes dossiers due later than now (see _due_later_than_now)."""
     def value(row, name):
-        return 0 if row is None else int(row._mapping[name] or 0)
+        return 0 if row is None else row.get(name, 0)
 
     running = {stock: value(opening, change) for stock, change in STOCK_CHANGES.items()}
     found = []
@@ -183,7 +219,7 @@ def _due_later_than_now(ends: list[datetime], now: datetime, scope: Scope, key=N
     index ix_dossiers_unfinished_due (index-only on PostgreSQL), then those finished after ``now``
     (none when ``now`` is the present; a past ``now`` in tests), through ix_dossiers_finished_at.
     Returns ``{key: {end: n}}`` (key None without grouping)."""
-    later = [end for end in ends if end > now]
+    later = sorted({end for end in ends if end > now})
     if not later:
         return {}
     as_of = utc_bound(now)
@@ -193,7 +229,7 @@ def _due_later_than_now(ends: list[datetime], now: datetime, scope: Scope, key=N
     for unfinished in (D.c.finished_at.is_(None), D.c.finished_at >= as_of):  # disjoint
         statement = (
             select(*([key.label("key")] if key is not None else []), *columns)
-            .select_from(dossiers_and_procedures())
+            .select_from(dossiers_and_procedures() if scope.field_id is not None or key is P.c.field_id else D)
             .where(D.c.received_at.is_not(None), unfinished, D.c.due_at >= as_of,
                    D.c.due_at < utc_bound(max(later)), *scope.conditions())
         )
@@ -242,27 +278,53 @@ def period_table(period: Period, scope: Scope | None = None, group_by: str = "ag
 
     Read from the day counts (``dossier_day_counts``), plus the dossiers due between now and
     the end of the period; equal to ``direct_table`` (tested, and ``flask stats verify``)."""
-    if group_by not in GROUPS:
-        raise ValueError(f"unknown grouping {group_by!r}")
+    return period_tables(period, scope, (group_by,), now, locale)[group_by]
+
+
+def period_tables(period: Period, scope: Scope | None = None, groupings=("month", "agency"),
+                  now: datetime | None = None, locale: str = "vi") -> dict[str, StatTable]:
+    """The tables of ``period`` for "month" and (or) one row grouping (agency, field or
+    procedure), as ``period_table`` makes each, read together: the page shows both, and one
+    statement per part serves both tables (the stocks at the start, the period's sums per
+    group and month, the dossiers due later than now, judged at the same ``now``)."""
+    if not groupings or any(g not in GROUPS for g in groupings):
+        raise ValueError(f"unknown grouping in {groupings!r}")
+    rows_by = sorted({g for g in groupings if g != "month"})
+    if len(rows_by) > 1:
+        raise ValueError("at most one grouping besides month")
+    group_by = rows_by[0] if rows_by else None
     scope = scope or Scope()
     now = now or utcnow()
-    result = db.session.execute(day_counts_statement(period, scope, group_by)).all()
-    if group_by == "month":
-        months = period.months()
-        by_bucket = {row.bucket: row for row in result}
-        found = _fold(by_bucket.get(0), [by_bucket.get(m.start.year * 100 + m.start.month) for m in months])
-        later = _due_later_than_now([m.end_at for m in months], now, scope).get(None)
-        rows = [StatRow(i, m.label(), _close(found[i], m.end_at, later), m, f"{m.start:%Y-%m}")
+
+    def sums(row) -> tuple:
+        mapping = row._mapping
+        return (mapping["key"] if group_by else None), {
+            name: int(value or 0) for name, value in mapping.items() if name not in ("key", "bucket")}
+
+    opening = dict(map(sums, db.session.execute(opening_statement(period, scope, group_by))))
+    within: dict = {}  # key -> {bucket: sums}
+    for row in db.session.execute(day_counts_statement(period, scope, group_by, by_month="month" in groupings)):
+        key, found = sums(row)
+        within.setdefault(key, {})[row.bucket] = found
+    months = period.months() if "month" in groupings else []
+    ends = [m.end_at for m in months] + ([period.end_at] if group_by else [])
+    later = _due_later_than_now(ends, now, scope, group_column(group_by) if group_by else None)
+    tables = {}
+    if group_by:
+        counted = {}
+        for key in opening.keys() | within.keys():
+            period_sums = _add(within.get(key, {}).values())
+            counted[key] = _close(_fold(opening.get(key), [period_sums])[0], period.end_at, later.get(key))
+        tables[group_by] = _table_of(period, scope, group_by, now, counted, locale)
+    if months:
+        buckets = [_add(by_month.get(m.start.year * 100 + m.start.month, {}) for by_month in within.values())
+                   for m in months]
+        found = _fold(_add(opening.values()), buckets)
+        later_total = _add(later.values()) if later else None
+        rows = [StatRow(i, m.label(), _close(found[i], m.end_at, later_total), m, f"{m.start:%Y-%m}")
                 for i, m in enumerate(months)]
-        return StatTable(period, group_by, rows, _fold_months(rows), scope, now)
-    opening, within = {}, {}
-    for row in result:
-        (within if row.bucket else opening)[row.key] = row
-    later = _due_later_than_now([period.end_at], now, scope, group_column(group_by))
-    counted = {}
-    for key in opening.keys() | within.keys():
-        counted[key] = _close(_fold(opening.get(key), [within.get(key)])[0], period.end_at, later.get(key))
-    return _table_of(period, scope, group_by, now, counted, locale)
+        tables["month"] = StatTable(period, "month", rows, _fold_months(rows), scope, now)
+    return tables
 
 
 def _table_of(period, scope, group_by, now, counted: dict, locale: str) -> StatTable:

@@ -48,6 +48,14 @@ def _status(app, dossier_id):
         return d.status, d.holder_role, d.code
 
 
+def _signed(app, dossier_id) -> bool:
+    from portal.extensions import db
+    from portal.models import Dossier
+
+    with app.app_context():
+        return db.session.get(Dossier, dossier_id).result_signed
+
+
 def _events(app, dossier_id, action):
     from sqlalchemy import func, select
 
@@ -59,12 +67,13 @@ def _events(app, dossier_id, action):
             DossierEvent.dossier_id == dossier_id, DossierEvent.action == action))
 
 
-def test_each_role_walks_the_path_clicking_only_the_recommended_button(live_server, browser_page):
+def test_each_role_walks_the_path_clicking_only_the_recommended_button(live_server, browser_page, monkeypatch):
     """Acceptance to return: every role opens the dossier from its queue and clicks the one
     recommended button (filling only that form); the receipt page follows acceptance; every
     page passes axe-core with no serious issue; screenshots go to test-artifacts/."""
     page, base = browser_page, live_server.url
     setup = _setup(live_server.app)
+    monkeypatch.setitem(live_server.app.config, "RESULT_SIGNING", "deferred")  # as in production
     dossier_id = setup["dossier_id"]
     shots = iter(range(1, 100))
 
@@ -136,17 +145,31 @@ def test_each_role_walks_the_path_clicking_only_the_recommended_button(live_serv
     recommended("forward", name="forward-review")
     assert _status(live_server.app, dossier_id)[1] == "agency_leader"
 
-    # The leader signs: a double click signs once, and the dossier goes on to the clerk.
+    # The leader approves: a double click decides once, the dossier goes on to the clerk, and the
+    # leader follows the signatures on the dossier's page (RESULT_SIGNING=deferred, as in
+    # production): first with "sign now" held back, so that the waiting page is checked, then
+    # with the page's script signing and reloading.
     open_from_queue("agency_leader")
     form = page.locator("form.action-recommended")
     assert form.get_attribute("id") == "action-approve"
     check("approve")
+    sign_now = f"{base}/mot-cua/ho-so/{dossier_id}/ky-so"
+    page.route(sign_now, lambda route: route.abort() if route.request.method == "POST" else route.continue_())
     button = form.locator("button[type=submit]")
-    with page.expect_navigation(url=f"{base}/mot-cua/", timeout=60_000):
+    with page.expect_navigation(url=f"{base}/mot-cua/ho-so/{dossier_id}#signing", timeout=60_000):
         button.dblclick()  # the second click finds the button disabled: nothing is sent twice
     assert page.locator(".flash-success").count() == 1
     assert _events(live_server.app, dossier_id, "approve") == 1
-    assert _status(live_server.app, dossier_id)[1] == "clerk"
+    assert _status(live_server.app, dossier_id)[1] == "clerk" and not _signed(live_server.app, dossier_id)
+    assert "Kết quả đang được ký số…" in page.locator("#signing-status[role=status]").inner_text()
+    assert page.get_by_role("button", name="Ký số ngay").count() == 1
+    check("signing-pending")
+    page.unroute(sign_now)
+    page.reload()  # the script asks to sign now, then reloads the signed page
+    page.locator("#signing").wait_for(state="detached", timeout=60_000)
+    page.wait_for_load_state()
+    assert _signed(live_server.app, dossier_id)
+    check("signed")
 
     open_from_queue("clerk")
     recommended("issue_result")

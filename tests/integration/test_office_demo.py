@@ -118,3 +118,66 @@ def test_an_interrupted_run_resumes_where_it_stopped(app, runner):
     assert [tuple(r) for r in _rows(last_id)] == [tuple(r) for r in first]
     checked, breaks = verify_chains()
     assert checked >= 2 * 20 and breaks == []
+
+
+def test_months_spreads_the_data_and_is_part_of_the_run(app, runner):
+    """``--months`` sets the span the dossiers are received in; the span belongs to the run's
+    identity (an unfinished run is resumed only by the same span), and a span with a whole
+    past year keeps that year's day counts exact."""
+    from datetime import date
+
+    import pytest
+
+    from portal.demo import generate, months_before
+    from portal.models import DemoRun
+    from workflow.calendar import VN_TZ
+
+    today = date(2026, 11, 23)
+    args = ["demo", "generate", "--dossiers", "300", "--seed", "4", "--today", "2026-11-23", "--events", "10",
+            "--batch", "100", "--months", "23"]
+    result = runner.invoke(args=args)
+    assert result.exit_code == 0, result.output
+    days = [r.received_at.astimezone(VN_TZ).date() for r in _rows(0) if r.received_at is not None]
+    first = months_before(today, 23)
+    assert first == date(2024, 12, 23)
+    assert all(first <= day <= today for day in days)
+    # the whole span is used: dossiers in the first and in the last of its twelfths
+    twelfth = (today - first) / 12
+    assert any(day < first + twelfth for day in days) and any(day > today - twelfth for day in days)
+    assert any(day.year == 2025 and day.month == 1 for day in days)
+    run = db.session.scalar(select(DemoRun))
+    assert (run.months, run.done) == (23, 300) and run.finished_at is not None
+    for year in ("2025", "2026"):
+        verified = runner.invoke(args=["stats", "verify", "--year", year])
+        assert verified.exit_code == 0 and "khớp" in verified.output, verified.output
+
+    # the default span holds the last 12 months only
+    last_id = max(db.session.scalars(select(Dossier.id)))
+    assert runner.invoke(args=args[:-2]).exit_code == 0
+    recent = [r.received_at.astimezone(VN_TZ).date() for r in _rows(last_id) if r.received_at is not None]
+    assert recent and all(months_before(today, 12) <= day <= today for day in recent)
+
+    class Stop(Exception):
+        pass
+
+    def stop(_k):
+        raise Stop
+
+    with pytest.raises(Stop):  # an unfinished run over 6 months ...
+        generate(200, seed=4, today=today, months=6, batch=100, events=10, progress=stop)
+    db.session.rollback()
+    # ... is not resumed by the same command with another span, which starts its own run
+    other = runner.invoke(args=["demo", "generate", "--dossiers", "200", "--seed", "4", "--today", "2026-11-23",
+                                "--events", "10", "--batch", "100", "--months", "7"])
+    assert other.exit_code == 0 and "Tiếp tục" not in other.output, other.output
+    same = runner.invoke(args=["demo", "generate", "--dossiers", "200", "--seed", "4", "--today", "2026-11-23",
+                               "--events", "10", "--batch", "100", "--months", "6"])
+    assert same.exit_code == 0 and "Tiếp tục" in same.output and "100/200" in same.output, same.output
+    runs = {(r.months, r.total): r for r in db.session.scalars(select(DemoRun))}
+    assert runs[(6, 200)].finished_at is not None and runs[(7, 200)].finished_at is not None
+
+
+def test_a_bad_span_is_refused_with_nothing_written(runner):
+    result = runner.invoke(args=["demo", "generate", "--dossiers", "10", "--months", "0"])
+    assert result.exit_code != 0 and "--months" in result.output
+    assert db.session.scalar(select(func.count(Dossier.id))) == 0

@@ -21,6 +21,7 @@ from portal.statistics.queries import (
     direct_table,
     dossiers_behind,
     period_table,
+    period_tables,
 )
 from tests.integration.lifecycle_helpers import vn
 from workflow.deadlines import classify
@@ -303,10 +304,19 @@ def test_day_counts_equal_the_direct_count_on_random_dossiers(app, seed):
         for group_by in ("agency", "field", "procedure"):
             ours, direct = period_table(period, Scope(), group_by, now=now), direct_table(period, Scope(), group_by, now=now)
             assert {r.key: r.counts for r in ours.rows} == {r.key: r.counts for r in direct.rows}, (seed, group_by)
+            # read together (the page: months and one grouping), the same two tables
+            both = period_tables(period, Scope(), ("month", group_by), now=now)
+            assert {r.key: r.counts for r in both[group_by].rows} == {r.key: r.counts for r in direct.rows}
+            assert [r.counts for r in both["month"].rows] == [r.counts for r in table.rows]
+            assert both["month"].total.counts == table.total.counts
         one = procedures_at(4, 1)[0]
         for scope in (Scope(procedure_id=one.id), Scope(field_id=one.field_id), Scope(agency_id=one.agency_id)):
             assert period_table(period, scope, "agency", now=now).total.counts == \
                 direct_table(period, scope, "agency", now=now).total.counts
+            both = period_tables(period, scope, ("month", "field"), now=now)
+            assert both["field"].total.counts == direct_table(period, scope, "field", now=now).total.counts
+            assert [r.counts for r in both["month"].rows] == \
+                [r.counts for r in period_table(period, scope, "month", now=now).rows]
         # The random set is not trivial: every kind of figure is met somewhere.
         assert all(table.total.counts[f] > 0 for f in ("carried_over", "overdue", "supplement", "refused", "returned"))
 
