@@ -109,9 +109,11 @@ def _write_durably(files: list[tuple[Path, bytes]], written: list[tuple[str, str
     try:
         for path, data in files:
             directory = path.parent
-            if not directory.exists():
+            if not directory.exists():  # ab/cd/: its entry in ab/ (and ab/'s in the root, if new) too
+                if not directory.parent.exists():
+                    directories[directory.parent.parent] = None
                 directory.mkdir(parents=True, exist_ok=True)
-                directories.update(dict.fromkeys((directory.parent.parent, directory.parent)))
+                directories[directory.parent] = None
             directories[directory] = None
             fd, tmp = tempfile.mkstemp(dir=directory, prefix=".upload-")
             temporaries.append((fd, tmp, path))
