@@ -45,9 +45,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from http_load import free_port  # noqa: E402
 from submission_bench import (  # noqa: E402
     BARE_APP,
+    CODE_FORMAT_ENV,
     PDF_1MB,
     call,
+    form_values,
     gunicorn,
+    pdf_documents,
     procedure_form,
     run_clients,
     wait_until_up,
@@ -216,10 +219,45 @@ def multipart_files(fields: dict, files: list[tuple[str, str, bytes]]) -> tuple[
     return b"".join(parts), f"multipart/form-data; boundary={boundary}"
 
 
+def process_tree(root: int) -> list[int]:
+    """``root`` and its children (a gunicorn master and its workers), from /proc."""
+    children = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == root:
+            children.append(int(stat.parent.name))
+    return [root, *children]
+
+
+def database_backends(url: str) -> list[int]:
+    """The PostgreSQL backends connected to the database of ``url`` (the portal's pool)."""
+    import psycopg
+
+    with psycopg.connect(url, autocommit=True) as connection:
+        rows = connection.execute("SELECT pid FROM pg_stat_activity WHERE datname = current_database() "
+                                  "AND pid <> pg_backend_pid()").fetchall()
+    return [pid for (pid,) in rows]
+
+
+def cpu_of(pids: list[int]) -> dict[int, float]:
+    """User + system CPU seconds of each process still there (same machine, Linux /proc)."""
+    found = {}
+    for pid in set(pids):
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        found[pid] = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return found
+
+
 def submission(url: str, args) -> list[tuple]:
     work = Path(tempfile.mkdtemp(prefix="speed-bench-"))
     env = {**os.environ, "PORTAL_ENV": "development", "DATABASE_URL": url, "SECRET_KEY": "bench",
-           "STORAGE_DIR": str(work / "files"), "FLASK_APP": "portal", "PYTHONPATH": str(ROOT)}
+           "STORAGE_DIR": str(work / "files"), "FLASK_APP": "portal", "PYTHONPATH": str(ROOT), **CODE_FORMAT_ENV}
     (work / "bare_app.py").write_text(BARE_APP)
     portal_port, bare_port = free_port(), free_port()
     servers = [gunicorn("wsgi:app", portal_port, args.workers, env, ROOT),
@@ -238,12 +276,10 @@ def submission(url: str, args) -> list[tuple]:
             token = call(f"{portal}/api/v1/auth/token", json.dumps({"username": user["username"],
                          "password": user["password"]}).encode(), content_type="application/json")["token"]
             tokens.append({"Authorization": f"Bearer {token}"})
-        data = {s["name"]: {"select": (s.get("options") or [{"value": ""}])[0]["value"], "date": "2026-12-01",
-                            "integer": 1, "money": 1000, "phone": "0912345678", "id_number": "012190000001",
-                            "email": "a@example.vn"}.get(s["type"], "Bản Hon") for s in procedure_form(portal, args.procedure)}
+        data = form_values(procedure_form(portal, args.procedure))
 
         def documents() -> list[tuple[str, str, bytes]]:
-            return [(key, f"{key}.pdf", PDF_1MB + secrets.token_bytes(16)) for key in required]
+            return pdf_documents(required)
 
         def one_request(i: int) -> None:
             body, ctype = multipart_files({"procedure": args.procedure, "data": json.dumps(data)}, documents())
@@ -271,16 +307,34 @@ def submission(url: str, args) -> list[tuple]:
 
         for fn in (one_request, four_requests, bare_one, bare_same):
             fn(0)  # warm up
-        rates = {}
-        for name, fn in (("bare_one", bare_one), ("bare_same", bare_same), ("one_request", one_request),
-                         ("four_requests", four_requests)):
-            n, seconds = run_clients(args.clients, args.seconds, fn)
-            rates[name] = n / seconds
+        cases = (("bare_one", bare_one, servers[1]), ("bare_same", bare_same, servers[1]),
+                 ("one_request", one_request, servers[0]), ("four_requests", four_requests, servers[0]))
+        done = dict.fromkeys([name for name, *_ in cases], 0)
+        elapsed = dict.fromkeys(done, 0.0)
+        server_cpu = dict.fromkeys(done, 0.0)
+        # The cases take turns (--rounds slices each) so that a load from outside falls on all of them
+        # alike; the servers' CPU (gunicorn workers, and for the portal its PostgreSQL backends) is
+        # read from /proc around each slice.
+        for _round in range(args.rounds):
+            for name, fn, server in cases:
+                pids = process_tree(server.pid) + (database_backends(url) if server is servers[0] else [])
+                before = cpu_of(pids)
+                n, seconds = run_clients(args.clients, args.seconds / args.rounds, fn, strict=True)
+                after = cpu_of(pids + (database_backends(url) if server is servers[0] else []))
+                server_cpu[name] += sum(after[pid] - before.get(pid, 0.0) for pid in after)
+                done[name] += n
+                elapsed[name] += seconds
+        rates = {name: done[name] / elapsed[name] for name in done}
+        cpu_ms = {name: server_cpu[name] / max(done[name], 1) * 1000 for name in done}
+        print("server CPU per request (ms): " + ", ".join(f"{name} {cpu_ms[name]:.1f}" for name in done)
+              + f"; submit-with-files / bare same body: {cpu_ms['one_request'] / cpu_ms['bare_same']:.2f}", flush=True)
         n_docs = len(required)
         return [
             (f"submit-with-files, {n_docs} x 1 MB (/s)", rates["one_request"], f"bare, same {n_docs} x 1 MB",
              rates["bare_same"], rates["one_request"] / rates["bare_same"], ">= 0.30",
              rates["one_request"] / rates["bare_same"] >= 0.30),
+            ("server CPU per submission (ms)", cpu_ms["one_request"], "bare, same body (ms)", cpu_ms["bare_same"],
+             cpu_ms["bare_same"] / cpu_ms["one_request"], "", None),
             ("submit-with-files (/s)", rates["one_request"], "bare, one 1 MB file", rates["bare_one"],
              rates["one_request"] / rates["bare_one"], "", None),
             (f"draft + {n_docs} uploads + submit (/s)", rates["four_requests"], f"bare, same {n_docs} x 1 MB",
@@ -309,7 +363,8 @@ def main() -> int:
                         help="span of the demo data before --today (default: back to before 1 January of the "
                              "previous year)")
     parser.add_argument("--repeat", type=int, default=7)
-    parser.add_argument("--seconds", type=float, default=8)
+    parser.add_argument("--seconds", type=float, default=8, help="per case, over all rounds")
+    parser.add_argument("--rounds", type=int, default=4, help="slices per case, taken in turns")
     parser.add_argument("--workers", type=int, default=4)
     parser.add_argument("--clients", type=int, default=8)
     parser.add_argument("--procedure", default="LC-05")

@@ -25,17 +25,44 @@ import time
 import urllib.request
 from pathlib import Path
 
-from http_load import free_port, multipart, one_page_pdf  # noqa: E402  (benchmarks/, run as a script)
+from http_load import free_port, multipart, scanned_page_pdf, unique_copy  # noqa: E402  (benchmarks/, run as a script)
 
 ROOT = Path(__file__).resolve().parents[1]
+BIN = Path(sys.executable).parent  # gunicorn and flask of the interpreter running the benchmark
+
+#: A scanned A4 page of exactly 1 MiB: one JPEG image, the file identifier in the trailer. Each
+#: upload gets its own identifier (``unique_copy``): a distinct file that is still a well-formed
+#: PDF (random bytes appended after ``%%EOF`` made pypdf warn of a truncated or duplicated marker).
+PDF_1MB = scanned_page_pdf(1024 * 1024)
 
 
-def real_pdf(size: int) -> bytes:
-    """A one-page PDF of about ``size`` bytes (its content stream carries the padding)."""
-    return one_page_pdf(b" " * size)
+def pdf_documents(keys: list[str]) -> list[tuple[str, str, bytes]]:
+    """One fresh 1 MiB PDF per document key: ``(key, file name, bytes)``."""
+    return [(key, f"{key}.pdf", unique_copy(PDF_1MB)) for key in keys]
 
 
-PDF_1MB = real_pdf(1024 * 1024 - 500)
+def form_fields(schema: dict) -> list[dict]:
+    """The e-form fields (names and types) from a procedure's published JSON Schema."""
+    fields = []
+    for name, prop in schema["properties"].items():
+        kind = {"date": "date", "email": "email"}.get(prop.get("format"), "string")
+        if "enum" in prop:
+            kind = "select"
+        elif prop.get("type") == "integer":
+            kind = "integer"
+        elif prop.get("pattern", "").startswith("^(\\+84"):
+            kind = "phone"
+        elif prop.get("pattern") == "^\\d{12}$":
+            kind = "id_number"
+        fields.append({"name": name, "type": kind, "options": [{"value": v} for v in prop.get("enum", [])]})
+    return fields
+
+
+def form_values(fields: list[dict]) -> dict:
+    """A valid value for every field."""
+    return {s["name"]: {"select": (s.get("options") or [{"value": ""}])[0]["value"], "date": "2026-12-01",
+                        "integer": 1, "money": 1000, "phone": "0912345678", "id_number": "012190000001",
+                        "email": "a@example.vn"}.get(s["type"], "Bản Hon") for s in fields}
 BARE_APP = textwrap.dedent("""
     from flask import Flask, request, jsonify
     app = Flask(__name__)
@@ -69,24 +96,34 @@ def wait_until_up(url: str, seconds: float = 30) -> None:
 
 
 def gunicorn(app: str, port: int, workers: int, env: dict, cwd: Path) -> subprocess.Popen:
-    return subprocess.Popen([str(ROOT / ".venv/bin/gunicorn"), "-w", str(workers), "-b", f"127.0.0.1:{port}",
+    return subprocess.Popen([str(BIN / "gunicorn"), "-w", str(workers), "-b", f"127.0.0.1:{port}",
                              "--log-level", "warning", app], cwd=cwd, env=env)
 
 
 FAILURES = [0]
 
 
-def run_clients(clients: int, seconds: float, one) -> tuple[int, float]:
+class RequestFailed(RuntimeError):
+    """A request of a strict run answered with an error: the rates would be meaningless."""
+
+
+def run_clients(clients: int, seconds: float, one, strict: bool = False) -> tuple[int, float]:
+    """``clients`` threads calling ``one(i)`` for ``seconds``; returns (successful calls, seconds).
+    An HTTP error is counted in FAILURES (SQLite: "database is locked") or, with ``strict``,
+    stops the run with the server's answer."""
     done = [0] * clients
+    first_error: list[str] = []
     stop = time.perf_counter() + seconds
     started = time.perf_counter()
 
     def loop(i: int) -> None:
-        while time.perf_counter() < stop:
+        while time.perf_counter() < stop and not first_error:
             try:
                 one(i)
-            except urllib.error.HTTPError:
-                FAILURES[0] += 1  # counted, not timed as a success (SQLite: "database is locked")
+            except urllib.error.HTTPError as error:
+                FAILURES[0] += 1  # counted, not timed as a success
+                if strict:
+                    first_error.append(f"{error.code} {error.url}: {error.read()[:300]!r}")
                 continue
             done[i] += 1
 
@@ -95,7 +132,15 @@ def run_clients(clients: int, seconds: float, one) -> tuple[int, float]:
         t.start()
     for t in threads:
         t.join()
+    if first_error:
+        raise RequestFailed(first_error[0])
     return sum(done), time.perf_counter() - started
+
+
+#: The servers of the benchmarks write dossier codes in the 2025 format (a six-digit daily
+#: sequence): the 2018 format's 9,999 codes of an agency's day ran out after a dozen runs on the
+#: same database in one day (``code_sequence_exhausted``). The work per submission is the same.
+CODE_FORMAT_ENV = {"DOSSIER_CODE_FORMAT": "2025", "DOSSIER_CODE_SYSTEM": "00"}
 
 
 def main() -> None:
@@ -109,8 +154,8 @@ def main() -> None:
     work = Path(tempfile.mkdtemp(prefix="submission-bench-"))
     db_url = os.environ.get("BENCH_DATABASE_URL", f"sqlite:///{work / 'bench.sqlite3'}")
     env = {**os.environ, "PORTAL_ENV": "development", "DATABASE_URL": db_url, "SECRET_KEY": "bench",
-           "STORAGE_DIR": str(work / "files"), "FLASK_APP": "portal", "PYTHONPATH": str(ROOT)}
-    flask = str(ROOT / ".venv/bin/flask")
+           "STORAGE_DIR": str(work / "files"), "FLASK_APP": "portal", "PYTHONPATH": str(ROOT), **CODE_FORMAT_ENV}
+    flask = str(BIN / "flask")
     subprocess.run([flask, "db", "upgrade"], env=env, cwd=ROOT, check=True, capture_output=True)
     subprocess.run([flask, "catalogue", "load"], env=env, cwd=ROOT, check=True, capture_output=True)
     (work / "bare_app.py").write_text(BARE_APP)
@@ -138,16 +183,14 @@ def main() -> None:
             token = call(f"{portal}/api/v1/auth/token", json.dumps({"username": user["username"],
                          "password": user["password"]}).encode(), content_type="application/json")["token"]
             tokens.append({"Authorization": f"Bearer {token}"})
-        data = {s["name"]: {"select": (s.get("options") or [{"value": ""}])[0]["value"], "date": "2026-12-01",
-                            "integer": 1, "money": 1000, "phone": "0912345678", "id_number": "012190000001",
-                            "email": "a@example.vn"}.get(s["type"], "Bản Hon") for s in procedure_form(portal, args.procedure)}
+        data = form_values(procedure_form(portal, args.procedure))
 
         def submission(i: int) -> None:
             headers = {**tokens[i], "Idempotency-Key": secrets.token_hex(12)}
             draft = call(f"{portal}/api/v1/dossiers", json.dumps({"procedure": args.procedure, "data": data}).encode(),
                          headers, "application/json")
-            for key in required:
-                body, ctype = multipart({"document": key}, f"{key}.pdf", PDF_1MB + secrets.token_bytes(16))
+            for key, filename, content in pdf_documents(required):
+                body, ctype = multipart({"document": key}, filename, content)
                 call(f"{portal}/api/v1/dossiers/{draft['id']}/attachments", body, tokens[i], ctype)
             call(f"{portal}/api/v1/dossiers/{draft['id']}/submit", b"{}", tokens[i], "application/json")
 
@@ -157,8 +200,9 @@ def main() -> None:
 
         submission(0)  # warm up both servers
         bare_upload(0)
-        n_bare, t_bare = run_clients(args.clients, args.seconds, bare_upload)
-        n_sub, t_sub = run_clients(args.clients, args.seconds, submission)
+        strict = db_url.startswith("postgresql")  # SQLite: "database is locked" now and then, counted
+        n_bare, t_bare = run_clients(args.clients, args.seconds, bare_upload, strict)
+        n_sub, t_sub = run_clients(args.clients, args.seconds, submission, strict)
         bare_rate, sub_rate = n_bare / t_bare, n_sub / t_sub
         print(f"database: {db_url.split('://')[0]}, gunicorn workers: {args.workers}, clients: {args.clients}, "
               f"attachments per submission: {len(required)} x 1 MB")
@@ -176,21 +220,8 @@ def main() -> None:
 
 
 def procedure_form(portal: str, code: str) -> list[dict]:
-    """The e-form fields (names and types) from the procedure's published JSON Schema."""
-    schema = call(f"{portal}/api/v1/procedures/{code}")["form"]
-    fields = []
-    for name, prop in schema["properties"].items():
-        kind = {"date": "date", "email": "email"}.get(prop.get("format"), "string")
-        if "enum" in prop:
-            kind = "select"
-        elif prop.get("type") == "integer":
-            kind = "integer"
-        elif prop.get("pattern", "").startswith("^(\\+84"):
-            kind = "phone"
-        elif prop.get("pattern") == "^\\d{12}$":
-            kind = "id_number"
-        fields.append({"name": name, "type": kind, "options": [{"value": v} for v in prop.get("enum", [])]})
-    return fields
+    """The e-form fields of the procedure ``code`` as the portal publishes them."""
+    return form_fields(call(f"{portal}/api/v1/procedures/{code}")["form"])
 
 
 if __name__ == "__main__":

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from flask import Flask
+import io
+import typing as t
+
+from flask import Flask, Request, current_app
 from werkzeug.routing import IntegerConverter
 
 
@@ -11,6 +14,20 @@ class DatabaseId(IntegerConverter):
 
     def __init__(self, url_map, fixed_digits=0, min=None, max=2**31 - 1, signed=False):
         super().__init__(url_map, fixed_digits=fixed_digits, min=min, max=max, signed=signed)
+
+
+class PortalRequest(Request):
+    """Uploaded files are kept in memory when the whole request is at most
+    ``UPLOAD_MEMORY_BYTES``, instead of Werkzeug's temporary file past 500 KB: every upload is read
+    whole anyway (type, structure, SHA-256, then written to the storage), so spooling it to a
+    temporary file first cost a second disk write and a read back. A larger request (or one of
+    unknown length) is spooled to disk as before; ``MAX_CONTENT_LENGTH`` bounds them all."""
+
+    def _get_file_stream(self, total_content_length: int | None, content_type: str | None,
+                         filename: str | None = None, content_length: int | None = None) -> t.IO[bytes]:
+        if total_content_length is not None and total_content_length <= current_app.config["UPLOAD_MEMORY_BYTES"]:
+            return io.BytesIO()
+        return super()._get_file_stream(total_content_length, content_type, filename, content_length)
 
 
 def create_app(config: dict | None = None) -> Flask:
@@ -30,6 +47,7 @@ def create_app(config: dict | None = None) -> Flask:
 
     log_redaction.install()  # no personal data or secret in any log record of the process
     app = Flask(__name__, instance_path=str(INSTANCE_DIR), instance_relative_config=False)
+    app.request_class = PortalRequest
     overrides = dict(config or {})
     app.config.update(build_config(overrides.get("PORTAL_ENV")))
     app.config.update(overrides)

@@ -111,6 +111,9 @@ def build_config(environment: str | None = None) -> dict:
         # Online filing: size limits of one attachment and of all attachments of one dossier.
         "MAX_UPLOAD_BYTES": _env_int("MAX_UPLOAD_BYTES", 10 * 1024 * 1024),
         "MAX_DOSSIER_BYTES": _env_int("MAX_DOSSIER_BYTES", 40 * 1024 * 1024),
+        # A request with files up to this size is parsed in memory (larger ones are spooled to a
+        # temporary file): each upload is read whole anyway (portal.PortalRequest).
+        "UPLOAD_MEMORY_BYTES": _env_int("UPLOAD_MEMORY_BYTES", 16 * 1024 * 1024),
         # Fee payments: the sandbox provider's HMAC secret (set a real secret outside development).
         # PAYMENT_PROVIDER: sandbox (development and tests) or national; production defaults to the
         # national platform when PAYMENT_PLATFORM_URL is set, otherwise to none (pay at the desk).

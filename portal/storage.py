@@ -15,10 +15,14 @@ from pathlib import Path
 
 from flask import current_app
 from sqlalchemy import event, select
-from sqlalchemy.orm import Session
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import Session, make_transient_to_detached
+from sqlalchemy.orm.util import identity_key
 
 from portal.extensions import db
 from portal.models.files import FileBlob
+from portal.models.types import utcnow
 
 SIGNATURES = (
     (b"%PDF-", "application/pdf"),
@@ -47,31 +51,92 @@ def blob_path(sha256: str, root: Path | None = None) -> Path:
     return root / sha256[:2] / sha256[2:4] / sha256
 
 
-def put_blob(data: bytes, content_type: str, known: dict[str, FileBlob] | None = None) -> FileBlob:
-    """Store ``data`` (once per content) and return its row, added to the session. ``known``: the
-    rows of the contents already stored, when the caller read them at once (``stored_blobs``)."""
-    sha = hashlib.sha256(data).hexdigest()
-    row = known.get(sha) if known is not None else db.session.get(FileBlob, sha)
-    path = blob_path(sha)
-    if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".upload-")
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-        os.replace(tmp, path)
-        db.session.info.setdefault("new_blob_paths", []).append((sha, str(path)))
+def put_blob(data: bytes, content_type: str, sha256: str | None = None) -> FileBlob:
+    """Store ``data`` (once per content) and return its row, added to the session; ``sha256``:
+    the SHA-256 of ``data`` (hex) when the caller has it, so a file is hashed once."""
+    sha = sha256 or hashlib.sha256(data).hexdigest()
+    row = db.session.get(FileBlob, sha)
     if row is None:
         row = FileBlob(sha256=sha, size=len(data), content_type=content_type)
         db.session.add(row)
-        if known is not None:
-            known[sha] = row  # the same content twice in one request: one row
+    _store_files([(sha, data)])
     return row
 
 
-def stored_blobs(contents: list[bytes]) -> dict[str, FileBlob]:
-    """The rows of those ``contents`` already stored, by SHA-256, in one query (for ``put_blob``)."""
-    hashes = {hashlib.sha256(data).hexdigest() for data in contents}
-    return {row.sha256: row for row in db.session.scalars(select(FileBlob).where(FileBlob.sha256.in_(hashes)))}
+def put_blobs(files: list[tuple[bytes, str, str]]) -> list[FileBlob]:
+    """Store several files ``(bytes, content type, SHA-256)`` at once and return their rows, in
+    order, without reading the database: one ``INSERT ... ON CONFLICT DO NOTHING`` for the rows
+    (a content stored before keeps its row), and the rows are put in the session as stored ones
+    (their ``created_at`` is read only if asked for). The files are written and synced together
+    (``_write_durably``); the same content twice is one row and one file."""
+    unique = {sha: (data, content_type) for data, content_type, sha in files}
+    insert = pg_insert if db.engine.dialect.name == "postgresql" else sqlite_insert
+    db.session.execute(insert(FileBlob.__table__).on_conflict_do_nothing(index_elements=["sha256"]), [
+        {"sha256": sha, "size": len(data), "content_type": content_type, "created_at": utcnow()}
+        for sha, (data, content_type) in unique.items()])  # one statement, compiled once per process
+    rows = {}
+    for sha, (data, content_type) in unique.items():
+        row = db.session.identity_map.get(identity_key(FileBlob, sha))
+        if row is None:
+            row = FileBlob(sha256=sha, size=len(data), content_type=content_type)
+            make_transient_to_detached(row)  # as loaded: no INSERT at the flush, no SELECT now
+            db.session.add(row)
+        rows[sha] = row
+    _store_files([(sha, data) for sha, (data, _type) in unique.items()])
+    return [rows[sha] for _data, _type, sha in files]
+
+
+def _store_files(files: list[tuple[str, bytes]]) -> None:
+    """Write the files not on disk yet (a file under its final name is complete: see below)."""
+    new = [(path, data) for path, data in ((blob_path(sha), data) for sha, data in files) if not path.exists()]
+    if new:
+        _write_durably(new, db.session.info.setdefault("new_blob_paths", []))
+
+
+def _write_durably(files: list[tuple[Path, bytes]], written: list[tuple[str, str]]) -> None:
+    """Write each ``(path, bytes)`` so that it survives a power cut once this returns, and add
+    ``(sha256, path)`` to ``written`` as soon as it has its name (a rollback removes it).
+
+    Each file's bytes go to a temporary file in its directory and reach the disk (``fdatasync``)
+    before the rename gives them their name, so a file under its final name is always complete
+    (``put_blobs`` trusts an existing one); then each directory involved is synced once, so that
+    the names are on the disk too (with the parents of a directory created for them). The row
+    naming a file commits after this, so a committed row never names a file that a crash lost or
+    left short. All files are written before the first sync: one wait for the disk per step, not
+    per file (on a journalling file system, the later syncs of a step find little left to do)."""
+    directories: dict[Path, None] = {}
+    temporaries: list[tuple[int, str, Path]] = []
+    try:
+        for path, data in files:
+            directory = path.parent
+            if not directory.exists():  # ab/cd/: its entry in ab/ (and ab/'s in the root, if new) too
+                if not directory.parent.exists():
+                    directories[directory.parent.parent] = None
+                directory.mkdir(parents=True, exist_ok=True)
+                directories[directory.parent] = None
+            directories[directory] = None
+            fd, tmp = tempfile.mkstemp(dir=directory, prefix=".upload-")
+            temporaries.append((fd, tmp, path))
+            view = memoryview(data)
+            while view:
+                view = view[os.write(fd, view):]
+        for fd, _tmp, _path in temporaries:
+            os.fdatasync(fd)
+    except BaseException:
+        for fd, tmp, _path in temporaries:
+            os.close(fd)
+            Path(tmp).unlink(missing_ok=True)
+        raise
+    for fd, tmp, path in temporaries:
+        os.close(fd)
+        os.replace(tmp, path)
+        written.append((path.name, str(path)))
+    for directory in directories:
+        fd = os.open(directory, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
 
 
 def read_blob(sha256: str) -> bytes:
@@ -80,7 +145,8 @@ def read_blob(sha256: str) -> bytes:
 
 @event.listens_for(Session, "after_commit")
 def _forget_new_blobs(session: Session) -> None:
-    session.info.pop("new_blob_paths", None)
+    if not session.in_nested_transaction():  # a savepoint released: the outermost commit decides
+        session.info.pop("new_blob_paths", None)
 
 
 @event.listens_for(Session, "after_soft_rollback")

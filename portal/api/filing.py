@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 
 from flask import current_app, g, jsonify, request
+from sqlalchemy.orm import joinedload
 from werkzeug.datastructures import MultiDict
 
 from portal.access import client_address
@@ -159,8 +160,9 @@ def submit_with_files():
     One authentication, one transaction, one commit; idempotent with ``Idempotency-Key``."""
     user = _citizen()
     form = request.form
-    procedure = db.session.scalar(db.select(Procedure).where(Procedure.code == str(form.get("procedure") or ""),
-                                                             Procedure.is_published))
+    # with its agency: the code given at submission is the agency's (no query of its own)
+    procedure = db.session.scalar(db.select(Procedure).options(joinedload(Procedure.agency))
+                                  .where(Procedure.code == str(form.get("procedure") or ""), Procedure.is_published))
     if procedure is None:
         return api_error(404, "Không tìm thấy thủ tục.", "unknown_procedure")
     data, delivery = _json_field(form, "data"), _json_field(form, "delivery")

@@ -48,6 +48,20 @@ def working_calendar(agency_id: int | None = None) -> WorkingCalendar:
     )
 
 
+class LazyCalendar:
+    """``working_calendar(agency_id)``, read at its first use: an action that moves no clock
+    (a submission, a proposal, a signature) reads neither opening hours nor overrides."""
+
+    def __init__(self, agency_id: int | None = None):
+        self._agency_id = agency_id
+        self._calendar: WorkingCalendar | None = None
+
+    def __getattr__(self, name: str):
+        if self._calendar is None:
+            self._calendar = working_calendar(self._agency_id)
+        return getattr(self._calendar, name)
+
+
 def set_override(day: date, kind: str, note: str, by=None) -> CalendarOverride:
     if kind not in ("day_off", "working_day"):
         raise CalendarError("bad_kind")

@@ -178,7 +178,10 @@ def linked_agency_names(procedure) -> list[str]:
 
 
 def create_draft(applicant: User, procedure: Procedure, form_data: dict, *, channel: Channel = Channel.ONLINE,
-                 applicant_details: dict | None = None) -> Dossier:
+                 applicant_details: dict | None = None, record: bool = True) -> Dossier:
+    """A new draft, inserted (it has its id) with its ``create`` event; ``record=False``: the
+    caller appends that event later with ``record_creation`` (in the same transaction), so that
+    the dossier's anchor rides on a later UPDATE instead of one of its own."""
     if not procedure.is_published:
         raise DossierNotFound("unknown_procedure")
     if channel == Channel.ONLINE and procedure.level < 3:
@@ -195,7 +198,13 @@ def create_draft(applicant: User, procedure: Procedure, form_data: dict, *, chan
     )
     db.session.add(dossier)
     db.session.flush()
+    if record:
+        record_creation(dossier, applicant)
+    return dossier
+
+
+def record_creation(dossier: Dossier, applicant: User) -> None:
+    """The ``create`` event of a draft inserted in this transaction (its first event: no query)."""
     append_event(dossier, first=True, at=utcnow(), actor_id=applicant.id, actor_name=applicant.full_name,
                  actor_role=applicant.role, agency_id=applicant.agency_id, action="create",
-                 from_status=None, to_status=Status.DRAFT.value, payload={"channel": channel.value})
-    return dossier
+                 from_status=None, to_status=Status.DRAFT.value, payload={"channel": dossier.channel})

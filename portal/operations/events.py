@@ -7,7 +7,9 @@ import json
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+from sqlalchemy import event as sa_event
 from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 
 from portal.extensions import db
 from portal.models import Dossier, DossierEvent
@@ -38,19 +40,46 @@ def event_digest(event: DossierEvent) -> str:
     return hashlib.sha256((event.prev_hash + canonical_content(event)).encode()).hexdigest()
 
 
+_HEADS = "event_heads"
+
+
 def append_event(dossier: Dossier, *, first: bool = False, **fields) -> DossierEvent:
     """Add the next event of ``dossier`` (the caller holds the dossier's row lock); ``first``: the
-    caller created the dossier in this transaction, so it has no event yet (no query)."""
-    last = None if first else db.session.execute(
-        select(DossierEvent.seq, DossierEvent.hash).where(DossierEvent.dossier_id == dossier.id)
-        .order_by(DossierEvent.seq.desc()).limit(1)
-    ).first()
-    event = DossierEvent(dossier_id=dossier.id, seq=(last.seq + 1) if last else 1,
-                         prev_hash=last.hash if last else GENESIS, payload=fields.pop("payload", None) or {}, **fields)
+    caller created the dossier in this transaction, so it has no event yet (no query).
+
+    The newest event appended in this transaction is remembered (``session.info``), so a second
+    event of the same dossier in the same transaction (a filing's ``create`` then ``submit``)
+    reads nothing either; a commit or any rollback (a savepoint's too) forgets it, and it is used
+    only while it is still the dossier's anchor (``last_event_hash``)."""
+    heads = db.session.info.setdefault(_HEADS, {})
+    head = heads.get(dossier.id)
+    if first:
+        last = None
+    elif head is not None and head[1] == dossier.last_event_hash:
+        last = head
+    else:
+        last = db.session.execute(
+            select(DossierEvent.seq, DossierEvent.hash).where(DossierEvent.dossier_id == dossier.id)
+            .order_by(DossierEvent.seq.desc()).limit(1)
+        ).first()
+    event = DossierEvent(dossier_id=dossier.id, seq=(last[0] + 1) if last else 1,
+                         prev_hash=last[1] if last else GENESIS, payload=fields.pop("payload", None) or {}, **fields)
     event.hash = event_digest(event)
     dossier.last_event_hash = event.hash
     db.session.add(event)
+    heads[dossier.id] = (event.seq, event.hash)
     return event
+
+
+@sa_event.listens_for(Session, "after_commit")
+def _forget_heads_at_commit(session: Session) -> None:
+    if not session.in_nested_transaction():  # a savepoint released: its events stay in the transaction
+        session.info.pop(_HEADS, None)
+
+
+@sa_event.listens_for(Session, "after_soft_rollback")
+def _forget_heads(session: Session, _previous_transaction) -> None:
+    session.info.pop(_HEADS, None)  # any rollback, a savepoint's too: what it appended is gone
 
 
 @dataclass(frozen=True)

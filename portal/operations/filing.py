@@ -14,6 +14,7 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cached_property
 
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
@@ -28,7 +29,7 @@ from portal.operations import dossiers, idempotency
 from portal.operations.errors import DomainError
 from portal.operations.lifecycle import ActionInput, apply_action
 from portal.operations.uploads import checked_content, photo_as_pdf
-from portal.storage import put_blob, sniff_content_type, stored_blobs
+from portal.storage import put_blob, put_blobs, sniff_content_type
 from workflow.states import Action, DeliveryMethod, Status
 
 PDF = "application/pdf"
@@ -434,6 +435,21 @@ class Upload:
     filename: str | None
     data: bytes
 
+    @cached_property
+    def sha256(self) -> str:
+        """The SHA-256 of the bytes (hex), computed once: the request's digest and the stored
+        blob use the same one (a PDF is stored as sent)."""
+        return hashlib.sha256(self.data).hexdigest()
+
+
+@dataclass(frozen=True)
+class _Checked:
+    document_key: str
+    filename: str
+    content: bytes
+    content_type: str
+    sha256: str
+
 
 def submit_with_files(user: User, procedure: Procedure, data: dict, uploads: list[Upload], limits: Limits, *,
                       delivery: dict | None = None, key: str | None = None) -> tuple[Dossier, list[DossierFile], bool]:
@@ -445,30 +461,34 @@ def submit_with_files(user: User, procedure: Procedure, data: dict, uploads: lis
     stores nothing; the same key with another request (other data, delivery or files) is a 409.
     ``data`` is the e-form, already checked complete by the caller (the form of its door).
     Returns ``(dossier, its current files, created)``.
+
+    Statements: the draft's INSERT and the key's (in a savepoint: a repeat of the request, or a
+    concurrent twin, finds the key taken there and nothing is kept), one INSERT of the blobs that
+    are new (``storage.put_blobs``), one flush for the files, the ``create`` event and the
+    dossier's first UPDATE (anchor and ``has_files``), then the submission's (``submit``); the
+    event chain's head is known, so neither event reads the previous one.
     """
     if not procedure.accepts_online_filing:
         raise FilingError("not_online", 409)
     key = idempotency.checked_key(key)
     digest = idempotency.digest({
         "procedure": procedure.code, "data": data, "delivery": delivery or {},
-        "files": sorted((u.document_key, hashlib.sha256(u.data).hexdigest()) for u in uploads)})
-    if key is not None:
-        earlier = _replay(user, key, digest)
-        if earlier is not None:
-            return earlier, active_files(earlier), False
+        "files": sorted((u.document_key, u.sha256) for u in uploads)})
+    # No look-up of the key first: a first request (nearly all) just records it below, and a
+    # repeat finds it taken there, inside the savepoint, and answers with the first dossier.
     checked = _checked_uploads(procedure, uploads, limits)
     choice = delivery_choice(procedure, (delivery or {}).get("method"), (delivery or {}).get("address"))
-    present = {document_key for document_key, *_rest in checked}
+    present = {c.document_key for c in checked}
     missing = [d for d in procedure.documents if d.get("required") and d["key"] not in present]
     if missing:
         raise FilingError("documents_missing", 422, documents="; ".join(d["name_vi"] for d in missing))
     try:
         with db.session.begin_nested():
-            dossier = dossiers.create_draft(user, procedure, data)
+            dossier = dossiers.create_draft(user, procedure, data, record=False)  # the event comes with the files
             if key is not None:
                 idempotency.remember(user, key, digest, dossier.id)
     except IntegrityError:
-        earlier = _replay(user, key, digest) if key else None  # a concurrent twin with the key won
+        earlier = _replay(user, key, digest) if key else None  # a repeat, or a concurrent twin that won
         if earlier is None:
             raise
         return earlier, active_files(earlier), False
@@ -476,23 +496,23 @@ def submit_with_files(user: User, procedure: Procedure, data: dict, uploads: lis
         raise from_dossier_error(error) from None
     now = utcnow()
     rows = []
-    known = stored_blobs([content for _key, _name, content, _type in checked])  # one query for all
     with db.session.no_autoflush:  # one flush for every file
+        dossiers.record_creation(dossier, user)
         dossier.updated_at = now
-        for document_key, filename, content, content_type in checked:
-            row = DossierFile(dossier_id=dossier.id, kind=FileKind.DOCUMENT.value, document_key=document_key,
-                              blob=put_blob(content, content_type, known), original_name=filename,
-                              uploaded_by_id=user.id, uploaded_at=now)
+        blobs = put_blobs([(c.content, c.content_type, c.sha256) for c in checked])  # one INSERT; synced together
+        for c, blob in zip(checked, blobs, strict=True):
+            row = DossierFile(dossier_id=dossier.id, kind=FileKind.DOCUMENT.value, document_key=c.document_key,
+                              blob=blob, original_name=c.filename, uploaded_by_id=user.id, uploaded_at=now)
             db.session.add(row)
             rows.append(row)
-    db.session.flush()  # the files, and one UPDATE of the dossier (has_files with updated_at)
+    db.session.flush()  # blobs, files, the create event and one UPDATE of the dossier (anchor, has_files)
     dossier, _submitted = submit(dossier.id, user, choice, locked=dossier, files=rows)  # created here: ours
     return dossier, rows, True
 
 
-def _checked_uploads(procedure: Procedure, uploads: list[Upload], limits: Limits) -> list[tuple[str, str, bytes, str]]:
-    """``(document key, file name, bytes to store, content type)`` of every upload, all checked
-    before any is stored (the rules of ``add_attachment`` for a new draft)."""
+def _checked_uploads(procedure: Procedure, uploads: list[Upload], limits: Limits) -> list[_Checked]:
+    """Every upload checked before any is stored (the rules of ``add_attachment`` for a new
+    draft), with the bytes to store and their type."""
     documents = {d["key"]: d for d in procedure.documents}
     counts: dict[str, int] = {}
     checked, total = [], 0
@@ -512,7 +532,9 @@ def _checked_uploads(procedure: Procedure, uploads: list[Upload], limits: Limits
         total += len(content)
         if total > limits.max_dossier:
             raise FilingError("dossier_too_large", 413, limit=limits.max_dossier // (1024 * 1024))
-        checked.append((document["key"], filename, content, content_type))
+        # a PDF is kept as sent (its hash is the request's); a re-encoded image is hashed anew
+        sha = upload.sha256 if content is upload.data else hashlib.sha256(content).hexdigest()
+        checked.append(_Checked(document["key"], filename, content, content_type, sha))
     return checked
 
 

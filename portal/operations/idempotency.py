@@ -68,6 +68,7 @@ def recorded(user: User, key: str, request_digest: str) -> int | None:
 
 
 def remember(user: User, key: str, request_digest: str, dossier_id: int) -> None:
-    """Record ``key`` with the outcome (flushes: a concurrent twin fails on the unique key)."""
-    db.session.add(IdempotencyKey(user_id=user.id, key=key, request_hash=request_digest, dossier_id=dossier_id))
-    db.session.flush()
+    """Record ``key`` with the outcome: one INSERT now (a concurrent twin fails on the unique
+    key here), without flushing what else the session holds."""
+    db.session.execute(IdempotencyKey.__table__.insert().values(
+        user_id=user.id, key=key, request_hash=request_digest, dossier_id=dossier_id))

@@ -20,7 +20,7 @@ from portal.models import Dossier, User
 from portal.models.types import utcnow
 from portal.operations import result_signing
 from portal.operations.appointments import record_proof
-from portal.operations.calendar import working_calendar
+from portal.operations.calendar import LazyCalendar, working_calendar
 from portal.operations.dossiers import (
     DossierError,
     DossierNotFound,
@@ -230,7 +230,7 @@ def apply_action(dossier: Dossier, action: Action | str, actor: User, data: Acti
     action = as_action(action)
     authorize(dossier, action, actor, data.version)
     status = Status(dossier.status)
-    calendar = working_calendar(dossier.agency_id)
+    calendar = LazyCalendar(dossier.agency_id)  # read only if the action needs it
     try:
         new_status = machine.apply(status, action, Role(actor.role), _context(dossier, data, now, calendar))
     except machine.GuardFailed as error:

@@ -3,6 +3,8 @@ a double click gets the first outcome, never a second change, a misleading 409 o
 
 from __future__ import annotations
 
+import io
+import json
 import threading
 
 import pytest
@@ -11,7 +13,7 @@ from sqlalchemy import func, select
 from portal.extensions import db
 from portal.models import Dossier, DossierEvent
 from tests.conftest import PASSWORD, csrf_token_from
-from tests.integration.filing_helpers import attach_required, procedure, valid_data
+from tests.integration.filing_helpers import attach_required, pdf, procedure, valid_data
 from tests.integration.lifecycle_helpers import build_office
 from tests.integration.office_helpers import fast_passwords  # noqa: F401
 from tests.integration.test_concurrency import committed_office  # noqa: F401
@@ -125,3 +127,27 @@ def test_concurrent_submits_of_one_draft_never_fail_with_a_server_error(_app, co
     db.session.expire_all()
     assert db.session.scalar(select(func.count()).where(DossierEvent.dossier_id == dossier_id,
                                                         DossierEvent.action == "submit")) == 1
+
+
+def test_concurrent_one_request_filings_with_one_key_file_once(_app, committed_office):  # noqa: F811
+    """The same submit-with-files sent several times at once with one key (a client retrying on a
+    slow link): no look-up comes first, so every copy tries to record the key; one wins, the
+    others wait for it, find the key taken in their savepoint and answer its dossier."""
+    citizen = committed_office.citizen
+    proc = procedure("LC-05")
+    files = {d["key"]: pdf(f"race-{d['key']}") for d in proc.documents if d["required"]}
+    data = json.dumps(valid_data(proc))
+    headers = {**bearer(_app.test_client(), citizen.username), "Idempotency-Key": "swf-race"}
+
+    def post(client):
+        form = {"procedure": "LC-05", "data": data,
+                **{key: (io.BytesIO(content), f"{key}.pdf") for key, content in files.items()}}
+        response = client.post("/api/v1/dossiers/submit-with-files", headers=headers, data=form,
+                               content_type="multipart/form-data")
+        return response.status_code, (response.get_json() or {}).get("id")
+
+    results = _in_threads(_app, 6, post)
+    assert sorted(status for status, _id in results) == [200] * 5 + [201], results
+    assert len({dossier_id for _status, dossier_id in results}) == 1
+    db.session.expire_all()
+    assert db.session.scalar(select(func.count()).select_from(Dossier).where(Dossier.applicant_id == citizen.id)) == 1

@@ -223,3 +223,26 @@ def test_an_unusable_code_setting_stops_the_start():
 
     with pytest.raises(RuntimeError, match="DOSSIER_CODE"):
         create_app({"PORTAL_ENV": "testing", "DOSSIER_CODE_FORMAT": "2025", "DOSSIER_CODE_SYSTEM": "x"})
+
+
+def test_events_of_one_transaction_chain_without_reading_back_and_a_rolled_back_one_is_forgotten(office):
+    """``append_event`` remembers the head it appended in the transaction; a savepoint's rollback
+    drops it (the event is gone), so the next event links to the stored head, not the lost one."""
+    dossier = dossiers.create_draft(office.citizen, office.procedure, {"ghi_chu": "thử"})
+    lifecycle.apply_action(dossier, "submit", office.citizen, lifecycle.ActionInput(documents_complete=True),
+                           now=vn(2026, 11, 23, 8, 0))  # create and submit in one transaction
+    db.session.commit()
+    dossier = dossiers.load_for_update(dossier.id, office.officer)
+    savepoint = db.session.begin_nested()
+    lifecycle.apply_action(dossier, "accept", office.officer, lifecycle.ActionInput(documents_complete=True),
+                           now=vn(2026, 11, 23, 9, 0))
+    savepoint.rollback()  # the accept event (seq 3) never happened
+    dossier = dossiers.load_for_update(dossier.id, office.officer)
+    lifecycle.apply_action(dossier, "accept", office.officer, lifecycle.ActionInput(documents_complete=True),
+                           now=vn(2026, 11, 23, 9, 30))
+    db.session.commit()
+    events = db.session.scalars(select(DossierEvent).where(DossierEvent.dossier_id == dossier.id)
+                                .order_by(DossierEvent.seq)).all()
+    assert [(e.seq, e.action) for e in events] == [(1, "create"), (2, "submit"), (3, "accept")]
+    assert events[2].prev_hash == events[1].hash
+    assert verify_chains([dossier.id]) == (3, [])

@@ -16,6 +16,7 @@ import zlib
 from pathlib import Path
 
 import pytest
+from flask import request
 from PIL import Image
 from pypdf import PdfWriter
 from sqlalchemy import func, select
@@ -293,3 +294,19 @@ def test_an_image_is_served_re_encoded_typed_and_not_sniffed(app, client, pages,
         assert seen.headers["Content-Disposition"].startswith("inline")
         assert seen.headers["X-Content-Type-Options"] == "nosniff"
 
+
+
+def test_a_request_with_files_is_parsed_in_memory_up_to_the_setting(app):
+    """Werkzeug spools a file part past 500 KB to a temporary file; the portal keeps a request of
+    at most UPLOAD_MEMORY_BYTES in memory (each upload is read whole anyway), a larger one on disk."""
+    content = pdf("spool", padding=600 * 1024)
+    app.config["UPLOAD_MEMORY_BYTES"] = 1024 * 1024
+    with app.test_request_context("/", method="POST", content_type="multipart/form-data",
+                                  data={"file": (io.BytesIO(content), "a.pdf")}):
+        stream = request.files["file"].stream
+        assert isinstance(stream, io.BytesIO) and stream.read() == content
+    app.config["UPLOAD_MEMORY_BYTES"] = 512 * 1024
+    with app.test_request_context("/", method="POST", content_type="multipart/form-data",
+                                  data={"file": (io.BytesIO(content), "a.pdf")}):
+        stream = request.files["file"].stream
+        assert not isinstance(stream, io.BytesIO) and stream.read() == content
