@@ -127,7 +127,10 @@ def main() -> int:
           f"wall {wall / n * 1000:.2f} ms per submission")
     print(f"SQL statements {statements[0] / n:.1f}, round trips {waits[0] / n:.1f} per submission")
     if profiler:
-        pstats.Stats(profiler).sort_stats(args.sort).print_stats(args.profile)
+        stats = pstats.Stats(profiler).sort_stats(args.sort)
+        stats.print_stats(args.profile)
+        if os.environ.get("PROFILE_CALLERS"):
+            stats.print_callers(os.environ["PROFILE_CALLERS"])
     return 0
 
 

@@ -98,6 +98,19 @@ def test_search_never_crosses_agencies(client, office_staff, make_user):
     assert found(client, headers, f"số {theirs.id}") == set()
 
 
+def test_a_search_is_planned_for_its_own_values_not_with_a_generic_plan(office_staff):
+    """psycopg prepares a statement run five times; PostgreSQL's generic plan of a search ignores
+    the agency's selectivity (17 ms instead of 7 at 1M dossiers): searches force custom plans."""
+    if db.session.get_bind().dialect.name != "postgresql":
+        pytest.skip("plan_cache_mode is PostgreSQL's (the PostgreSQL pass of make test)")
+    mine = new_submitted(office_staff, utcnow() - timedelta(hours=1))
+    office.queue(office_staff.officer, office.QueueFilter(queue="all"))
+    assert db.session.scalar(select(func.current_setting("plan_cache_mode"))) == "auto"  # a listing: as configured
+    page = office.queue(office_staff.officer, office.QueueFilter(queue="all", q="lo van pa"))
+    assert [row.id for row in page.rows] == [mine.id]
+    assert db.session.scalar(select(func.current_setting("plan_cache_mode"))) == "force_custom_plan"
+
+
 def test_search_text_follows_the_code_and_the_applicant():
     from portal.text import dossier_search_text
 
