@@ -17,6 +17,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional, Regexp
 
 from portal.models import Procedure
+from workflow.deadlines import ClockRules
 
 WHOLE = r"^\s*-?\d{1,10}\s*$"
 NUMBER_MESSAGE = _l("Nhập một số nguyên.")
@@ -60,6 +61,9 @@ class ProcedureForm(ReasonMixin, FlaskForm):
     remote_processing_days = StringField(_l("Thời hạn ở vùng sâu, vùng xa (ngày làm việc, để trống nếu như trên)"),
                                          validators=[Optional(), Regexp(WHOLE, message=NUMBER_MESSAGE)])
     permit = BooleanField(_l("Thủ tục cấp giấy phép, giấy chứng nhận, chứng chỉ (tính vào chỉ tiêu cấp phép)"))
+    # ClockRules: which waits for the applicant stop the legal clock (both do unless a text says otherwise)
+    supplement_pauses = BooleanField(_l("Thời gian chờ công dân bổ sung hồ sơ không tính vào thời hạn giải quyết"))
+    fee_pauses = BooleanField(_l("Thời gian chờ công dân nộp phí, lệ phí không tính vào thời hạn giải quyết"))
     fee_amount = StringField(_l("Phí, lệ phí (đồng)"),
                              validators=[DataRequired(NUMBER_MESSAGE), Regexp(WHOLE, message=NUMBER_MESSAGE)])
     fee_text_vi = TextAreaField(_l("Phí, lệ phí (mô tả)"), validators=[DataRequired(_l("Vui lòng mô tả phí, lệ phí."))])
@@ -91,6 +95,8 @@ class ProcedureForm(ReasonMixin, FlaskForm):
         self.online_processing_days.data = "" if p.online_processing_days is None else str(p.online_processing_days)
         self.remote_processing_days.data = "" if p.remote_processing_days is None else str(p.remote_processing_days)
         self.fee_amount.data = str(p.fee_amount)
+        rules = ClockRules.from_mapping(p.clock_rules)
+        self.supplement_pauses.data, self.fee_pauses.data = rules.supplement_pauses, rules.fee_pauses
         self.legal_basis.data = "\n".join(p.legal_basis)
         self.documents.data = as_lines([{k: v for k, v in d.items() if k != "template_file"} for d in p.documents])
         self.form_fields.data = as_lines(p.form_schema)
@@ -109,6 +115,7 @@ class ProcedureForm(ReasonMixin, FlaskForm):
             "national_code": (self.national_code.data or "").strip() or None, "level": int(self.level.data),
             "processing_days": int(self.processing_days.data), "online_processing_days": int(online) if online else None,
             "remote_processing_days": int(remote) if remote else None, "permit": bool(self.permit.data),
+            "clock_rules": self.clock_rules(),
             "fee": {"amount": int(self.fee_amount.data), "text_vi": _text(self.fee_text_vi),
                     "text_en": _text(self.fee_text_en) or _text(self.fee_text_vi), "basis": _text(self.fee_basis) or None},
             "legal_basis": [line.strip() for line in self.legal_basis.data.splitlines() if line.strip()],
@@ -116,6 +123,13 @@ class ProcedureForm(ReasonMixin, FlaskForm):
             "applicants_vi": _text(self.applicants_vi), "result_vi": _text(self.result_vi),
             "result_en": _text(self.result_en), "is_published": bool(self.is_published.data), **lists,
         }
+
+
+    def clock_rules(self) -> dict | None:
+        """The catalogue's ``clock_rules``: only what departs from the rule that both waits stop
+        the clock (``None`` when neither does), as the catalogue files write it."""
+        ticked = {"supplement_pauses": bool(self.supplement_pauses.data), "fee_pauses": bool(self.fee_pauses.data)}
+        return {key: False for key, value in ticked.items() if not value} or None
 
 
 def _text(field) -> str:

@@ -37,7 +37,7 @@ from portal.text import fold
 #: What the administration page may change (keys of the catalogue entry, plus publication).
 EDITABLE = (
     "name_vi", "name_en", "national_code", "level", "processing_days", "online_processing_days",
-    "remote_processing_days", "permit", "fee",
+    "remote_processing_days", "permit", "clock_rules", "fee",
     "legal_basis", "conditions_vi", "conditions_en", "applicants_vi", "result_vi", "result_en", "documents",
     "form", "steps", "is_published",
 )

@@ -35,6 +35,8 @@ def edit_payload(p: Procedure, **overrides) -> dict:
         "conditions_en": p.conditions_en, "applicants_vi": p.applicants_vi, "result_vi": p.result_vi,
         "result_en": p.result_en, "is_published": "y" if p.is_published else "",
         "permit": "y" if p.permit else "", "remote_processing_days": str(p.remote_processing_days or ""),
+        "supplement_pauses": "" if (p.clock_rules or {}).get("supplement_pauses") is False else "y",
+        "fee_pauses": "" if (p.clock_rules or {}).get("fee_pauses") is False else "y",
         "documents": as_lines([{k: v for k, v in d.items() if k != "template_file"} for d in p.documents]),
         "form_fields": as_lines(p.form_schema), "steps": as_lines(p.steps), "reason": "", "base_version": str(p.version),
     }
@@ -251,3 +253,34 @@ def test_the_permit_flag_and_the_remote_limit_are_edited_on_the_page(pages, admi
     assert "permit" not in snapshot and snapshot["remote_processing_days"] == 20
     response = save(pages, remote_processing_days="3", reason="Quyết định số 8/QĐ-UBND")
     assert response.status_code == 422 and "vùng sâu, vùng xa" in response.get_data(as_text=True)
+
+
+def test_the_clock_rules_are_edited_on_the_page_and_a_dossier_keeps_the_rules_it_was_filed_under(
+        pages, admin, make_user):
+    from portal.operations.lifecycle import clock_rules
+
+    live = procedure()
+    assert live.clock_rules is None
+    page = pages.client.get(URL).get_data(as_text=True)
+    assert 'name="fee_pauses"' in page and "Tạm dừng tính thời hạn" in page
+    citizen = make_user(role="citizen")
+    filed_before = dossiers.create_draft(citizen, live, {})
+    db.session.commit()
+
+    response = save(pages, fee_pauses="", reason="Quyết định số 9/QĐ-UBND")
+    assert response.status_code == 302, response.get_data(as_text=True)
+    live = procedure()
+    assert live.clock_rules == {"fee_pauses": False}  # the catalogue's notation: only what departs
+    snapshot = db.session.scalar(select(ProcedureVersion.snapshot).where(
+        ProcedureVersion.procedure_id == live.id, ProcedureVersion.number == live.version))
+    assert snapshot["clock_rules"] == {"fee_pauses": False}
+    assert 'name="fee_pauses"' in pages.client.get(URL).get_data(as_text=True)
+    assert 'id="fee_pauses" name="fee_pauses" type="checkbox" value="y">' in pages.client.get(URL).get_data(as_text=True)
+
+    filed_after = dossiers.create_draft(citizen, live, {})
+    db.session.commit()
+    assert not clock_rules(filed_after).fee_pauses and clock_rules(filed_after).supplement_pauses
+    assert clock_rules(db.session.get(Dossier, filed_before.id)).fee_pauses  # filed under the earlier rules
+
+    response = save(pages, fee_pauses="y", reason="Quyết định số 10/QĐ-UBND")  # both ticked: the default, no rules
+    assert response.status_code == 302 and procedure().clock_rules is None
