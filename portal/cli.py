@@ -387,29 +387,29 @@ def _signing_job(skip: set[int]):
     return result_signing.drain(skip)
 
 
-def _run_signing_jobs(limit: int) -> int:
-    """At most ``limit`` due signing jobs, one committed transaction each (a job that fails is
-    not tried again in this run); the number that failed."""
-    signed, parked, failed = 0, 0, set()
-    for _ in range(limit):
-        result = _signing_job(failed)
-        if not result.claimed:
-            break
-        failed.update(result.failed_ids)
-        signed, parked = signed + result.delivered, parked + result.parked
-    click.echo(f"signing: đã ký {signed} kết quả; {len(failed)} lỗi (sẽ thử lại), {parked} tạm dừng.")
-    return len(failed)
-
-
-def _deliver_messages(channel: str, limit: int) -> int:
-    """Every due SMS or Zalo message, one committed batch at a time (a message that fails is
-    not tried again in this run); the number that failed."""
+def _drain_committed(batch, rounds: int | None = None) -> tuple[int, int, int]:
+    """Call ``batch(skip)`` (one committed outbox batch) until nothing is due, at most ``rounds``
+    times; a message that fails is not tried again in this run. Returns (delivered, failed, parked)."""
     delivered, parked, failed = 0, 0, set()
-    while True:
-        result = _messages_batch(channel, limit, failed)
+    while rounds is None or rounds > 0:
+        result = batch(failed)
         if not result.claimed:
             break
         failed.update(result.failed_ids)
         delivered, parked = delivered + result.delivered, parked + result.parked
-    click.echo(f"{channel}: đã gửi {delivered}; {len(failed)} lỗi (sẽ thử lại), {parked} tạm dừng.")
-    return len(failed)
+        rounds = None if rounds is None else rounds - 1
+    return delivered, len(failed), parked
+
+
+def _run_signing_jobs(limit: int) -> int:
+    """At most ``limit`` due signing jobs, one committed transaction each; the number that failed."""
+    signed, failed, parked = _drain_committed(_signing_job, rounds=limit)
+    click.echo(f"signing: đã ký {signed} kết quả; {failed} lỗi (sẽ thử lại), {parked} tạm dừng.")
+    return failed
+
+
+def _deliver_messages(channel: str, limit: int) -> int:
+    """Every due SMS or Zalo message, ``limit`` a committed batch; the number that failed."""
+    delivered, failed, parked = _drain_committed(lambda skip: _messages_batch(channel, limit, skip))
+    click.echo(f"{channel}: đã gửi {delivered}; {failed} lỗi (sẽ thử lại), {parked} tạm dừng.")
+    return failed
