@@ -67,6 +67,14 @@ def _events(app, dossier_id, action):
             DossierEvent.dossier_id == dossier_id, DossierEvent.action == action))
 
 
+
+def _sign_in(page, base: str, username: str) -> None:
+    page.goto(f"{base}/dang-nhap")
+    page.fill("#username", username)
+    page.fill("#password", PASSWORD)
+    page.locator("main button[type=submit]").click()
+    page.wait_for_load_state()
+
 def test_each_role_walks_the_path_clicking_only_the_recommended_button(live_server, browser_page, monkeypatch):
     """Acceptance to return: every role opens the dossier from its queue and clicks the one
     recommended button (filling only that form); the receipt page follows acceptance; every
@@ -84,11 +92,7 @@ def test_each_role_walks_the_path_clicking_only_the_recommended_button(live_serv
         page.goto(f"{base}/dang-nhap")
         if page.locator("form[action$='/dang-xuat'] button").count():
             page.locator("form[action$='/dang-xuat'] button").first.click()
-            page.goto(f"{base}/dang-nhap")
-        page.fill("#username", setup["users"][role])
-        page.fill("#password", PASSWORD)
-        page.locator("main button[type=submit]").click()
-        page.wait_for_load_state()
+        _sign_in(page, base, setup["users"][role])
 
     def open_from_queue(role, queue="mine"):
         login(role)
@@ -192,11 +196,7 @@ def test_a_refused_form_keeps_what_was_typed_and_the_busy_button(live_server, br
     page, base = browser_page, live_server.url
     setup = _setup(live_server.app, suffix="b")
     dossier_id = setup["dossier_id"]
-    page.goto(f"{base}/dang-nhap")
-    page.fill("#username", setup["users"]["one_stop_officer"])
-    page.fill("#password", PASSWORD)
-    page.locator("main button[type=submit]").click()
-    page.wait_for_load_state()
+    _sign_in(page, base, setup["users"]["one_stop_officer"])
     page.goto(f"{base}/mot-cua/ho-so/{dossier_id}")
     page.locator("#more-request_supplement > summary").click()
     form = page.locator("#action-request_supplement")
@@ -226,11 +226,7 @@ def test_dossier_page_keyboard_shortcuts_listed_and_switchable(live_server, brow
     page, base = browser_page, live_server.url
     setup = _setup(live_server.app, suffix="d")
     dossier_id = setup["dossier_id"]
-    page.goto(f"{base}/dang-nhap")
-    page.fill("#username", setup["users"]["one_stop_officer"])
-    page.fill("#password", PASSWORD)
-    page.locator("main button[type=submit]").click()
-    page.wait_for_load_state()
+    _sign_in(page, base, setup["users"]["one_stop_officer"])
     page.goto(f"{base}/mot-cua/ho-so/{dossier_id}")
     page.keyboard.press("a")  # the recommended action (acceptance): focus inside its form
     assert page.evaluate("document.activeElement.closest('form.action-recommended') !== null")
@@ -256,11 +252,7 @@ def test_desk_intake_at_phone_and_laptop_width(live_server, browser_page):
     document, the e-form; registration ends on the receipt page. No serious axe issue."""
     page, base = browser_page, live_server.url
     setup = _setup(live_server.app, suffix="c")
-    page.goto(f"{base}/dang-nhap")
-    page.fill("#username", setup["users"]["one_stop_officer"])
-    page.fill("#password", PASSWORD)
-    page.locator("main button[type=submit]").click()
-    page.wait_for_load_state()
+    _sign_in(page, base, setup["users"]["one_stop_officer"])
     page.goto(f"{base}/mot-cua/tiep-nhan?procedure={setup['code']}")
     assert page.locator("#reload").is_hidden()  # with JavaScript the choice reloads by itself
     axe_check(page, "office-intake-phone")
