@@ -6,9 +6,10 @@ what each actor must send with an action is ``portal.operations.commands``.
 from __future__ import annotations
 
 from datetime import datetime
+from functools import cache
 
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm.util import identity_key
@@ -103,20 +104,22 @@ def code_format() -> CodeFormat:
 
 def next_sequence(agency_id: int, day, limit: int) -> int:
     """Atomically take the next sequence number of ``agency_id`` for ``day`` (at most ``limit``)."""
-    insert = pg_insert if db.engine.dialect.name == "postgresql" else sqlite_insert
-    statement = (
-        insert(DossierCodeCounter)
-        .values(agency_id=agency_id, day=day, last_sequence=1)
-        .on_conflict_do_update(
-            index_elements=["agency_id", "day"],
-            set_={"last_sequence": DossierCodeCounter.last_sequence + 1},
-        )
-        .returning(DossierCodeCounter.last_sequence)
-    )
-    sequence = db.session.execute(statement).scalar_one()
+    connection = db.session.connection()  # a counter row, not an entity: no ORM execution path
+    sequence = connection.execute(_next_sequence_statement(connection.dialect.name),
+                                  {"agency_id": agency_id, "day": day}).scalar_one()
     if sequence > limit:
         raise DossierError("code_sequence_exhausted", f"more than {limit} dossiers in one day for this agency")
     return sequence
+
+
+@cache
+def _next_sequence_statement(dialect: str):
+    counters = DossierCodeCounter.__table__
+    statement = (pg_insert if dialect == "postgresql" else sqlite_insert)(counters).values(
+        agency_id=bindparam("agency_id"), day=bindparam("day"), last_sequence=1)
+    return statement.on_conflict_do_update(
+        index_elements=[counters.c.agency_id, counters.c.day], set_={"last_sequence": counters.c.last_sequence + 1},
+    ).returning(counters.c.last_sequence)
 
 
 def assign_code(dossier: Dossier, received_at: datetime) -> str:

@@ -18,7 +18,8 @@ from functools import cached_property
 
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import joinedload, make_transient_to_detached
+from sqlalchemy.orm.attributes import set_committed_value
 
 from portal.extensions import db
 from portal.models import Dossier, DossierEvent, DossierFile, FileBlob, Procedure, User
@@ -495,19 +496,38 @@ def submit_with_files(user: User, procedure: Procedure, data: dict, uploads: lis
     except dossiers.DossierError as error:
         raise from_dossier_error(error) from None
     now = utcnow()
-    rows = []
-    with db.session.no_autoflush:  # one flush for every file
+    blobs = put_blobs([(c.content, c.content_type, c.sha256) for c in checked])  # one INSERT; synced together
+    rows = _insert_documents(dossier, user, checked, blobs, now)
+    with db.session.no_autoflush:  # the submission's flush writes these with its own changes
         dossiers.record_creation(dossier, user)
         dossier.updated_at = now
-        blobs = put_blobs([(c.content, c.content_type, c.sha256) for c in checked])  # one INSERT; synced together
-        for c, blob in zip(checked, blobs, strict=True):
-            row = DossierFile(dossier_id=dossier.id, kind=FileKind.DOCUMENT.value, document_key=c.document_key,
-                              blob=blob, original_name=c.filename, uploaded_by_id=user.id, uploaded_at=now)
-            db.session.add(row)
-            rows.append(row)
-    db.session.flush()  # blobs, files, the create event and one UPDATE of the dossier (anchor, has_files)
-    dossier, _submitted = submit(dossier.id, user, choice, locked=dossier, files=rows)  # created here: ours
+        dossier.has_files = True  # a draft of this transaction: counted in no day yet (daily.FILE_FLAGS)
+        dossier, _submitted = submit(dossier.id, user, choice, locked=dossier, files=rows)  # created here: ours
     return dossier, rows, True
+
+
+def _insert_documents(dossier: Dossier, user: User, checked: list[_Checked], blobs: list[FileBlob],
+                      now: datetime) -> list[DossierFile]:
+    """The file rows of a draft created in this transaction: one INSERT returning their ids,
+    on the session's connection, and the rows put in the session as stored ones. No flush of
+    their own: the dossier's flag ``has_files`` is set by the caller and rides on the
+    submission's UPDATE of the dossier with the ``create`` and ``submit`` events (one row
+    version of the dossier for the whole filing, instead of one for the files and one for the
+    submission)."""
+    table = DossierFile.__table__
+    values = [{"dossier_id": dossier.id, "kind": FileKind.DOCUMENT.value, "document_key": c.document_key,
+               "blob_sha256": blob.sha256, "original_name": c.filename, "uploaded_by_id": user.id,
+               "uploaded_at": now, "superseded_at": None} for c, blob in zip(checked, blobs, strict=True)]
+    ids = db.session.connection().execute(
+        table.insert().returning(table.c.id, sort_by_parameter_order=True), values).scalars().all()
+    rows = []
+    for row_id, row_values, blob in zip(ids, values, blobs, strict=True):
+        row = DossierFile(id=row_id, **row_values)
+        make_transient_to_detached(row)  # as loaded: no INSERT at the flush
+        db.session.add(row)
+        set_committed_value(row, "blob", blob)  # as loaded with it: no SELECT when it is read
+        rows.append(row)
+    return rows
 
 
 def _checked_uploads(procedure: Procedure, uploads: list[Upload], limits: Limits) -> list[_Checked]:

@@ -69,6 +69,10 @@ def recorded(user: User, key: str, request_digest: str) -> int | None:
 
 def remember(user: User, key: str, request_digest: str, dossier_id: int) -> None:
     """Record ``key`` with the outcome: one INSERT now (a concurrent twin fails on the unique
-    key here), without flushing what else the session holds."""
-    db.session.execute(IdempotencyKey.__table__.insert().values(
-        user_id=user.id, key=key, request_hash=request_digest, dossier_id=dossier_id))
+    key here), on the session's connection: nothing else the session holds is flushed, and the
+    statement skips the ORM's execution path (a plain table row)."""
+    db.session.connection().execute(_REMEMBER, {
+        "user_id": user.id, "key": key, "request_hash": request_digest, "dossier_id": dossier_id})
+
+
+_REMEMBER = IdempotencyKey.__table__.insert()
