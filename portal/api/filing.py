@@ -10,8 +10,10 @@ as the web pages (only requested items changed; a Rating row stored).
 from __future__ import annotations
 
 import json
+from functools import lru_cache
 
 from flask import current_app, g, jsonify, request
+from sqlalchemy import bindparam
 from sqlalchemy.orm import joinedload
 from werkzeug.datastructures import MultiDict
 
@@ -160,9 +162,7 @@ def submit_with_files():
     One authentication, one transaction, one commit; idempotent with ``Idempotency-Key``."""
     user = _citizen()
     form = request.form
-    # with its agency: the code given at submission is the agency's (no query of its own)
-    procedure = db.session.scalar(db.select(Procedure).options(joinedload(Procedure.agency))
-                                  .where(Procedure.code == str(form.get("procedure") or ""), Procedure.is_published))
+    procedure = db.session.scalar(_published_with_agency(), {"code": str(form.get("procedure") or "")})
     if procedure is None:
         return api_error(404, "Không tìm thấy thủ tục.", "unknown_procedure")
     data, delivery = _json_field(form, "data"), _json_field(form, "delivery")
@@ -178,6 +178,14 @@ def submit_with_files():
     response.status_code = 201 if created else 200
     response.headers["Idempotent-Replayed"] = "false" if created else "true"
     return response
+
+
+@lru_cache(maxsize=1)
+def _published_with_agency():
+    """A published procedure by code, with its agency: the code given at submission is the
+    agency's (no query of its own). Built once, so its cache key is computed once."""
+    return (db.select(Procedure).options(joinedload(Procedure.agency))
+            .where(Procedure.code == bindparam("code"), Procedure.is_published))
 
 
 def _json_field(form, name: str):

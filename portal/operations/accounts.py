@@ -10,7 +10,7 @@ from collections.abc import Iterable
 from datetime import datetime, timedelta
 from functools import lru_cache
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import joinedload
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -223,10 +223,17 @@ def issue_api_token(user: User, lifetime: timedelta) -> tuple[str, ApiToken]:
     return token, row
 
 
+@lru_cache(maxsize=1)
+def _token_with_user():
+    """One query: the token with its user (a join, not a second SELECT for ``row.user``). Built
+    once: the statement remembers its cache key, which every API request would otherwise
+    compute anew (the eager-load option makes it one of the costlier keys)."""
+    return (select(ApiToken).options(joinedload(ApiToken.user))
+            .where(ApiToken.token_hash == bindparam("token_hash")))
+
+
 def user_for_token(token: str) -> tuple[User, ApiToken] | None:
-    # One query: the token with its user (a join, not a second SELECT for ``row.user``).
-    row = db.session.scalar(select(ApiToken).options(joinedload(ApiToken.user))
-                            .where(ApiToken.token_hash == _hash_token(token)))
+    row = db.session.scalar(_token_with_user(), {"token_hash": _hash_token(token)})
     if row is None or row.revoked_at is not None or row.expires_at <= utcnow():
         return None
     if not row.user.is_active or row.session_generation != row.user.session_generation:
