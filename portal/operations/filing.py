@@ -465,9 +465,10 @@ def submit_with_files(user: User, procedure: Procedure, data: dict, uploads: lis
 
     Statements: the draft's INSERT and the key's (in a savepoint: a repeat of the request, or a
     concurrent twin, finds the key taken there and nothing is kept), one INSERT of the blobs that
-    are new (``storage.put_blobs``), one flush for the files, the ``create`` event and the
-    dossier's first UPDATE (anchor and ``has_files``), then the submission's (``submit``); the
-    event chain's head is known, so neither event reads the previous one.
+    are new (``storage.put_blobs``), one of the files' rows (``_insert_documents``), then the
+    submission's flush (``submit``): the dossier's only UPDATE (``has_files``, the anchor, the
+    submission) with the ``create`` and ``submit`` events; the event chain's head is known, so
+    neither event reads the previous one.
     """
     if not procedure.accepts_online_filing:
         raise FilingError("not_online", 409)
