@@ -65,8 +65,20 @@ def test_files_reach_the_disk_before_their_name_and_their_row(app, monkeypatch):
     monkeypatch.setattr(storage.os, "fsync",
                         lambda fd: (steps.append(("dir", os.readlink(f"/proc/self/fd/{fd}"))), real_fsync(fd))[1])
     monkeypatch.setattr(storage.os, "replace", lambda a, b: (steps.append(("name", b)), real_replace(a, b))[1])
+    if hasattr(os, "posix_fadvise"):  # a synced file's pages leave the cache (uploads are read seldom)
+        real_fadvise = os.posix_fadvise
+        monkeypatch.setattr(storage.os, "posix_fadvise", lambda fd, offset, length, advice: (
+            steps.append(("uncache", (fd, offset, length, advice))), real_fadvise(fd, offset, length, advice))[1])
     contents = [PDF + b"durable-1", PDF + b"durable-2"]
     rows = storage.put_blobs([(c, "application/pdf", hashlib.sha256(c).hexdigest()) for c in contents])
+    if hasattr(os, "posix_fadvise"):
+        uncached = [(i, step[1]) for i, step in enumerate(steps) if step[0] == "uncache"]
+        # each file right after its own sync, the whole file, before any name is given
+        assert [steps[i - 1] for i, _ in uncached] == [s for s in steps if s[0] == "data"], steps
+        assert [(fd, advice) for _, (fd, _o, _l, advice) in uncached] == [
+            (fd, os.POSIX_FADV_DONTNEED) for kind, fd in steps if kind == "data"]
+        assert all(offset == 0 and length == 0 for _, (_fd, offset, length, _a) in uncached)
+        steps = [s for s in steps if s[0] != "uncache"]
     kinds = [kind for kind, _ in steps]
     assert kinds[:4] == ["data", "data", "name", "name"], kinds
     synced = [name for kind, name in steps[4:]]
