@@ -6,6 +6,16 @@ from flask import Flask
 from sqlalchemy import event
 
 
+def dialect_insert(dialect: str):
+    """The ``insert`` construct with ``ON CONFLICT`` of the database ``dialect`` (PostgreSQL, or
+    SQLite in development and tests): upserts of counters and rows that may exist already."""
+    if dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    return insert
+
+
 def _sqlite_connect(dbapi_connection, _record) -> None:
     # Let SQLAlchemy, not the sqlite3 module, decide when transactions begin, so that
     # SAVEPOINTs and rollbacks behave as on PostgreSQL; enforce foreign keys.

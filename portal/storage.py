@@ -16,11 +16,10 @@ from pathlib import Path
 
 from flask import current_app
 from sqlalchemy import event, select
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session, make_transient_to_detached
 from sqlalchemy.orm.util import identity_key
 
+from portal.database import dialect_insert
 from portal.extensions import db
 from portal.models.files import FileBlob
 from portal.models.types import utcnow
@@ -89,8 +88,7 @@ def put_blobs(files: list[tuple[bytes, str, str]]) -> list[FileBlob]:
 
 @cache
 def _insert_new_blobs(dialect: str):
-    return (pg_insert if dialect == "postgresql" else sqlite_insert)(FileBlob.__table__).on_conflict_do_nothing(
-        index_elements=["sha256"])
+    return dialect_insert(dialect)(FileBlob.__table__).on_conflict_do_nothing(index_elements=["sha256"])
 
 
 def _store_files(files: list[tuple[str, bytes]]) -> None:

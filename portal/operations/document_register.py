@@ -15,12 +15,12 @@ agency, book and year: a number is never given twice. Flushes only; the caller c
 from __future__ import annotations
 
 from datetime import date
+from functools import cache
 
-from sqlalchemy import select
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy import bindparam, select
 from sqlalchemy.exc import IntegrityError
 
+from portal.database import dialect_insert
 from portal.extensions import db
 from portal.models import Agency
 from portal.models.register import DocumentRegisterCounter, RegisteredDocument
@@ -32,17 +32,20 @@ BOOKS = (OUTGOING, DESK)
 
 def next_number(agency_id: int, year: int, book: str) -> int:
     """Atomically take the next number of ``book`` of ``agency_id`` in ``year``."""
-    insert = pg_insert if db.engine.dialect.name == "postgresql" else sqlite_insert
-    statement = (
-        insert(DocumentRegisterCounter)
-        .values(agency_id=agency_id, year=year, book=book, last_number=1)
-        .on_conflict_do_update(
-            index_elements=["agency_id", "year", "book"],
-            set_={"last_number": DocumentRegisterCounter.last_number + 1},
-        )
-        .returning(DocumentRegisterCounter.last_number)
-    )
-    return db.session.execute(statement).scalar_one()
+    connection = db.session.connection()  # a counter row, as dossiers.next_sequence
+    return connection.execute(_next_number_statement(connection.dialect.name),
+                              {"agency_id": agency_id, "year": year, "book": book}).scalar_one()
+
+
+@cache
+def _next_number_statement(dialect: str):
+    counters = DocumentRegisterCounter.__table__
+    statement = dialect_insert(dialect)(counters).values(
+        agency_id=bindparam("agency_id"), year=bindparam("year"), book=bindparam("book"), last_number=1)
+    return statement.on_conflict_do_update(
+        index_elements=[counters.c.agency_id, counters.c.year, counters.c.book],
+        set_={"last_number": counters.c.last_number + 1},
+    ).returning(counters.c.last_number)
 
 
 def format_symbol(number: int, kind: str, agency: Agency) -> str:

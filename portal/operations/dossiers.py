@@ -10,10 +10,9 @@ from functools import cache
 
 from flask import current_app
 from sqlalchemy import bindparam, select
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm.util import identity_key
 
+from portal.database import dialect_insert
 from portal.extensions import db
 from portal.models import Agency, Dossier, DossierCodeCounter, Procedure, User
 from portal.models.types import utcnow
@@ -115,7 +114,7 @@ def next_sequence(agency_id: int, day, limit: int) -> int:
 @cache
 def _next_sequence_statement(dialect: str):
     counters = DossierCodeCounter.__table__
-    statement = (pg_insert if dialect == "postgresql" else sqlite_insert)(counters).values(
+    statement = dialect_insert(dialect)(counters).values(
         agency_id=bindparam("agency_id"), day=bindparam("day"), last_sequence=1)
     return statement.on_conflict_do_update(
         index_elements=[counters.c.agency_id, counters.c.day], set_={"last_sequence": counters.c.last_sequence + 1},

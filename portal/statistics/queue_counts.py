@@ -44,6 +44,7 @@ from sqlalchemy import (
 from sqlalchemy import cast as sa_cast
 from sqlalchemy.orm import Session
 
+from portal.database import dialect_insert
 from portal.models import Dossier, QueueCount, QueueDueCount
 from workflow.calendar import VN_TZ
 from workflow.states import Channel, Role, Status
@@ -91,19 +92,11 @@ def _add(changes: tuple[dict, dict], values, sign: int) -> None:
 # Writing
 
 
-def _dialect_insert(dialect: str):
-    if dialect == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert
-    return insert
-
-
 @functools.cache
 def _upsert_statement(dialect: str, table_name: str):
     table = C if table_name == C.name else DUE
     key = COUNT_KEY if table is C else DUE_KEY
-    statement = _dialect_insert(dialect)(table).values({name: bindparam(name) for name in (*key, "n")})
+    statement = dialect_insert(dialect)(table).values({name: bindparam(name) for name in (*key, "n")})
     return statement.on_conflict_do_update(index_elements=[table.c[name] for name in key],
                                            set_={"n": table.c.n + statement.excluded.n})
 
