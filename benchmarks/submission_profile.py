@@ -8,7 +8,7 @@ document, the same file as ``speed_bench.py``) through the Flask test client, on
 against the database of ``--url`` (migrated and its catalogue loaded first; re-runnable: a fresh
 citizen and fresh idempotency keys each run). The multipart bodies are built before the clock
 starts. Prints per submission: the application's CPU time, the CPU time of its PostgreSQL
-backend (read from /proc, same machine), wall time, SQL statements and round trips (every wait
+backend (read from /proc, same machine), the application's kernel time and page faults, wall time, SQL statements and round trips (every wait
 of the driver for the server: statements, BEGIN, COMMIT, the pool's ping). Unlike the
 HTTP benchmarks, this measures work rather than rate, so it holds on a machine shared with
 other jobs. ``--profile N`` prints the N costliest functions (cProfile, cumulative).
@@ -21,6 +21,7 @@ import cProfile
 import json
 import os
 import pstats
+import resource
 import secrets
 import sys
 import tempfile
@@ -110,6 +111,7 @@ def main() -> int:
     psycopg.Connection.wait = counted_wait
     profiler = cProfile.Profile(time.process_time) if args.profile else None  # CPU, not waits
     pg_before = _backend_cpu(backend) if backend else 0.0
+    usage = resource.getrusage(resource.RUSAGE_SELF)
     cpu, wall = time.process_time(), time.perf_counter()
     if profiler:
         profiler.enable()
@@ -118,6 +120,7 @@ def main() -> int:
     if profiler:
         profiler.disable()
     cpu, wall = time.process_time() - cpu, time.perf_counter() - wall
+    after = resource.getrusage(resource.RUSAGE_SELF)
     pg_cpu = (_backend_cpu(backend) - pg_before) if backend else 0.0
     psycopg.Connection.wait = original_wait
     n = args.count
@@ -125,6 +128,8 @@ def main() -> int:
           f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")
     print(f"application CPU {cpu / n * 1000:.2f} ms, PostgreSQL backend CPU {pg_cpu / n * 1000:.2f} ms, "
           f"wall {wall / n * 1000:.2f} ms per submission")
+    print(f"of which the kernel {(after.ru_stime - usage.ru_stime) / n * 1000:.2f} ms; "
+          f"{(after.ru_minflt - usage.ru_minflt) / n:.0f} page faults (memory touched for the first time)")
     print(f"SQL statements {statements[0] / n:.1f}, round trips {waits[0] / n:.1f} per submission")
     if profiler:
         stats = pstats.Stats(profiler).sort_stats(args.sort)

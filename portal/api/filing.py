@@ -17,6 +17,7 @@ from sqlalchemy import bindparam
 from sqlalchemy.orm import joinedload
 from werkzeug.datastructures import MultiDict
 
+from portal import upload_bytes
 from portal.access import client_address
 from portal.api.blueprint import bp
 from portal.api.common import ApiAbort, iso, json_body, token_required
@@ -131,7 +132,7 @@ def add_attachment(dossier_id: int):
         return api_error(400, "Thiếu tệp (trường multipart 'file').", "file_missing")
     limits = Limits.from_config(current_app.config)
     row = filing.add_attachment(dossier, user, request.form.get("document", ""), upload.filename,
-                                upload.stream.read(limits.max_file + 1), limits)
+                                upload_bytes(upload, limits.max_file), limits)
     return jsonify({"id": row.id, "document": row.document_key, "name": row.original_name, "size": row.blob.size,
                     "content_type": row.blob.content_type, "sha256": row.blob_sha256}), 201
 
@@ -170,7 +171,7 @@ def submit_with_files():
         return api_error(422, "delivery phải là đối tượng {method, address}.", "invalid_delivery")
     data = validated_data(procedure.form_schema, data, final=True)
     limits = Limits.from_config(current_app.config)
-    uploads = [filing.Upload(document_key, upload.filename, upload.stream.read(limits.max_file + 1))
+    uploads = [filing.Upload(document_key, upload.filename, upload_bytes(upload, limits.max_file))
                for document_key in request.files for upload in request.files.getlist(document_key)]
     dossier, files, created = filing.submit_with_files(user, procedure, data, uploads, limits, delivery=delivery,
                                                        key=request.headers.get("Idempotency-Key"))

@@ -15,6 +15,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from wtforms.fields.choices import SelectChoice
 
+from portal import upload_bytes
 from portal.access import client_address
 from portal.citizen import forms
 from portal.citizen.common import (
@@ -201,7 +202,7 @@ def upload(dossier, key: str):
     limit = limits()
     for item in uploads:  # every file or none: a refusal part-way leaves none of them
         try:
-            filing.add_attachment(dossier, current_user, key, item.filename, item.stream.read(limit.max_file + 1),
+            filing.add_attachment(dossier, current_user, key, item.filename, upload_bytes(item, limit.max_file),
                                   limit, photos_as_pdf=True)
         except FilingError as error:
             return _upload_refused(dossier, error, key, item.filename)

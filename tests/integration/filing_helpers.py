@@ -15,14 +15,15 @@ from portal.operations import filing
 from portal.operations.filing import Limits
 
 
-def pdf(tag: str = "", padding: int = 0) -> bytes:
+def pdf(tag: str = "", padding: int = 0, comment: int = 0) -> bytes:
     """A real one-page PDF (it passes the structural check of uploads): ``tag`` makes its bytes
-    unique, ``padding`` adds that many bytes to its (uncompressed) page content."""
+    unique, ``padding`` adds that many bytes to its (uncompressed) page content, ``comment`` that
+    many to a comment after the header (bytes no parser reads)."""
     content = b"% " + tag.encode() + b"\n" + b" " * padding
     objects = [b"<< /Type /Catalog /Pages 2 0 R >>", b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
                b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R >>",
                b"<< /Length %d >>\nstream\n" % len(content) + content + b"\nendstream"]
-    out, offsets = b"%PDF-1.4\n", []
+    out, offsets = b"%PDF-1.4\n" + (b"%" + b" " * comment + b"\n" if comment else b""), []
     for number, body in enumerate(objects, 1):
         offsets.append(len(out))
         out += b"%d 0 obj\n" % number + body + b"\nendobj\n"

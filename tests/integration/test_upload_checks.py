@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import base64
 import io
+import tempfile
+import tracemalloc
 import zlib
 from pathlib import Path
 
@@ -20,7 +22,10 @@ from flask import request
 from PIL import Image
 from pypdf import PdfWriter
 from sqlalchemy import func, select
+from werkzeug.datastructures import FileStorage
+from werkzeug.exceptions import ClientDisconnected
 
+from portal import upload_bytes
 from portal.extensions import db
 from portal.models import Dossier, DossierFile, FileBlob
 from portal.operations import pdf_check, uploads
@@ -310,3 +315,66 @@ def test_a_request_with_files_is_parsed_in_memory_up_to_the_setting(app):
                                   data={"file": (io.BytesIO(content), "a.pdf")}):
         stream = request.files["file"].stream
         assert not isinstance(stream, io.BytesIO) and stream.read() == content
+
+
+class _RecordedInput(io.BytesIO):
+    """A WSGI input that records the size of every read (a server answers at most what it has)."""
+
+    def __init__(self, data: bytes, at_most: int | None = None):
+        super().__init__(data)
+        self.reads: list[int] = []
+        self.at_most = at_most
+
+    def read(self, size=-1):
+        self.reads.append(size)
+        return super().read(size if self.at_most is None or size < 0 else min(size, self.at_most))
+
+
+def test_a_request_parsed_in_memory_is_read_from_the_server_in_one_call(app):
+    """Not 64 KiB at a time (Werkzeug's parser), which gunicorn answers by copying its read-ahead
+    buffer twice per call; a server that answers in pieces is read until the body is whole."""
+    content = pdf("whole", padding=300 * 1024)
+    for at_most, expected in ((None, 1), (100 * 1024, 4)):
+        with app.test_request_context("/", method="POST", content_type="multipart/form-data",
+                                      data={"document": "cccd", "file": (io.BytesIO(content), "a.pdf")}):
+            body = request.environ["wsgi.input"].read()
+            recorded = request.environ["wsgi.input"] = _RecordedInput(body, at_most)
+            assert request.files["file"].read() == content and request.form["document"] == "cccd"
+            assert len(recorded.reads) == expected and recorded.reads[0] == len(body)
+            assert request.get_data() == b""  # the body is not kept twice once parsed
+
+
+def test_a_body_shorter_than_its_length_is_a_bad_request(app):
+    content = pdf("short", padding=10 * 1024)
+    with app.test_request_context("/", method="POST", content_type="multipart/form-data",
+                                  data={"file": (io.BytesIO(content), "a.pdf")}):
+        body = request.environ["wsgi.input"].read()
+        request.environ["wsgi.input"] = io.BytesIO(body[:-500])
+        with pytest.raises(ClientDisconnected):
+            request.files  # noqa: B018 (parsing is what fails)
+
+
+def test_the_pdf_check_does_not_copy_the_upload():
+    """pypdf reads the upload where it lies: a 1 MB file whose bulk is a comment the parser never
+    reads allocates a fraction of its size (a copy of the whole file used to be made for pypdf's
+    size checks)."""
+    bulk = pdf("bulk", comment=1024 * 1024)
+    pdf_check.check_pdf(bulk)  # valid as built
+    tracemalloc.start()
+    try:
+        pdf_check.check_pdf(bulk)
+        _current, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert peak < 256 * 1024, peak
+
+
+def test_an_upload_in_memory_is_handed_over_without_a_copy():
+    content = pdf("memory", padding=200 * 1024)
+    in_memory = FileStorage(io.BytesIO(content), "a.pdf")
+    data = upload_bytes(in_memory, 1024)  # the limit is the caller's to check: the bytes are there
+    assert data == content and data is in_memory.stream.getvalue()
+    with tempfile.TemporaryFile() as spooled:
+        spooled.write(content)
+        spooled.seek(0)
+        assert upload_bytes(FileStorage(spooled, "a.pdf"), 1024) == content[:1025]  # read no further
