@@ -31,6 +31,7 @@ import argparse
 import json
 import os
 import secrets
+import shutil
 import statistics
 import subprocess
 import sys
@@ -351,6 +352,7 @@ def submission(url: str, args) -> list[tuple]:
             except subprocess.TimeoutExpired:
                 server.kill()
                 server.wait()
+        shutil.rmtree(work, ignore_errors=True)  # the uploads: gigabytes after a few runs
 
 
 def main() -> int:

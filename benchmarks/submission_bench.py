@@ -16,6 +16,7 @@ import argparse
 import json
 import os
 import secrets
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -217,6 +218,7 @@ def main() -> None:
             server.terminate()
         for server in servers:
             server.wait(timeout=10)
+        shutil.rmtree(work, ignore_errors=True)  # the uploads
 
 
 def procedure_form(portal: str, code: str) -> list[dict]:

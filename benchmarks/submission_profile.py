@@ -23,6 +23,7 @@ import os
 import pstats
 import resource
 import secrets
+import shutil
 import sys
 import tempfile
 import time
@@ -52,19 +53,29 @@ def main() -> int:
     parser.add_argument("--sort", default="cumulative", help="cProfile order (cumulative, tottime)")
     args = parser.parse_args()
 
+    from portal import create_app
+    from portal.config import normalize_database_url
+
+    ensure_database(args.url)
+    storage = args.storage or tempfile.mkdtemp(prefix="submission-profile-")
+    app = create_app({"PORTAL_ENV": "testing", "SQLALCHEMY_DATABASE_URI": normalize_database_url(args.url),
+                      "SERVER_NAME": None, "WTF_CSRF_ENABLED": False, **CODE_FORMAT_ENV,
+                      "STORAGE_DIR": storage})
+    try:
+        return _run(app, args)
+    finally:
+        if not args.storage:
+            shutil.rmtree(storage, ignore_errors=True)  # the uploads: about 2 MB per submission
+
+
+def _run(app, args) -> int:
     import psycopg
     import sqlalchemy as sa
     from flask_migrate import upgrade
 
-    from portal import create_app
-    from portal.config import normalize_database_url
     from portal.extensions import db
     from portal.operations.catalogue import load_catalogue
 
-    ensure_database(args.url)
-    app = create_app({"PORTAL_ENV": "testing", "SQLALCHEMY_DATABASE_URI": normalize_database_url(args.url),
-                      "SERVER_NAME": None, "WTF_CSRF_ENABLED": False, **CODE_FORMAT_ENV,
-                      "STORAGE_DIR": args.storage or tempfile.mkdtemp(prefix="submission-profile-")})
     with app.app_context():
         upgrade()
         load_catalogue()
