@@ -463,8 +463,9 @@ def submit_with_files(user: User, procedure: Procedure, data: dict, uploads: lis
     ``data`` is the e-form, already checked complete by the caller (the form of its door).
     Returns ``(dossier, its current files, created)``.
 
-    Statements: the draft's INSERT and the key's (in a savepoint: a repeat of the request, or a
-    concurrent twin, finds the key taken there and nothing is kept), one INSERT of the blobs that
+    Statements: the draft's INSERT and the key's (``idempotency.claim``, ON CONFLICT DO NOTHING:
+    a repeat of the request, or a concurrent twin, finds the key taken there, and the draft is
+    deleted again; no savepoint for the common case), one INSERT of the blobs that
     are new (``storage.put_blobs``), one of the files' rows (``_insert_documents``), then the
     submission's flush (``submit``): the dossier's only UPDATE (``has_files``, the anchor, the
     submission) with the ``create`` and ``submit`` events; the event chain's head is known, so
@@ -477,7 +478,7 @@ def submit_with_files(user: User, procedure: Procedure, data: dict, uploads: lis
         "procedure": procedure.code, "data": data, "delivery": delivery or {},
         "files": sorted((u.document_key, u.sha256) for u in uploads)})
     # No look-up of the key first: a first request (nearly all) just records it below, and a
-    # repeat finds it taken there, inside the savepoint, and answers with the first dossier.
+    # repeat finds it taken there and answers with the first dossier.
     checked = _checked_uploads(procedure, uploads, limits)
     choice = delivery_choice(procedure, (delivery or {}).get("method"), (delivery or {}).get("address"))
     present = {c.document_key for c in checked}
@@ -485,17 +486,16 @@ def submit_with_files(user: User, procedure: Procedure, data: dict, uploads: lis
     if missing:
         raise FilingError("documents_missing", 422, documents="; ".join(d["name_vi"] for d in missing))
     try:
-        with db.session.begin_nested():
-            dossier = dossiers.create_draft(user, procedure, data, record=False)  # the event comes with the files
-            if key is not None:
-                idempotency.remember(user, key, digest, dossier.id)
-    except IntegrityError:
-        earlier = _replay(user, key, digest) if key else None  # a repeat, or a concurrent twin that won
-        if earlier is None:
-            raise
-        return earlier, active_files(earlier), False
+        dossier = dossiers.create_draft(user, procedure, data, record=False)  # the event comes with the files
     except dossiers.DossierError as error:
         raise from_dossier_error(error) from None
+    if key is not None and not idempotency.claim(user, key, digest, dossier.id):
+        # a repeat, or a concurrent twin that committed first: this draft goes (it has no event,
+        # file or code yet, and a draft is counted nowhere), the first dossier is the answer
+        db.session.delete(dossier)
+        db.session.flush()
+        earlier = _replay(user, key, digest)  # keys are never deleted: it is there; another request's: 409
+        return earlier, active_files(earlier), False
     now = utcnow()
     blobs = put_blobs([(c.content, c.content_type, c.sha256) for c in checked])  # one INSERT; synced together
     rows = _insert_documents(dossier, user, checked, blobs, now)

@@ -13,12 +13,15 @@ import re
 from dataclasses import asdict, is_dataclass
 from datetime import datetime
 from enum import Enum
+from functools import cache
 
 from sqlalchemy import select
 
+from portal.database import dialect_insert
 from portal.extensions import db
 from portal.models import User
 from portal.models.filing import IdempotencyKey
+from portal.models.types import utcnow
 from portal.operations.dossiers import DossierError
 
 _KEY = re.compile(r"[\x21-\x7e]{1,100}")
@@ -76,3 +79,22 @@ def remember(user: User, key: str, request_digest: str, dossier_id: int) -> None
 
 
 _REMEMBER = IdempotencyKey.__table__.insert()
+
+
+def claim(user: User, key: str, request_digest: str, dossier_id: int) -> bool:
+    """Record ``key`` with the outcome unless a request holds it already: one
+    ``INSERT ... ON CONFLICT DO NOTHING`` on the session's connection, no savepoint. ``False``
+    when the key is taken, by an earlier request or by a concurrent one that committed first
+    (PostgreSQL waits for that one to end, then takes the key if it rolled back); the caller
+    then undoes what it wrote and answers with ``recorded``."""
+    connection = db.session.connection()
+    return connection.execute(_claim_statement(connection.dialect.name), {
+        "user_id": user.id, "key": key, "request_hash": request_digest, "dossier_id": dossier_id,
+        "created_at": utcnow()}).first() is not None
+
+
+@cache
+def _claim_statement(dialect: str):
+    keys = IdempotencyKey.__table__
+    return (dialect_insert(dialect)(keys).on_conflict_do_nothing(index_elements=[keys.c.user_id, keys.c.key])
+            .returning(keys.c.id))

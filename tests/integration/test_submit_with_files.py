@@ -162,10 +162,13 @@ def test_a_submission_costs_a_fixed_number_of_statements(client, office):  # noq
     # a first request reads neither its key (a repeat finds it taken when recording it) nor the
     # blobs (one INSERT ... ON CONFLICT DO NOTHING)
     assert not [s for s in one_request.seen if s.startswith("SELECT") and ("idempotency_keys" in s or "file_blobs" in s)]
+    # the key is claimed with ON CONFLICT DO NOTHING: no savepoint around the draft and the key
+    claims = [s for s in one_request.seen if s.startswith("INSERT INTO idempotency_keys")]
+    assert len(claims) == 1 and "ON CONFLICT" in claims[0], claims
     # 14 with 2 files (SQLite; one INSERT per file and per event there, one for all on
-    # PostgreSQL), besides the savepoint of the key: 22 before the deferred create event, the
-    # known chain head, the lazy calendar, the agency joined, no look-up of the key or the blobs,
-    # the files' rows without a flush of their own
+    # PostgreSQL), and no savepoint: 22 before the deferred create event, the known chain head,
+    # the lazy calendar, the agency joined, no look-up of the key or the blobs, the files' rows
+    # without a flush of their own
     assert one_request.count <= 12 + len(files), "\n".join(one_request.seen)
 
     # the four-request path: each request a fixed number, one UPDATE of the dossier per attachment
