@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import errno
+import os
+
 from flask import Flask, jsonify, render_template, request
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
@@ -22,6 +25,10 @@ API_ERROR_CODES = {
     429: "rate_limited",
     500: "internal_error",
 }
+
+
+#: What a full, read-only or failing disk raises while a file is written (``portal.storage``).
+STORAGE_ERRNOS = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EIO})
 
 
 def human_message(status: int) -> str:
@@ -73,6 +80,24 @@ def init_app(app: Flask) -> None:
         for name, value in error.get_headers():
             if name.lower() != "content-type":
                 response.headers[name] = value
+        return response
+
+    @app.errorhandler(OSError)
+    def storage_error(error: OSError):
+        """The file store cannot be written (a full disk, say): the citizen is told that nothing
+        was filed and to try again later (503), and the operators get a critical log line."""
+        if error.errno not in STORAGE_ERRNOS:
+            return unexpected_error(error)
+        db.session.rollback()  # the files this request wrote go with it (portal.storage)
+        app.logger.critical("The file store cannot be written (%s) on %s %s",
+                            os.strerror(error.errno), request.method, request.path)
+        message = _("Hệ thống tạm thời không lưu được tệp. Không có gì được gửi hay thay đổi; "
+                    "vui lòng thử lại sau ít phút.")
+        if wants_json():
+            response = api_error(503, message, "storage_unavailable")
+        else:
+            response = app.make_response((render_template("error.html", status=503, message=message), 503))
+        response.headers["Retry-After"] = "300"
         return response
 
     @app.errorhandler(Exception)

@@ -321,6 +321,7 @@ OPENAPI_SCHEMAS = {
 }
 
 _ID = [path_param("dossier_id", "integer")]
+STORAGE_UNAVAILABLE = "The file store cannot be written (storage_unavailable, Retry-After): nothing was filed"
 _CALLBACK = {"type": "object", "properties": {
     "reference": {"type": "string"}, "transaction_id": {"type": "string"}, "amount": {"type": "string"},
     "status": {"type": "string"}, "signature": {"type": "string"}}}
@@ -351,7 +352,8 @@ OPENAPI_PATHS = {
             "responses": {"201": json_response(ref("Attachment"), "Attached"),
                           **errors(401, 404, s400="No file part", s403="Not a citizen",
                                    s409="The dossier is no longer editable", s413="Too large (file or dossier)",
-                                   s415="Not an accepted file type", s422="Unknown document, empty file, too many files")},
+                                   s415="Not an accepted file type", s422="Unknown document, empty file, too many files",
+                                   s503=STORAGE_UNAVAILABLE)},
         }
     },
     "/api/v1/dossiers/{dossier_id}/submit": {
@@ -393,7 +395,8 @@ OPENAPI_PATHS = {
                                    s404="Unknown procedure",
                                    s409="Not filed online, or the Idempotency-Key was used for another request",
                                    s413="Too large (file or dossier)", s415="Not an accepted file type",
-                                   s422="Form incomplete, unknown or missing document, empty file, bad delivery")},
+                                   s422="Form incomplete, unknown or missing document, empty file, bad delivery",
+                                   s503=STORAGE_UNAVAILABLE)},
         }
     },
     "/api/v1/lookup/{code}": {

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import errno
 import io
+import os
 import zlib
 
 from flask import current_app
@@ -100,3 +102,16 @@ def submitted_dossier(user, code: str = "LC-05", data: dict | None = None):
 
 def upload(name: str, content: bytes):
     return (io.BytesIO(content), name)
+
+
+def full_store(monkeypatch) -> None:
+    """The file store's writes fail as on a full disk (ENOSPC) until ``monkeypatch.undo()``;
+    other writes go through (Linux names an open file in /proc)."""
+    write = os.write
+
+    def full(fd, data):
+        if ".upload-" not in os.readlink(f"/proc/self/fd/{fd}"):
+            return write(fd, data)
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    monkeypatch.setattr(os, "write", full)

@@ -12,7 +12,7 @@ from sqlalchemy import event, func, select
 from portal.extensions import db
 from portal.models import Dossier, DossierEvent, DossierFile, FileBlob, IdempotencyKey
 from portal.storage import blob_path
-from tests.integration.filing_helpers import EXE, pdf, procedure, valid_data
+from tests.integration.filing_helpers import EXE, full_store, pdf, procedure, valid_data
 from tests.integration.test_filing_api import office, token  # noqa: F401  (fixtures and helper)
 from workflow.codes import parse_code
 
@@ -210,3 +210,21 @@ def test_files_stored_before_are_kept_once_and_answered_without_reading_them(cli
     for content in files.values():
         sha = hashlib.sha256(content).hexdigest()
         assert count(FileBlob, sha256=sha) == 1 and blob_path(sha).read_bytes() == content
+
+
+def test_a_full_disk_is_a_503_that_files_nothing(client, office, monkeypatch):  # noqa: F811
+    """The file store cannot be written: the citizen is told to try again later (503 with
+    Retry-After), and nothing stays: no dossier, no key, no blob row, no file."""
+    headers = token(client, office.citizen.username)
+    before = (count(Dossier, applicant_id=office.citizen.id), count(FileBlob), count(IdempotencyKey))
+    files = _files("full-disk")
+    full_store(monkeypatch)
+    response = send(client, headers, files, key="full-1")
+    monkeypatch.undo()
+    assert response.status_code == 503 and response.headers["Retry-After"] == "300"
+    assert response.get_json()["error"]["code"] == "storage_unavailable"
+    assert (count(Dossier, applicant_id=office.citizen.id), count(FileBlob), count(IdempotencyKey)) == before
+    assert not any(blob_path(hashlib.sha256(content).hexdigest()).exists() for content in files.values())
+    assert not list(blob_path("0" * 64).parent.parent.parent.glob("*/*/.upload-*"))  # no temporary file left
+    # the same request once the disk has room again is a first request (the key was not kept)
+    assert send(client, headers, files, key="full-1").status_code == 201

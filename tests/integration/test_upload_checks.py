@@ -32,7 +32,7 @@ from portal.operations import pdf_check, uploads
 from portal.operations.dossiers import DossierError
 from portal.storage import read_blob
 from tests.conftest import PASSWORD, csrf_token_from
-from tests.integration.filing_helpers import PDF, pdf, png, procedure, valid_data
+from tests.integration.filing_helpers import PDF, full_store, pdf, png, procedure, valid_data
 from tests.integration.lifecycle_helpers import act, build_office, new_submitted, vn
 from tests.integration.office_helpers import fast_passwords  # noqa: F401
 
@@ -225,6 +225,23 @@ def test_the_citizens_page_refuses_a_polyglot_with_a_clear_message(app, client, 
                            data={"csrf_token": csrf_token_from(page.get_data(as_text=True)),
                                  "file": (io.BytesIO(POLYGLOT_TAIL), "don.pdf")})
     assert "mã trang web (HTML hoặc script)" in response.get_data(as_text=True)
+    assert stored(app) == before
+
+
+def test_the_citizens_page_on_a_full_disk_says_to_try_again_later(app, client, pages, office, monkeypatch):
+    headers = token(client, office.citizen)
+    dossier_id = new_draft(client, headers)
+    key = procedure("LC-05").documents[0]["key"]
+    pages.login(office.citizen.username, PASSWORD)
+    page = client.get(f"/ho-so/{dossier_id}/giay-to")
+    before = stored(app)
+    full_store(monkeypatch)
+    response = client.post(f"/ho-so/{dossier_id}/giay-to/{key}", content_type="multipart/form-data",
+                           data={"csrf_token": csrf_token_from(page.get_data(as_text=True)),
+                                 "file": (io.BytesIO(pdf("full")), "don.pdf")})
+    monkeypatch.undo()
+    assert response.status_code == 503 and response.headers["Retry-After"] == "300"
+    assert "không lưu được tệp" in response.get_data(as_text=True)
     assert stored(app) == before
 
 
