@@ -17,7 +17,6 @@ from sqlalchemy import bindparam
 from sqlalchemy.orm import joinedload
 from werkzeug.datastructures import MultiDict
 
-from portal import upload_bytes
 from portal.access import client_address
 from portal.api.blueprint import bp
 from portal.api.common import ApiAbort, iso, json_body, token_required
@@ -42,6 +41,7 @@ from portal.operations import applicant, filing, payments
 from portal.operations.filing import FilingError, Limits
 from portal.payments import get_gateway
 from portal.payments.platform import NationalPaymentPlatform
+from portal.request_body import upload_bytes
 from portal.transaction import refused
 from workflow.states import NATIONAL_CODE, DeliveryMethod, Status
 

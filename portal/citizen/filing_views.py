@@ -15,7 +15,6 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from wtforms.fields.choices import SelectChoice
 
-from portal import upload_bytes
 from portal.access import client_address
 from portal.citizen import forms
 from portal.citizen.common import (
@@ -37,6 +36,7 @@ from portal.messages import message_for
 from portal.models import Procedure
 from portal.operations import applicant, citizen_registry, filing
 from portal.operations.filing import FilingError
+from portal.request_body import upload_bytes
 from portal.transaction import refused
 from workflow.states import Status
 

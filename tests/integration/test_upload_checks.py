@@ -25,11 +25,11 @@ from sqlalchemy import func, select
 from werkzeug.datastructures import FileStorage
 from werkzeug.exceptions import ClientDisconnected
 
-from portal import upload_bytes
 from portal.extensions import db
 from portal.models import Dossier, DossierFile, FileBlob
 from portal.operations import pdf_check, uploads
 from portal.operations.dossiers import DossierError
+from portal.request_body import upload_bytes
 from portal.storage import read_blob
 from tests.conftest import PASSWORD, csrf_token_from
 from tests.integration.filing_helpers import PDF, full_store, pdf, png, procedure, valid_data
