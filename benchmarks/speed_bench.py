@@ -243,15 +243,17 @@ def database_backends(url: str) -> list[int]:
     return [pid for (pid,) in rows]
 
 
-def cpu_of(pids: list[int]) -> dict[int, float]:
-    """User + system CPU seconds of each process still there (same machine, Linux /proc)."""
+def usage_of(pids: list[int]) -> dict[int, tuple[float, float, int]]:
+    """CPU seconds (user + system), of which system, and minor page faults (memory touched for the
+    first time) of each process still there (same machine, Linux /proc)."""
     found = {}
+    tick = os.sysconf("SC_CLK_TCK")
     for pid in set(pids):
         try:
             fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
         except OSError:
             continue
-        found[pid] = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        found[pid] = ((int(fields[11]) + int(fields[12])) / tick, int(fields[12]) / tick, int(fields[7]))
     return found
 
 
@@ -313,22 +315,31 @@ def submission(url: str, args) -> list[tuple]:
         done = dict.fromkeys([name for name, *_ in cases], 0)
         elapsed = dict.fromkeys(done, 0.0)
         server_cpu = dict.fromkeys(done, 0.0)
+        kernel = dict.fromkeys(done, 0.0)
+        faults = dict.fromkeys(done, 0)
         # The cases take turns (--rounds slices each) so that a load from outside falls on all of them
         # alike; the servers' CPU (gunicorn workers, and for the portal its PostgreSQL backends) is
         # read from /proc around each slice.
         for _round in range(args.rounds):
             for name, fn, server in cases:
                 pids = process_tree(server.pid) + (database_backends(url) if server is servers[0] else [])
-                before = cpu_of(pids)
+                before = usage_of(pids)
                 n, seconds = run_clients(args.clients, args.seconds / args.rounds, fn, strict=True)
-                after = cpu_of(pids + (database_backends(url) if server is servers[0] else []))
-                server_cpu[name] += sum(after[pid] - before.get(pid, 0.0) for pid in after)
+                after = usage_of(pids + (database_backends(url) if server is servers[0] else []))
+                for pid, (cpu, system, touched) in after.items():
+                    cpu0, system0, touched0 = before.get(pid, (0.0, 0.0, 0))
+                    server_cpu[name] += cpu - cpu0
+                    kernel[name] += system - system0
+                    faults[name] += touched - touched0
                 done[name] += n
                 elapsed[name] += seconds
         rates = {name: done[name] / elapsed[name] for name in done}
         cpu_ms = {name: server_cpu[name] / max(done[name], 1) * 1000 for name in done}
         print("server CPU per request (ms): " + ", ".join(f"{name} {cpu_ms[name]:.1f}" for name in done)
               + f"; submit-with-files / bare same body: {cpu_ms['one_request'] / cpu_ms['bare_same']:.2f}", flush=True)
+        print("of which the kernel (ms), and page faults: " + ", ".join(
+            f"{name} {kernel[name] / max(done[name], 1) * 1000:.1f} / {faults[name] / max(done[name], 1):.0f}"
+            for name in done), flush=True)
         n_docs = len(required)
         return [
             (f"submit-with-files, {n_docs} x 1 MB (/s)", rates["one_request"], f"bare, same {n_docs} x 1 MB",
