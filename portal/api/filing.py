@@ -321,7 +321,7 @@ OPENAPI_SCHEMAS = {
 }
 
 _ID = [path_param("dossier_id", "integer")]
-STORAGE_UNAVAILABLE = "The file store cannot be written (storage_unavailable, Retry-After): nothing was filed"
+_STORAGE_UNAVAILABLE = "The file store cannot be written (storage_unavailable, Retry-After): nothing was filed"
 _CALLBACK = {"type": "object", "properties": {
     "reference": {"type": "string"}, "transaction_id": {"type": "string"}, "amount": {"type": "string"},
     "status": {"type": "string"}, "signature": {"type": "string"}}}
@@ -353,7 +353,7 @@ OPENAPI_PATHS = {
                           **errors(401, 404, s400="No file part", s403="Not a citizen",
                                    s409="The dossier is no longer editable", s413="Too large (file or dossier)",
                                    s415="Not an accepted file type", s422="Unknown document, empty file, too many files",
-                                   s503=STORAGE_UNAVAILABLE)},
+                                   s503=_STORAGE_UNAVAILABLE)},
         }
     },
     "/api/v1/dossiers/{dossier_id}/submit": {
@@ -396,7 +396,7 @@ OPENAPI_PATHS = {
                                    s409="Not filed online, or the Idempotency-Key was used for another request",
                                    s413="Too large (file or dossier)", s415="Not an accepted file type",
                                    s422="Form incomplete, unknown or missing document, empty file, bad delivery",
-                                   s503=STORAGE_UNAVAILABLE)},
+                                   s503=_STORAGE_UNAVAILABLE)},
         }
     },
     "/api/v1/lookup/{code}": {

@@ -21,7 +21,6 @@ from portal.database import dialect_insert
 from portal.extensions import db
 from portal.models import User
 from portal.models.filing import IdempotencyKey
-from portal.models.types import utcnow
 from portal.operations.dossiers import DossierError
 
 _KEY = re.compile(r"[\x21-\x7e]{1,100}")
@@ -89,8 +88,7 @@ def claim(user: User, key: str, request_digest: str, dossier_id: int) -> bool:
     then undoes what it wrote and answers with ``recorded``."""
     connection = db.session.connection()
     return connection.execute(_claim_statement(connection.dialect.name), {
-        "user_id": user.id, "key": key, "request_hash": request_digest, "dossier_id": dossier_id,
-        "created_at": utcnow()}).first() is not None
+        "user_id": user.id, "key": key, "request_hash": request_digest, "dossier_id": dossier_id}).first() is not None
 
 
 @cache

@@ -213,32 +213,34 @@ def test_the_citizens_api_refuses_and_stores_nothing(app, client, office, name):
     assert stored(app) == before
 
 
-def test_the_citizens_page_refuses_a_polyglot_with_a_clear_message(app, client, pages, office):
-    headers = token(client, office.citizen)
-    dossier_id = new_draft(client, headers)
+def page_upload(client, pages, office):
+    """The citizen on the documents page of a new draft: a function that uploads ``content`` to
+    its first document through the page (with the page's CSRF token)."""
+    dossier_id = new_draft(client, token(client, office.citizen))
     key = procedure("LC-05").documents[0]["key"]
     pages.login(office.citizen.username, PASSWORD)
-    page = client.get(f"/ho-so/{dossier_id}/giay-to")
+    csrf = csrf_token_from(client.get(f"/ho-so/{dossier_id}/giay-to").get_data(as_text=True))
+
+    def upload(content: bytes, **options):
+        return client.post(f"/ho-so/{dossier_id}/giay-to/{key}", content_type="multipart/form-data",
+                           data={"csrf_token": csrf, "file": (io.BytesIO(content), "don.pdf")}, **options)
+
+    return upload
+
+
+def test_the_citizens_page_refuses_a_polyglot_with_a_clear_message(app, client, pages, office):
+    upload = page_upload(client, pages, office)
     before = stored(app)
-    response = client.post(f"/ho-so/{dossier_id}/giay-to/{key}", content_type="multipart/form-data",
-                           follow_redirects=True,
-                           data={"csrf_token": csrf_token_from(page.get_data(as_text=True)),
-                                 "file": (io.BytesIO(POLYGLOT_TAIL), "don.pdf")})
+    response = upload(POLYGLOT_TAIL, follow_redirects=True)
     assert "mã trang web (HTML hoặc script)" in response.get_data(as_text=True)
     assert stored(app) == before
 
 
 def test_the_citizens_page_on_a_full_disk_says_to_try_again_later(app, client, pages, office, monkeypatch):
-    headers = token(client, office.citizen)
-    dossier_id = new_draft(client, headers)
-    key = procedure("LC-05").documents[0]["key"]
-    pages.login(office.citizen.username, PASSWORD)
-    page = client.get(f"/ho-so/{dossier_id}/giay-to")
+    upload = page_upload(client, pages, office)
     before = stored(app)
     full_store(monkeypatch)
-    response = client.post(f"/ho-so/{dossier_id}/giay-to/{key}", content_type="multipart/form-data",
-                           data={"csrf_token": csrf_token_from(page.get_data(as_text=True)),
-                                 "file": (io.BytesIO(pdf("full")), "don.pdf")})
+    response = upload(pdf("full"))
     monkeypatch.undo()
     assert response.status_code == 503 and response.headers["Retry-After"] == "300"
     assert "không lưu được tệp" in response.get_data(as_text=True)
