@@ -22,8 +22,9 @@ from flask import request
 from PIL import Image
 from pypdf import PdfWriter
 from sqlalchemy import func, select
-from werkzeug.datastructures import FileStorage
+from werkzeug.datastructures import FileStorage, MultiDict
 from werkzeug.exceptions import ClientDisconnected
+from werkzeug.formparser import MultiPartParser
 
 from portal.extensions import db
 from portal.models import Dossier, DossierFile, FileBlob
@@ -361,6 +362,23 @@ def test_a_request_parsed_in_memory_is_read_from_the_server_in_one_call(app):
             assert request.files["file"].read() == content and request.form["document"] == "cccd"
             assert len(recorded.reads) == expected and recorded.reads[0] == len(body)
             assert request.get_data() == b""  # the body is not kept twice once parsed
+
+
+def test_a_request_in_memory_is_split_without_werkzeugs_parser(app, monkeypatch):
+    """A plain multipart body parsed in memory is split directly (tests/unit/test_multipart_split.py
+    holds the two to the same answers); one spooled to disk still goes through Werkzeug's parser."""
+    content = pdf("split", padding=300 * 1024)
+    calls = []
+    monkeypatch.setattr(MultiPartParser, "parse", lambda *args: calls.append(args) or (MultiDict(), MultiDict()))
+    with app.test_request_context("/", method="POST", content_type="multipart/form-data",
+                                  data={"document": "cccd", "file": (io.BytesIO(content), "a.pdf")}):
+        assert request.files["file"].read() == content and request.form["document"] == "cccd"
+    assert calls == []
+    app.config["UPLOAD_MEMORY_BYTES"] = 100 * 1024
+    with app.test_request_context("/", method="POST", content_type="multipart/form-data",
+                                  data={"document": "cccd", "file": (io.BytesIO(content), "a.pdf")}):
+        assert "file" not in request.files
+    assert len(calls) == 1
 
 
 def test_a_body_shorter_than_its_length_is_a_bad_request(app):
