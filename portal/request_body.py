@@ -35,8 +35,12 @@ class InMemoryFormDataParser(FormDataParser):
         if (boundary and isinstance(stream, io.BytesIO) and stream.tell() == 0
                 and (limit is None or limit >= _LEAST_FORM_MEMORY)):
             parts = _split_plain_multipart(stream.getvalue(), boundary, self.max_form_parts, limit)
-            if parts is not None:  # read to the end, as by Werkzeug's parser (and the body can go)
-                return io.BytesIO(), *self._form_and_files(parts)
+            if parts is not None:
+                # read to the end, as by Werkzeug's parser; the body stays with the request to its
+                # end, as it did (dropping it here made each worker's heap shrink and grow again
+                # per request: 500 more page faults and 2-3 ms more CPU per submission)
+                stream.seek(0, io.SEEK_END)
+                return stream, *self._form_and_files(parts)
         return super()._parse_multipart(stream, mimetype, content_length, options)
 
     def _form_and_files(self, parts: list[tuple[str, str | None, Headers, bytes]]):

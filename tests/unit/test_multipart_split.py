@@ -21,20 +21,21 @@ NAME_CHARS = st.characters(blacklist_categories=("Cs",), blacklist_characters="\
 PIECES = (b"\r\n", b"\r", b"\n", b"--", b"\r\n\r\n", b" ", b"\t", b";", b'"', b"\xff", b"\xc3\xa1")
 
 
-def in_memory(factory_total=None, **_kw):
+def in_memory(**_sizes_and_names):
     return io.BytesIO()
 
 
 def parse(parser_class, body: bytes, boundary: bytes, *, memory: int | None, parts: int | None):
     parser = parser_class(in_memory, max_form_memory_size=memory, max_form_parts=parts)
     try:
-        _stream, form, files = parser.parse(io.BytesIO(body), "multipart/form-data", len(body),
+        stream, form, files = parser.parse(io.BytesIO(body), "multipart/form-data", len(body),
                                             {"boundary": boundary.decode("latin-1")})
     except RequestEntityTooLarge:
         return "413"
     return (list(form.items(multi=True)),
             [(name, f.filename, f.name, list(f.headers.items()), f.stream.read())
-             for name, f in files.items(multi=True)])
+             for name, f in files.items(multi=True)],
+            stream.read())  # read to its end by both: nothing left for get_data
 
 
 @st.composite
