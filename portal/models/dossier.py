@@ -265,7 +265,14 @@ class WorkingHoursSetting(db.Model):
 @event.listens_for(Dossier, "before_insert")
 @event.listens_for(Dossier, "before_update")
 def _fold_applicant_name(_mapper, _connection, dossier: Dossier) -> None:
-    dossier.applicant_search = fold((dossier.applicant or {}).get("full_name") or "")[:255]
-    folded = dossier_search_text(dossier.code, dossier.applicant)
-    if dossier.search_text != folded:
-        dossier.search_text = folded
+    folded = search_columns(dossier.code, dossier.applicant)
+    dossier.applicant_search = folded["applicant_search"]
+    if dossier.search_text != folded["search_text"]:
+        dossier.search_text = folded["search_text"]
+
+
+def search_columns(code: str | None, applicant: dict | None) -> dict[str, str]:
+    """The folded columns the office's search reads, from a dossier's code and applicant (kept
+    by the flush; a row inserted without it, ``dossiers.create_draft``, takes them from here)."""
+    return {"applicant_search": fold((applicant or {}).get("full_name") or "")[:255],
+            "search_text": dossier_search_text(code, applicant)}

@@ -10,11 +10,13 @@ from functools import cache
 
 from flask import current_app
 from sqlalchemy import bindparam, select
+from sqlalchemy.orm import make_transient_to_detached
 from sqlalchemy.orm.util import identity_key
 
 from portal.database import dialect_insert
 from portal.extensions import db
 from portal.models import Agency, Dossier, DossierCodeCounter, Procedure, User
+from portal.models.dossier import search_columns
 from portal.models.types import utcnow
 from portal.operations.errors import DomainError
 from portal.operations.events import append_event
@@ -192,17 +194,40 @@ def create_draft(applicant: User, procedure: Procedure, form_data: dict, *, chan
         "full_name": applicant.full_name, "id_number": applicant.id_number, "address": applicant.address,
         "phone": applicant.phone, "email": applicant.email,
     }
-    dossier = Dossier(
-        procedure=procedure, agency_id=procedure.agency_id, applicant_id=applicant.id, applicant=details,
-        channel=channel.value, status=Status.DRAFT.value, form_version=procedure.form_version,
-        procedure_version=procedure.version,
-        form_snapshot=procedure.form_schema, form_data=form_data, fee_amount=procedure.fee_amount,
-    )
-    db.session.add(dossier)
-    db.session.flush()
+    dossier = _insert_draft({
+        "procedure_id": procedure.id, "agency_id": procedure.agency_id, "applicant_id": applicant.id,
+        "applicant": details, "channel": channel.value, "status": Status.DRAFT.value,
+        "form_version": procedure.form_version, "procedure_version": procedure.version,
+        "form_snapshot": procedure.form_schema, "form_data": form_data, "fee_amount": procedure.fee_amount,
+        **search_columns(None, details)})
     if record:
         record_creation(dossier, applicant)
     return dossier
+
+
+def _insert_draft(values: dict) -> Dossier:
+    """The new draft's row in one ``INSERT ... RETURNING`` on the session's connection, and its
+    object put in the session as loaded (every column as stored: no query when one is read, no
+    INSERT at the next flush). The same row and statement as the flush of a new ``Dossier``
+    (the columns' defaults, the folded search columns of its mapper event), without the unit of
+    work (about 0.6 ms of CPU per draft). The flush's listeners have nothing to do for it: a
+    draft is counted nowhere (queue and day counts) and has no event yet. Anything pending in
+    the session is flushed first, as the flush did (an applicant created in this transaction)."""
+    session = db.session()
+    if session.new or session.dirty or session.deleted:
+        session.flush()
+    row = session.connection().execute(_insert_draft_statement(), values).one()
+    dossier = Dossier(**row._asdict())
+    make_transient_to_detached(dossier)
+    session.add(dossier)
+    return dossier
+
+
+@cache
+def _insert_draft_statement():
+    """Built once: its compiled form is cached per process."""
+    table = Dossier.__table__
+    return table.insert().returning(*table.columns)
 
 
 def record_creation(dossier: Dossier, applicant: User) -> None:

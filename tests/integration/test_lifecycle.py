@@ -3,7 +3,7 @@
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import select, text
+from sqlalchemy import event, select, text
 
 from portal.extensions import db
 from portal.models import Dossier, DossierEvent
@@ -246,3 +246,39 @@ def test_events_of_one_transaction_chain_without_reading_back_and_a_rolled_back_
     assert [(e.seq, e.action) for e in events] == [(1, "create"), (2, "submit"), (3, "accept")]
     assert events[2].prev_hash == events[1].hash
     assert verify_chains([dossier.id]) == (3, [])
+
+
+def test_a_draft_is_inserted_as_a_flush_of_its_object_would_insert_it(office, app):
+    """``create_draft`` writes the row itself (no unit of work): every column as a flush of the
+    same ``Dossier`` gives it (defaults, the folded search columns), the object loaded as stored
+    (reading it sends no query), and its later changes written by the next flush."""
+    details = {"full_name": "Lò Thị Hoà", "id_number": "012345678901", "address": "Bản Hon", "phone": "0912345678",
+               "email": ""}
+    procedure, citizen = office.procedure, office.citizen
+    draft = dossiers.create_draft(citizen, procedure, {"ghi_chu": "thử"}, applicant_details=details, record=False)
+    flushed = Dossier(procedure=procedure, agency_id=procedure.agency_id, applicant_id=citizen.id, applicant=details,
+                      channel="online", status="draft", form_version=procedure.form_version,
+                      procedure_version=procedure.version, form_snapshot=procedure.form_schema,
+                      form_data={"ghi_chu": "thử"}, fee_amount=procedure.fee_amount)
+    db.session.add(flushed)
+    db.session.flush()
+    statements = []
+    listen = lambda *args: statements.append(args[2])  # noqa: E731
+    event.listen(db.engine, "before_cursor_execute", listen)
+    try:
+        as_inserted = {c.key: getattr(draft, c.key) for c in Dossier.__table__.columns}
+    finally:
+        event.remove(db.engine, "before_cursor_execute", listen)
+    assert statements == []  # every column loaded as stored
+    db.session.expire_all()
+    columns = [c.key for c in Dossier.__table__.columns if c.key not in ("id", "created_at", "updated_at")]
+    stored = {d.id: {k: getattr(d, k) for k in columns} for d in (db.session.get(Dossier, draft.id),
+                                                                 db.session.get(Dossier, flushed.id))}
+    assert stored[draft.id] == stored[flushed.id] == {k: as_inserted[k] for k in columns}
+    assert stored[draft.id]["applicant_search"] == "lo thi hoa" and "012345678901" in stored[draft.id]["search_text"]
+    draft = db.session.get(Dossier, draft.id)
+    draft.form_data = {"ghi_chu": "đã sửa"}
+    db.session.commit()
+    db.session.expire_all()
+    assert db.session.get(Dossier, draft.id).form_data == {"ghi_chu": "đã sửa"}
+    assert db.session.get(Dossier, draft.id).version == 2
