@@ -16,10 +16,10 @@ from pathlib import Path
 
 from flask import current_app
 from sqlalchemy import event, select
-from sqlalchemy.orm import Session, make_transient_to_detached
+from sqlalchemy.orm import Session
 from sqlalchemy.orm.util import identity_key
 
-from portal.database import dialect_insert
+from portal.database import add_as_inserted, dialect_insert
 from portal.extensions import db
 from portal.models.files import FileBlob
 from portal.models.types import utcnow
@@ -74,14 +74,11 @@ def put_blobs(files: list[tuple[bytes, str, str]]) -> list[FileBlob]:
     connection.execute(_insert_new_blobs(connection.dialect.name), [
         {"sha256": sha, "size": len(data), "content_type": content_type, "created_at": utcnow()}
         for sha, (data, content_type) in unique.items()])  # one statement, compiled once per process
-    rows = {}
-    for sha, (data, content_type) in unique.items():
-        row = db.session.identity_map.get(identity_key(FileBlob, sha))
-        if row is None:
-            row = FileBlob(sha256=sha, size=len(data), content_type=content_type)
-            make_transient_to_detached(row)  # as loaded: no INSERT at the flush, no SELECT now
-            db.session.add(row)
-        rows[sha] = row
+    rows = {sha: db.session.identity_map.get(identity_key(FileBlob, sha)) for sha in unique}
+    new = {sha: FileBlob(sha256=sha, size=len(data), content_type=content_type)
+           for sha, (data, content_type) in unique.items() if rows[sha] is None}
+    add_as_inserted(db.session(), new.values())  # as loaded: no INSERT at the flush, no SELECT now
+    rows.update(new)
     _store_files([(sha, data) for sha, (data, _type) in unique.items()])
     return [rows[sha] for _data, _type, sha in files]
 

@@ -10,10 +10,9 @@ from functools import cache
 
 from flask import current_app
 from sqlalchemy import bindparam, select
-from sqlalchemy.orm import make_transient_to_detached
 from sqlalchemy.orm.util import identity_key
 
-from portal.database import dialect_insert
+from portal.database import add_as_inserted, dialect_insert
 from portal.extensions import db
 from portal.models import Agency, Dossier, DossierCodeCounter, Procedure, User
 from portal.models.dossier import search_columns
@@ -218,8 +217,7 @@ def _insert_draft(values: dict) -> Dossier:
         session.flush()
     row = session.connection().execute(_insert_draft_statement(), values).one()
     dossier = Dossier(**row._asdict())
-    make_transient_to_detached(dossier)
-    session.add(dossier)
+    add_as_inserted(session, [dossier])
     return dossier
 
 

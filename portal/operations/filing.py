@@ -18,9 +18,10 @@ from functools import cached_property
 
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import joinedload, make_transient_to_detached
+from sqlalchemy.orm import joinedload
 from sqlalchemy.orm.attributes import set_committed_value
 
+from portal.database import add_as_inserted
 from portal.extensions import db
 from portal.models import Dossier, DossierEvent, DossierFile, FileBlob, Procedure, User
 from portal.models.dossier import DossierSource
@@ -521,13 +522,10 @@ def _insert_documents(dossier: Dossier, user: User, checked: list[_Checked], blo
                "uploaded_at": now, "superseded_at": None} for c, blob in zip(checked, blobs, strict=True)]
     ids = db.session.connection().execute(
         table.insert().returning(table.c.id, sort_by_parameter_order=True), values).scalars().all()
-    rows = []
-    for row_id, row_values, blob in zip(ids, values, blobs, strict=True):
-        row = DossierFile(id=row_id, **row_values)
-        make_transient_to_detached(row)  # as loaded: no INSERT at the flush
-        db.session.add(row)
+    rows = [DossierFile(id=row_id, **row_values) for row_id, row_values in zip(ids, values, strict=True)]
+    add_as_inserted(db.session(), rows)  # as loaded: no INSERT at the flush
+    for row, blob in zip(rows, blobs, strict=True):
         set_committed_value(row, "blob", blob)  # as loaded with it: no SELECT when it is read
-        rows.append(row)
     return rows
 
 

@@ -282,3 +282,26 @@ def test_a_draft_is_inserted_as_a_flush_of_its_object_would_insert_it(office, ap
     db.session.expire_all()
     assert db.session.get(Dossier, draft.id).form_data == {"ghi_chu": "đã sửa"}
     assert db.session.get(Dossier, draft.id).version == 2
+
+
+def test_a_rolled_back_draft_leaves_the_session_as_a_flushed_one_does(office):
+    """The draft's row is inserted without the unit of work (``database.add_as_inserted``), and a
+    rollback still takes its object out of the session: the savepoint's rollback only what was
+    inserted in it. Otherwise the object would name a row that is gone, and SQLite, which gives
+    the same id again, could not take the next draft."""
+    procedure, citizen = office.procedure, office.citizen
+    first = dossiers.create_draft(citizen, procedure, {"ghi_chu": "một"})
+    first_id = first.id
+    db.session.rollback()
+    assert first not in db.session
+    again = dossiers.create_draft(citizen, procedure, {"ghi_chu": "hai"})  # SQLite: the same id again
+    savepoint = db.session.begin_nested()
+    inner = dossiers.create_draft(citizen, procedure, {"ghi_chu": "ba"})
+    inner_id = inner.id
+    savepoint.rollback()
+    assert inner not in db.session and again in db.session
+    db.session.commit()
+    db.session.expire_all()
+    assert db.session.get(Dossier, again.id).form_data == {"ghi_chu": "hai"}
+    assert db.session.get(Dossier, inner_id) is None
+    assert first_id == again.id or db.session.get(Dossier, first_id) is None
