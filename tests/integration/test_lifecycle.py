@@ -6,7 +6,7 @@ import pytest
 from sqlalchemy import event, select, text
 
 from portal.extensions import db
-from portal.models import Dossier, DossierEvent
+from portal.models import Dossier, DossierEvent, User
 from portal.operations import dossiers, lifecycle
 from portal.operations.calendar import set_override, working_calendar
 from portal.operations.events import verify_chains
@@ -248,7 +248,7 @@ def test_events_of_one_transaction_chain_without_reading_back_and_a_rolled_back_
     assert verify_chains([dossier.id]) == (3, [])
 
 
-def test_a_draft_is_inserted_as_a_flush_of_its_object_would_insert_it(office, app):
+def test_a_draft_is_inserted_as_a_flush_of_its_object_would_insert_it(office):
     """``create_draft`` writes the row itself (no unit of work): every column as a flush of the
     same ``Dossier`` gives it (defaults, the folded search columns), the object loaded as stored
     (reading it sends no query), and its later changes written by the next flush."""
@@ -305,3 +305,16 @@ def test_a_rolled_back_draft_leaves_the_session_as_a_flushed_one_does(office):
     assert db.session.get(Dossier, again.id).form_data == {"ghi_chu": "hai"}
     assert db.session.get(Dossier, inner_id) is None
     assert first_id == again.id or db.session.get(Dossier, first_id) is None
+
+
+def test_a_draft_for_an_applicant_created_in_the_same_transaction_names_that_applicant(office):
+    """What is pending in the session is flushed before the draft's row is written: an applicant
+    created in this transaction (not flushed yet) gets its id, and the draft names it."""
+    applicant = User(username="congdan-moi", password_hash="x", full_name="Lò Văn Mới", role="citizen",
+                     id_number="012345678999")
+    db.session.add(applicant)
+    with db.session.no_autoflush:  # no read of the procedure flushes it on the way
+        draft = dossiers.create_draft(applicant, office.procedure, {"ghi_chu": "thử"})
+    db.session.commit()
+    db.session.expire_all()
+    assert applicant.id is not None and db.session.get(Dossier, draft.id).applicant_id == applicant.id
