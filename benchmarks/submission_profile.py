@@ -113,7 +113,7 @@ def _run(app, args) -> int:
             sa.event.listen(db.engine, "before_cursor_execute", lambda _c, _cu, statement, *_a: seen.append(statement))
         send(*multipart_files({"procedure": args.procedure, "data": json.dumps(data)}, pdf_documents(required)))
         for statement in seen:
-            print(" ".join(statement.split())[:160])
+            print(" ".join(statement.split())[:int(os.environ.get("STMT_WIDTH", "160"))])
         return 0
     with app.app_context():
         backend = db.session.scalar(sa.text("SELECT pg_backend_pid()")) if args.url.startswith("postgres") else None
@@ -145,6 +145,8 @@ def _run(app, args) -> int:
     if profiler:
         stats = pstats.Stats(profiler).sort_stats(args.sort)
         stats.print_stats(args.profile)
+        if os.environ.get("PROFILE_DUMP"):
+            profiler.dump_stats(os.environ["PROFILE_DUMP"])
         if os.environ.get("PROFILE_CALLERS"):
             stats.print_callers(os.environ["PROFILE_CALLERS"])
     return 0

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.extensions import db
 from portal.models.agency import Agency
-from portal.models.dossier import Dossier, _in
+from portal.models.dossier import Dossier, _in, write_through_columns
 from portal.models.types import JSONType, UTCDateTime, utcnow
 from portal.models.user import User
 from portal.payments.gateway import GatewayStatus
@@ -92,7 +92,7 @@ class Payment(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
-    dossier: Mapped[Dossier] = relationship()
+    dossier: Mapped[Dossier] = relationship(viewonly=True)  # written through dossier_id
 
 
 class SandboxBankTransaction(db.Model):
@@ -242,7 +242,11 @@ class Feedback(db.Model):
     answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     user: Mapped[User] = relationship(foreign_keys=[user_id])
-    dossier: Mapped[Dossier | None] = relationship()
+    dossier: Mapped[Dossier | None] = relationship(viewonly=True)  # written through dossier_id
     agency: Mapped[Agency | None] = relationship()
     assignee: Mapped[User | None] = relationship(foreign_keys=[assignee_id])
     answered_by: Mapped[User | None] = relationship(foreign_keys=[answered_by_id])
+
+
+write_through_columns(Payment, {"dossier": "dossier_id"})
+write_through_columns(Feedback, {"dossier": "dossier_id"})

@@ -318,3 +318,55 @@ def test_a_draft_for_an_applicant_created_in_the_same_transaction_names_that_app
     db.session.commit()
     db.session.expire_all()
     assert applicant.id is not None and db.session.get(Dossier, draft.id).applicant_id == applicant.id
+
+
+def test_a_dossier_flush_has_no_dependency_to_sort_for_the_rows_it_points_to(office):
+    """The dossier's references (procedure, agencies, applicant, holder) and every reference to a
+    dossier (its events, payments, feedback, appointment proofs) are view-only: a flush that
+    changes a dossier and adds its events writes their foreign-key columns and has nothing to
+    sort for them (the unit of work's sorting was a sixth of a submission's flush). The flush
+    still writes everything."""
+    from sqlalchemy import inspect
+
+    ends = (Dossier, DossierEvent)
+    writable = [f"{mapper.class_.__name__}.{r.key}" for mapper in db.Model.registry.mappers
+                for r in mapper.relationships if not r.viewonly and (mapper.class_ in ends or r.mapper.class_ in ends)]
+    assert writable == []
+    assert inspect(Dossier).relationships  # there are references, all of them view-only
+    draft = dossiers.create_draft(office.citizen, office.procedure, {"ghi_chu": "thử"})
+    sorted_for = []
+    listen = lambda _session, context: sorted_for.extend(context.presort_actions)  # noqa: E731
+    event.listen(db.session(), "after_flush", listen)
+    try:
+        lifecycle.perform(draft.id, "submit", office.citizen, lifecycle.ActionInput(documents_complete=True))
+    finally:
+        event.remove(db.session(), "after_flush", listen)
+    assert [str(a) for a in sorted_for] == []
+    db.session.commit()
+    db.session.expire_all()
+    stored = db.session.get(Dossier, draft.id)
+    assert stored.status == "submitted" and stored.procedure_id == office.procedure.id
+    assert [e.action for e in stored.events] == ["create", "submit"]
+
+
+def test_assigning_a_row_to_a_dossier_reference_writes_its_foreign_key(office):
+    """A view-only reference is written through its column: assigning an object sets the column
+    (and the flush writes it), ``None`` clears it, and an object without an id yet is refused
+    before anything changes, since the flush would not insert it first any more."""
+    draft = dossiers.create_draft(office.citizen, office.procedure, {"ghi_chu": "thử"})
+    draft.holder = office.officer
+    assert draft.holder_id == office.officer.id
+    db.session.commit()
+    db.session.expire_all()
+    assert db.session.get(Dossier, draft.id).holder_id == office.officer.id
+    stored = db.session.get(Dossier, draft.id)
+    newcomer = User(username="chuyenvien-moi", password_hash="x", full_name="Lò Văn Mới", role="specialist")
+    with pytest.raises(ValueError, match="holder"):
+        stored.holder = newcomer
+    assert stored.holder_id == office.officer.id
+    stored.holder = None
+    db.session.commit()
+    db.session.expire_all()
+    assert db.session.get(Dossier, draft.id).holder_id is None
+    built = Dossier(procedure=office.procedure)
+    assert built.procedure_id == office.procedure.id and built.procedure is office.procedure
