@@ -51,6 +51,8 @@ def main() -> int:
     parser.add_argument("--storage", default=None, help="STORAGE_DIR (default: a fresh temporary directory)")
     parser.add_argument("--statements", action="store_true", help="print the SQL statements of one submission")
     parser.add_argument("--sort", default="cumulative", help="cProfile order (cumulative, tottime)")
+    parser.add_argument("--dump", default=None, help="with --profile: also write the cProfile statistics to this file")
+    parser.add_argument("--width", type=int, default=160, help="with --statements: characters of each statement")
     args = parser.parse_args()
 
     from portal import create_app
@@ -113,7 +115,7 @@ def _run(app, args) -> int:
             sa.event.listen(db.engine, "before_cursor_execute", lambda _c, _cu, statement, *_a: seen.append(statement))
         send(*multipart_files({"procedure": args.procedure, "data": json.dumps(data)}, pdf_documents(required)))
         for statement in seen:
-            print(" ".join(statement.split())[:int(os.environ.get("STMT_WIDTH", "160"))])
+            print(" ".join(statement.split())[:args.width])
         return 0
     with app.app_context():
         backend = db.session.scalar(sa.text("SELECT pg_backend_pid()")) if args.url.startswith("postgres") else None
@@ -145,8 +147,8 @@ def _run(app, args) -> int:
     if profiler:
         stats = pstats.Stats(profiler).sort_stats(args.sort)
         stats.print_stats(args.profile)
-        if os.environ.get("PROFILE_DUMP"):
-            profiler.dump_stats(os.environ["PROFILE_DUMP"])
+        if args.dump:
+            profiler.dump_stats(args.dump)
         if os.environ.get("PROFILE_CALLERS"):
             stats.print_callers(os.environ["PROFILE_CALLERS"])
     return 0
