@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from enum import StrEnum
+from functools import cache
 
 from sqlalchemy import (
     CheckConstraint,
@@ -14,6 +15,7 @@ from sqlalchemy import (
     UniqueConstraint,
     event,
     false,
+    inspect,
 )
 from sqlalchemy.orm import Mapped, foreign, mapped_column, relationship
 
@@ -266,29 +268,35 @@ class WorkingHoursSetting(db.Model):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
-def write_through_columns(model, references: dict[str, str]) -> None:
-    """Assigning an object to one of ``model``'s view-only references (name: its foreign-key
-    column) sets that column, which the flush writes; ``None`` clears it. An object without an
-    id yet is refused before anything changes: a view-only reference does not make the flush
-    insert it first."""
-    for name, column in references.items():
-        event.listen(getattr(model, name), "set", _write_through(model.__name__, name, column), retval=True)
+def write_through_columns(model, *names: str) -> None:
+    """Assigning an object to one of ``model``'s view-only references ``names`` sets the
+    reference's foreign-key column (read from the relationship), which the flush writes; ``None``
+    clears it. An object without an id yet is refused before anything changes: a view-only
+    reference does not make the flush insert it first."""
+    for name in names:
+        event.listen(getattr(model, name), "set", _write_through(model, name), retval=True)
 
 
-def _write_through(model: str, name: str, column: str):
+def _write_through(model, name: str):
     def on_set(target, value, _old, _initiator):
         if value is not None and value.id is None:
-            raise ValueError(f"{model}.{name}: the row referred to has no id yet (flush it first)")
-        setattr(target, column, value.id if value is not None else None)
+            raise ValueError(f"{model.__name__}.{name}: the row referred to has no id yet (flush it first)")
+        setattr(target, _foreign_key_attribute(model, name), value.id if value is not None else None)
         return value
     return on_set
 
 
-write_through_columns(Dossier, {"procedure": "procedure_id", "agency": "agency_id", "step_agency": "step_agency_id",
-                                "desk_agency": "desk_agency_id", "applicant_user": "applicant_id",
-                                "holder": "holder_id"})
-write_through_columns(DossierEvent, {"dossier": "dossier_id"})
-write_through_columns(AppointmentProof, {"dossier": "dossier_id"})
+@cache
+def _foreign_key_attribute(model, name: str) -> str:
+    """The attribute of the one foreign-key column of ``model``'s reference ``name``."""
+    mapper = inspect(model)
+    (column,) = mapper.relationships[name].local_columns
+    return mapper.get_property_by_column(column).key
+
+
+write_through_columns(Dossier, "procedure", "agency", "step_agency", "desk_agency", "applicant_user", "holder")
+write_through_columns(DossierEvent, "dossier")
+write_through_columns(AppointmentProof, "dossier")
 
 
 @event.listens_for(Dossier, "before_insert")

@@ -248,5 +248,5 @@ class Feedback(db.Model):
     answered_by: Mapped[User | None] = relationship(foreign_keys=[answered_by_id])
 
 
-write_through_columns(Payment, {"dossier": "dossier_id"})
-write_through_columns(Feedback, {"dossier": "dossier_id"})
+write_through_columns(Payment, "dossier")
+write_through_columns(Feedback, "dossier")
