@@ -17,7 +17,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 SIGNING = ("pyhanko", "pyhanko_certvalidator", "portal.operations.signing", "portal.operations.certificates",
            "signatures.pdf", "signatures.verify")
-DEFERRED = ("openpyxl", "pypdf", "PIL", "reportlab", "segno", "requests", "urllib3", "authlib", "joserfc",
+DEFERRED = ("openpyxl", "pypdf", "pikepdf", "PIL", "reportlab", "segno", "requests", "urllib3", "authlib", "joserfc",
             "alembic", "flask_migrate", "mako", "pygments", "statemachine", "portal.documents.common", "portal.documents.result",
             "portal.operations.pdf_check", "portal.auth.vneid")
 
