@@ -19,6 +19,8 @@ from pathlib import Path
 
 import pytest
 from flask import request
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from PIL import Image
 from pypdf import PdfWriter
 from sqlalchemy import func, select
@@ -530,3 +532,25 @@ def test_a_page_listed_many_times_is_counted_without_copying_it():
     finally:
         tracemalloc.stop()
     assert refused.value.code == "pdf_too_many_pages" and peak < 4 * 1024 * 1024, peak
+
+
+REFUSAL_CODES = {"file_has_markup", "pdf_truncated", "pdf_unreadable", "pdf_encrypted", "pdf_no_pages",
+                 "pdf_too_many_pages", "pdf_inflates_too_much", "pdf_too_complex"}
+SOUND_PDFS = [PDF, pages_pdf(3), stream_pdf(zlib.compress(b"q Q " * 500), b"/Filter /FlateDecode "),
+              pages_pdf(2, mediabox=None, inherited=b"/MediaBox [0 0 595 842] ")]
+
+
+@settings(max_examples=150, deadline=None, derandomize=True)
+@given(st.data())
+def test_a_damaged_pdf_is_passed_or_refused_with_a_known_code_and_never_breaks_the_check(data):
+    """Bytes changed, cut out or put in anywhere: the parser (C++, on hostile input) never takes
+    the worker down and never raises anything but a refusal that names what is wrong."""
+    damaged = bytearray(data.draw(st.sampled_from(SOUND_PDFS)))
+    for _ in range(data.draw(st.integers(1, 4))):
+        at = data.draw(st.integers(0, len(damaged)))
+        cut = data.draw(st.integers(0, 64))
+        damaged[at:at + cut] = data.draw(st.binary(max_size=16))
+    try:
+        pdf_check.check_pdf(bytes(damaged))
+    except pdf_check.PdfRefused as refused:
+        assert refused.code in REFUSAL_CODES
