@@ -187,7 +187,8 @@ class DossierEvent(db.Model):
     __table_args__ = (UniqueConstraint("dossier_id", "seq", name="uq_dossier_events_dossier_seq"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    dossier_id: Mapped[int] = mapped_column(ForeignKey("dossiers.id"), index=True)
+    # looked up through uq_dossier_events_dossier_seq (dossier_id first): no index of its own
+    dossier_id: Mapped[int] = mapped_column(ForeignKey("dossiers.id"))
     seq: Mapped[int] = mapped_column(Integer)
     at: Mapped[datetime] = mapped_column(UTCDateTime)
     actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))

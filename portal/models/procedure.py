@@ -144,7 +144,7 @@ class ProcedureVersion(db.Model):
     __table_args__ = (UniqueConstraint("procedure_id", "number", name="uq_procedure_versions_procedure_number"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    procedure_id: Mapped[int] = mapped_column(ForeignKey("procedures.id"), index=True)
+    procedure_id: Mapped[int] = mapped_column(ForeignKey("procedures.id"))  # uq_..._procedure_number leads with it
     number: Mapped[int] = mapped_column(Integer)
     snapshot: Mapped[dict] = mapped_column(JSONType)
     author_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))

@@ -42,13 +42,14 @@ class RegisteredDocument(db.Model):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    agency_id: Mapped[int] = mapped_column(ForeignKey("agencies.id"), index=True)
+    # the two unique constraints above lead with agency_id and dossier_id: no index of their own
+    agency_id: Mapped[int] = mapped_column(ForeignKey("agencies.id"))
     year: Mapped[int] = mapped_column(Integer)
     book: Mapped[str] = mapped_column(String(16))
     number: Mapped[int] = mapped_column(Integer)
     # As printed after "Số:", e.g. "05/QĐ-SYT".
     symbol: Mapped[str] = mapped_column(String(64))
-    dossier_id: Mapped[int | None] = mapped_column(ForeignKey("dossiers.id"), index=True)
+    dossier_id: Mapped[int | None] = mapped_column(ForeignKey("dossiers.id"))
     document: Mapped[str] = mapped_column(String(32))
     event_seq: Mapped[int] = mapped_column(Integer, default=0)
     title: Mapped[str] = mapped_column(String(500))
