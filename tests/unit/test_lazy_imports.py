@@ -107,3 +107,34 @@ def test_flask_db_lists_flask_migrates_commands():
     assert done.returncode == 0, done.stderr
     assert "--directory" in done.stdout
     assert all(name in done.stdout for name in ("upgrade", "downgrade", "current", "heads", "migrate"))
+
+
+COLLECTOR = """
+import gc
+from portal import create_app
+settings = {"PORTAL_ENV": "testing", "SQLALCHEMY_DATABASE_URI": "sqlite://"}
+first = create_app(settings)
+frozen = gc.get_freeze_count()
+create_app(settings)
+print(gc.isenabled(), frozen > 50000, gc.get_freeze_count() <= frozen)  # frozen objects may still be freed
+gc.disable()
+create_app(settings)
+print(gc.isenabled())
+gc.enable()
+try:
+    create_app({**settings, "DOSSIER_CODE_FORMAT": "no such format"})
+except Exception as error:
+    print(type(error).__name__, gc.isenabled())
+"""
+
+
+def test_the_app_is_built_with_the_collector_paused_and_its_objects_frozen_once():
+    """The process's first build leaves its objects (modules, mappers, the app) out of the cycle
+    collector's reach (``gc.freeze``); a later build is collected as usual, and the collector is
+    left as the caller had it, after a failed build too."""
+    done = _run(COLLECTOR)
+    assert done.returncode == 0, done.stderr
+    built, paused, failed = done.stdout.splitlines()
+    assert built == "True True True"  # enabled again, frozen after the first build, not again
+    assert paused == "False"  # a caller's disabled collector stays disabled
+    assert failed.endswith(" True") and not failed.startswith("True")
